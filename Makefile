@@ -1,0 +1,90 @@
+# chatmpi — one Makefile for everything.
+#   make          build ./chatmpi
+#   make test     install missing packages, build, run every test (unit, end-to-end, corpus)
+#   make demo     install missing packages, build, run the main job on the default model
+#   make bench    run the benchmarks (not tests: they print tables, they do not fail on speed)
+#   make asan     build and test under address+undefined sanitizers (in build-asan/)
+#   make fuzz     build and run the libFuzzer targets (clang)
+# WERROR=1 turns warnings into errors (CI sets it).
+
+CC      ?= cc
+BUILD   ?= build
+OPT     ?= -O2
+CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -fopenmp \
+              -Isrc $(shell pkg-config --cflags jansson yaml-0.1 libedit 2>/dev/null)
+ifeq ($(WERROR),1)
+CFLAGS_BASE += -Werror
+endif
+CFLAGS_ALL = $(CFLAGS_BASE) $(SAN) $(CFLAGS)
+LDLIBS_ALL = -ljansson -lyaml -ledit -lopenblas -lm -fopenmp $(SAN) $(LDFLAGS)
+
+SRC_ALL  := $(shell find src -name '*.c' -not -path 'src/harness/profiler/*' | sort)
+SRC_MAIN := src/cli/main.c
+SRC_LIB  := $(filter-out $(SRC_MAIN),$(SRC_ALL))
+OBJ_LIB  := $(SRC_LIB:%.c=$(BUILD)/%.o)
+OBJ_MAIN := $(SRC_MAIN:%.c=$(BUILD)/%.o)
+GEN      := $(BUILD)/gen/pmpi_profiler_src.h
+
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all test unit e2e corpus-test demo bench asan fuzz setup clean format
+all: chatmpi
+
+setup:
+	@sh scripts/setup.sh
+
+chatmpi: $(OBJ_MAIN) $(OBJ_LIB)
+	$(CC) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -I$(BUILD)/gen -MMD -MP -c $< -o $@
+
+# The PMPI profiler is compiled by the harness with the user's own mpicc, so its source is
+# embedded in the binary as a byte array.
+$(GEN): src/harness/profiler/chatmpi_pmpi.c scripts/embed.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed.sh pmpi_profiler_src $< > $@.tmp && mv $@.tmp $@
+$(BUILD)/src/harness/profile.o: $(GEN)
+
+$(BUILD)/tests/%: tests/unit/%.c $(OBJ_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -I$(BUILD)/gen -o $@ $< $(OBJ_LIB) $(LDLIBS_ALL) -lcriterion
+
+unit: $(UNIT_BIN)
+	@sh tests/run_unit.sh $(UNIT_BIN)
+
+e2e: chatmpi
+	@sh tests/e2e/run.sh
+
+test: setup
+	@$(MAKE) --no-print-directory chatmpi $(UNIT_BIN)
+	@sh tests/run_unit.sh $(UNIT_BIN)
+	@sh tests/e2e/run.sh
+
+demo: setup
+	@$(MAKE) --no-print-directory chatmpi
+	@sh scripts/demo.sh
+
+bench: setup
+	@$(MAKE) --no-print-directory chatmpi
+	@sh bench/run.sh
+
+asan: setup
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" \
+	    chatmpi-asan build-asan/unit-stamp
+chatmpi-asan: $(OBJ_MAIN) $(OBJ_LIB)
+	$(CC) -o $@ $^ $(LDLIBS_ALL)
+build-asan/unit-stamp: $(UNIT_BIN) chatmpi-asan
+	ASAN_OPTIONS=detect_leaks=1 sh tests/run_unit.sh $(UNIT_BIN)
+	ASAN_OPTIONS=detect_leaks=0 CHATMPI=./chatmpi-asan sh tests/e2e/run.sh
+	@touch $@
+
+clean:
+	rm -rf build build-asan chatmpi chatmpi-asan
+
+format:
+	clang-format -i $$(find src tests/unit -name '*.[ch]')
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "chatmpi demo: not yet available"

@@ -1,0 +1,31 @@
+#!/bin/sh
+# Installs the Debian packages chatmpi needs, only those that are missing.
+# Called by `make demo` and `make test`; safe to run again (does nothing when all is there).
+# Needs root (or sudo) only when something is missing. Nothing is downloaded outside apt.
+set -eu
+
+PKGS="gcc make pkg-config openmpi-bin libopenmpi-dev libopenblas-dev libjansson-dev \
+libyaml-dev libcriterion-dev libedit-dev sentencepiece util-linux"
+
+missing=""
+for p in $PKGS; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "chatmpi setup: installing missing Debian packages:$missing"
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
+        echo "chatmpi setup: need root to install:$missing" >&2
+        echo "hint: run 'sudo sh scripts/setup.sh' once, or install them with apt-get" >&2
+        exit 3
+    fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+echo "chatmpi setup: done"

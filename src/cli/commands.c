@@ -1,0 +1,11 @@
+/* commands.c — the command table: every chatmpi command, with its one-line summary.
+ * Kept apart from main.c so that tests can link every command. */
+#include <stddef.h>
+
+#include "cli/cli.h"
+
+const struct cli_command cli_commands[] = {
+    {"help", cmd_help, "show help for chatmpi or one command"},
+    {"version", cmd_version, "print chatmpi's version"},
+    {NULL, NULL, NULL},
+};
