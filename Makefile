@@ -10,7 +10,7 @@
 CC      ?= cc
 BUILD   ?= build
 OPT     ?= -O2
-CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -fopenmp \
+CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-format-truncation -fopenmp \
               -Isrc $(shell pkg-config --cflags jansson yaml-0.1 libedit 2>/dev/null)
 ifeq ($(WERROR),1)
 CFLAGS_BASE += -Werror

@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 
 const struct cli_command cli_commands[] = {
+    {"check", cmd_check, "verify an MPI program against its sequential original"},
     {"help", cmd_help, "show help for chatmpi or one command"},
     {"version", cmd_version, "print chatmpi's version"},
     {NULL, NULL, NULL},

@@ -1,0 +1,569 @@
+/* harness.c — `chatmpi check` itself (see harness.h): work directory, builds, reference runs,
+ * MPI runs at every rank count, comparison, timing and profile. Printing lives in report.c,
+ * process isolation in sandbox.c, the comparison rule in compare.c. */
+#include "harness/harness.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/mem.h"
+
+#define SOURCE_MAX (8u << 20)
+
+static const char empty_mpi_src[] = "#include <mpi.h>\n"
+                                    "int main(int argc, char **argv)\n"
+                                    "{\n    MPI_Init(&argc, &argv);\n    MPI_Finalize();\n    return 0;\n}\n";
+
+struct ctx {
+    const struct check_opts *o;
+    struct check_report *rep;
+    char *work;        /* host work directory */
+    const char *view;  /* the same, as the sandbox shows it */
+    struct cm_buf *ref_out, *ref_err; /* reference outputs, one per check size set */
+    struct cm_buf bench_out, bench_err;
+    size_t step, steps;
+};
+
+void check_opts_init(struct check_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    for (int i = 0; i < 4; i++) o->np[i] = i + 1;
+    o->n_np = 4;
+    cm_strlist_init(&o->args);
+    o->runs = 3;
+    o->rtol = 1e-6;
+    o->atol = 1e-9;
+    o->timeout_s = 10;
+    o->launcher = LAUNCHER_MPIRUN;
+    o->compare = COMPARE_STDOUT;
+    o->profile = 1;
+    sandbox_limits_default(&o->lim);
+}
+
+void check_opts_release(struct check_opts *o) { cm_strlist_release(&o->args); }
+
+const char *check_verdict_name(enum check_verdict v)
+{
+    static const char *n[] = {"PASS", "WRONG_OUTPUT", "RUNTIME_ERROR", "TIMEOUT", "BUILD_FAIL"};
+    return n[v];
+}
+
+const char *check_outcome_name(enum check_outcome o)
+{
+    static const char *n[] = {"CORRECT", "INCORRECT", "BUILD_FAIL", "SEQ_ERROR"};
+    return n[o];
+}
+
+static void progress(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void progress(struct ctx *c, const char *fmt, ...)
+{
+    c->step++;
+    if (!c->o->progress) return;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "\r\033[K[%zu/%zu] ", c->step, c->steps);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fflush(stderr);
+}
+
+static char *tail_lines(const struct cm_buf *b, int lines)
+{
+    if (!b->len) return NULL;
+    size_t i = b->len;
+    while (i > 0 && (b->data[i - 1] == '\n' || b->data[i - 1] == ' ')) i--;
+    size_t end = i;
+    for (int k = 0; i > 0; i--)
+        if (b->data[i - 1] == '\n' && ++k == lines) break;
+    if (end - i > 4000) i = end - 4000;
+    return cm_strndup(b->data + i, end - i);
+}
+
+/* Runs argv (plus the whitespace-split args) in a fresh run directory. */
+static int run_in_sandbox(struct ctx *c, struct cm_strlist *argv, const char *args, double timeout,
+                          struct sandbox_result *res, struct prof_run *prof, long np, int *has_prof)
+{
+    char *run = cm_path_join(c->work, "run");
+    char *profenv = NULL;
+    int rc = 0;
+    cm_remove_tree(run);
+    if (mkdir(run, 0755) != 0) {
+        rc = cm_error_set(CM_EIO, "cannot create '%s': %s", run, strerror(errno));
+        goto done;
+    }
+    if (args) cm_strlist_split_ws(argv, args);
+    cm_strlist_push_owned(argv, NULL);
+    char *env[2] = {NULL, NULL};
+    if (prof) {
+        size_t n = strlen(c->view) + 40;
+        profenv = cm_malloc(n);
+        snprintf(profenv, n, "CHATMPI_PROFILE_DIR=%s/run", c->view);
+        env[0] = profenv;
+    }
+    struct sandbox_spec spec = {c->work, "run", argv->items, env, 0, c->o->lim};
+    spec.lim.wall_s = timeout;
+    rc = sandbox_run(res, &spec);
+    argv->n--; /* drop the NULL terminator again */
+    if (!rc && prof && has_prof) {
+        *has_prof = 0;
+        if (res->end == SANDBOX_EXITED && res->exit_code == 0) {
+            if (prof_read_dir(prof, run, (int)np) == 0)
+                *has_prof = 1;
+            else
+                cm_error_clear(); /* a program that skips MPI_Finalize leaves no profile: not fatal */
+        }
+    }
+done:
+    cm_remove_tree(run);
+    free(run);
+    free(profenv);
+    return rc;
+}
+
+static void launcher_argv(struct ctx *c, long np, struct cm_strlist *argv)
+{
+    const struct check_opts *o = c->o;
+    const struct check_env *env = &c->rep->env;
+    char n[32], path[4200];
+    snprintf(n, sizeof(n), "%ld", np);
+    int ompi = !strcmp(env->mpi_impl, "Open MPI");
+    if (o->launcher == LAUNCHER_SRUN) {
+        cm_strlist_push(argv, "srun");
+        cm_strlist_push(argv, "-n");
+        cm_strlist_push(argv, n);
+    } else {
+        cm_strlist_push(argv, o->launcher == LAUNCHER_MPIEXEC ? "mpiexec" : "mpirun");
+        if (ompi) cm_strlist_push(argv, "--oversubscribe");
+        cm_strlist_push(argv, ompi ? "-np" : "-n");
+        cm_strlist_push(argv, n);
+        if (o->hostfile) {
+            cm_strlist_push(argv, ompi ? "--hostfile" : "-f");
+            snprintf(path, sizeof(path), "%s/hostfile", c->view);
+            cm_strlist_push(argv, path);
+        }
+    }
+    snprintf(path, sizeof(path), "%s/bin/mpi", c->view);
+    cm_strlist_push(argv, path);
+}
+
+static int compile(struct ctx *c, const char *compiler, const char *src, const char *out, int with_prof,
+                   char **diag, int *ok)
+{
+    struct cm_strlist argv;
+    cm_strlist_init(&argv);
+    cm_strlist_push(&argv, compiler);
+    cm_strlist_push(&argv, "-O2");
+    if (c->o->cflags) cm_strlist_split_ws(&argv, c->o->cflags);
+    cm_strlist_push(&argv, "-o");
+    cm_strlist_push(&argv, out);
+    cm_strlist_push(&argv, src);
+    if (with_prof) cm_strlist_push(&argv, "src/chatmpi_pmpi.c");
+    cm_strlist_push(&argv, "-lm");
+    cm_strlist_push_owned(&argv, NULL);
+    struct sandbox_spec spec = {c->work, "", argv.items, NULL, 1, c->o->lim};
+    spec.lim.wall_s = 120;
+    spec.lim.out_cap = 1u << 20;
+    struct sandbox_result res;
+    int rc = sandbox_run(&res, &spec);
+    argv.n--;
+    if (rc == 0) {
+        char *outp = cm_path_join(c->work, out);
+        *ok = res.end == SANDBOX_EXITED && res.exit_code == 0 && cm_is_file(outp);
+        free(outp);
+        struct cm_buf d;
+        cm_buf_init(&d);
+        cm_buf_append(&d, res.out.data, res.out.len);
+        cm_buf_append(&d, res.err.data, res.err.len);
+        if (res.end == SANDBOX_TIMEOUT) cm_buf_printf(&d, "\n%s: compilation timed out after 120 s\n", compiler);
+        *diag = d.len ? cm_buf_detach(&d) : NULL;
+        cm_buf_release(&d);
+    }
+    sandbox_result_release(&res);
+    cm_strlist_release(&argv);
+    return rc;
+}
+
+static int setup_work(struct ctx *c, const char *seq_path, const char *mpi_path)
+{
+    char *seq = NULL, *mpi = NULL;
+    size_t seq_len = 0, mpi_len = 0;
+    int rc = cm_read_file(&seq, &seq_len, seq_path, SOURCE_MAX);
+    if (!rc) rc = cm_read_file(&mpi, &mpi_len, mpi_path, SOURCE_MAX);
+    if (rc) {
+        rc = CM_EINVAL; /* a missing input file is the user's to fix */
+        goto done;
+    }
+    if ((rc = cm_make_temp_dir(&c->work, "chatmpi-check-"))) goto done;
+    chmod(c->work, 0755);
+    const char *dirs[] = {"src", "bin"};
+    for (int i = 0; i < 2; i++) {
+        char *d = cm_path_join(c->work, dirs[i]);
+        int e = mkdir(d, 0755);
+        free(d);
+        if (e) {
+            rc = cm_error_set(CM_EIO, "cannot create the work directory: %s", strerror(errno));
+            goto done;
+        }
+    }
+    struct {
+        const char *name;
+        const char *data;
+        size_t len;
+    } files[] = {{"src/seq.c", seq, seq_len},
+                 {"src/mpi.c", mpi, mpi_len},
+                 {"src/empty.c", empty_mpi_src, sizeof(empty_mpi_src) - 1},
+                 {"src/chatmpi_pmpi.c", NULL, 0}};
+    files[3].data = prof_profiler_source(&files[3].len);
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]) && !rc; i++) {
+        char *p = cm_path_join(c->work, files[i].name);
+        rc = cm_write_file_atomic(p, files[i].data, files[i].len);
+        free(p);
+    }
+    if (!rc && c->o->hostfile) {
+        char *hf = NULL;
+        size_t n = 0;
+        char *p = cm_path_join(c->work, "hostfile");
+        rc = cm_read_file(&hf, &n, c->o->hostfile, 1u << 20);
+        if (!rc) rc = cm_write_file_atomic(p, hf, n);
+        free(hf);
+        free(p);
+    }
+done:
+    free(seq);
+    free(mpi);
+    return rc;
+}
+
+static void add_run(struct check_report *rep, const struct check_run *r)
+{
+    rep->runs = cm_realloc(rep->runs, (rep->n_runs + 1) * sizeof(*rep->runs));
+    rep->runs[rep->n_runs++] = *r;
+}
+
+static double median(double *v, int n)
+{
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
+            double t = v[j];
+            v[j] = v[j - 1], v[j - 1] = t;
+        }
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* Fills r's verdict from a finished MPI run compared with the reference outputs. */
+static void judge(struct ctx *c, struct check_run *r, const struct sandbox_result *res,
+                  const struct sandbox_spec *spec, const struct cm_buf *ref_out, const struct cm_buf *ref_err)
+{
+    r->wall_s = res->wall_s;
+    r->out_truncated = res->end == SANDBOX_OUTPUT_LIMIT;
+    if (res->end != SANDBOX_EXITED || res->exit_code != 0) {
+        r->verdict = res->end == SANDBOX_TIMEOUT ? VERDICT_TIMEOUT : VERDICT_RUNTIME_ERROR;
+        sandbox_describe_end(res, spec, r->detail, sizeof(r->detail));
+        r->stderr_tail = tail_lines(&res->err, 8);
+        return;
+    }
+    struct cmp_result cr;
+    int same = 1;
+    const struct check_opts *o = c->o;
+    if (o->compare != COMPARE_STDERR)
+        same = cmp_outputs(&cr, res->out.data ? res->out.data : "", res->out.len, ref_out->data ? ref_out->data : "",
+                           ref_out->len, o->rtol, o->atol);
+    if (same && o->compare != COMPARE_STDOUT)
+        same = cmp_outputs(&cr, res->err.data ? res->err.data : "", res->err.len, ref_err->data ? ref_err->data : "",
+                           ref_err->len, o->rtol, o->atol);
+    if (same) {
+        r->verdict = VERDICT_PASS;
+        return;
+    }
+    r->verdict = VERDICT_WRONG_OUTPUT;
+    char d[400];
+    cmp_describe(&cr, d, sizeof(d));
+    snprintf(r->detail, sizeof(r->detail), "%s%s", o->compare == COMPARE_BOTH ? "" : "", d);
+    r->stderr_tail = tail_lines(&res->err, 4);
+}
+
+/* Runs the sequential program for one size set: twice, to catch nondeterminism. */
+static int reference_run(struct ctx *c, const char *args, struct cm_buf *out, struct cm_buf *err, double timeout,
+                         double *wall)
+{
+    char bin[4200];
+    snprintf(bin, sizeof(bin), "%s/bin/seq", c->view);
+    struct sandbox_result res[2];
+    struct sandbox_spec spec = {c->work, "run", NULL, NULL, 0, c->o->lim};
+    spec.lim.wall_s = timeout;
+    int rc = 0, n = wall ? 1 : 2;
+    for (int k = 0; k < n && !rc; k++) {
+        struct cm_strlist argv;
+        cm_strlist_init(&argv);
+        cm_strlist_push(&argv, bin);
+        rc = run_in_sandbox(c, &argv, args, timeout, &res[k], NULL, 0, NULL);
+        cm_strlist_release(&argv);
+        if (rc) {
+            if (k == 1) sandbox_result_release(&res[0]);
+            return rc;
+        }
+    }
+    char d[300];
+    struct cm_buf msg;
+    cm_buf_init(&msg);
+    if (res[0].end != SANDBOX_EXITED || res[0].exit_code != 0) {
+        sandbox_describe_end(&res[0], &spec, d, sizeof(d));
+        cm_buf_printf(&msg, "the sequential program failed with args \"%s\": %s", args, d);
+        char *t = tail_lines(&res[0].err, 4);
+        if (t) cm_buf_printf(&msg, "\n%s", t);
+        free(t);
+    } else if (res[0].out.len == 0 && res[0].err.len == 0) {
+        cm_buf_printf(&msg, "the sequential program printed nothing with args \"%s\"", args);
+    } else if (n == 2) {
+        struct cmp_result cr;
+        if (!cmp_outputs(&cr, res[1].out.data ? res[1].out.data : "", res[1].out.len,
+                         res[0].out.data ? res[0].out.data : "", res[0].out.len, 0, 0)) {
+            cmp_describe(&cr, d, sizeof(d));
+            cm_buf_printf(&msg, "the sequential program is not deterministic with args \"%s\": two runs differ at %s",
+                          args, d);
+        }
+    }
+    if (msg.len) c->rep->seq_error = cm_buf_detach(&msg);
+    cm_buf_release(&msg);
+    *out = res[0].out, *err = res[0].err;
+    cm_buf_init(&res[0].out), cm_buf_init(&res[0].err);
+    if (wall) *wall = res[0].wall_s;
+    for (int k = 0; k < n; k++) sandbox_result_release(&res[k]);
+    return 0;
+}
+
+static int mpi_run(struct ctx *c, long np, int args_index, const char *args, double timeout,
+                   const struct cm_buf *ref_out, const struct cm_buf *ref_err, int want_prof, struct check_run *r)
+{
+    struct cm_strlist argv;
+    cm_strlist_init(&argv);
+    launcher_argv(c, np, &argv);
+    struct sandbox_result res;
+    memset(r, 0, sizeof(*r));
+    r->args_index = args_index;
+    r->np = np;
+    int rc = run_in_sandbox(c, &argv, args, timeout, &res, want_prof ? &r->prof : NULL, np, &r->has_profile);
+    if (!rc) {
+        struct sandbox_spec spec = {c->work, "run", NULL, NULL, 0, c->o->lim};
+        spec.lim.wall_s = timeout;
+        judge(c, r, &res, &spec, ref_out, ref_err);
+        sandbox_result_release(&res);
+    }
+    cm_strlist_release(&argv);
+    return rc;
+}
+
+/* Times `argv` (a launcher line or the sequential binary) `runs` times; returns the median. */
+static int timed_runs(struct ctx *c, struct cm_strlist *argv, const char *args, double timeout, double *med,
+                      int *all_ok)
+{
+    double t[64];
+    int n = c->o->runs < 64 ? c->o->runs : 64;
+    *all_ok = 1;
+    for (int k = 0; k < n; k++) {
+        struct cm_strlist a;
+        cm_strlist_init(&a);
+        for (size_t i = 0; i < argv->n; i++) cm_strlist_push(&a, argv->items[i]);
+        struct sandbox_result res;
+        int rc = run_in_sandbox(c, &a, args, timeout, &res, NULL, 0, NULL);
+        cm_strlist_release(&a);
+        if (rc) return rc;
+        if (res.end != SANDBOX_EXITED || res.exit_code != 0) *all_ok = 0;
+        t[k] = res.wall_s;
+        sandbox_result_release(&res);
+    }
+    *med = median(t, n);
+    return 0;
+}
+
+static int bench(struct ctx *c)
+{
+    const struct check_opts *o = c->o;
+    struct check_report *rep = c->rep;
+    int rc = 0, ok;
+    double seq_t = 0;
+    progress(c, "timing the sequential program (%s)", o->bench_args);
+    double first_timeout = o->timeout_s > 600 ? o->timeout_s : 600;
+    if ((rc = reference_run(c, o->bench_args, &c->bench_out, &c->bench_err, first_timeout, &seq_t))) return rc;
+    if (rep->seq_error) return 0;
+    double timeout = o->timeout_s > 5 * seq_t + 10 ? o->timeout_s : 5 * seq_t + 10;
+    char bin[4200];
+    snprintf(bin, sizeof(bin), "%s/bin/seq", c->view);
+    struct cm_strlist argv;
+    cm_strlist_init(&argv);
+    cm_strlist_push(&argv, bin);
+    rep->perf = cm_calloc(o->n_np + 1, sizeof(*rep->perf));
+    rep->n_perf = 1;
+    rep->perf_runs = o->runs;
+    rc = timed_runs(c, &argv, o->bench_args, timeout, &rep->perf[0].median_s, &ok);
+    cm_strlist_release(&argv);
+    if (rc) return rc;
+    rep->perf[0].time_s = rep->perf[0].median_s;
+    rep->perf[0].speedup = rep->perf[0].efficiency = 1;
+    rep->perf[0].ok = 1;
+    for (size_t i = 0; i < o->n_np && !rc; i++) {
+        long np = o->np[i];
+        struct check_run r;
+        progress(c, "timing the MPI program (%s) at np=%ld", o->bench_args, np);
+        if ((rc = mpi_run(c, np, -1, o->bench_args, timeout, &c->bench_out, &c->bench_err, o->profile, &r))) break;
+        add_run(rep, &r);
+        struct check_perf *p = &rep->perf[rep->n_perf++];
+        p->np = np;
+        p->oversubscribed = o->launcher != LAUNCHER_SRUN && !o->hostfile && np > rep->env.cores_physical;
+        if (r.verdict != VERDICT_PASS) continue; /* no timing for a wrong or failed program */
+        struct cm_strlist l;
+        cm_strlist_init(&l);
+        launcher_argv(c, np, &l);
+        char *empty = cm_strdup(l.items[l.n - 1]);
+        size_t k = strlen(empty);
+        snprintf(empty + k - 3, 4, "emp"); /* bin/mpi -> bin/emp */
+        double med, over;
+        int ok2 = 1;
+        rc = timed_runs(c, &l, o->bench_args, timeout, &med, &ok);
+        free(l.items[l.n - 1]);
+        l.items[l.n - 1] = empty;
+        if (!rc) rc = timed_runs(c, &l, NULL, 30, &over, &ok2);
+        cm_strlist_release(&l);
+        if (rc) break;
+        p->ok = ok && ok2;
+        p->median_s = med;
+        p->overhead_s = over;
+        p->time_s = med - over > 1e-6 ? med - over : 1e-6;
+        p->speedup = rep->perf[0].time_s / p->time_s;
+        p->efficiency = p->speedup / (double)np;
+    }
+    return rc;
+}
+
+int harness_check(struct check_report *rep, const char *seq_path, const char *mpi_path, const struct check_opts *o)
+{
+    memset(rep, 0, sizeof(*rep));
+    rep->opts = o;
+    rep->seq_path = cm_strdup(seq_path);
+    rep->mpi_path = cm_strdup(mpi_path);
+    struct ctx c = {o, rep, NULL, NULL, NULL, NULL, {0}, {0}, 0, 0};
+    cm_buf_init(&c.bench_out), cm_buf_init(&c.bench_err);
+    size_t n_args = o->args.n ? o->args.n : 1;
+    int rc = sandbox_init();
+    if (rc) return rc;
+    check_env_detect(&rep->env, o->launcher);
+    if (!strcmp(rep->env.mpi_impl, "unknown") && o->launcher != LAUNCHER_SRUN) {
+        cm_error_set(CM_EENV, "no MPI launcher found: '%s --version' did not run", rep->env.launcher);
+        cm_error_hint("install Open MPI (apt-get install openmpi-bin libopenmpi-dev) or run 'sh scripts/setup.sh'");
+        return CM_EENV;
+    }
+    if ((rc = setup_work(&c, seq_path, mpi_path))) goto done;
+    c.view = sandbox_view(c.work);
+    c.steps = 3 + n_args * (1 + o->n_np) + (o->bench_args ? 1 + o->n_np : 0);
+
+    int seq_ok = 0, mpi_ok = 0, empty_ok = 0;
+    progress(&c, "building the sequential program");
+    if ((rc = compile(&c, "cc", "src/seq.c", "bin/seq", 0, &rep->seq_diag, &seq_ok))) goto done;
+    progress(&c, "building the MPI program");
+    if ((rc = compile(&c, "mpicc", "src/mpi.c", "bin/mpi", o->profile, &rep->mpi_diag, &mpi_ok))) goto done;
+    if (o->bench_args) {
+        char *d = NULL;
+        progress(&c, "building the empty MPI program");
+        if ((rc = compile(&c, "mpicc", "src/empty.c", "bin/emp", 0, &d, &empty_ok))) goto done;
+        if (!empty_ok) {
+            rc = cm_error_set(CM_EENV, "mpicc cannot build an empty MPI program:\n%s", d ? d : "");
+            free(d);
+            goto done;
+        }
+        free(d);
+    }
+    if (!seq_ok) {
+        struct cm_buf m;
+        cm_buf_init(&m);
+        cm_buf_printf(&m, "the sequential program does not build:\n%s", rep->seq_diag ? rep->seq_diag : "");
+        rep->seq_error = cm_buf_detach(&m);
+        rep->outcome = CHECK_SEQ_ERROR;
+        goto done;
+    }
+    if (!mpi_ok) {
+        /* one BUILD_FAIL verdict per run that could not happen */
+        char first[256] = "the MPI program does not build";
+        if (rep->mpi_diag) {
+            const char *e = strstr(rep->mpi_diag, "error");
+            const char *l = e ? e : rep->mpi_diag;
+            while (l > rep->mpi_diag && l[-1] != '\n') l--;
+            snprintf(first, sizeof(first), "%.*s", (int)strcspn(l, "\n"), l);
+        }
+        for (size_t a = 0; a < n_args; a++)
+            for (size_t i = 0; i < o->n_np; i++) {
+                struct check_run r = {(int)a, o->np[i], VERDICT_BUILD_FAIL};
+                snprintf(r.detail, sizeof(r.detail), "%s", first);
+                add_run(rep, &r);
+            }
+        rep->outcome = CHECK_BUILD_FAIL;
+        goto done;
+    }
+
+    c.ref_out = cm_calloc(n_args, sizeof(struct cm_buf));
+    c.ref_err = cm_calloc(n_args, sizeof(struct cm_buf));
+    for (size_t a = 0; a < n_args && !rc; a++) {
+        const char *args = o->args.n ? o->args.items[a] : "";
+        progress(&c, "running the sequential program (args \"%s\")", args);
+        if ((rc = reference_run(&c, args, &c.ref_out[a], &c.ref_err[a], o->timeout_s, NULL))) goto done;
+        if (rep->seq_error) {
+            rep->outcome = CHECK_SEQ_ERROR;
+            goto done;
+        }
+        for (size_t i = 0; i < o->n_np; i++) {
+            struct check_run r;
+            progress(&c, "running the MPI program (args \"%s\") at np=%ld", args, o->np[i]);
+            rc = mpi_run(&c, o->np[i], (int)a, args, o->timeout_s, &c.ref_out[a], &c.ref_err[a],
+                         o->profile && a == 0, &r);
+            if (rc) goto done;
+            add_run(rep, &r);
+        }
+    }
+    if (o->bench_args && (rc = bench(&c)) == 0 && rep->seq_error) {
+        rep->outcome = CHECK_SEQ_ERROR;
+        goto done;
+    }
+    if (rc) goto done;
+    rep->outcome = CHECK_CORRECT;
+    for (size_t i = 0; i < rep->n_runs; i++)
+        if (rep->runs[i].verdict != VERDICT_PASS) rep->outcome = CHECK_INCORRECT;
+done:
+    if (o->progress && c.steps) fprintf(stderr, "\r\033[K");
+    for (size_t a = 0; c.ref_out && a < n_args; a++) cm_buf_release(&c.ref_out[a]), cm_buf_release(&c.ref_err[a]);
+    free(c.ref_out);
+    free(c.ref_err);
+    cm_buf_release(&c.bench_out);
+    cm_buf_release(&c.bench_err);
+    if (c.work) {
+        if (o->keep) {
+            rep->workdir = c.work;
+        } else {
+            cm_remove_tree(c.work);
+            free(c.work);
+        }
+    }
+    return rc;
+}
+
+void check_report_release(struct check_report *rep)
+{
+    free(rep->seq_path);
+    free(rep->mpi_path);
+    free(rep->seq_diag);
+    free(rep->mpi_diag);
+    free(rep->seq_error);
+    for (size_t i = 0; i < rep->n_runs; i++) {
+        free(rep->runs[i].stderr_tail);
+        if (rep->runs[i].has_profile) prof_run_release(&rep->runs[i].prof);
+    }
+    free(rep->runs);
+    free(rep->perf);
+    free(rep->workdir);
+    memset(rep, 0, sizeof(*rep));
+}
