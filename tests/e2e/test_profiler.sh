@@ -87,4 +87,50 @@ cmp -s "$T/out.plain" "$T/out.unset" || die "stdout differs with CHATMPI_PROFILE
 CHATMPI_PROFILE_DIR="$T/missing/dir" run "$T/prof" "$T/out.missing"
 cmp -s "$T/out.plain" "$T/out.missing" || die "stdout differs when the profile dir is missing"
 [ ! -e "$T/missing" ] || die "the profiler created the missing directory"
+
+# Every wrapped collective once, some in place: the bytes docs/profiler.md's convention gives.
+COLLS=tests/e2e/data/prof_colls.c
+mpicc -O2 "$COLLS" -o "$T/colls.plain" -lm || die "cannot build $COLLS"
+mpicc -O2 "$COLLS" "$PROF" -o "$T/colls.prof" -lm || die "cannot build $COLLS with the profiler"
+mkdir "$T/dir2"
+run "$T/colls.plain" "$T/colls.out.plain"
+CHATMPI_PROFILE_DIR="$T/dir2" run "$T/colls.prof" "$T/colls.out.prof"
+cmp -s "$T/colls.out.plain" "$T/colls.out.prof" || die "profiler changed the stdout of $COLLS"
+grep -q '^checksum [0-9]' "$T/colls.out.plain" || die "$COLLS printed no checksum"
+# op: bytes on rank 0, 1, 2 (one call each; MPI_INT is 4 bytes, MPI_DOUBLE 8)
+while read -r op b0 b1 b2; do
+    want_op "$T/dir2/chatmpi-prof.0.txt" "$op" 1 "$b0"
+    want_op "$T/dir2/chatmpi-prof.1.txt" "$op" 1 "$b1"
+    want_op "$T/dir2/chatmpi-prof.2.txt" "$op" 1 "$b2"
+done <<'EOF_TABLE'
+MPI_Scatter 24 0 0
+MPI_Scatterv 0 24 0
+MPI_Gatherv 4 8 12
+MPI_Gather 8 8 8
+MPI_Allgather 8 8 8
+MPI_Allgatherv 4 8 12
+MPI_Alltoall 24 24 24
+MPI_Alltoallv 24 24 24
+MPI_Reduce_scatter 24 24 24
+MPI_Reduce_scatter_block 24 24 24
+MPI_Scan 12 12 12
+MPI_Exscan 12 12 12
+MPI_Sendrecv 20 20 20
+MPI_Sendrecv_replace 12 12 12
+MPI_Ibcast 16 16 16
+MPI_Iallreduce 16 16 16
+MPI_Ireduce 8 8 8
+MPI_Ibarrier 0 0 0
+MPI_Reduce 8 8 8
+MPI_Waitall 0 0 0
+MPI_Wait 0 0 0
+EOF_TABLE
+want "$T/dir2/chatmpi-prof.0.txt" coll_bytes 216
+want "$T/dir2/chatmpi-prof.1.txt" coll_bytes 224
+want "$T/dir2/chatmpi-prof.2.txt" coll_bytes 208
+for r in 0 1 2; do
+    want "$T/dir2/chatmpi-prof.$r.txt" coll_calls 17
+    want "$T/dir2/chatmpi-prof.$r.txt" p2p_msgs 2
+    want "$T/dir2/chatmpi-prof.$r.txt" p2p_bytes 32
+done
 echo "profiler e2e ok"
