@@ -22,5 +22,6 @@ int cli_report_error(int rc);
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_data(int argc, char **argv);
 
 #endif

@@ -6,6 +6,7 @@
 
 const struct cli_command cli_commands[] = {
     {"check", cmd_check, "verify an MPI program against its sequential original"},
+    {"data", cmd_data, "the expert corpus: verify, export, stats"},
     {"help", cmd_help, "show help for chatmpi or one command"},
     {"version", cmd_version, "print chatmpi's version"},
     {NULL, NULL, NULL},

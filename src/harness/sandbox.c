@@ -32,6 +32,9 @@
 static int g_inited, g_force_plain;
 static enum sandbox_mode g_mode;
 static char g_note[320];
+static unsigned g_uid;
+
+unsigned sandbox_uid(void) { return g_uid; }
 
 #define NS_FLAGS (CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS)
 #define STACK_SIZE (256 * 1024)
@@ -45,6 +48,7 @@ struct child_args {
                                the new mount namespace: an fd from outside would pin the old one */
     int out_w, err_w, status_w;
     int drop_privileges;
+    unsigned uid;
     const struct sandbox_limits *lim;
 };
 
@@ -112,8 +116,8 @@ static void child_exec(const struct child_args *a)
     if (l->fsize_bytes) set_limit(RLIMIT_FSIZE, l->fsize_bytes);
     set_limit(RLIMIT_CORE, 0);
     if (a->drop_privileges) {
-        if (setgroups(0, NULL) != 0 || setresgid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID) != 0 ||
-            setresuid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID) != 0) {
+        if (setgroups(0, NULL) != 0 || setresgid(a->uid, a->uid, a->uid) != 0 ||
+            setresuid(a->uid, a->uid, a->uid) != 0) {
             say(2, "chatmpi sandbox: cannot drop privileges", NULL);
             _exit(126);
         }
@@ -215,6 +219,7 @@ int sandbox_init(void)
     g_inited = 1;
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     g_mode = SANDBOX_PLAIN;
+    g_uid = SANDBOX_UID_BASE + (unsigned)getpid() % SANDBOX_UID_SPAN;
     const char *why = geteuid() != 0 ? "not running as root" : "namespaces refused";
     if (g_force_plain) why = "isolation turned off (--no-isolation)";
     if (!g_force_plain && geteuid() == 0) {
@@ -227,8 +232,8 @@ int sandbox_init(void)
     if (g_mode == SANDBOX_ISOLATED)
         snprintf(g_note, sizeof(g_note),
                  "pid, network (loopback only), mount and IPC namespaces; private /tmp, /var/tmp and /dev/shm; "
-                 "programs run as uid %d",
-                 SANDBOX_UID);
+                 "programs run as uid %u, a uid of their own",
+                 g_uid);
     else
         snprintf(g_note, sizeof(g_note),
                  "NOT ISOLATED (%s): process group, rlimits and orphan reaping only; the network is not "
@@ -364,7 +369,7 @@ int sandbox_run(struct sandbox_result *res, const struct sandbox_spec *spec)
         goto done;
     }
     int drop = isolated && !spec->keep_root && geteuid() == 0;
-    if (drop && chown(hostcwd, SANDBOX_UID, SANDBOX_UID) != 0) {
+    if (drop && chown(hostcwd, g_uid, g_uid) != 0) {
         rc = cm_error_set(CM_EIO, "cannot hand '%s' to the sandbox user: %s", hostcwd, strerror(errno));
         goto done;
     }
@@ -373,7 +378,7 @@ int sandbox_run(struct sandbox_result *res, const struct sandbox_spec *spec)
         rc = cm_error_set(CM_EIO, "cannot create pipes: %s", strerror(errno));
         goto done;
     }
-    struct child_args a = {exe, spec->argv, env, cwd, spec->host_dir, out_p[1], err_p[1], st_p[1], drop, &spec->lim};
+    struct child_args a = {exe, spec->argv, env, cwd, spec->host_dir, out_p[1], err_p[1], st_p[1], drop, g_uid, &spec->lim};
     double t0 = now_s();
     pid_t pid;
     if (isolated) {

@@ -3,8 +3,8 @@
  * Isolated mode (root, namespaces available): the command runs in fresh pid, network
  * (loopback only), mount, IPC and UTS namespaces under a small init of ours. /tmp, /var/tmp
  * and /dev/shm are private tmpfs mounts, the work directory is bind-mounted at
- * SANDBOX_VIEW_DIR, and the command runs as an unprivileged uid (65534) unless the spec asks
- * for root (compilers). When the command ends or times out, the init exits and the kernel
+ * SANDBOX_VIEW_DIR, and the command runs as an unprivileged uid of its own (sandbox_uid())
+ * unless the spec asks for root (compilers). When the command ends or times out, the init exits and the kernel
  * kills every process left in the namespace; the tmpfs mounts vanish with it.
  *
  * Plain mode (fallback): a new process group with the same rlimits; chatmpi is a child
@@ -22,7 +22,11 @@
 #include "core/buf.h"
 
 #define SANDBOX_VIEW_DIR "/tmp/chatmpi"
-#define SANDBOX_UID 65534
+/* Each chatmpi process runs its programs under a uid of its own, SANDBOX_UID_BASE + pid mod
+ * SANDBOX_UID_SPAN, which no account uses: RLIMIT_NPROC counts processes per uid across the
+ * whole system, so a fork bomb in one check must not starve another check running beside it. */
+#define SANDBOX_UID_BASE 200000
+#define SANDBOX_UID_SPAN 100000
 
 enum sandbox_mode { SANDBOX_PLAIN = 0, SANDBOX_ISOLATED = 1 };
 
@@ -64,6 +68,8 @@ struct sandbox_result {
 /* Decides the mode once (probing namespaces) and prepares the process (subreaper). */
 int sandbox_init(void);
 enum sandbox_mode sandbox_mode(void);
+/* The unprivileged uid (and gid) programs run as in isolated mode. */
+unsigned sandbox_uid(void);
 /* One line describing the isolation in force, for reports. Borrowed. */
 const char *sandbox_note(void);
 /* The path under which the program sees spec->host_dir. Borrowed (host_dir itself in plain mode). */

@@ -1,0 +1,344 @@
+/* cmd_data.c — `chatmpi data verify|export|stats`: the expert corpus's tools.
+ *   verify  runs every case (and its baseline.c) through the harness and prints a table
+ *   export  writes a split in ChatHPC's JSON format (question / context / answer)
+ *   stats   counts cases per domain, kernel and split, and their sizes in lines
+ * Loading and validation live in src/corpus, checking in src/harness. */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/opt.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/mem.h"
+#include "corpus/corpus.h"
+#include "harness/harness.h"
+
+#define CHATHPC_QUESTION "Can you parallelize this sequential code to MPI?\n"
+#define CHATHPC_CONTEXT "Sequential to MPI translation"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int load(struct corpus *c, struct cm_strlist *pos, const char *split)
+{
+    corpus_init(c);
+    int rc = corpus_load(c, pos->items, pos->n);
+    if (rc) {
+        cli_report_error(rc); /* a bad path or an invalid case.json: the user's to fix */
+        return EXIT_USAGE;
+    }
+    if (split) { /* keep only that split */
+        size_t k = 0;
+        for (size_t i = 0; i < c->n; i++) {
+            if (!strcmp(c->cases[i].split, split))
+                c->cases[k++] = c->cases[i];
+            else
+                corpus_case_release(&c->cases[i]);
+        }
+        c->n = k;
+    }
+    return 0;
+}
+
+static int check_split_opt(const char *cmd, const char *split)
+{
+    if (!split || corpus_valid_split(split)) return 0;
+    fprintf(stderr, "chatmpi data %s: unknown split '%s'\nhint: use train, test or refine\n", cmd, split);
+    return EXIT_USAGE;
+}
+
+/* One harness run of a case's seq.c against `file` (mpi.c or baseline.c). */
+static int verify_one(const struct corpus_case *cc, const char *file, const struct check_opts *base, int bench,
+                      struct check_report *rep)
+{
+    struct check_opts o = *base;
+    cm_strlist_init(&o.args);
+    for (size_t i = 0; i < cc->check_args.n; i++) cm_strlist_push(&o.args, cc->check_args.items[i]);
+    o.bench_args = bench ? cc->bench_args : NULL;
+    o.rtol = cc->rtol;
+    o.atol = cc->atol;
+    char *seq = cm_path_join(cc->dir, "seq.c"), *mpi = cm_path_join(cc->dir, file);
+    int rc = harness_check(rep, seq, mpi, &o);
+    rep->opts = base; /* o dies here; reports only need what base shares */
+    free(seq), free(mpi);
+    cm_strlist_release(&o.args);
+    return rc;
+}
+
+static int data_verify(int argc, char **argv)
+{
+    struct opt_ints np = {{1, 2, 3, 4}, 4};
+    const char *split = NULL, *json = NULL;
+    int bench = 0, no_baselines = 0, quiet = 0;
+    long runs = 3;
+    double timeout = 20;
+    const struct opt_spec specs[] = {
+        {OPT_INT_LIST, "np", 0, "N,N,...", "rank counts (default 1,2,3,4)", &np, 1, 1024},
+        {OPT_STR, "split", 's', "SPLIT", "only cases of this split (train, test, refine)", &split},
+        {OPT_FLAG, "bench", 'b', NULL, "also time each case at its bench_args (slow)", &bench},
+        {OPT_INT, "runs", 'r', NULL, "timed repetitions with --bench (default 3)", &runs, 1, 64},
+        {OPT_DOUBLE, "timeout", 't', "SECONDS", "limit of each check run (default 20)", &timeout, 0, 0, 0.1, 86400},
+        {OPT_FLAG, "no-baselines", 0, NULL, "skip the baseline.c programs", &no_baselines},
+        {OPT_STR, "json", 'j', "FILE", "write every case's full report as JSON", &json},
+        {OPT_FLAG, "quiet", 'q', NULL, "print only failures and the summary", &quiet},
+        {0},
+    };
+    const struct opt_cmd cmd = {"data verify", "[options] [PATH...]",
+                                "Check every corpus case (seq.c against mpi.c, and baseline.c where present) with "
+                                "the harness,\nat its check_args, rank counts and tolerances. PATH: case "
+                                "directories, domains or the corpus\nroot (default data/corpus).",
+                                "exit status: 0 every case correct, 1 some case failed, 2 usage or invalid "
+                                "case.json, 3 environment error.",
+                                0, -1, specs};
+    struct cm_strlist pos;
+    cm_strlist_init(&pos);
+    struct corpus c;
+    corpus_init(&c);
+    int rc = opt_parse(&cmd, argc, argv, &pos);
+    if (rc != OPT_OK) goto done;
+    if ((rc = check_split_opt("verify", split)) || (rc = load(&c, &pos, split))) goto done;
+    if (!c.n) {
+        fprintf(stderr, "chatmpi data verify: no cases found\n");
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    struct check_opts o;
+    check_opts_init(&o);
+    memcpy(o.np, np.v, np.n * sizeof(np.v[0]));
+    o.n_np = np.n;
+    o.runs = (int)runs;
+    o.timeout_s = timeout;
+    json_t *all = json ? json_array() : NULL;
+    size_t pass = 0, fail = 0;
+    double t_all = now_s();
+    printf("data verify: %zu cases, np %s\n", c.n, np.n == 4 && np.v[3] == 4 ? "1,2,3,4" : "(custom)");
+    printf("  %-34s %-7s %-7s %-9s %-10s %8s%s\n", "case", "split", "prec", "program", "verdict", "time",
+           bench ? "  speedup@2" : "");
+    for (size_t i = 0; i < c.n; i++) {
+        const struct corpus_case *cc = &c.cases[i];
+        const char *files[] = {"mpi.c", cc->has_baseline && !no_baselines ? "baseline.c" : NULL};
+        for (int f = 0; f < 2 && files[f]; f++) {
+            struct check_report rep;
+            if (isatty(2) && !quiet) fprintf(stderr, "\r\033[K[%zu/%zu] %s %s", i + 1, c.n, cc->id, files[f]);
+            double t0 = now_s();
+            int err = verify_one(cc, files[f], &o, bench, &rep);
+            if (isatty(2) && !quiet) fprintf(stderr, "\r\033[K");
+            if (err) {
+                fprintf(stderr, "chatmpi data verify: %s: %s\n", cc->id, cm_error_message());
+                check_report_release(&rep);
+                rc = err == CM_EINVAL ? EXIT_USAGE : EXIT_ENV;
+                check_opts_release(&o);
+                if (all) json_decref(all);
+                goto done;
+            }
+            int ok = rep.outcome == CHECK_CORRECT;
+            ok ? pass++ : fail++;
+            char sp[32] = "";
+            for (size_t k = 1; bench && k < rep.n_perf; k++)
+                if (rep.perf[k].np == 2) snprintf(sp, sizeof(sp), "  %9.2f", rep.perf[k].speedup);
+            if (!quiet || !ok)
+                printf("  %-34s %-7s %-7s %-9s %-10s %7.1fs%s\n", cc->id, cc->split, cc->precision, files[f],
+                       check_outcome_name(rep.outcome), now_s() - t0, sp);
+            if (!ok) {
+                for (size_t k = 0; k < rep.n_runs; k++)
+                    if (rep.runs[k].verdict != VERDICT_PASS) {
+                        printf("      np=%ld args \"%s\": %s: %s\n", rep.runs[k].np,
+                               rep.runs[k].args_index >= 0 ? cc->check_args.items[rep.runs[k].args_index]
+                                                           : cc->bench_args,
+                               check_verdict_name(rep.runs[k].verdict), rep.runs[k].detail);
+                        if (rep.runs[k].stderr_tail) printf("        stderr: %.300s\n", rep.runs[k].stderr_tail);
+                        break;
+                    }
+                if (rep.seq_error) printf("      %s\n", rep.seq_error);
+            }
+            if (all) {
+                json_t *j = check_report_to_json(&rep);
+                json_object_set_new(j, "case", json_string(cc->id));
+                json_object_set_new(j, "program", json_string(files[f]));
+                json_array_append_new(all, j);
+            }
+            check_report_release(&rep);
+            fflush(stdout);
+        }
+    }
+    printf("data verify: %zu passed, %zu failed (%.0f s)\n", pass, fail, now_s() - t_all);
+    rc = fail ? EXIT_FAILED : EXIT_OK;
+    if (all) {
+        if (json_dump_file(all, json, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
+            fprintf(stderr, "chatmpi data verify: cannot write '%s'\n", json);
+            rc = EXIT_ENV;
+        }
+        json_decref(all);
+    }
+    check_opts_release(&o);
+done:
+    corpus_release(&c);
+    cm_strlist_release(&pos);
+    return rc == OPT_HELP ? EXIT_OK : rc;
+}
+
+static int data_export(int argc, char **argv)
+{
+    const char *split = NULL, *out = NULL;
+    const struct opt_spec specs[] = {
+        {OPT_STR, "split", 's', "SPLIT", "the split to export: train, test or refine (required)", &split},
+        {OPT_STR, "output", 'o', "FILE", "where to write the JSON array ('-' for stdout; required)", &out},
+        {0},
+    };
+    const struct opt_cmd cmd = {
+        "data export", "--split SPLIT -o FILE [PATH...]",
+        "Write one split of the corpus in ChatHPC's dataset format: a JSON array of\n"
+        "{\"question\", \"context\", \"answer\"} records plus chatmpi's keys id, domain and kernel, sorted by id.",
+        "The question is \"" "Can you parallelize this sequential code to MPI?\\n\" followed by seq.c; the\n"
+        "context is \"" CHATHPC_CONTEXT "\"; the answer is mpi.c. data/<split>.json in the repository are\n"
+        "made with this command, and a test fails when they drift from the corpus.",
+        0, -1, specs};
+    struct cm_strlist pos;
+    cm_strlist_init(&pos);
+    struct corpus c;
+    corpus_init(&c);
+    json_t *arr = NULL;
+    int rc = opt_parse(&cmd, argc, argv, &pos);
+    if (rc != OPT_OK) goto done;
+    rc = EXIT_USAGE;
+    if (!split || !out) {
+        fprintf(stderr, "chatmpi data export: --split and -o are required\nhint: see 'chatmpi data export --help'\n");
+        goto done;
+    }
+    if ((rc = check_split_opt("export", split)) || (rc = load(&c, &pos, split))) goto done;
+    arr = json_array();
+    for (size_t i = 0; i < c.n; i++) {
+        const struct corpus_case *cc = &c.cases[i];
+        char *seq = NULL, *mpi = NULL;
+        if (corpus_case_read(&seq, cc, "seq.c") || corpus_case_read(&mpi, cc, "mpi.c")) {
+            free(seq);
+            rc = cli_report_error(CM_EIO);
+            goto done;
+        }
+        size_t qn = strlen(CHATHPC_QUESTION) + strlen(seq) + 1;
+        char *q = cm_malloc(qn);
+        snprintf(q, qn, "%s%s", CHATHPC_QUESTION, seq);
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "question", q, "context",
+                                             CHATHPC_CONTEXT, "answer", mpi, "id", cc->id, "domain", cc->domain,
+                                             "kernel", cc->kernel));
+        free(q), free(seq), free(mpi);
+    }
+    char *s = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    size_t n = strlen(s);
+    s = cm_realloc(s, n + 2);
+    s[n] = '\n', s[n + 1] = '\0';
+    if (!strcmp(out, "-")) {
+        fputs(s, stdout);
+        rc = EXIT_OK;
+    } else if (cm_write_file_atomic(out, s, n + 1) != 0) {
+        rc = cli_report_error(CM_EIO);
+    } else {
+        fprintf(stderr, "chatmpi data export: %zu %s records written to %s\n", c.n, split, out);
+        rc = EXIT_OK;
+    }
+    free(s);
+done:
+    if (arr) json_decref(arr);
+    corpus_release(&c);
+    cm_strlist_release(&pos);
+    return rc == OPT_HELP ? EXIT_OK : rc;
+}
+
+static size_t count_lines(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++) n += *s == '\n';
+    return n;
+}
+
+static int data_stats(int argc, char **argv)
+{
+    const struct opt_spec specs[] = {{0}};
+    const struct opt_cmd cmd = {"data stats", "[PATH...]",
+                                "Count corpus cases per domain, kernel and split, with their sizes in lines.", NULL,
+                                0, -1, specs};
+    struct cm_strlist pos;
+    cm_strlist_init(&pos);
+    struct corpus c;
+    corpus_init(&c);
+    int rc = opt_parse(&cmd, argc, argv, &pos);
+    if (rc != OPT_OK || (rc = load(&c, &pos, NULL))) goto done;
+    const char *splits[] = {"train", "test", "refine"};
+    printf("%-10s %6s %6s %7s %6s %10s %10s %9s\n", "domain", "train", "test", "refine", "total", "seq lines",
+           "mpi lines", "baselines");
+    size_t tot[3] = {0}, all = 0, tl_s = 0, tl_m = 0, tb = 0;
+    const char *doms[] = {"blas1", "blas2", "blas3", "spmv", "stencil", "cg"};
+    for (int d = 0; d < 6; d++) {
+        size_t cnt[3] = {0}, n = 0, ls = 0, lm = 0, nb = 0;
+        for (size_t i = 0; i < c.n; i++) {
+            const struct corpus_case *cc = &c.cases[i];
+            if (strcmp(cc->domain, doms[d])) continue;
+            for (int s = 0; s < 3; s++) cnt[s] += !strcmp(cc->split, splits[s]);
+            char *seq = NULL, *mpi = NULL;
+            if (!corpus_case_read(&seq, cc, "seq.c")) ls += count_lines(seq);
+            if (!corpus_case_read(&mpi, cc, "mpi.c")) lm += count_lines(mpi);
+            free(seq), free(mpi);
+            n++, nb += cc->has_baseline;
+        }
+        if (!n) continue;
+        printf("%-10s %6zu %6zu %7zu %6zu %10zu %10zu %9zu\n", doms[d], cnt[0], cnt[1], cnt[2], n, ls, lm, nb);
+        for (int s = 0; s < 3; s++) tot[s] += cnt[s];
+        all += n, tl_s += ls, tl_m += lm, tb += nb;
+    }
+    printf("%-10s %6zu %6zu %7zu %6zu %10zu %10zu %9zu\n", "total", tot[0], tot[1], tot[2], all, tl_s, tl_m, tb);
+    printf("\nkernels:\n");
+    for (size_t i = 0; i < c.n;) {
+        size_t j;
+        /* group the cases of one domain/kernel (ids are sorted, kernels may interleave: scan all) */
+        int seen = 0;
+        for (size_t k = 0; k < i; k++)
+            seen |= !strcmp(c.cases[k].domain, c.cases[i].domain) && !strcmp(c.cases[k].kernel, c.cases[i].kernel);
+        if (!seen) {
+            size_t cnt[3] = {0};
+            for (j = i; j < c.n; j++)
+                if (!strcmp(c.cases[j].domain, c.cases[i].domain) && !strcmp(c.cases[j].kernel, c.cases[i].kernel))
+                    for (int s = 0; s < 3; s++) cnt[s] += !strcmp(c.cases[j].split, splits[s]);
+            printf("  %-8s %-20s train %zu  test %zu  refine %zu\n", c.cases[i].domain, c.cases[i].kernel, cnt[0],
+                   cnt[1], cnt[2]);
+        }
+        i++;
+    }
+    printf("\n(sizes in tokens come with a tokenizer: see 'chatmpi tokenize')\n");
+done:
+    corpus_release(&c);
+    cm_strlist_release(&pos);
+    return rc == OPT_HELP ? EXIT_OK : rc;
+}
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *summary;
+} data_cmds[] = {
+    {"verify", data_verify, "check every case with the harness"},
+    {"export", data_export, "write a split in ChatHPC's JSON format"},
+    {"stats", data_stats, "counts per domain, kernel and split"},
+};
+
+int cmd_data(int argc, char **argv)
+{
+    size_t n = sizeof(data_cmds) / sizeof(data_cmds[0]);
+    if (argc >= 2)
+        for (size_t i = 0; i < n; i++)
+            if (!strcmp(argv[1], data_cmds[i].name)) return data_cmds[i].fn(argc - 1, argv + 1);
+    int help = argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
+    FILE *f = help ? stdout : stderr;
+    if (argc >= 2 && !help) fprintf(stderr, "chatmpi data: unknown subcommand '%s'\n", argv[1]);
+    fprintf(f, "usage: chatmpi data <subcommand> [options]\n\nThe expert corpus (data/corpus) and its exports.\n\n");
+    for (size_t i = 0; i < n; i++) fprintf(f, "  %-8s %s\n", data_cmds[i].name, data_cmds[i].summary);
+    fprintf(f, "\n'chatmpi data <subcommand> --help' shows its options.\n");
+    return help ? EXIT_OK : EXIT_USAGE;
+}
