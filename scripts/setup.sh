@@ -5,7 +5,8 @@
 set -eu
 
 PKGS="gcc make pkg-config openmpi-bin libopenmpi-dev libopenblas-dev libjansson-dev \
-libyaml-dev libcriterion-dev libedit-dev sentencepiece util-linux"
+libyaml-dev libcriterion-dev libedit-dev sentencepiece util-linux \
+mpich libmpich-dev"
 
 missing=""
 for p in $PKGS; do

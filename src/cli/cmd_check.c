@@ -44,6 +44,8 @@ int cmd_check(int argc, char **argv)
         {OPT_DOUBLE, "timeout", 't', "SECONDS", "wall-clock limit of each check run (default 10)", &timeout, 0, 0,
          0.1, 86400},
         {OPT_STR, "launcher", 0, "NAME", "mpirun (default), mpiexec or srun", &launcher},
+        {OPT_STR, "mpicc", 0, "CMD", "MPI compiler (default mpicc; e.g. mpicc.mpich)", &o.mpicc},
+        {OPT_STR, "mpirun", 0, "CMD", "launcher command (default: the --launcher name)", &o.mpirun},
         {OPT_STR, "hostfile", 0, "FILE", "hostfile for the launcher (runs across nodes)", &o.hostfile},
         {OPT_STR, "compare", 0, "WHAT", "stdout (default), stderr or both", &compare},
         {OPT_STR, "cflags", 0, "\"FLAGS\"", "extra flags for both compilers", &o.cflags},
@@ -108,6 +110,7 @@ int cmd_check(int argc, char **argv)
     /* multi-node runs need the real network */
     if (no_isolation || o.hostfile || o.launcher == LAUNCHER_SRUN) sandbox_force_plain();
 
+    sandbox_catch_signals();
     int err = harness_check(&rep, pos.items[0], pos.items[1], &o);
     ran = 1;
     if (err) {

@@ -116,6 +116,7 @@ static int data_verify(int argc, char **argv)
     o.n_np = np.n;
     o.runs = (int)runs;
     o.timeout_s = timeout;
+    sandbox_catch_signals();
     json_t *all = json ? json_array() : NULL;
     size_t pass = 0, fail = 0;
     double t_all = now_s();

@@ -135,11 +135,11 @@ static void launcher_argv(struct ctx *c, long np, struct cm_strlist *argv)
     snprintf(n, sizeof(n), "%ld", np);
     int ompi = !strcmp(env->mpi_impl, "Open MPI");
     if (o->launcher == LAUNCHER_SRUN) {
-        cm_strlist_push(argv, "srun");
+        cm_strlist_push(argv, check_launcher_cmd(o));
         cm_strlist_push(argv, "-n");
         cm_strlist_push(argv, n);
     } else {
-        cm_strlist_push(argv, o->launcher == LAUNCHER_MPIEXEC ? "mpiexec" : "mpirun");
+        cm_strlist_push(argv, check_launcher_cmd(o));
         if (ompi) cm_strlist_push(argv, "--oversubscribe");
         cm_strlist_push(argv, ompi ? "-np" : "-n");
         cm_strlist_push(argv, n);
@@ -453,8 +453,8 @@ int harness_check(struct check_report *rep, const char *seq_path, const char *mp
     size_t n_args = o->args.n ? o->args.n : 1;
     int rc = sandbox_init();
     if (rc) return rc;
-    check_env_detect(&rep->env, o->launcher);
-    if (!strcmp(rep->env.mpi_impl, "unknown") && o->launcher != LAUNCHER_SRUN) {
+    check_env_detect(&rep->env, check_launcher_cmd(o));
+    if (!strcmp(rep->env.mpi_version, "unknown") && o->launcher != LAUNCHER_SRUN) {
         cm_error_set(CM_EENV, "no MPI launcher found: '%s --version' did not run", rep->env.launcher);
         cm_error_hint("install Open MPI (apt-get install openmpi-bin libopenmpi-dev) or run 'sh scripts/setup.sh'");
         return CM_EENV;
@@ -467,13 +467,14 @@ int harness_check(struct check_report *rep, const char *seq_path, const char *mp
     progress(&c, "building the sequential program");
     if ((rc = compile(&c, "cc", "src/seq.c", "bin/seq", 0, &rep->seq_diag, &seq_ok))) goto done;
     progress(&c, "building the MPI program");
-    if ((rc = compile(&c, "mpicc", "src/mpi.c", "bin/mpi", o->profile, &rep->mpi_diag, &mpi_ok))) goto done;
+    const char *mpicc = o->mpicc ? o->mpicc : "mpicc";
+    if ((rc = compile(&c, mpicc, "src/mpi.c", "bin/mpi", o->profile, &rep->mpi_diag, &mpi_ok))) goto done;
     if (o->bench_args) {
         char *d = NULL;
         progress(&c, "building the empty MPI program");
-        if ((rc = compile(&c, "mpicc", "src/empty.c", "bin/emp", 0, &d, &empty_ok))) goto done;
+        if ((rc = compile(&c, mpicc, "src/empty.c", "bin/emp", 0, &d, &empty_ok))) goto done;
         if (!empty_ok) {
-            rc = cm_error_set(CM_EENV, "mpicc cannot build an empty MPI program:\n%s", d ? d : "");
+            rc = cm_error_set(CM_EENV, "'%s' cannot build an empty MPI program:\n%s", mpicc, d ? d : "");
             free(d);
             goto done;
         }

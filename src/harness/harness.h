@@ -48,6 +48,8 @@ struct check_opts {
     const char *hostfile;
     enum check_compare compare;
     const char *cflags;       /* extra flags for both compilers */
+    const char *mpicc;        /* MPI compiler command (default "mpicc") */
+    const char *mpirun;       /* launcher command (default: the launcher's name) */
     int keep;                 /* keep the work directory */
     int profile;              /* link the PMPI profiler */
     int progress;             /* progress lines on stderr */
@@ -121,6 +123,8 @@ int check_report_write_json(const struct check_report *rep, const char *path);
 void *check_report_to_json(const struct check_report *rep);
 
 /* Environment facts (env.c). */
-void check_env_detect(struct check_env *env, enum check_launcher launcher);
+void check_env_detect(struct check_env *env, const char *launcher_cmd);
+/* The launcher command in force: opts->mpirun, or "mpirun", "mpiexec" or "srun". */
+const char *check_launcher_cmd(const struct check_opts *o);
 
 #endif

@@ -36,6 +36,22 @@ static unsigned g_uid;
 
 unsigned sandbox_uid(void) { return g_uid; }
 
+static volatile sig_atomic_t g_stop;
+
+static void on_signal(int sig) { g_stop = sig; }
+int sandbox_interrupted(void) { return g_stop != 0; }
+
+void sandbox_catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal; /* no SA_RESTART: poll and waitpid return EINTR */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
 #define NS_FLAGS (CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS)
 #define STACK_SIZE (256 * 1024)
 
@@ -363,6 +379,7 @@ int sandbox_run(struct sandbox_result *res, const struct sandbox_spec *spec)
     snprintf(cwd, sizeof(cwd), "%s/%s", sandbox_view(spec->host_dir), spec->cwd);
     snprintf(hostcwd, sizeof(hostcwd), "%s/%s", spec->host_dir, spec->cwd);
 
+    if (g_stop) return cm_error_set(CM_EENV, "interrupted");
     exe = resolve_exe(spec->argv[0]);
     if (!exe) {
         rc = cm_error_set(CM_EENV, "cannot find '%s' in PATH", spec->argv[0]);
@@ -406,6 +423,11 @@ int sandbox_run(struct sandbox_result *res, const struct sandbox_spec *spec)
     double end_t = 0, grace_end = 0;
     while (out_open || err_open || !reaped) {
         double t = now_s();
+        if (!killed && g_stop) {
+            killed = 1;
+            kill(isolated ? pid : -pid, SIGKILL);
+            end_t = t;
+        }
         if (!killed && t >= deadline) {
             res->end = SANDBOX_TIMEOUT, killed = 1;
             kill(isolated ? pid : -pid, SIGKILL);
@@ -444,6 +466,10 @@ int sandbox_run(struct sandbox_result *res, const struct sandbox_spec *spec)
         }
     }
     res->wall_s = end_t - t0;
+    if (g_stop) {
+        rc = cm_error_set(CM_EENV, "interrupted");
+        goto done;
+    }
     if (isolated) {
         struct init_report r;
         ssize_t n = read(st_p[0], &r, sizeof(r));

@@ -78,6 +78,11 @@ const char *sandbox_view(const char *host_dir);
 void sandbox_force_plain(void);
 
 void sandbox_limits_default(struct sandbox_limits *lim);
+/* Installs SIGINT/SIGTERM/SIGHUP handlers that make the run in progress (and every later
+ * one) stop: its processes are killed and sandbox_run fails with "interrupted", so callers
+ * clean up their work directories on the way out. */
+void sandbox_catch_signals(void);
+int sandbox_interrupted(void);
 /* Runs the command. Returns 0 when it ran (whatever its end), negative when it could not be
  * started (message set). res must be released with sandbox_result_release. */
 int sandbox_run(struct sandbox_result *res, const struct sandbox_spec *spec);

@@ -1,0 +1,57 @@
+# chatmpi check as a user drives it: the JSON report, timing, --keep, broken references,
+# bad input, and an interrupt in the middle of a run.
+. tests/e2e/lib.sh
+D=tests/e2e/data/check
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+
+# a correct pair: the JSON report carries verdicts, environment and the profile
+expect_rc 0 "$CHATMPI" check $D/harmonic_seq.c $D/harmonic_mpi.c --args 10 --args 7 --np 1,3 --json "$T/r.json" -q
+expect_out "verdict: CORRECT"
+expect_out 'args "7":  np=1 PASS  np=3 PASS'
+for k in '"outcome": "CORRECT"' '"correct": true' '"verdict": "PASS"' '"mpi_implementation": "Open MPI"' \
+         '"isolated": true' '"total_bytes": 24' '"op": "MPI_Reduce"'; do
+    grep -q "$k" "$T/r.json" || die "report lacks $k"
+done
+[ "$(grep -c '"verdict": "PASS"' "$T/r.json")" = 4 ] || die "expected 4 PASS runs in the JSON"
+
+# timing: a performance table with the start-up column, and the bench size is checked too
+expect_rc 0 "$CHATMPI" check $D/harmonic_seq.c $D/harmonic_mpi.c --args 5 --np 1,2 --bench-args 20000000 --runs 1 -q
+expect_out "performance (args \"20000000\", median of 1 runs"
+expect_out 'bench "20000000":  np=1 PASS  np=2 PASS'
+grep -Eq '^ +2 +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9]+%' "$OUT" || die "no timing row for np=2"
+
+# --keep keeps the build directory with both binaries; without it nothing remains
+expect_rc 0 "$CHATMPI" check $D/harmonic_seq.c $D/harmonic_mpi.c --args 3 --np 1 --keep -q
+kept=$(sed -n 's/^work directory kept: //p' "$OUT")
+[ -x "$kept/bin/mpi" ] && [ -x "$kept/bin/seq" ] || die "--keep did not keep the binaries in '$kept'"
+rm -rf "$kept"
+
+# a sequential program that is not deterministic, or fails: SEQ_ERROR, exit 2
+expect_rc 2 "$CHATMPI" check $D/nondet_seq.c $D/harmonic_mpi.c --np 1 -q
+expect_out "not deterministic"; expect_out "verdict: SEQ_ERROR"
+expect_rc 2 "$CHATMPI" check $D/fails_seq.c $D/harmonic_mpi.c --np 1 -q
+expect_out "failed with args"; expect_out "exit status 4"; expect_out "seq: cannot allocate"
+
+# bad input: usage errors with a hint, never a crash
+expect_rc 2 "$CHATMPI" check $D/harmonic_seq.c; expect_err "expected 2 arguments"
+expect_rc 2 "$CHATMPI" check $D/harmonic_seq.c /nonexistent.c; expect_err "cannot read '/nonexistent.c'"
+expect_rc 2 "$CHATMPI" check $D/harmonic_seq.c $D/harmonic_mpi.c --np 0; expect_err "invalid value '0' for --np"
+expect_rc 2 "$CHATMPI" check $D/harmonic_seq.c $D/harmonic_mpi.c --launcher foo; expect_err "unknown launcher 'foo'"
+expect_rc 2 "$CHATMPI" check $D/harmonic_seq.c $D/harmonic_mpi.c --npp 2; expect_err "did you mean '--np'"
+
+# an interrupt while a rank spins: chatmpi exits, no process and no work directory remain
+before=$(ls -d ${TMPDIR:-/tmp}/chatmpi-check-* 2>/dev/null | wc -l)
+"$CHATMPI" check $D/harmonic_seq.c $D/hang_mpi.c --args 3 --np 2 --timeout 60 -q >"$T/int.out" 2>&1 &
+pid=$!
+sleep 3
+kill -INT $pid
+i=0; while kill -0 $pid 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+kill -0 $pid 2>/dev/null && die "chatmpi did not stop on SIGINT"
+wait $pid; rc=$?
+[ $rc = 3 ] || die "interrupted check exited $rc, expected 3"
+grep -q interrupted "$T/int.out" || die "no 'interrupted' message"
+after=$(ls -d ${TMPDIR:-/tmp}/chatmpi-check-* 2>/dev/null | wc -l)
+[ "$after" -le "$before" ] || die "work directory left behind"
+uid=$((200000 + pid % 100000)) # the sandbox uid of that chatmpi process (sandbox.h)
+ps -eo uid= | grep -qx " *$uid" && die "processes of uid $uid left behind"
+exit 0
