@@ -21,5 +21,7 @@ int cli_report_error(int rc);
 
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_quantize(int argc, char **argv);
 
 #endif

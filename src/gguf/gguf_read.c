@@ -456,7 +456,7 @@ int gguf_open(struct gguf **out, const char *path)
     if (fstat(fd, &st) != 0) {
         rc = cm_error_set(CM_EIO, "cannot stat '%s': %s", path, strerror(errno));
     } else if (!S_ISREG(st.st_mode)) {
-        rc = cm_error_set(CM_EINVAL, "cannot read '%s': not a regular file", path);
+        rc = cm_error_set(CM_EIO, "cannot read '%s': not a regular file", path);
     } else if (st.st_size < 4) {
         rc = cm_error_set(CM_EFORMAT, "cannot read '%s': truncated magic at offset 0 (the file has %lld bytes)",
                           path, (long long)st.st_size);

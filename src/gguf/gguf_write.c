@@ -360,7 +360,7 @@ static int emit(const struct gguf_writer *w, struct sink *s)
     for (size_t i = 0; i < w->n_tensors && !rc; i++) {
         const struct gguf_writer_tensor *t = &w->tensors[i];
         const void *data = t->data;
-        if (t->fill) {
+        if (t->fill && t->nbytes) {
             memset(scratch, 0, (size_t)t->nbytes);
             if ((rc = t->fill(t->fill_ctx, scratch, (size_t)t->nbytes))) break;
             data = scratch;
