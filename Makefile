@@ -81,8 +81,34 @@ build-asan/unit-stamp: $(UNIT_BIN) chatmpi-asan
 	ASAN_OPTIONS=detect_leaks=0 CHATMPI=./chatmpi-asan sh tests/e2e/run.sh
 	@touch $@
 
+# libFuzzer targets (clang): tests/fuzz/fuzz_<name>.c, its seed-corpus writer
+# tests/fuzz/seeds_<name>.c and optional dictionary tests/fuzz/<name>.dict. Each target runs
+# FUZZ_TIME seconds over a corpus that starts from the seeds; crashes land in $(FUZZ_BUILD)/.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_TIME  ?= 60
+FUZZ_CC    ?= clang
+FUZZ_LIB   := $(sort $(wildcard src/core/*.c src/gguf/*.c src/tensor/*.c))
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Isrc
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(FUZZ_LIB) -lm
+$(FUZZ_BUILD)/seeds_%: tests/fuzz/seeds_%.c $(FUZZ_LIB)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=address,undefined -o $@ $< $(FUZZ_LIB) -lm
+
+fuzz: $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%) $(FUZZ_NAMES:%=$(FUZZ_BUILD)/seeds_%)
+	@for n in $(FUZZ_NAMES); do \
+	    c=$(FUZZ_BUILD)/corpus_$$n; mkdir -p $$c && $(FUZZ_BUILD)/seeds_$$n $$c || exit 1; \
+	    d=; [ -f tests/fuzz/$$n.dict ] && d=-dict=tests/fuzz/$$n.dict; \
+	    echo "fuzz: $$n for $(FUZZ_TIME) s"; \
+	    $(FUZZ_BUILD)/fuzz_$$n -max_total_time=$(FUZZ_TIME) -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
+	        -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/ $$d $$c || exit 1; \
+	done
+
 clean:
-	rm -rf build build-asan chatmpi chatmpi-asan
+	rm -rf build build-asan build-fuzz chatmpi chatmpi-asan
 
 format:
 	clang-format -i $$(find src tests/unit -name '*.[ch]')
