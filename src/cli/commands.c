@@ -6,6 +6,7 @@
 
 const struct cli_command cli_commands[] = {
     {"help", cmd_help, "show help for chatmpi or one command"},
+    {"tokenize", cmd_tokenize, "encode text into token ids, or decode ids (tokenizer driver)"},
     {"version", cmd_version, "print chatmpi's version"},
     {NULL, NULL, NULL},
 };
