@@ -259,7 +259,7 @@ static int check_id(const struct tok_spm_model *m, const char *name, const char 
 
 static int refuse(const char *name, const char *what, const char *hint)
 {
-    int rc = cm_error_set(CM_EINVAL, "cannot use '%s': %s", name, what);
+    int rc = cm_error_set(CM_EFORMAT, "cannot use '%s': %s", name, what);
     cm_error_hint("%s", hint);
     return rc;
 }
