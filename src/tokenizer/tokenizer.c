@@ -443,8 +443,8 @@ static void append_unescaped(struct cm_buf *out, const char *s, size_t n)
 
 int tok_decode(const struct tokenizer *tk, struct cm_buf *out, const int32_t *ids, size_t n, unsigned flags)
 {
-    size_t start = out->len;
-    int bos_ws = 1, bos_ws_seen = 0; /* sentencepiece's rule for the leading space */
+    size_t start = out->len, shown = 0; /* shown: bytes of CONTROL text written */
+    int bos_ws = 1, bos_ws_seen = 0;     /* sentencepiece's rule for the leading space */
     for (size_t i = 0; i < n; i++) {
         int32_t id = ids[i];
         if (id < 0 || (size_t)id >= tk->n)
@@ -456,7 +456,7 @@ int tok_decode(const struct tokenizer *tk, struct cm_buf *out, const int32_t *id
             cm_buf_append(out, &tk->bytev[id], 1);
             continue;
         case TOK_TYPE_CONTROL:
-            if (flags & TOK_DECODE_SPECIAL) cm_buf_append(out, p, l);
+            if (flags & TOK_DECODE_SPECIAL) cm_buf_append(out, p, l), shown += l;
             continue;
         case TOK_TYPE_UNKNOWN:
             cm_buf_puts(out, UNK_SURFACE);
@@ -464,7 +464,7 @@ int tok_decode(const struct tokenizer *tk, struct cm_buf *out, const int32_t *id
         default:
             break;
         }
-        if (bos_ws_seen || out->len > start) bos_ws = 0;
+        if (bos_ws_seen || out->len - shown > start) bos_ws = 0;
         bos_ws_seen = 0;
         if (bos_ws && tk->add_space_prefix && l >= 3 && !memcmp(p, SPACE_SYMBOL, 3)) p += 3, l -= 3, bos_ws_seen = 1;
         append_unescaped(out, p, l);
