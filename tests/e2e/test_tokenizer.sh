@@ -16,7 +16,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
 # -- train the reference model on the repo's own sources
-find src -name '*.c' | sort | xargs cat > "$T/train.txt"
+find src -name '*.c' | sort | xargs cat | tr -d '\001' >"$T/train.txt"  # \001 must stay out of the vocabulary
 spm_train --input="$T/train.txt" --model_prefix="$T/m" --vocab_size=800 --model_type=bpe \
     --byte_fallback=true --normalization_rule_name=identity --remove_extra_whitespaces=false \
     --split_digits=true --allow_whitespace_only_pieces=true --add_dummy_prefix=true \
