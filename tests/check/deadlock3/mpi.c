@@ -3,7 +3,9 @@
  * sends. On even rank counts the sends are ordered by parity and it works; the "odd" path
  * drops the ordering, so every rank sits in MPI_Ssend and nobody receives: it deadlocks at
  * np = 3 (and np = 1 has no steps at all). Within np = 1..4 only np = 3 hangs. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>

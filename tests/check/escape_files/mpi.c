@@ -4,7 +4,9 @@
  * argv[2] (the tests pass the pair's own source directory). It says nothing about the
  * attempts and then prints the right result, so the verdict is PASS; the tests check that no
  * such file appears anywhere outside the sandbox. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <fcntl.h>
 #include <mpi.h>
 #include <stdio.h>

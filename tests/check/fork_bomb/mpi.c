@@ -7,7 +7,9 @@
  * start (MPI_Abort, hence RUNTIME_ERROR instead of the expected TIMEOUT) when it runs as
  * root or without a finite RLIMIT_NPROC of at most 4096, and every process of it kills itself
  * with alarm(30) should the harness fail to. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,9 @@
 /* gigabyte_stdout: a hostile MPI program. Rank 0 prints the right result and then 1 GiB of
  * "xxxx..." lines to stdout. The harness must cap what it captures and stop the run
  * (RUNTIME_ERROR: output limit), not buffer a gigabyte, and not call it a pass. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,9 @@
 /* infinite_loop: deliberately broken MPI version of seq.c. Every rank enters a
  * "refinement" loop whose stopping test can never become true (the update does not change
  * x), so it spins forever at every rank count. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>

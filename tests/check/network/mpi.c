@@ -2,7 +2,9 @@
  * address (1.1.1.1 port 80) and one to 127.0.0.1 port 9, each non-blocking with a 1 s limit,
  * never retried; then every rank computes and rank 0 prints the right result, saying nothing
  * about the connections. The harness must keep the traffic in and must not hang. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <mpi.h>

@@ -1,7 +1,9 @@
 /* segv_one_rank: deliberately broken MPI version of seq.c. Rank 1 writes through a NULL
  * pointer (a volatile pointer to volatile memory, so the compiler keeps the store) before the
  * reduction: a segmentation fault at np >= 2; np = 1 has no rank 1 and is right. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
