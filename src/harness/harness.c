@@ -86,6 +86,15 @@ static char *tail_lines(const struct cm_buf *b, int lines)
     return cm_strndup(b->data + i, end - i);
 }
 
+/* What launchers print when a rank has failed; see sandbox_spec.abort_markers. */
+static const char *const launcher_abort_markers[] = {
+    "exited on signal",                             /* Open MPI */
+    "Per user-direction, the job has been aborted", /* Open MPI */
+    "MPI_ABORT was invoked",                        /* Open MPI */
+    "BAD TERMINATION OF ONE OF YOUR APPLICATION",   /* MPICH (hydra) */
+    NULL,
+};
+
 /* Runs argv (plus the whitespace-split args) in a fresh run directory. */
 static int run_in_sandbox(struct ctx *c, struct cm_strlist *argv, const char *args, double timeout,
                           struct sandbox_result *res, struct prof_run *prof, long np, int *has_prof)
@@ -107,7 +116,7 @@ static int run_in_sandbox(struct ctx *c, struct cm_strlist *argv, const char *ar
         snprintf(profenv, n, "CHATMPI_PROFILE_DIR=%s/run", c->view);
         env[0] = profenv;
     }
-    struct sandbox_spec spec = {c->work, "run", argv->items, env, 0, c->o->lim};
+    struct sandbox_spec spec = {c->work, "run", argv->items, env, 0, launcher_abort_markers, c->o->lim};
     spec.lim.wall_s = timeout;
     rc = sandbox_run(res, &spec);
     argv->n--; /* drop the NULL terminator again */
@@ -167,7 +176,7 @@ static int compile(struct ctx *c, const char *compiler, const char *src, const c
     if (with_prof) cm_strlist_push(&argv, "src/chatmpi_pmpi.c");
     cm_strlist_push(&argv, "-lm");
     cm_strlist_push_owned(&argv, NULL);
-    struct sandbox_spec spec = {c->work, "", argv.items, NULL, 1, c->o->lim};
+    struct sandbox_spec spec = {c->work, "", argv.items, NULL, 1, NULL, c->o->lim};
     spec.lim.wall_s = 120;
     spec.lim.out_cap = 1u << 20;
     struct sandbox_result res;
@@ -296,7 +305,7 @@ static int reference_run(struct ctx *c, const char *args, struct cm_buf *out, st
     char bin[4200];
     snprintf(bin, sizeof(bin), "%s/bin/seq", c->view);
     struct sandbox_result res[2];
-    struct sandbox_spec spec = {c->work, "run", NULL, NULL, 0, c->o->lim};
+    struct sandbox_spec spec = {c->work, "run", NULL, NULL, 0, NULL, c->o->lim};
     spec.lim.wall_s = timeout;
     int rc = 0, n = wall ? 1 : 2;
     for (int k = 0; k < n && !rc; k++) {
@@ -351,7 +360,7 @@ static int mpi_run(struct ctx *c, long np, int args_index, const char *args, dou
     r->np = np;
     int rc = run_in_sandbox(c, &argv, args, timeout, &res, want_prof ? &r->prof : NULL, np, &r->has_profile);
     if (!rc) {
-        struct sandbox_spec spec = {c->work, "run", NULL, NULL, 0, c->o->lim};
+        struct sandbox_spec spec = {c->work, "run", NULL, NULL, 0, NULL, c->o->lim};
         spec.lim.wall_s = timeout;
         judge(c, r, &res, &spec, ref_out, ref_err);
         sandbox_result_release(&res);

@@ -419,7 +419,7 @@ int sandbox_run(struct sandbox_result *res, const struct sandbox_spec *spec)
     fcntl(err_p[0], F_SETFL, O_NONBLOCK);
 
     double deadline = t0 + spec->lim.wall_s;
-    int out_open = 1, err_open = 1, reaped = 0, killed = 0, status = 0, over = 0;
+    int out_open = 1, err_open = 1, reaped = 0, killed = 0, status = 0, over = 0, aborting = 0;
     double end_t = 0, grace_end = 0;
     while (out_open || err_open || !reaped) {
         double t = now_s();
@@ -429,10 +429,12 @@ int sandbox_run(struct sandbox_result *res, const struct sandbox_spec *spec)
             end_t = t;
         }
         if (!killed && t >= deadline) {
-            res->end = SANDBOX_TIMEOUT, killed = 1;
+            if (!aborting) res->end = SANDBOX_TIMEOUT;
+            killed = 1;
             kill(isolated ? pid : -pid, SIGKILL);
             end_t = t;
         }
+        if (!killed && aborting && t >= deadline) res->end = SANDBOX_ABORTED; /* overrides TIMEOUT below */
         if (over && !killed) {
             res->end = SANDBOX_OUTPUT_LIMIT, killed = 1;
             kill(isolated ? pid : -pid, SIGKILL);
@@ -458,8 +460,14 @@ int sandbox_run(struct sandbox_result *res, const struct sandbox_spec *spec)
             if (r > 0) {
                 if (out_open && (pf[0].revents & (POLLIN | POLLHUP | POLLERR)))
                     out_open = read_into(out_p[0], &res->out, spec->lim.out_cap, NULL, &over);
-                if (err_open && (pf[1].revents & (POLLIN | POLLHUP | POLLERR)))
+                if (err_open && (pf[1].revents & (POLLIN | POLLHUP | POLLERR))) {
                     err_open = read_into(err_p[0], &res->err, spec->lim.err_cap, &res->err_dropped, NULL);
+                    for (const char *const *m = spec->abort_markers; !aborting && m && *m && res->err.len; m++)
+                        if (memmem(res->err.data, res->err.len, *m, strlen(*m))) {
+                            aborting = 1;
+                            if (now_s() + SANDBOX_ABORT_GRACE_S < deadline) deadline = now_s() + SANDBOX_ABORT_GRACE_S;
+                        }
+                }
             }
         } else if (!reaped) {
             usleep(2000);
@@ -511,6 +519,10 @@ void sandbox_describe_end(const struct sandbox_result *r, const struct sandbox_s
         break;
     case SANDBOX_TIMEOUT:
         snprintf(buf, n, "no exit within the %.1f s timeout; every process was killed", spec->lim.wall_s);
+        break;
+    case SANDBOX_ABORTED:
+        snprintf(buf, n, "the launcher reported a failed rank and did not exit within %.0f s; every process was killed",
+                 SANDBOX_ABORT_GRACE_S);
         break;
     case SANDBOX_OUTPUT_LIMIT:
         snprintf(buf, n, "stdout passed the %.1f MiB cap (output cut); every process was killed",

@@ -46,6 +46,10 @@ struct sandbox_spec {
     char *const *argv;        /* argv[0] is resolved through PATH if it has no '/' */
     char *const *env_extra;   /* NAME=VALUE entries added to the clean environment; may be NULL */
     int keep_root;            /* do not drop privileges (compilers, which write build outputs) */
+    /* Strings that, once seen on stderr, mean the job has failed (a launcher's "rank exited on
+     * signal" notice): the run then gets SANDBOX_ABORT_GRACE_S more to exit before everything is
+     * killed and it ends as SANDBOX_ABORTED. Launchers can hang after a rank dies. May be NULL. */
+    const char *const *abort_markers;
     struct sandbox_limits lim;
 };
 
@@ -54,7 +58,10 @@ enum sandbox_end {
     SANDBOX_SIGNALED,
     SANDBOX_TIMEOUT,
     SANDBOX_OUTPUT_LIMIT,
+    SANDBOX_ABORTED, /* an abort marker appeared and the launcher did not exit in time */
 };
+
+#define SANDBOX_ABORT_GRACE_S 3.0
 
 struct sandbox_result {
     enum sandbox_end end;
