@@ -1,4 +1,4 @@
-/* MPI sparse matrix-vector product y = A x, BSR format with 2x2 blocks (see seq.c).
+/* MPI sparse matrix-vector product y = A x, BSR format with 2x2 blocks.
  * BLOCK rows are split in balanced blocks, so a 2x2 block is never cut between ranks; each rank
  * assembles the BSR arrays of its own block rows from the formulas (local brow_ptr from 0) and
  * generates the padded x in full (the far coupling block can reach any block column). The

@@ -1,5 +1,5 @@
-/* MPI sparse matrix-vector product y = A x, BSR format with 3x3 blocks on a non-square block grid
- * (see seq.c). BLOCK rows are split in balanced blocks, so no 3x3 block is cut between ranks; each
+/* MPI sparse matrix-vector product y = A x, BSR format with 3x3 blocks on a non-square block grid.
+ * BLOCK rows are split in balanced blocks, so no 3x3 block is cut between ranks; each
  * rank generates the BSR arrays of its own block rows (the pattern is seeded per block row) and the
  * zero-padded x in full, since a block row can reach any block column. The product needs no
  * communication; a rank owns the real rows [3*I_lo, min(rows, 3*I_hi)) and drops padded rows.

@@ -1,4 +1,4 @@
-/* MPI sparse matrix-vector product y = A x, COO format with shuffled entries (see seq.c).
+/* MPI sparse matrix-vector product y = A x, COO format with shuffled entries.
  * The list is in no particular order, so the natural split is by POSITION in the list: each rank
  * generates a balanced block of positions (each position is a closed formula) and accumulates
  * them into a partial y of length m; one MPI_Reduce_scatter per product sums the partials and

@@ -1,4 +1,4 @@
-/* MPI sparse matrix-vector product y = A x, CSC format, n x n arrow-head matrix (see seq.c).
+/* MPI sparse matrix-vector product y = A x, CSC format, n x n arrow-head matrix.
  * A plain column split would give the owner of the WIDTH dense head columns most of the entries,
  * and the partial y of every rank would span all n rows. Instead rows AND columns are split into the
  * same balanced blocks and every entry is stored by the rank that owns its BODY part:

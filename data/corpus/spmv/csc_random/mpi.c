@@ -1,4 +1,4 @@
-/* MPI sparse matrix-vector product y = A x, CSC format, random n x n pattern (see seq.c).
+/* MPI sparse matrix-vector product y = A x, CSC format, random n x n pattern.
  * CSC is column oriented, so the natural split is by COLUMNS: each rank generates its own block of
  * columns (every column is seeded on its own) and only its own block of x. Its columns scatter
  * into all of y, so every rank forms a partial y of length n; one MPI_Reduce_scatter per product

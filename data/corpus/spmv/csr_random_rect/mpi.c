@@ -1,4 +1,4 @@
-/* MPI sparse matrix-vector product y = A x, CSR format, rectangular random matrix (see seq.c).
+/* MPI sparse matrix-vector product y = A x, CSR format, rectangular random matrix.
  * Rows have 1..12 entries, so equal row blocks can carry unequal work: the rows are split into
  * contiguous ranges holding about nnz/p entries each. The row lengths come from a hash of the row
  * index, so every rank computes the split itself (a cheap O(nrows) scan, no communication), then

@@ -1,5 +1,5 @@
 /* MPI sparse matrix-vector product y = A x, DIA format, rectangular nr x nc matrix with 11
- * diagonals at offsets -40 .. +31 (see seq.c). Rows are split in balanced blocks. Each rank keeps
+ * diagonals at offsets -40 .. +31. Rows are split in balanced blocks. Each rank keeps
  * the slice of every diagonal that meets its own rows, indexed by local row (for a row block this
  * is the natural layout; the sequential code indexes diagonals by column), and generates only the
  * window of x its rows reach: columns [lo - 40, hi + 31) clipped to the matrix. The product is

@@ -1,4 +1,4 @@
-/* MPI sparse matrix-vector product y = A x, ELLPACK format with power-law row lengths (seq.c).
+/* MPI sparse matrix-vector product y = A x, ELLPACK format with power-law row lengths.
  * Rows are split in balanced blocks. Every row is generated from its own hash/LCG, so each rank
  * builds the row-major ELL slab of its own rows only, padded to the longest OWN row: the padding
  * only adds exact zeros, so no global width (no MPI_Allreduce) is needed and a rank whose block

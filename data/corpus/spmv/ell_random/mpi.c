@@ -1,4 +1,4 @@
-/* MPI sparse matrix-vector product y = A x, ELL format, random n x n pattern (see seq.c).
+/* MPI sparse matrix-vector product y = A x, ELL format, random n x n pattern.
  * Rows are split in balanced blocks; every row is seeded on its own, so each rank generates the ELL
  * arrays of its own rows only (column-major over its local rows). The ELL width is a local storage
  * choice: padding adds exact zeros, so each rank pads to the longest of ITS rows and needs no
