@@ -2,6 +2,7 @@
 #   make          build ./chatmpi
 #   make test     install missing packages, build, run every test (unit, end-to-end, corpus)
 #   make demo     install missing packages, build, run the main job on the default model
+#   make data     regenerate data/{train,test,refine}.json from data/corpus
 #   make bench    run the benchmarks (not tests: they print tables, they do not fail on speed)
 #   make asan     build and test under address+undefined sanitizers (in build-asan/)
 #   make fuzz     build and run the libFuzzer targets (clang)
@@ -28,7 +29,7 @@ GEN      := $(BUILD)/gen/pmpi_profiler_src.h
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test unit e2e corpus-test demo bench asan fuzz setup clean format
+.PHONY: all test unit e2e data demo bench asan fuzz setup clean format
 all: chatmpi
 
 setup:
@@ -62,6 +63,10 @@ test: setup
 	@$(MAKE) --no-print-directory chatmpi $(UNIT_BIN)
 	@sh tests/run_unit.sh $(UNIT_BIN)
 	@sh tests/e2e/run.sh
+
+# the ChatHPC-format exports of the corpus (tests/e2e/test_data.sh fails when they drift)
+data: chatmpi
+	for s in train test refine; do ./chatmpi data export --split $$s -o data/$$s.json; done
 
 demo: setup
 	@$(MAKE) --no-print-directory chatmpi

@@ -43,7 +43,9 @@ struct opt_cmd {
     const struct opt_spec *opts; /* terminated by kind == OPT_END */
 };
 
-enum { OPT_OK = 0, OPT_HELP = 1, OPT_USAGE = 2 };
+/* OPT_USAGE equals the usage exit code; OPT_HELP equals no exit code, so a command can map it
+ * to 0 at its end without hiding an exit status of 1. */
+enum { OPT_OK = 0, OPT_USAGE = 2, OPT_HELP = 100 };
 
 /* Parses argv[1..argc-1] (argv[0] is the command name). Positionals are appended to pos.
  * Returns OPT_OK, OPT_HELP (help printed to stdout: exit 0) or OPT_USAGE (a one-line

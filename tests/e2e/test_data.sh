@@ -1,0 +1,48 @@
+# chatmpi data: the exports in data/ match the corpus, stats add up, and broken case.json
+# files are refused with a message that names the file (and the line for JSON syntax).
+. tests/e2e/lib.sh
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+
+for s in train test refine; do
+    expect_rc 0 "$CHATMPI" data export --split $s -o "$T/$s.json"
+    cmp -s "$T/$s.json" data/$s.json || die "data/$s.json drifted from the corpus: run 'make data'"
+done
+grep -q '"question": "Can you parallelize this sequential code to MPI?\\n' data/train.json || die "question prefix"
+grep -q '"context": "Sequential to MPI translation"' data/train.json || die "context"
+
+# no test-split kernel in the train split (the held-out kernels stay held out); SpMV is the
+# exception by design: every format is trained, and its test cases differ in structure and names
+train_k=$(grep -o '"kernel": "[^"]*"' data/train.json | grep -v '"spmv_' | sort -u)
+test_k=$(grep -o '"kernel": "[^"]*"' data/test.json | grep -v '"spmv_' | sort -u)
+[ -n "$train_k" ] && [ -n "$test_k" ] || die "no kernels found in the exports"
+both=$(printf '%s\n%s\n' "$train_k" "$test_k" | sort | uniq -d)
+[ -z "$both" ] || die "kernels in both train and test: $both"
+
+expect_rc 0 "$CHATMPI" data stats
+n=$(find data/corpus -name case.json | wc -l)
+grep -Eq "^total +[0-9]+ +[0-9]+ +[0-9]+ +$n " "$OUT" || { cat "$OUT"; die "stats total is not $n"; }
+
+# broken cases
+mkdir -p "$T/c/blas1/bad"
+cp tests/e2e/data/check/harmonic_seq.c "$T/c/blas1/bad/seq.c"
+cp tests/e2e/data/check/harmonic_mpi.c "$T/c/blas1/bad/mpi.c"
+printf '{\n  "id": "blas1/bad",\n  "domain": "blas1"\n  "kernel": "x"\n}\n' > "$T/c/blas1/bad/case.json"
+expect_rc 2 "$CHATMPI" data verify "$T/c"; expect_err "bad/case.json:4:"
+good='"id": "blas1/bad", "domain": "blas1", "kernel": "harmonic", "split": "train", "precision": "double",
+ "check_args": ["10", "7"], "bench_args": "1000", "rtol": 1e-12, "atol": 0, "notes": "test"'
+printf '{%s, "colour": 1}\n' "$good" > "$T/c/blas1/bad/case.json"
+expect_rc 2 "$CHATMPI" data verify "$T/c"; expect_err "unknown key 'colour'"
+printf '{%s}\n' "$good" | sed 's#"id": "blas1/bad"#"id": "blas1/other"#' > "$T/c/blas1/bad/case.json"
+expect_rc 2 "$CHATMPI" data verify "$T/c"; expect_err "does not match its place"
+printf '{%s}\n' "$good" | sed 's#"split": "train"#"split": "dev"#' > "$T/c/blas1/bad/case.json"
+expect_rc 2 "$CHATMPI" data verify "$T/c"; expect_err "split 'dev'"
+expect_rc 2 "$CHATMPI" data verify /nonexistent; expect_err "is not a directory"
+expect_rc 2 "$CHATMPI" data export --split dev -o x.json; expect_err "unknown split 'dev'"
+expect_rc 2 "$CHATMPI" data frobnicate; expect_err "unknown subcommand"
+
+# a valid case verifies; a wrong answer fails with the run that went wrong
+printf '{%s}\n' "$good" > "$T/c/blas1/bad/case.json"
+expect_rc 0 "$CHATMPI" data verify --np 1,3 "$T/c"; expect_out "1 passed, 0 failed"
+sed 's/if (!r) printf/printf/' tests/e2e/data/check/harmonic_mpi.c > "$T/c/blas1/bad/mpi.c"
+expect_rc 1 "$CHATMPI" data verify --np 1,3 "$T/c"; expect_out "np=3 args \"10\": WRONG_OUTPUT"
+exit 0
