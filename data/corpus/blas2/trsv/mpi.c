@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define BS 32   /* rows per block */
+#define BS 64   /* rows per block */
 
 /* Forward-substitute rows [b0, b1): x[i] already holds the right-hand side
  * minus the contributions of all earlier blocks. */
