@@ -26,6 +26,12 @@ kept=$(sed -n 's/^work directory kept: //p' "$OUT")
 [ -x "$kept/bin/mpi" ] && [ -x "$kept/bin/seq" ] || die "--keep did not keep the binaries in '$kept'"
 rm -rf "$kept"
 
+# a hostfile (the multi-node path): runs without namespaces, since ranks may need the network
+echo "localhost slots=4" > "$T/hosts"
+expect_rc 0 "$CHATMPI" check $D/harmonic_seq.c $D/harmonic_mpi.c --args 9 --np 1,3 --hostfile "$T/hosts" -q
+expect_out "NOT ISOLATED"; expect_out "verdict: CORRECT"
+expect_rc 2 "$CHATMPI" check $D/harmonic_seq.c $D/harmonic_mpi.c --hostfile "$T/none"; expect_err "cannot read hostfile"
+
 # a sequential program that is not deterministic, or fails: SEQ_ERROR, exit 2
 expect_rc 2 "$CHATMPI" check $D/nondet_seq.c $D/harmonic_mpi.c --np 1 -q
 expect_out "not deterministic"; expect_out "verdict: SEQ_ERROR"
