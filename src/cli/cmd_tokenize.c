@@ -1,9 +1,9 @@
 /* cmd_tokenize.c — `chatmpi tokenize`: show how a tokenizer splits a text, or decode ids.
  *
- * A driver for people and tests: it loads a tokenizer (today from a sentencepiece .model or
- * .vocab file; a GGUF model's vocabulary is the next source, added in tokenize_load), then
+ * A driver for people and tests: it loads a tokenizer (from a GGUF model's tokenizer.ggml.*
+ * keys with -m, or from a sentencepiece .model or .vocab file with --spm), then
  * encodes -p TEXT or -f FILE and prints the ids, or with --decode reads ids and writes the
- * text. It does not write vocabularies (that is `chatmpi tokenizer import`, later).
+ * text. It does not write vocabularies (that is `chatmpi tokenizer import`).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,13 +14,16 @@
 #include "cli/opt.h"
 #include "core/error.h"
 #include "core/fs.h"
+#include "gguf/gguf.h"
 #include "tokenizer/spm_model.h"
+#include "tokenizer/tok_gguf.h"
 #include "tokenizer/tokenizer.h"
 
-static const char *opt_spm, *opt_prompt, *opt_file;
+static const char *opt_spm, *opt_model, *opt_prompt, *opt_file;
 static int opt_ids, opt_bos, opt_special, opt_decode;
 
 static const struct opt_spec tokenize_opts[] = {
+    {OPT_STR, "model", 'm', "MODEL.gguf", "use the tokenizer stored in this GGUF file", &opt_model},
     {OPT_STR, "spm", 0, "MODEL", "sentencepiece model to use (.model, or .vocab text)", &opt_spm},
     {OPT_STR, "prompt", 'p', "TEXT", "the text to encode (or, with --decode, the ids)", &opt_prompt},
     {OPT_STR, "file", 'f', "FILE", "read the text (or the ids) from FILE", &opt_file},
@@ -33,7 +36,7 @@ static const struct opt_spec tokenize_opts[] = {
 
 static const struct opt_cmd tokenize_cmd = {
     "tokenize",
-    "--spm MODEL (-p TEXT | -f FILE) [--ids] [--bos] [--special] [--decode]",
+    "(-m MODEL.gguf | --spm SPM.model) (-p TEXT | -f FILE) [--ids] [--bos] [--special] [--decode]",
     "Encode a text into token ids, or decode ids into text.",
     "Without --ids each token is printed as 'id<TAB>piece', the piece with C escapes for\n"
     "control bytes and backslash. With --decode the input is whitespace-separated ids and\n"
@@ -50,10 +53,16 @@ static int usage(const char *msg)
     return EXIT_USAGE;
 }
 
-/* Loads the tokenizer the options name into *out (owned by the caller). A GGUF source
- * (-m MODEL.gguf) belongs here, beside --spm. */
-static int tokenize_load(struct tokenizer **out, const char *spm_path)
+/* Loads the tokenizer the options name into *out (owned by the caller). */
+static int tokenize_load(struct tokenizer **out, const char *gguf_path, const char *spm_path)
 {
+    if (gguf_path) {
+        struct gguf *g = NULL;
+        int rc = gguf_open(&g, gguf_path);
+        if (!rc) rc = tok_from_gguf(out, g);
+        gguf_close(g);
+        return rc;
+    }
     struct tok_spm_model m;
     struct tok_vocab_spec spec;
     tok_spm_model_init(&m);
@@ -98,13 +107,14 @@ int cmd_tokenize(int argc, char **argv)
 {
     struct cm_strlist pos;
     cm_strlist_init(&pos);
-    opt_spm = opt_prompt = opt_file = NULL;
+    opt_spm = opt_model = opt_prompt = opt_file = NULL;
     opt_ids = opt_bos = opt_special = opt_decode = 0;
     int rc = opt_parse(&tokenize_cmd, argc, argv, &pos);
     cm_strlist_release(&pos);
     if (rc == OPT_HELP) return EXIT_OK;
     if (rc != OPT_OK) return EXIT_USAGE;
-    if (!opt_spm) return usage("no tokenizer given: use --spm MODEL");
+    if (!opt_spm && !opt_model) return usage("no tokenizer given: use -m MODEL.gguf or --spm SPM.model");
+    if (opt_spm && opt_model) return usage("give one tokenizer: -m MODEL.gguf or --spm SPM.model, not both");
     if (!opt_prompt == !opt_file) return usage("give exactly one of -p TEXT and -f FILE");
 
     struct tokenizer *tk = NULL;
@@ -114,7 +124,7 @@ int cmd_tokenize(int argc, char **argv)
     size_t len = 0;
     tok_ids_init(&ids);
     cm_buf_init(&text);
-    if ((rc = tokenize_load(&tk, opt_spm))) goto fail;
+    if ((rc = tokenize_load(&tk, opt_model, opt_spm))) goto fail;
     if (opt_file) {
         if ((rc = cm_read_file(&data, &len, opt_file, 0))) goto fail;
     } else {

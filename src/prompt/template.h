@@ -1,0 +1,71 @@
+/* template.h — prompt templates: how a question (and context) becomes the text a model
+ * reads, and where its answer goes.
+ *
+ * Three sources:
+ *   "chathpc"    ChatHPC's template (ORNL's ChatHPC application, the SC25 Kokkos release),
+ *                with the preamble speaking of MPI instead of Kokkos:
+ *                  <preamble>\n
+ *                  {% if context %}\n### Context:\n{{ context }}\n{% endif %}\n
+ *                  ### Question:\n{{ question }}\n\n### Answer:\n{{ answer }}\n\n
+ *                (the "### Context:" block only when a context is given);
+ *   "codellama"  Code Llama - Instruct: [INST] <context>\n\n<question> [/INST] <answer>
+ *                (with "<<SYS>>\n...\n<</SYS>>\n\n" first when a system text is given);
+ *                <s> and </s> are tokens the tokenizer adds, never text;
+ *   a file       in ChatHPC's Jinja subset (below).
+ *
+ * The Jinja subset: {{ name }}; {% if [not] name %} ... {% elif [not] name %} ... {% else %}
+ * ... {% endif %}; {# comments #}; whitespace control with '-' inside either delimiter
+ * ({{- x -}}, {%- if x -%}) strips all whitespace on that side, as Jinja does. Names are
+ * ChatHPC's and its aliases: question (prompt, user), answer (response, assistant), context,
+ * system; a name is true when it is given and not empty; output is never escaped.
+ * Newlines around tags are kept (Jinja's defaults, which ChatHPC uses: no trim_blocks).
+ * A template holds exactly one {{ answer }}, outside any {% if %}: the text before it is the
+ * generation prompt, as in ChatHPC. Parse errors say file:line:column.
+ *
+ * Offsets: tmpl_render_full writes prompt + answer + rest and returns the byte offset where
+ * the answer starts, which is the prompt's length, so full[0..offset) is exactly the
+ * generation prompt. Spaces (not newlines) right before {{ answer }} belong to the answer
+ * part: SentencePiece glues a space to the word after it, so "[/INST] x" must be learnt and
+ * generated as "[/INST]" then "▁x".
+ *
+ * Left out: filters, expressions, loops, macros, includes, Go templates.
+ */
+#ifndef CM_PROMPT_TEMPLATE_H
+#define CM_PROMPT_TEMPLATE_H
+
+#include <stddef.h>
+
+#include "core/buf.h"
+
+/* What a template can refer to; NULL (or "") means absent. Borrowed. */
+struct tmpl_vars {
+    const char *question;
+    const char *context;
+    const char *answer;
+    const char *system; /* NULL: the template's default (chathpc: its MPI preamble) */
+};
+
+struct tmpl;
+
+/* Parses text[0..len); name (a path, or "<builtin>") is used in messages. *out is the
+ * caller's (tmpl_free). */
+int tmpl_parse(struct tmpl **out, const char *text, size_t len, const char *name);
+/* Reads and parses a template file. */
+int tmpl_load(struct tmpl **out, const char *path);
+/* "chathpc" or "codellama". */
+int tmpl_builtin(struct tmpl **out, const char *name);
+/* A builtin name, else a file path. */
+int tmpl_open(struct tmpl **out, const char *name_or_path);
+void tmpl_free(struct tmpl *t); /* accepts NULL */
+
+/* Appends the generation prompt (everything before the answer) to out. */
+int tmpl_render_prompt(const struct tmpl *t, const struct tmpl_vars *v, struct cm_buf *out);
+/* Appends the whole text with v->answer in its place; *answer_off (may be NULL) is the
+ * offset in out, counted from where this call started appending, where the answer part
+ * starts. */
+int tmpl_render_full(const struct tmpl *t, const struct tmpl_vars *v, struct cm_buf *out, size_t *answer_off);
+
+/* The MPI preamble of the chathpc template (its default system text). */
+extern const char tmpl_chathpc_preamble[];
+
+#endif
