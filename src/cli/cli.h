@@ -25,6 +25,7 @@ int cmd_tokenizer(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_data(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_quantize(int argc, char **argv);
 

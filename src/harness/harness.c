@@ -278,6 +278,12 @@ static void judge(struct ctx *c, struct check_run *r, const struct sandbox_resul
         r->stderr_tail = tail_lines(&res->err, 8);
         return;
     }
+    if (res->abort_seen) { /* a launcher can exit 0 after reporting a rank killed by a signal */
+        r->verdict = VERDICT_RUNTIME_ERROR;
+        snprintf(r->detail, sizeof(r->detail), "the launcher reported a failed rank (exit status 0)");
+        r->stderr_tail = tail_lines(&res->err, 8);
+        return;
+    }
     struct cmp_result cr;
     int same = 1;
     const struct check_opts *o = c->o;

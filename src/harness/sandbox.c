@@ -474,6 +474,7 @@ int sandbox_run(struct sandbox_result *res, const struct sandbox_spec *spec)
         }
     }
     res->wall_s = end_t - t0;
+    res->abort_seen = aborting;
     if (g_stop) {
         rc = cm_error_set(CM_EENV, "interrupted");
         goto done;

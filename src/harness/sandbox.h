@@ -70,6 +70,7 @@ struct sandbox_result {
     double wall_s;
     struct cm_buf out, err;   /* captured stdout (up to out_cap) and stderr (up to err_cap) */
     size_t err_dropped;       /* stderr bytes discarded past err_cap */
+    int abort_seen;           /* an abort marker appeared on stderr (whatever the exit status) */
 };
 
 /* Decides the mode once (probing namespaces) and prepares the process (subreaper). */

@@ -1,0 +1,197 @@
+/* eval_report.c — the evaluation table, per domain then per kernel, as text, Markdown and
+ * JSON. The columns mirror the seed paper's results table with machine-checked numbers. */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/fs.h"
+#include "eval/eval.h"
+
+static const char *const domain_order[] = {"blas1", "blas2", "blas3", "spmv", "stencil", "cg", NULL};
+
+struct agg {
+    size_t cases, samples, built, correct, exact, timed;
+    double pass[EVAL_MAX_K + 1];
+    double log_speedup, log_expert;
+    size_t expert_timed;
+    double bytes;
+    size_t n_bytes;
+};
+
+static void add_case(struct agg *a, const struct eval_case *ec)
+{
+    a->cases++;
+    a->samples += ec->n;
+    a->built += ec->n_built;
+    a->correct += ec->n_correct;
+    a->exact += ec->n_exact;
+    for (int k = 1; k <= EVAL_MAX_K; k++) a->pass[k] += ec->pass_at[k];
+    if (ec->best_speedup2 > 0) a->log_speedup += log(ec->best_speedup2), a->timed++;
+    if (ec->expert_speedup2 > 0) a->log_expert += log(ec->expert_speedup2), a->expert_timed++;
+    for (size_t i = 0; i < ec->n; i++)
+        if (ec->samples[i].correct && ec->samples[i].has_bytes) a->bytes += (double)ec->samples[i].bytes2, a->n_bytes++;
+}
+
+static size_t min_samples(const struct eval_case *cases, size_t n)
+{
+    size_t m = (size_t)-1;
+    for (size_t i = 0; i < n; i++)
+        if (cases[i].n < m) m = cases[i].n;
+    return n ? m : 0;
+}
+
+static void pct(char *b, size_t n, size_t num, size_t den)
+{
+    if (den)
+        snprintf(b, n, "%5.1f%%", 100.0 * (double)num / (double)den);
+    else
+        snprintf(b, n, "     -");
+}
+
+/* One row: label, cases, samples, build%, correct%, pass@k..., speedup@2, expert@2, bytes, exact% */
+static void row(FILE *f, int md, const char *label, const struct agg *a, const struct eval_opts *o)
+{
+    char b[16], c[16], e[16];
+    pct(b, sizeof(b), a->built, a->samples);
+    pct(c, sizeof(c), a->correct, a->samples);
+    pct(e, sizeof(e), a->exact, a->samples);
+    const char *sep = md ? " | " : "  ";
+    fprintf(f, md ? "| %-9s" : "  %-9s", label);
+    fprintf(f, "%s%5zu%s%7zu%s%s%s%s", sep, a->cases, sep, a->samples, sep, b, sep, c);
+    for (size_t i = 0; i < o->n_ks; i++)
+        if (a->cases) fprintf(f, "%s%6.1f%%", sep, 100.0 * a->pass[o->ks[i]] / (double)a->cases);
+    if (o->bench) {
+        if (a->timed)
+            fprintf(f, "%s%9.2f", sep, exp(a->log_speedup / (double)a->timed));
+        else
+            fprintf(f, "%s%9s", sep, "-");
+        if (o->compare_expert) {
+            if (a->expert_timed)
+                fprintf(f, "%s%9.2f", sep, exp(a->log_expert / (double)a->expert_timed));
+            else
+                fprintf(f, "%s%9s", sep, "-");
+        }
+    }
+    if (a->n_bytes)
+        fprintf(f, "%s%11.0f", sep, a->bytes / (double)a->n_bytes);
+    else
+        fprintf(f, "%s%11s", sep, "-");
+    fprintf(f, "%s%s%s\n", sep, e, md ? " |" : "");
+}
+
+static void header(FILE *f, int md, const struct eval_opts *o)
+{
+    const char *sep = md ? " | " : "  ";
+    fprintf(f, md ? "| %-9s" : "  %-9s", "domain");
+    fprintf(f, "%s%5s%s%7s%s%6s%s%6s", sep, "cases", sep, "samples", sep, "build", sep, "pass");
+    for (size_t i = 0; i < o->n_ks; i++) fprintf(f, "%spass@%-2ld", sep, o->ks[i]);
+    if (o->bench) fprintf(f, "%s%9s", sep, "speedup@2");
+    if (o->bench && o->compare_expert) fprintf(f, "%s%9s", sep, "expert@2");
+    fprintf(f, "%s%11s%s%6s%s\n", sep, "bytes@2", sep, "exact", md ? " |" : "");
+    if (md) {
+        fprintf(f, "|---|---:|---:|---:|---:");
+        for (size_t i = 0; i < o->n_ks; i++) fprintf(f, "---:|");
+        if (o->bench) fprintf(f, "---:|");
+        if (o->bench && o->compare_expert) fprintf(f, "---:|");
+        fprintf(f, "---:|---:|\n");
+    }
+}
+
+static void table(const struct eval_case *cases, size_t n, const struct eval_opts *o, FILE *f, int md)
+{
+    header(f, md, o);
+    struct agg all = {0};
+    for (int d = 0; domain_order[d]; d++) {
+        struct agg a = {0};
+        for (size_t i = 0; i < n; i++)
+            if (!strcmp(cases[i].cc->domain, domain_order[d])) add_case(&a, &cases[i]);
+        if (!a.cases) continue;
+        row(f, md, domain_order[d], &a, o);
+        for (size_t i = 0; i < n; i++)
+            if (!strcmp(cases[i].cc->domain, domain_order[d])) add_case(&all, &cases[i]);
+    }
+    row(f, md, "all", &all, o);
+}
+
+static void per_case(const struct eval_case *cases, size_t n, const struct eval_opts *o, FILE *f, int md)
+{
+    if (md) fprintf(f, "\n| case | split | correct | speedup@2 | expert@2 | baseline@2 | first failure |\n|---|---|---:|---:|---:|---:|---|\n");
+    else fprintf(f, "\n  %-34s %-6s %8s %10s %9s %10s  %s\n", "case", "split", "correct", "speedup@2", "expert@2", "baseline@2", "first failure");
+    for (size_t i = 0; i < n; i++) {
+        const struct eval_case *ec = &cases[i];
+        char cor[16], sp[16] = "-", ex[16] = "-", bl[16] = "-";
+        snprintf(cor, sizeof(cor), "%zu/%zu", ec->n_correct, ec->n);
+        if (ec->best_speedup2 > 0) snprintf(sp, sizeof(sp), "%.2f", ec->best_speedup2);
+        if (ec->expert_speedup2 > 0) snprintf(ex, sizeof(ex), "%.2f", ec->expert_speedup2);
+        if (ec->baseline_speedup2 > 0) snprintf(bl, sizeof(bl), "%.2f", ec->baseline_speedup2);
+        const char *fail = "";
+        for (size_t k = 0; k < ec->n && !*fail; k++)
+            if (!ec->samples[k].correct) fail = ec->samples[k].detail;
+        if (md)
+            fprintf(f, "| %s | %s | %s | %s | %s | %s | %.120s |\n", ec->cc->id, ec->cc->split, cor, sp, ex, bl, fail);
+        else
+            fprintf(f, "  %-34s %-6s %8s %10s %9s %10s  %.90s\n", ec->cc->id, ec->cc->split, cor, sp, ex, bl, fail);
+    }
+}
+
+void eval_report_print(const struct eval_case *cases, size_t n, const struct eval_opts *o, FILE *f)
+{
+    fprintf(f, "chatmpi eval: %zu cases, at least %zu sample(s) each; correct = PASS at np ", n, min_samples(cases, n));
+    for (size_t i = 0; i < o->check.n_np; i++) fprintf(f, "%s%ld", i ? "," : "", o->check.np[i]);
+    fprintf(f, " on every check size\n");
+    table(cases, n, o, f, 0);
+    per_case(cases, n, o, f, 0);
+    fprintf(f, "\nbuild and pass are shares of samples; pass@k is the unbiased estimator averaged over cases;\n"
+               "speedup@2 is the geometric mean over cases of the best correct sample's speedup at 2 ranks\n"
+               "(launcher start-up subtracted); bytes@2 is the mean bytes moved at 2 ranks by correct samples;\n"
+               "exact is the share of samples equal to the expert answer up to whitespace.\n");
+}
+
+int eval_report_markdown(const struct eval_case *cases, size_t n, const struct eval_opts *o, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return cm_error_set(CM_EIO, "cannot write '%s'", path);
+    fprintf(f, "# chatmpi evaluation\n\n%zu cases. Correct = PASS at every rank count and check size.\n\n", n);
+    table(cases, n, o, f, 1);
+    per_case(cases, n, o, f, 1);
+    int rc = fclose(f) == 0 ? 0 : cm_error_set(CM_EIO, "cannot write '%s'", path);
+    return rc;
+}
+
+int eval_report_json(const struct eval_case *cases, size_t n, const struct eval_opts *o, const char *path)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const struct eval_case *ec = &cases[i];
+        json_t *samples = json_array(), *pass = json_object();
+        for (size_t k = 0; k < ec->n; k++) {
+            const struct eval_sample *s = &ec->samples[k];
+            json_t *j = json_pack("{s:s, s:b, s:b, s:b, s:b, s:s, s:s}", "source", s->source ? s->source : "",
+                                  "extracted", s->extracted, "built", s->built, "correct", s->correct, "exact",
+                                  s->exact, "outcome", check_outcome_name(s->outcome), "detail", s->detail);
+            if (s->speedup2 > 0) json_object_set_new(j, "speedup2", json_real(s->speedup2));
+            if (s->has_bytes) json_object_set_new(j, "bytes2", json_integer((json_int_t)s->bytes2));
+            json_array_append_new(samples, j);
+        }
+        for (size_t q = 0; q < o->n_ks; q++) {
+            char key[16];
+            snprintf(key, sizeof(key), "%ld", o->ks[q]);
+            if ((size_t)o->ks[q] <= ec->n) json_object_set_new(pass, key, json_real(ec->pass_at[o->ks[q]]));
+        }
+        json_t *c = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:o}", "id", ec->cc->id, "domain",
+                              ec->cc->domain, "kernel", ec->cc->kernel, "split", ec->cc->split, "samples",
+                              (json_int_t)ec->n, "built", (json_int_t)ec->n_built, "correct",
+                              (json_int_t)ec->n_correct, "pass_at_k", pass, "results", samples);
+        if (ec->best_speedup2 > 0) json_object_set_new(c, "speedup2", json_real(ec->best_speedup2));
+        if (ec->expert_speedup2 > 0) json_object_set_new(c, "expert_speedup2", json_real(ec->expert_speedup2));
+        if (ec->baseline_speedup2 > 0) json_object_set_new(c, "baseline_speedup2", json_real(ec->baseline_speedup2));
+        json_array_append_new(arr, c);
+    }
+    int rc = json_dump_file(arr, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0
+                 ? 0
+                 : cm_error_set(CM_EIO, "cannot write '%s'", path);
+    json_decref(arr);
+    return rc;
+}
