@@ -3,6 +3,8 @@
 #ifndef CM_CLI_H
 #define CM_CLI_H
 
+#include <stddef.h>
+
 #define CHATMPI_VERSION "0.1.0"
 
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_ENV = 3 };
@@ -14,6 +16,18 @@ struct cli_command {
 };
 
 extern const struct cli_command cli_commands[]; /* terminated by name == NULL */
+
+/* Commands with subcommands (`data verify`, `tokenizer import`) dispatch through one table. */
+struct cli_subcommand {
+    const char *name;
+    int (*fn)(int argc, char **argv); /* argv[0] is the subcommand name */
+    const char *summary;
+};
+
+/* Runs the subcommand named by argv[1]; with none, --help or an unknown name, prints the
+ * usage of `chatmpi <cmd>` (what: a one-line description) and returns 0 or 2. */
+int cli_dispatch(const char *cmd, const char *what, const struct cli_subcommand *subs, size_t n, int argc,
+                 char **argv);
 
 /* Prints the library error (cm_error_message, and its hint) as "chatmpi: <message>" and
  * returns the exit code for it (usage errors 2, everything else 3). */

@@ -319,11 +319,7 @@ done:
     return rc == OPT_HELP ? EXIT_OK : rc;
 }
 
-static const struct {
-    const char *name;
-    int (*fn)(int, char **);
-    const char *summary;
-} data_cmds[] = {
+static const struct cli_subcommand data_cmds[] = {
     {"verify", data_verify, "check every case with the harness"},
     {"export", data_export, "write a split in ChatHPC's JSON format"},
     {"stats", data_stats, "counts per domain, kernel and split"},
@@ -331,15 +327,5 @@ static const struct {
 
 int cmd_data(int argc, char **argv)
 {
-    size_t n = sizeof(data_cmds) / sizeof(data_cmds[0]);
-    if (argc >= 2)
-        for (size_t i = 0; i < n; i++)
-            if (!strcmp(argv[1], data_cmds[i].name)) return data_cmds[i].fn(argc - 1, argv + 1);
-    int help = argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
-    FILE *f = help ? stdout : stderr;
-    if (argc >= 2 && !help) fprintf(stderr, "chatmpi data: unknown subcommand '%s'\n", argv[1]);
-    fprintf(f, "usage: chatmpi data <subcommand> [options]\n\nThe expert corpus (data/corpus) and its exports.\n\n");
-    for (size_t i = 0; i < n; i++) fprintf(f, "  %-8s %s\n", data_cmds[i].name, data_cmds[i].summary);
-    fprintf(f, "\n'chatmpi data <subcommand> --help' shows its options.\n");
-    return help ? EXIT_OK : EXIT_USAGE;
+    return cli_dispatch("data", "The expert corpus (data/corpus) and its exports.", data_cmds, sizeof(data_cmds) / sizeof(data_cmds[0]), argc, argv);
 }

@@ -135,25 +135,11 @@ done:
     return rc;
 }
 
-static const struct {
-    const char *name;
-    int (*fn)(int, char **);
-    const char *summary;
-} tokenizer_cmds[] = {
+static const struct cli_subcommand tokenizer_cmds[] = {
     {"import", tokenizer_import, "store a sentencepiece .model/.vocab in a GGUF file"},
 };
 
 int cmd_tokenizer(int argc, char **argv)
 {
-    size_t n = sizeof(tokenizer_cmds) / sizeof(tokenizer_cmds[0]);
-    if (argc >= 2)
-        for (size_t i = 0; i < n; i++)
-            if (!strcmp(argv[1], tokenizer_cmds[i].name)) return tokenizer_cmds[i].fn(argc - 1, argv + 1);
-    int help = argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
-    FILE *f = help ? stdout : stderr;
-    if (argc >= 2 && !help) fprintf(stderr, "chatmpi tokenizer: unknown subcommand '%s'\n", argv[1]);
-    fprintf(f, "usage: chatmpi tokenizer <subcommand> [options]\n\nTokenizer files.\n\n");
-    for (size_t i = 0; i < n; i++) fprintf(f, "  %-8s %s\n", tokenizer_cmds[i].name, tokenizer_cmds[i].summary);
-    fprintf(f, "\n'chatmpi tokenizer <subcommand> --help' shows its options.\n");
-    return help ? EXIT_OK : EXIT_USAGE;
+    return cli_dispatch("tokenizer", "Tokenizer files.", tokenizer_cmds, sizeof(tokenizer_cmds) / sizeof(tokenizer_cmds[0]), argc, argv);
 }
