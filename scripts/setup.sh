@@ -5,7 +5,7 @@
 set -eu
 
 PKGS="gcc make pkg-config openmpi-bin libopenmpi-dev libopenblas-dev libjansson-dev \
-libyaml-dev libcriterion-dev libedit-dev sentencepiece util-linux \
+libyaml-dev libcriterion-dev libedit-dev sentencepiece util-linux procps \
 mpich libmpich-dev"
 
 missing=""
@@ -14,6 +14,9 @@ for p in $PKGS; do
         missing="$missing $p"
     fi
 done
+# node and npm run one tokenizer test (an independent JS encoder); many images ship their own
+# nodejs, so Debian's are installed only when there is no node at all
+command -v node >/dev/null 2>&1 || missing="$missing nodejs npm"
 [ -z "$missing" ] && exit 0
 
 echo "chatmpi setup: installing missing Debian packages:$missing"
