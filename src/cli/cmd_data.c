@@ -1,7 +1,8 @@
-/* cmd_data.c — `chatmpi data verify|export|stats`: the expert corpus's tools.
+/* cmd_data.c — `chatmpi data verify|export|stats|augment`: the expert corpus's tools.
  *   verify  runs every case (and its baseline.c) through the harness and prints a table
  *   export  writes a split in ChatHPC's JSON format (question / context / answer)
  *   stats   counts cases per domain, kernel and split, and their sizes in lines
+ *   augment verified variants of cases for training (cmd_data_augment.c)
  * Loading and validation live in src/corpus, checking in src/harness. */
 #include <jansson.h>
 #include <stdio.h>
@@ -327,6 +328,7 @@ static const struct {
     {"verify", data_verify, "check every case with the harness"},
     {"export", data_export, "write a split in ChatHPC's JSON format"},
     {"stats", data_stats, "counts per domain, kernel and split"},
+    {"augment", cmd_data_augment, "verified variants of cases for training"},
 };
 
 int cmd_data(int argc, char **argv)
