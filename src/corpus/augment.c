@@ -353,7 +353,7 @@ static const char *const vocab[][2] = {
     {"size", "nprocs np world"}, {"nprocs", "np world nranks"}, {"lo", "start first begin off"},
     {"hi", "end last stop"}, {"cnt", "count mycount nloc len_loc"}, {"tmp", "swap t_ptr spare"},
     {"counts", "recvcounts cnts sizes"}, {"displs", "offsets disp starts"}, {"all", "full whole gathered"},
-    {"samp", "picks sample vals"}, {"samp_all", "picks_all sample_sum vals_all"}, {"r", "ratio coef lam"},
+    {"samp", "picks sample vals"}, {"samp_all", "picks_all sample_sum vals_all"},
     {"left", "lnbr west prev_rank"}, {"right", "rnbr east next_rank"}, {"up", "north above"},
     {"down", "south below"}, {"init_u", "init_field initial_value u0_at"}, {"block_lo", "block_start first_index"},
     {"block_cnt", "block_count block_len"}, {"alpha", "a_coef scale"}, {"beta", "b_coef shift"},
