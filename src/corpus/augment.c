@@ -7,7 +7,10 @@
  * by construction. New names must be fresh in both programs, so no capture can occur. */
 #include "corpus/augment.h"
 
+#include <float.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/buf.h"
@@ -414,32 +417,37 @@ static int pick_from(char *out, size_t n, const char *alts, uint64_t *rng, const
     return 0;
 }
 
-static void build_loop_map(struct rename_map *map, const struct names *nm, uint64_t *rng)
+/* Loop indices first (one scheme for i, j, k, l, t; other one-letter indices doubled), then
+ * the other declared names from the vocabulary, all into one map so that no two names can
+ * meet in one new name. Returns the number of loop entries (they come first). */
+static size_t build_map(struct rename_map *map, const struct names *nm, unsigned what, uint64_t *rng)
 {
-    const char *const *scheme = loop_schemes[rng_pick(rng, sizeof(loop_schemes) / sizeof(loop_schemes[0]))];
-    for (size_t i = 0; i < nm->loops.n; i++) {
-        const char *from = nm->loops.items[i];
-        if (!list_has(&nm->decl, from) || list_has(&nm->fixed, from)) continue;
-        char cand[64] = "";
-        for (int l = 0; l < 5; l++)
-            if (!strcmp(from, loop_letters[l])) snprintf(cand, sizeof(cand), "%s", scheme[l]);
-        if (!cand[0] || !name_free(cand, nm, map)) snprintf(cand, sizeof(cand), "%s%s", from, from);
-        if (!name_free(cand, nm, map)) snprintf(cand, sizeof(cand), "%s_", from);
-        if (name_free(cand, nm, map)) map_add(map, from, cand);
+    if (what & AUG_LOOPS) {
+        const char *const *scheme = loop_schemes[rng_pick(rng, sizeof(loop_schemes) / sizeof(loop_schemes[0]))];
+        for (size_t i = 0; i < nm->loops.n; i++) {
+            const char *from = nm->loops.items[i];
+            if (strlen(from) != 1 || !list_has(&nm->decl, from) || list_has(&nm->fixed, from)) continue;
+            char cand[64] = "";
+            for (int l = 0; l < 5; l++)
+                if (!strcmp(from, loop_letters[l])) snprintf(cand, sizeof(cand), "%s", scheme[l]);
+            if (!cand[0] || !name_free(cand, nm, map)) snprintf(cand, sizeof(cand), "%s%s", from, from);
+            if (name_free(cand, nm, map)) map_add(map, from, cand);
+        }
     }
-}
-
-static void build_name_map(struct rename_map *map, const struct names *nm, uint64_t *rng)
-{
-    for (size_t i = 0; i < nm->decl.n; i++) {
-        const char *from = nm->decl.items[i];
-        if (list_has(&nm->fixed, from) || list_has(&nm->loops, from) || list_has(&map->from, from)) continue;
-        if (!rng_chance(rng, 80)) continue;
-        char cand[64];
-        for (int v = 0; vocab[v][0]; v++)
-            if (!strcmp(vocab[v][0], from) && pick_from(cand, sizeof(cand), vocab[v][1], rng, nm, map))
-                map_add(map, from, cand);
+    size_t n_loops = map->from.n;
+    if (what & AUG_RENAME) {
+        for (size_t i = 0; i < nm->decl.n; i++) {
+            const char *from = nm->decl.items[i];
+            if (list_has(&nm->fixed, from) || list_has(&map->from, from)) continue;
+            if (strlen(from) == 1 && list_has(&nm->loops, from)) continue; /* loop indices are AUG_LOOPS' */
+            if (!rng_chance(rng, 80)) continue;
+            char cand[64];
+            for (int v = 0; vocab[v][0]; v++)
+                if (!strcmp(vocab[v][0], from) && pick_from(cand, sizeof(cand), vocab[v][1], rng, nm, map))
+                    map_add(map, from, cand);
+        }
     }
+    return n_loops;
 }
 
 static void apply_map(struct src *s, const struct rename_map *map)
@@ -453,11 +461,11 @@ static void apply_map(struct src *s, const struct rename_map *map)
     }
 }
 
-static void note_map(struct cm_buf *notes, const char *label, const struct rename_map *map)
+static void note_map(struct cm_buf *notes, const char *label, const struct rename_map *map, size_t a, size_t b)
 {
     cm_buf_printf(notes, "%s%s (", notes->len ? "; " : "", label);
-    for (size_t k = 0; k < map->from.n; k++)
-        cm_buf_printf(notes, "%s%s->%s", k ? ", " : "", map->from.items[k], map->to.items[k]);
+    for (size_t k = a; k < b; k++)
+        cm_buf_printf(notes, "%s%s->%s", k > a ? ", " : "", map->from.items[k], map->to.items[k]);
     cm_buf_puts(notes, ")");
 }
 
@@ -588,6 +596,21 @@ static int is_float_literal(const char *t, size_t n)
     return fl;
 }
 
+/* 0 when a floating literal of the program is out of float's range (1e300, 1e-300: programs
+ * that test scaling), so that single precision would change what it computes. */
+static int float_fits(const struct src *s)
+{
+    for (size_t i = 0; i < s->lx.n; i++) {
+        const struct clex_tok *t = &s->lx.toks[i];
+        if (t->kind != CLEX_NUMBER || !is_float_literal(s->lx.src + t->off, t->len)) continue;
+        char *w = tok_dup(s, i);
+        double v = fabs(strtod(w, NULL));
+        free(w);
+        if (v != 0 && (v > FLT_MAX || v < FLT_MIN)) return 0;
+    }
+    return 1;
+}
+
 /* Returns 1 when something changed. */
 static int apply_float(struct src *s, const struct names *nm)
 {
@@ -641,9 +664,9 @@ int aug_variant_make(struct aug_variant *v, const char *seq, const char *mpi, un
     struct src s[2];
     struct names nm;
     names_init(&nm);
-    struct rename_map loops, names, sizes;
-    cm_strlist_init(&loops.from), cm_strlist_init(&loops.to), cm_strlist_init(&names.from);
-    cm_strlist_init(&names.to), cm_strlist_init(&sizes.from), cm_strlist_init(&sizes.to);
+    struct rename_map names, sizes;
+    cm_strlist_init(&names.from), cm_strlist_init(&names.to), cm_strlist_init(&sizes.from);
+    cm_strlist_init(&sizes.to);
     struct cm_buf notes;
     cm_buf_init(&notes);
     uint64_t rng = seed;
@@ -655,11 +678,11 @@ int aug_variant_make(struct aug_variant *v, const char *seq, const char *mpi, un
     if ((rc = src_open(&s[1], mpi, "mpi.c"))) goto done;
     for (int f = 0; f < 2; f++) scan_fixed(&s[f], &nm);
     for (int f = 0; f < 2; f++) scan_decls(&s[f], &nm);
-    if (what & AUG_LOOPS) build_loop_map(&loops, &nm, &rng);
-    if (what & AUG_RENAME) build_name_map(&names, &nm, &rng);
-    for (int f = 0; f < 2; f++) apply_map(&s[f], &loops), apply_map(&s[f], &names);
-    if (loops.from.n) v->applied |= AUG_LOOPS, note_map(&notes, "loop indices", &loops);
-    if (names.from.n) v->applied |= AUG_RENAME, note_map(&notes, "rename", &names);
+    size_t n_loops = build_map(&names, &nm, what, &rng);
+    for (int f = 0; f < 2; f++) apply_map(&s[f], &names);
+    if (n_loops) v->applied |= AUG_LOOPS, note_map(&notes, "loop indices", &names, 0, n_loops);
+    if (names.from.n > n_loops)
+        v->applied |= AUG_RENAME, note_map(&notes, "rename", &names, n_loops, names.from.n);
     if (what & AUG_SIZES) {
         for (int f = 0; f < 2; f++) apply_sizes(&s[f], &sizes, &rng);
         if (sizes.from.n) {
@@ -671,7 +694,7 @@ int aug_variant_make(struct aug_variant *v, const char *seq, const char *mpi, un
             cm_buf_puts(&notes, ")");
         }
     }
-    if (what & AUG_FLOAT) {
+    if (what & AUG_FLOAT && float_fits(&s[0]) && float_fits(&s[1])) {
         int ch = apply_float(&s[0], &nm);
         ch |= apply_float(&s[1], &nm);
         if (ch) v->applied |= AUG_FLOAT, cm_buf_printf(&notes, "%sdouble->float", notes.len ? "; " : "");
@@ -706,8 +729,8 @@ int aug_variant_make(struct aug_variant *v, const char *seq, const char *mpi, un
 done:
     src_close(&s[0]), src_close(&s[1]);
     names_release(&nm);
-    cm_strlist_release(&loops.from), cm_strlist_release(&loops.to), cm_strlist_release(&names.from);
-    cm_strlist_release(&names.to), cm_strlist_release(&sizes.from), cm_strlist_release(&sizes.to);
+    cm_strlist_release(&names.from), cm_strlist_release(&names.to), cm_strlist_release(&sizes.from);
+    cm_strlist_release(&sizes.to);
     cm_buf_release(&notes);
     if (rc) aug_variant_release(v);
     return rc;

@@ -26,11 +26,12 @@ static const char *SEQ =
     "    long double big = 1.0L;\n"
     "    struct grid g = {n, x};\n"
     "    char c = '\"';\n"
+    "    double A[2] = {1.0, 2.0};\n"
     "    for (long i = 0; i < n; i++) {\n"
     "        x[i] = scale(1.0 + (double)(i % 7), n);\n"
     "    }\n"
     "    for (long t = 0; t < steps; t++)\n"
-    "        for (long i = 0; i < n; i++) sum += x[IDX(i, 0) % n] / N_MAX;\n"
+    "        for (long i = 0; i < n; i++) sum += x[IDX(i, 0) % n] / N_MAX + A[i % 2];\n"
     "    if (n > 0) {\n"
     "        printf(\"n = %ld sum %.12e\\n\", n, sum);\n"
     "    } else {\n"
@@ -250,6 +251,17 @@ Test(augment, float_conversion)
     cr_assert(strstr(v.mpi, "float local = 0.0f, sum = 0.0f;"));
     cr_assert_null(strstr(v.mpi, "double"));
     cr_assert(strstr(v.notes, "double->float"));
+    aug_variant_release(&v);
+}
+
+Test(augment, float_skips_literals_out_of_float_range)
+{
+    const char *seq = "#include <stdio.h>\nint main(void)\n{\n    double big = 1e300;\n    printf(\"%.12e\\n\", big);\n"
+                      "    return 0;\n}\n";
+    struct aug_variant v;
+    cr_assert_eq(aug_variant_make(&v, seq, seq, AUG_FLOAT, 1), 0);
+    cr_assert_eq(v.applied, 0u);
+    cr_assert_str_eq(v.seq, seq);
     aug_variant_release(&v);
 }
 
