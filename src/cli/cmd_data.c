@@ -104,7 +104,10 @@ static int data_verify(int argc, char **argv)
     struct corpus c;
     corpus_init(&c);
     int rc = opt_parse(&cmd, argc, argv, &pos);
-    if (rc != OPT_OK) goto done;
+    if (rc != OPT_OK) {
+        rc = rc == OPT_HELP ? EXIT_OK : EXIT_USAGE; /* OPT_HELP and EXIT_FAILED are both 1 */
+        goto done;
+    }
     if ((rc = check_split_opt("verify", split)) || (rc = load(&c, &pos, split))) goto done;
     if (!c.n) {
         fprintf(stderr, "chatmpi data verify: no cases found\n");
@@ -184,7 +187,7 @@ static int data_verify(int argc, char **argv)
 done:
     corpus_release(&c);
     cm_strlist_release(&pos);
-    return rc == OPT_HELP ? EXIT_OK : rc;
+    return rc;
 }
 
 static int data_export(int argc, char **argv)
@@ -209,7 +212,10 @@ static int data_export(int argc, char **argv)
     corpus_init(&c);
     json_t *arr = NULL;
     int rc = opt_parse(&cmd, argc, argv, &pos);
-    if (rc != OPT_OK) goto done;
+    if (rc != OPT_OK) {
+        rc = rc == OPT_HELP ? EXIT_OK : EXIT_USAGE; /* OPT_HELP and EXIT_FAILED are both 1 */
+        goto done;
+    }
     rc = EXIT_USAGE;
     if (!split || !out) {
         fprintf(stderr, "chatmpi data export: --split and -o are required\nhint: see 'chatmpi data export --help'\n");
@@ -251,7 +257,7 @@ done:
     if (arr) json_decref(arr);
     corpus_release(&c);
     cm_strlist_release(&pos);
-    return rc == OPT_HELP ? EXIT_OK : rc;
+    return rc;
 }
 
 static size_t count_lines(const char *s)
@@ -272,7 +278,11 @@ static int data_stats(int argc, char **argv)
     struct corpus c;
     corpus_init(&c);
     int rc = opt_parse(&cmd, argc, argv, &pos);
-    if (rc != OPT_OK || (rc = load(&c, &pos, NULL))) goto done;
+    if (rc != OPT_OK) {
+        rc = rc == OPT_HELP ? EXIT_OK : EXIT_USAGE;
+        goto done;
+    }
+    if ((rc = load(&c, &pos, NULL))) goto done;
     const char *splits[] = {"train", "test", "refine"};
     printf("%-10s %6s %6s %7s %6s %10s %10s %9s\n", "domain", "train", "test", "refine", "total", "seq lines",
            "mpi lines", "baselines");
@@ -317,7 +327,7 @@ static int data_stats(int argc, char **argv)
 done:
     corpus_release(&c);
     cm_strlist_release(&pos);
-    return rc == OPT_HELP ? EXIT_OK : rc;
+    return rc;
 }
 
 static const struct {

@@ -114,7 +114,10 @@ int cmd_data_augment(int argc, char **argv)
     char *work = NULL;
     unsigned allowed = 0;
     int rc = opt_parse(&cmd, argc, argv, &pos);
-    if (rc != OPT_OK) goto done;
+    if (rc != OPT_OK) {
+        rc = rc == OPT_HELP ? EXIT_OK : EXIT_USAGE; /* OPT_HELP and EXIT_FAILED are both 1 */
+        goto done;
+    }
     rc = EXIT_USAGE;
     if (!out) {
         fprintf(stderr, "chatmpi data augment: -o DIR is required\nhint: see 'chatmpi data augment --help'\n");
@@ -274,5 +277,5 @@ done:
     check_opts_release(&o);
     corpus_release(&c);
     cm_strlist_release(&pos);
-    return rc == OPT_HELP ? EXIT_OK : rc;
+    return rc;
 }

@@ -34,6 +34,20 @@ grep -q '"id": "stencil/heat1d_3pt_aug2"' "$T/x.json" || die "export lacks the v
 expect_rc 0 "$CHATMPI" data augment --per-case 2 --seed 5 -o "$T/a2" "$T/corpus"
 diff -r "$T/a1" "$T/a2" >/dev/null || die "a second run with the same seed differs"
 
+# a variant that does not verify is dropped (-v says why) and a stale one of an earlier run goes:
+# in single precision the order of summation loses a different number of ones per rank count
+mkdir -p "$T/a1/blas1/sum_cancel_aug1" && touch "$T/a1/blas1/sum_cancel_aug1/seq.c"
+expect_rc 1 "$CHATMPI" data augment --only float -v -o "$T/a1" tests/e2e/data/augment
+expect_out "data augment: 0 variants written, 1 dropped"
+expect_err 'dropped blas1/sum_cancel_aug1 \[float\]: np=[234] args "100000": WRONG_OUTPUT'
+[ -e "$T/a1/blas1/sum_cancel_aug1" ] && die "the stale variant directory was left"
+
+# data verify says so in its exit status when a case fails (EXIT_FAILED once read as OPT_HELP)
+mkdir -p "$T/broken" && cp -r tests/e2e/data/augment/blas1 "$T/broken/"
+sed -i 's/MPI_SUM/MPI_MAX/' "$T/broken/blas1/sum_cancel/mpi.c"
+expect_rc 1 "$CHATMPI" data verify -q "$T/broken"
+expect_out "data verify: 0 passed, 1 failed"
+
 # usage errors
 expect_rc 2 "$CHATMPI" data augment "$T/corpus"
 expect_err "-o DIR is required"
