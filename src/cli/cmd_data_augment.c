@@ -268,8 +268,8 @@ int cmd_data_augment(int argc, char **argv)
         fprintf(stderr, "chatmpi data augment: interrupted\n");
         rc = EXIT_ENV;
     }
-    printf("data augment: %zu variants written, %zu dropped (did not verify)%s from %zu cases in %.0f s -> %s\n",
-           written, dropped, "", c.n, now_s() - t0, out);
+    printf("data augment: %zu variants written, %zu dropped (did not verify) from %zu cases in %.0f s -> %s\n",
+           written, dropped, c.n, now_s() - t0, out);
     if (same) printf("data augment: %zu variants not made (no distinct variant found)\n", same);
     if (rc == EXIT_OK && !written && dropped) rc = EXIT_FAILED;
 done:
