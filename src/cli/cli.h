@@ -40,6 +40,7 @@ int cmd_version(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_data(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_data_augment(int argc, char **argv); /* `data augment`, dispatched by cmd_data */
 int cmd_info(int argc, char **argv);
 int cmd_quantize(int argc, char **argv);
 

@@ -1,7 +1,8 @@
-/* cmd_data.c — `chatmpi data verify|export|stats`: the expert corpus's tools.
+/* cmd_data.c — `chatmpi data verify|export|stats|augment`: the expert corpus's tools.
  *   verify  runs every case (and its baseline.c) through the harness and prints a table
  *   export  writes a split in ChatHPC's JSON format (question / context / answer)
  *   stats   counts cases per domain, kernel and split, and their sizes in lines
+ *   augment verified variants of cases for training (cmd_data_augment.c)
  * Loading and validation live in src/corpus, checking in src/harness. */
 #include <jansson.h>
 #include <stdio.h>
@@ -103,7 +104,10 @@ static int data_verify(int argc, char **argv)
     struct corpus c;
     corpus_init(&c);
     int rc = opt_parse(&cmd, argc, argv, &pos);
-    if (rc != OPT_OK) goto done;
+    if (rc != OPT_OK) {
+        rc = rc == OPT_HELP ? EXIT_OK : EXIT_USAGE; /* OPT_HELP and EXIT_FAILED are both 1 */
+        goto done;
+    }
     if ((rc = check_split_opt("verify", split)) || (rc = load(&c, &pos, split))) goto done;
     if (!c.n) {
         fprintf(stderr, "chatmpi data verify: no cases found\n");
@@ -183,7 +187,7 @@ static int data_verify(int argc, char **argv)
 done:
     corpus_release(&c);
     cm_strlist_release(&pos);
-    return rc == OPT_HELP ? EXIT_OK : rc;
+    return rc;
 }
 
 static int data_export(int argc, char **argv)
@@ -208,7 +212,10 @@ static int data_export(int argc, char **argv)
     corpus_init(&c);
     json_t *arr = NULL;
     int rc = opt_parse(&cmd, argc, argv, &pos);
-    if (rc != OPT_OK) goto done;
+    if (rc != OPT_OK) {
+        rc = rc == OPT_HELP ? EXIT_OK : EXIT_USAGE; /* OPT_HELP and EXIT_FAILED are both 1 */
+        goto done;
+    }
     rc = EXIT_USAGE;
     if (!split || !out) {
         fprintf(stderr, "chatmpi data export: --split and -o are required\nhint: see 'chatmpi data export --help'\n");
@@ -250,7 +257,7 @@ done:
     if (arr) json_decref(arr);
     corpus_release(&c);
     cm_strlist_release(&pos);
-    return rc == OPT_HELP ? EXIT_OK : rc;
+    return rc;
 }
 
 static size_t count_lines(const char *s)
@@ -271,7 +278,11 @@ static int data_stats(int argc, char **argv)
     struct corpus c;
     corpus_init(&c);
     int rc = opt_parse(&cmd, argc, argv, &pos);
-    if (rc != OPT_OK || (rc = load(&c, &pos, NULL))) goto done;
+    if (rc != OPT_OK) {
+        rc = rc == OPT_HELP ? EXIT_OK : EXIT_USAGE;
+        goto done;
+    }
+    if ((rc = load(&c, &pos, NULL))) goto done;
     const char *splits[] = {"train", "test", "refine"};
     printf("%-10s %6s %6s %7s %6s %10s %10s %9s\n", "domain", "train", "test", "refine", "total", "seq lines",
            "mpi lines", "baselines");
@@ -316,13 +327,14 @@ static int data_stats(int argc, char **argv)
 done:
     corpus_release(&c);
     cm_strlist_release(&pos);
-    return rc == OPT_HELP ? EXIT_OK : rc;
+    return rc;
 }
 
 static const struct cli_subcommand data_cmds[] = {
     {"verify", data_verify, "check every case with the harness"},
     {"export", data_export, "write a split in ChatHPC's JSON format"},
     {"stats", data_stats, "counts per domain, kernel and split"},
+    {"augment", cmd_data_augment, "verified variants of cases for training"},
 };
 
 int cmd_data(int argc, char **argv)

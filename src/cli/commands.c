@@ -6,7 +6,7 @@
 
 const struct cli_command cli_commands[] = {
     {"check", cmd_check, "verify an MPI program against its sequential original"},
-    {"data", cmd_data, "the expert corpus: verify, export, stats"},
+    {"data", cmd_data, "the expert corpus: verify, export, stats, augment"},
     {"eval", cmd_eval, "score answers produced elsewhere on the harness (results table)"},
     {"info", cmd_info, "print a GGUF file's metadata and tensors"},
     {"quantize", cmd_quantize, "convert a GGUF model's weights to q8_0, q4_0, f16 or bf16"},
