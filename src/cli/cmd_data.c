@@ -68,7 +68,6 @@ static int verify_one(const struct corpus_case *cc, const char *file, const stru
     o.atol = cc->atol;
     char *seq = cm_path_join(cc->dir, "seq.c"), *mpi = cm_path_join(cc->dir, file);
     int rc = harness_check(rep, seq, mpi, &o);
-    rep->opts = base; /* o dies here; reports only need what base shares */
     free(seq), free(mpi);
     cm_strlist_release(&o.args);
     return rc;

@@ -53,7 +53,6 @@ static int check_program(struct check_report *rep, const struct corpus_case *cc,
     char *seq = cm_path_join(cc->dir, "seq.c");
     int rc = harness_check(rep, seq, mpi_path, &co);
     free(seq);
-    rep->opts = NULL; /* co dies here */
     cm_strlist_release(&co.args);
     return rc;
 }

@@ -460,7 +460,15 @@ static int bench(struct ctx *c)
 int harness_check(struct check_report *rep, const char *seq_path, const char *mpi_path, const struct check_opts *o)
 {
     memset(rep, 0, sizeof(*rep));
-    rep->opts = o;
+    /* the report outlives the caller's options: keep a copy with owned strings */
+    rep->own_opts = *o;
+    cm_strlist_init(&rep->own_opts.args);
+    for (size_t i = 0; i < o->args.n; i++) cm_strlist_push(&rep->own_opts.args, o->args.items[i]);
+    const char **strs[] = {&rep->own_opts.bench_args, &rep->own_opts.hostfile, &rep->own_opts.cflags,
+                           &rep->own_opts.mpicc, &rep->own_opts.mpirun};
+    for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+        if (*strs[i]) *strs[i] = cm_strdup(*strs[i]);
+    rep->opts = o = &rep->own_opts;
     rep->seq_path = cm_strdup(seq_path);
     rep->mpi_path = cm_strdup(mpi_path);
     struct ctx c = {o, rep, NULL, NULL, NULL, NULL, {0}, {0}, 0, 0};
@@ -581,5 +589,9 @@ void check_report_release(struct check_report *rep)
     free(rep->runs);
     free(rep->perf);
     free(rep->workdir);
+    cm_strlist_release(&rep->own_opts.args);
+    char *strs[] = {(char *)rep->own_opts.bench_args, (char *)rep->own_opts.hostfile, (char *)rep->own_opts.cflags,
+                    (char *)rep->own_opts.mpicc, (char *)rep->own_opts.mpirun};
+    for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) free(strs[i]);
     memset(rep, 0, sizeof(*rep));
 }

@@ -100,7 +100,8 @@ struct check_report {
     int perf_runs;
     enum check_outcome outcome;
     char *workdir;             /* kept work directory (--keep), else NULL */
-    const struct check_opts *opts; /* borrowed */
+    const struct check_opts *opts; /* = &own_opts */
+    struct check_opts own_opts;    /* a copy of the options the check ran with (owned strings) */
 };
 
 void check_opts_init(struct check_opts *o); /* defaults: np 1,2,3,4; rtol 1e-6; atol 1e-9; ... */

@@ -184,6 +184,7 @@ void *check_report_to_json(const struct check_report *rep)
                               r->args_index < 0, "np", (json_int_t)r->np, "verdict", check_verdict_name(r->verdict),
                               "wall_s", r->wall_s, "detail", r->detail, "stderr_tail", str_or_null(r->stderr_tail),
                               "output_truncated", r->out_truncated);
+        CM_ASSERT(j != NULL); /* json_pack fails only on a NULL string: a broken invariant */
         json_object_set_new(j, "profile", r->has_profile ? profile_json(&r->prof) : json_null());
         json_array_append_new(runs, j);
     }

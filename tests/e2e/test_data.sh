@@ -43,6 +43,11 @@ expect_rc 2 "$CHATMPI" data frobnicate; expect_err "unknown subcommand"
 # a valid case verifies; a wrong answer fails with the run that went wrong
 printf '{%s}\n' "$good" > "$T/c/blas1/bad/case.json"
 expect_rc 0 "$CHATMPI" data verify --np 1,3 "$T/c"; expect_out "1 passed, 0 failed"
+# with timing, the JSON report carries every case, its bench run and its speedup
+expect_rc 0 "$CHATMPI" data verify --np 1,2 --bench --runs 1 --json "$T/v.json" "$T/c"
+for k in '"case": "blas1/bad"' '"bench": true' '"speedup":' '"program": "mpi.c"'; do
+    grep -q "$k" "$T/v.json" || die "data verify --json lacks $k"
+done
 sed 's/if (!r) printf/printf/' tests/e2e/data/check/harmonic_mpi.c > "$T/c/blas1/bad/mpi.c"
 expect_rc 1 "$CHATMPI" data verify --np 1,3 "$T/c"; expect_out "np=3 args \"10\": WRONG_OUTPUT"
 exit 0
