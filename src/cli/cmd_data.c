@@ -5,6 +5,7 @@
  *   augment verified variants of cases for training (cmd_data_augment.c)
  * Loading and validation live in src/corpus, checking in src/harness. */
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -16,6 +17,9 @@
 #include "core/fs.h"
 #include "core/mem.h"
 #include "corpus/corpus.h"
+#include "corpus/shape.h"
+#include "tokenizer/tok_load.h"
+#include "tokenizer/tokenizer.h"
 #include "harness/harness.h"
 
 #define CHATHPC_QUESTION "Can you parallelize this sequential code to MPI?\n"
@@ -266,67 +270,104 @@ static size_t count_lines(const char *s)
     return n;
 }
 
+/* Token count of a file of a case, or 0 without a tokenizer. */
+static size_t count_tokens(const struct tokenizer *tk, const char *text)
+{
+    if (!tk) return 0;
+    struct tok_ids ids;
+    tok_ids_init(&ids);
+    size_t n = tok_encode(tk, &ids, text, strlen(text), 0) == 0 ? ids.n : 0;
+    tok_ids_release(&ids);
+    return n;
+}
+
 static int data_stats(int argc, char **argv)
 {
-    const struct opt_spec specs[] = {{0}};
-    const struct opt_cmd cmd = {"data stats", "[PATH...]",
-                                "Count corpus cases per domain, kernel and split, with their sizes in lines.", NULL,
-                                0, -1, specs};
+    const char *tokenizer = NULL;
+    const struct opt_spec specs[] = {
+        {OPT_STR, "tokenizer", 'T', "FILE", "also count tokens (a GGUF model/tokenizer or a sentencepiece .model)",
+         &tokenizer},
+        {0},
+    };
+    const struct opt_cmd cmd = {"data stats", "[--tokenizer FILE] [PATH...]",
+                                "Count corpus cases per domain, kernel and split, with their sizes in lines (and\n"
+                                "tokens), and list cases that are the same program under other names.",
+                                NULL, 0, -1, specs};
     struct cm_strlist pos;
     cm_strlist_init(&pos);
     struct corpus c;
     corpus_init(&c);
+    struct tokenizer *tk = NULL;
+    uint64_t(*shape)[2] = NULL;
     int rc = opt_parse(&cmd, argc, argv, &pos);
-    if (rc != OPT_OK) {
-        rc = rc == OPT_HELP ? EXIT_OK : EXIT_USAGE;
+    if (rc != OPT_OK || (rc = load(&c, &pos, NULL))) goto done;
+    if (tokenizer && (rc = tok_load(&tk, tokenizer)) != 0) {
+        rc = cli_report_error(rc);
         goto done;
     }
-    if ((rc = load(&c, &pos, NULL))) goto done;
     const char *splits[] = {"train", "test", "refine"};
-    printf("%-10s %6s %6s %7s %6s %10s %10s %9s\n", "domain", "train", "test", "refine", "total", "seq lines",
-           "mpi lines", "baselines");
-    size_t tot[3] = {0}, all = 0, tl_s = 0, tl_m = 0, tb = 0;
+    printf("%-10s %6s %6s %7s %6s %10s %10s", "domain", "train", "test", "refine", "total", "seq lines", "mpi lines");
+    if (tk) printf(" %10s %10s", "seq tokens", "mpi tokens");
+    printf(" %9s\n", "baselines");
+    size_t tot[3] = {0}, all = 0, tl_s = 0, tl_m = 0, tt_s = 0, tt_m = 0, tb = 0;
     const char *doms[] = {"blas1", "blas2", "blas3", "spmv", "stencil", "cg"};
+    shape = cm_calloc(c.n ? c.n : 1, sizeof(*shape));
     for (int d = 0; d < 6; d++) {
-        size_t cnt[3] = {0}, n = 0, ls = 0, lm = 0, nb = 0;
+        size_t cnt[3] = {0}, n = 0, ls = 0, lm = 0, ts = 0, tm = 0, nb = 0;
         for (size_t i = 0; i < c.n; i++) {
             const struct corpus_case *cc = &c.cases[i];
             if (strcmp(cc->domain, doms[d])) continue;
             for (int s = 0; s < 3; s++) cnt[s] += !strcmp(cc->split, splits[s]);
             char *seq = NULL, *mpi = NULL;
-            if (!corpus_case_read(&seq, cc, "seq.c")) ls += count_lines(seq);
-            if (!corpus_case_read(&mpi, cc, "mpi.c")) lm += count_lines(mpi);
+            if (!corpus_case_read(&seq, cc, "seq.c")) {
+                ls += count_lines(seq), ts += count_tokens(tk, seq);
+                if (corpus_shape_hash(&shape[i][0], seq, strlen(seq))) shape[i][0] = i; /* unlexable: unique */
+            }
+            if (!corpus_case_read(&mpi, cc, "mpi.c")) {
+                lm += count_lines(mpi), tm += count_tokens(tk, mpi);
+                if (corpus_shape_hash(&shape[i][1], mpi, strlen(mpi))) shape[i][1] = i;
+            }
+            cm_error_clear();
             free(seq), free(mpi);
             n++, nb += cc->has_baseline;
         }
         if (!n) continue;
-        printf("%-10s %6zu %6zu %7zu %6zu %10zu %10zu %9zu\n", doms[d], cnt[0], cnt[1], cnt[2], n, ls, lm, nb);
+        printf("%-10s %6zu %6zu %7zu %6zu %10zu %10zu", doms[d], cnt[0], cnt[1], cnt[2], n, ls, lm);
+        if (tk) printf(" %10zu %10zu", ts, tm);
+        printf(" %9zu\n", nb);
         for (int s = 0; s < 3; s++) tot[s] += cnt[s];
-        all += n, tl_s += ls, tl_m += lm, tb += nb;
+        all += n, tl_s += ls, tl_m += lm, tt_s += ts, tt_m += tm, tb += nb;
     }
-    printf("%-10s %6zu %6zu %7zu %6zu %10zu %10zu %9zu\n", "total", tot[0], tot[1], tot[2], all, tl_s, tl_m, tb);
+    printf("%-10s %6zu %6zu %7zu %6zu %10zu %10zu", "total", tot[0], tot[1], tot[2], all, tl_s, tl_m);
+    if (tk) printf(" %10zu %10zu", tt_s, tt_m);
+    printf(" %9zu\n", tb);
     printf("\nkernels:\n");
-    for (size_t i = 0; i < c.n;) {
-        size_t j;
-        /* group the cases of one domain/kernel (ids are sorted, kernels may interleave: scan all) */
+    for (size_t i = 0; i < c.n; i++) {
         int seen = 0;
         for (size_t k = 0; k < i; k++)
             seen |= !strcmp(c.cases[k].domain, c.cases[i].domain) && !strcmp(c.cases[k].kernel, c.cases[i].kernel);
-        if (!seen) {
-            size_t cnt[3] = {0};
-            for (j = i; j < c.n; j++)
-                if (!strcmp(c.cases[j].domain, c.cases[i].domain) && !strcmp(c.cases[j].kernel, c.cases[i].kernel))
-                    for (int s = 0; s < 3; s++) cnt[s] += !strcmp(c.cases[j].split, splits[s]);
-            printf("  %-8s %-20s train %zu  test %zu  refine %zu\n", c.cases[i].domain, c.cases[i].kernel, cnt[0],
-                   cnt[1], cnt[2]);
-        }
-        i++;
+        if (seen) continue;
+        size_t cnt[3] = {0};
+        for (size_t j = i; j < c.n; j++)
+            if (!strcmp(c.cases[j].domain, c.cases[i].domain) && !strcmp(c.cases[j].kernel, c.cases[i].kernel))
+                for (int s = 0; s < 3; s++) cnt[s] += !strcmp(c.cases[j].split, splits[s]);
+        printf("  %-8s %-20s train %zu  test %zu  refine %zu\n", c.cases[i].domain, c.cases[i].kernel, cnt[0],
+               cnt[1], cnt[2]);
     }
-    printf("\n(sizes in tokens come with a tokenizer: see 'chatmpi tokenize')\n");
+    size_t dups = 0;
+    printf("\nsame program under other names (equal token shapes of seq.c and mpi.c):");
+    for (size_t i = 0; i < c.n; i++)
+        for (size_t j = i + 1; j < c.n; j++)
+            if (shape[i][0] == shape[j][0] && shape[i][1] == shape[j][1])
+                printf("%s%s and %s", dups++ ? ", " : " ", c.cases[i].id, c.cases[j].id);
+    printf("%s\n", dups ? "" : " none");
+    if (!tk) printf("(token counts: --tokenizer MODEL.gguf or SPM.model)\n");
 done:
+    free(shape);
+    tok_free(tk);
     corpus_release(&c);
     cm_strlist_release(&pos);
-    return rc;
+    return rc == OPT_HELP ? EXIT_OK : rc;
 }
 
 static const struct cli_subcommand data_cmds[] = {

@@ -17,6 +17,7 @@
 #include "gguf/gguf.h"
 #include "tokenizer/spm_model.h"
 #include "tokenizer/tok_gguf.h"
+#include "tokenizer/tok_load.h"
 #include "tokenizer/tokenizer.h"
 
 static const char *opt_spm, *opt_model, *opt_prompt, *opt_file;
@@ -56,23 +57,7 @@ static int usage(const char *msg)
 /* Loads the tokenizer the options name into *out (owned by the caller). */
 static int tokenize_load(struct tokenizer **out, const char *gguf_path, const char *spm_path)
 {
-    if (gguf_path) {
-        struct gguf *g = NULL;
-        int rc = gguf_open(&g, gguf_path);
-        if (!rc) rc = tok_from_gguf(out, g);
-        gguf_close(g);
-        return rc;
-    }
-    struct tok_spm_model m;
-    struct tok_vocab_spec spec;
-    tok_spm_model_init(&m);
-    int rc = tok_spm_model_load(&m, spm_path);
-    if (!rc) {
-        tok_spm_model_spec(&m, &spec);
-        rc = tok_create(out, &spec);
-    }
-    tok_spm_model_release(&m);
-    return rc;
+    return gguf_path ? tok_load_gguf(out, gguf_path) : tok_load_spm(out, spm_path);
 }
 
 static void print_escaped(const char *s)

@@ -50,4 +50,30 @@ for k in '"case": "blas1/bad"' '"bench": true' '"speedup":' '"program": "mpi.c"'
 done
 sed 's/if (!r) printf/printf/' tests/e2e/data/check/harmonic_mpi.c > "$T/c/blas1/bad/mpi.c"
 expect_rc 1 "$CHATMPI" data verify --np 1,3 "$T/c"; expect_out "np=3 args \"10\": WRONG_OUTPUT"
+
+
+# the same program under other names is caught (and the real corpus has none)
+expect_rc 0 "$CHATMPI" data stats
+expect_out "same program under other names (equal token shapes of seq.c and mpi.c): none"
+mkdir -p "$T/d/blas1/orig" "$T/d/blas1/renamed"
+printf '{%s}\n' "$good" | sed 's#blas1/bad#blas1/orig#' > "$T/d/blas1/orig/case.json"
+printf '{%s}\n' "$good" | sed 's#blas1/bad#blas1/renamed#' > "$T/d/blas1/renamed/case.json"
+cp tests/e2e/data/check/harmonic_seq.c "$T/d/blas1/orig/seq.c"
+cp tests/e2e/data/check/harmonic_mpi.c "$T/d/blas1/orig/mpi.c"
+for f in seq mpi; do
+    sed -e 's/\bs\b/total/g' -e 's/\bn\b/count/g' -e 's/\bi\b/k/g' -e 's/1.0 \//2.0 \//' \
+        tests/e2e/data/check/harmonic_$f.c > "$T/d/blas1/renamed/$f.c"
+done
+cmp -s "$T/d/blas1/orig/seq.c" "$T/d/blas1/renamed/seq.c" && die "the renamed copy is identical"
+expect_rc 0 "$CHATMPI" data stats "$T/d"; expect_out "blas1/orig and blas1/renamed"
+
+# sizes in tokens with a tokenizer (a small BPE model trained here on the corpus)
+cat data/corpus/*/*/seq.c > "$T/text"
+spm_train --input="$T/text" --model_prefix="$T/spm" --vocab_size=400 --model_type=bpe \
+    --byte_fallback=true --normalization_rule_name=identity --remove_extra_whitespaces=false >/dev/null 2>&1 ||
+    die "spm_train failed"
+expect_rc 0 "$CHATMPI" data stats --tokenizer "$T/spm.model"
+expect_out "seq tokens"
+grep -Eq '^total( +[0-9]+){8}' "$OUT" || { cat "$OUT"; die "no token totals"; }
+
 exit 0
