@@ -298,9 +298,7 @@ static void judge(struct ctx *c, struct check_run *r, const struct sandbox_resul
         return;
     }
     r->verdict = VERDICT_WRONG_OUTPUT;
-    char d[400];
-    cmp_describe(&cr, d, sizeof(d));
-    snprintf(r->detail, sizeof(r->detail), "%s%s", o->compare == COMPARE_BOTH ? "" : "", d);
+    cmp_describe(&cr, r->detail, sizeof(r->detail));
     r->stderr_tail = tail_lines(&res->err, 4);
 }
 

@@ -297,12 +297,9 @@ static char **make_env(const struct sandbox_spec *spec, const char *home)
     cm_strlist_push(&l, buf);
     snprintf(buf, sizeof(buf), "HOME=%s", home);
     cm_strlist_push(&l, buf);
-    cm_strlist_push(&l, g_mode == SANDBOX_ISOLATED ? "TMPDIR=/tmp" : "TMPDIR=");
-    if (g_mode != SANDBOX_ISOLATED) {
-        snprintf(buf, sizeof(buf), "TMPDIR=%s", home); /* keep the launcher's files in the run dir */
-        free(l.items[l.n - 1]);
-        l.items[l.n - 1] = cm_strdup(buf);
-    }
+    /* isolated: the private /tmp; plain: the run directory, so the launcher's files go with it */
+    snprintf(buf, sizeof(buf), "TMPDIR=%s", g_mode == SANDBOX_ISOLATED ? "/tmp" : home);
+    cm_strlist_push(&l, buf);
     cm_strlist_push(&l, "LANG=C");
     cm_strlist_push(&l, "LC_ALL=C");
     cm_strlist_push(&l, "OMPI_ALLOW_RUN_AS_ROOT=1");
