@@ -36,6 +36,9 @@ double tr_rng_normal(uint64_t *state)
     return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }
 
+/* Loops over fewer values than this run on one thread: waking a team costs more. */
+#define TR_PAR_MIN 32768
+
 /* A stateless hash of (seed, i): dropout masks are recomputed in backward, not stored. */
 static inline uint64_t tr_hash64(uint64_t seed, uint64_t i)
 {

@@ -69,7 +69,7 @@ void tr_adamw_update(struct tr_trainer *t, double lr)
         size_t off = tp->off, cnt = (size_t)(tp->ne[0] * tp->ne[1]);
         float *p = m->params + off, *g = m->grads + off, *mo = t->mom + off, *ve = t->vel + off;
         float flr = (float)lr, fb1 = (float)b1, fb2 = (float)b2, feps = (float)c->eps;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (cnt >= 32768)
         for (size_t i = 0; i < cnt; i++) {
             float gi = g[i];
             mo[i] = fb1 * mo[i] + (1 - fb1) * gi;
