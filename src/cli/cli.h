@@ -26,5 +26,6 @@ int cmd_check(int argc, char **argv);
 int cmd_data(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_quantize(int argc, char **argv);
+int cmd_train(int argc, char **argv);
 
 #endif
