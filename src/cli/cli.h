@@ -43,5 +43,6 @@ int cmd_eval(int argc, char **argv);
 int cmd_data_augment(int argc, char **argv); /* `data augment`, dispatched by cmd_data */
 int cmd_info(int argc, char **argv);
 int cmd_quantize(int argc, char **argv);
+int cmd_train(int argc, char **argv);
 
 #endif

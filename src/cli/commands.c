@@ -11,6 +11,7 @@ const struct cli_command cli_commands[] = {
     {"info", cmd_info, "print a GGUF file's metadata and tensors"},
     {"quantize", cmd_quantize, "convert a GGUF model's weights to q8_0, q4_0, f16 or bf16"},
     {"tokenizer", cmd_tokenizer, "store a sentencepiece vocabulary in GGUF (import)"},
+    {"train", cmd_train, "train or fine-tune (LoRA) a llama model on pre-tokenized data"},
     {"tokenize", cmd_tokenize, "encode text into token ids, or decode ids (tokenizer driver)"},
     {"help", cmd_help, "show help for chatmpi or one command"},
     {"version", cmd_version, "print chatmpi's version"},

@@ -1,0 +1,271 @@
+/* cmd_train.c — `chatmpi train`: trains a llama model from scratch (--init) or fine-tunes a
+ * base GGUF (--base, fully or with --lora) on pre-tokenized data (src/train/data.h), with
+ * AdamW, warmup and decay, clipping, accumulation, periodic checkpoints and exact resume;
+ * writes a llama GGUF (full) or an adapter GGUF (LoRA). A progress line goes to stderr and,
+ * with --log, one JSON object a step to a file.
+ * Left out: the ChatHPC JSON front end (templates, tokenizing records: the dataset tools
+ * make the token file), evaluation on a held-out split, MPI data parallelism. */
+#include <cblas.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/opt.h"
+#include "core/error.h"
+#include "core/mem.h"
+#include "gguf/gguf.h"
+#include "tensor/tensor.h"
+#include "train/data.h"
+#include "train/io.h"
+#include "train/optim.h"
+#include "train/train.h"
+
+static struct {
+    const char *init, *base, *tokenizer, *lora, *out, *resume, *ckpt, *log, *sched, *loss, *out_type;
+    long vocab, steps, stop_after, batch, seq, accum, warmup, seed, every, threads;
+    double lr, min_lr, wd, clip;
+    int quiet;
+} o;
+
+static const struct opt_spec train_opts[] = {
+    {OPT_STR, "init", 0, "SHAPE", "new model: dim=..,layers=..,heads=..,kv_heads=..,ffn=..,ctx=..", &o.init},
+    {OPT_INT, "vocab", 0, "N", "vocabulary size for --init (default: --tokenizer's)", &o.vocab, 1, 1 << 24},
+    {OPT_STR, "base", 0, "FILE", "base llama GGUF to fine-tune", &o.base},
+    {OPT_STR, "tokenizer", 0, "FILE", "GGUF whose tokenizer.* keys go into the output (default: --base)",
+     &o.tokenizer},
+    {OPT_STR, "lora", 0, "SPEC", "LoRA over the frozen base: r=8,alpha=16,dropout=0.05,targets=q+k+v+o", &o.lora},
+    {OPT_STR, "output", 'o', "FILE", "the trained model, or the adapter with --lora (required)", &o.out},
+    {OPT_INT, "steps", 0, "N", "optimizer steps (default 1000)", &o.steps, 1, 1L << 40},
+    {OPT_DOUBLE, "lr", 0, "X", "peak learning rate (default 3e-4)", &o.lr, 0, 0, 1e-12, 10},
+    {OPT_DOUBLE, "min-lr", 0, "X", "learning rate at the end of the decay (default lr/10)", &o.min_lr, 0, 0, 0, 10},
+    {OPT_INT, "warmup", 0, "N", "linear warmup steps (default 0)", &o.warmup, 0, 1L << 30},
+    {OPT_STR, "schedule", 0, "KIND", "cosine (default), linear or constant", &o.sched},
+    {OPT_DOUBLE, "weight-decay", 0, "X", "AdamW decoupled weight decay, matrices only (default 0.01)", &o.wd, 0, 0,
+     0, 10},
+    {OPT_DOUBLE, "clip", 0, "X", "global gradient-norm limit, 0 = none (default 1)", &o.clip, 0, 0, 0, 1e9},
+    {OPT_INT, "batch", 0, "B", "sequences per micro-batch (default 8)", &o.batch, 1, 1 << 16},
+    {OPT_INT, "seq", 0, "T", "tokens per sequence (default min(256, context))", &o.seq, 2, 1 << 20},
+    {OPT_INT, "accum", 0, "N", "micro-batches per optimizer step (default 1)", &o.accum, 1, 1 << 16},
+    {OPT_STR, "loss", 0, "WHICH", "all (default) or answer: only the data's answer tokens count", &o.loss},
+    {OPT_INT, "seed", 0, "N", "seed for init, data order and dropout (default 1)", &o.seed, 0, 0},
+    {OPT_INT, "checkpoint-every", 0, "N", "write a checkpoint every N steps (default: only at the end)", &o.every,
+     1, 1L << 40},
+    {OPT_STR, "checkpoint", 0, "FILE", "checkpoint path (default OUTPUT.ckpt)", &o.ckpt},
+    {OPT_INT, "stop-after", 0, "N", "stop after step N (checkpoint and output written; --resume goes on)",
+     &o.stop_after, 1, 1L << 40},
+    {OPT_STR, "resume", 0, "FILE", "continue from a checkpoint (same shape, data and settings)", &o.resume},
+    {OPT_STR, "log", 0, "FILE", "append one JSON line per step", &o.log},
+    {OPT_STR, "out-type", 0, "TYPE", "element type of the output's matrices: f32 (default), f16, q8_0", &o.out_type},
+    {OPT_INT, "threads", 't', "N", "threads (default: OpenMP's)", &o.threads, 1, 1024},
+    {OPT_FLAG, "quiet", 'q', NULL, "no progress line", &o.quiet},
+    {0},
+};
+static const struct opt_cmd train_cmd = {
+    "train",
+    "[options] (--init SHAPE --vocab N | --base FILE [--lora SPEC]) -o OUT DATA",
+    "Train or fine-tune a llama-architecture model on pre-tokenized data.",
+    "DATA is a token file (binary CMPITOK, or text: one record a line of token ids, '|'\n"
+    "between prompt and answer); see docs/train.md. With --resume the run continues\n"
+    "exactly where the checkpoint left it, given the same options.",
+    1,
+    1,
+    train_opts,
+};
+
+static int copy_tokenizer(void *ctx, struct gguf_writer *w)
+{
+    const struct gguf *g = ctx;
+    for (size_t i = 0; i < g->n_kv; i++)
+        if (!strncmp(g->kv[i].key, "tokenizer.", 10)) {
+            int rc = gguf_writer_copy_kv(w, g, &g->kv[i]);
+            if (rc) return rc;
+        }
+    return 0;
+}
+
+static void fmt_eta(char *buf, size_t n, double s)
+{
+    if (!(s >= 0) || s > 1e8) s = 0;
+    long t = (long)s;
+    if (t >= 3600) snprintf(buf, n, "%ldh%02ldm", t / 3600, t / 60 % 60);
+    else snprintf(buf, n, "%ldm%02lds", t / 60, t % 60);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int usage(const char *msg)
+{
+    fprintf(stderr, "chatmpi train: %s\nhint: chatmpi train --help\n", msg);
+    return EXIT_USAGE;
+}
+
+int cmd_train(int argc, char **argv)
+{
+    memset(&o, 0, sizeof(o));
+    o.steps = 1000, o.batch = 8, o.accum = 1, o.seed = 1, o.lr = 3e-4, o.min_lr = -1, o.wd = 0.01, o.clip = 1;
+    struct cm_strlist pos;
+    cm_strlist_init(&pos);
+    int prc = opt_parse(&train_cmd, argc, argv, &pos);
+    if (prc != OPT_OK) {
+        cm_strlist_release(&pos);
+        return prc == OPT_HELP ? EXIT_OK : prc;
+    }
+    int rc = 0, ex = EXIT_OK, answer_only = 0;
+    struct gguf *base = NULL, *tokg = NULL;
+    struct tr_model_f32 m;
+    struct tr_trainer t;
+    struct tr_data data;
+    FILE *logf = NULL;
+    char *ckpt = NULL;
+    int32_t *tok = NULL, *tg = NULL;
+    float *w = NULL;
+    struct tr_batch *mb = NULL;
+    memset(&m, 0, sizeof(m));
+    memset(&t, 0, sizeof(t));
+    tr_data_init(&data);
+    struct tr_opt_cfg oc;
+    tr_opt_defaults(&oc);
+    struct tr_lora_cfg lc = {.r = 8, .alpha = 16, .dropout = 0.05f, .targets = TR_LORA_DEFAULT_TARGETS};
+    uint32_t out_type = TENSOR_TYPE_F32;
+
+    if (!o.out) { ex = usage("missing -o OUT"); goto done; }
+    if (!o.init == !o.base) { ex = usage("give exactly one of --init SHAPE and --base FILE"); goto done; }
+    if (o.lora && !o.base) { ex = usage("--lora needs --base (the frozen model it adapts)"); goto done; }
+    if (o.sched) {
+        if (!strcmp(o.sched, "cosine")) oc.sched = TR_SCHED_COSINE;
+        else if (!strcmp(o.sched, "linear")) oc.sched = TR_SCHED_LINEAR;
+        else if (!strcmp(o.sched, "constant")) oc.sched = TR_SCHED_CONSTANT;
+        else { ex = usage("--schedule must be cosine, linear or constant"); goto done; }
+    }
+    if (o.loss && strcmp(o.loss, "all") && !(answer_only = !strcmp(o.loss, "answer"))) {
+        ex = usage("--loss must be all or answer");
+        goto done;
+    }
+    if (o.out_type && (rc = tensor_type_from_name(&out_type, o.out_type))) goto fail;
+    if (o.lora && (rc = tr_lora_parse(&lc, o.lora))) goto fail;
+    if (o.threads) {
+        omp_set_num_threads((int)o.threads);
+        openblas_set_num_threads((int)o.threads);
+    }
+    if ((rc = tr_data_load(&data, pos.items[0]))) goto fail;
+    data.seed = (uint64_t)o.seed;
+    if (answer_only && !data.mask) {
+        rc = cm_error_set(CM_EINVAL, "'%s' marks no answers, so --loss answer would count nothing", pos.items[0]);
+        cm_error_hint("mark answers with '|' (text) or a loss mask (binary), or use --loss all");
+        goto fail;
+    }
+    if (o.base && (rc = gguf_open(&base, o.base))) goto fail;
+    const char *tokpath = o.tokenizer ? o.tokenizer : o.base;
+    if (o.tokenizer && (rc = gguf_open(&tokg, o.tokenizer))) goto fail;
+    struct gguf *tsrc = tokg ? tokg : base;
+    if (o.init) {
+        struct llama_hparams hp = {0};
+        const struct gguf_arr *toks;
+        if (o.vocab) hp.n_vocab = (uint32_t)o.vocab;
+        else if (tsrc && gguf_get_arr(tsrc, "tokenizer.ggml.tokens", GGUF_TYPE_STRING, &toks) == 0)
+            hp.n_vocab = (uint32_t)toks->n;
+        else { ex = usage("--init needs --vocab N or a --tokenizer GGUF"); goto done; }
+        if ((rc = llama_hparams_parse(&hp, o.init))) goto fail;
+        if ((rc = tr_model_init_f32(&m, &hp, 0, (uint64_t)o.seed))) goto fail;
+    } else if ((rc = tr_model_init_base_f32(&m, base, o.lora ? &lc : NULL, (uint64_t)o.seed))) {
+        goto fail;
+    }
+    if (data.max_token >= m.hp.n_vocab) {
+        rc = cm_error_set(CM_EINVAL, "'%s' holds token id %u, outside the model's vocabulary of %u", pos.items[0],
+                          data.max_token, m.hp.n_vocab);
+        goto fail;
+    }
+    int T = (int)(o.seq ? o.seq : (m.hp.n_ctx < 256 ? m.hp.n_ctx : 256)), B = (int)o.batch;
+    if ((rc = tr_model_alloc_f32(&m, B, T))) goto fail;
+    oc.lr = o.lr, oc.min_lr = o.min_lr >= 0 ? o.min_lr : o.lr / 10, oc.warmup = (int)o.warmup;
+    oc.total_steps = (int)o.steps, oc.weight_decay = o.wd, oc.clip = o.clip;
+    tr_trainer_init(&t, &m, &oc, (uint64_t)o.seed);
+    ckpt = o.ckpt ? cm_strdup(o.ckpt) : NULL;
+    if (!ckpt) {
+        size_t n = strlen(o.out) + 6;
+        ckpt = cm_malloc(n);
+        snprintf(ckpt, n, "%s.ckpt", o.out);
+    }
+    if (o.resume && (rc = tr_checkpoint_load(&t, o.resume))) goto fail;
+    if (o.log && !(logf = fopen(o.log, "a"))) {
+        rc = cm_error_set(CM_EIO, "cannot open '%s' for the log", o.log);
+        goto fail;
+    }
+    size_t N = (size_t)B * T;
+    tok = cm_malloc(o.accum * N * sizeof(int32_t));
+    tg = cm_malloc(o.accum * N * sizeof(int32_t));
+    w = cm_malloc(o.accum * N * sizeof(float));
+    mb = cm_malloc(o.accum * sizeof(*mb));
+    if (!o.quiet)
+        fprintf(stderr, "train: %s, %zu parameters trained; %llu records, %llu tokens; batch %d x %d, accum %ld\n",
+                m.lora.r > 0 ? "LoRA" : "full model", m.n_params, (unsigned long long)data.n_records,
+                (unsigned long long)data.n_tokens, B, T, o.accum);
+    int tty = isatty(2);
+    uint64_t every_line = (uint64_t)o.steps / 20 ? (uint64_t)o.steps / 20 : 1;
+    double t0 = now_s();
+    uint64_t first = t.step, tokens_done = 0;
+    uint64_t stop = o.stop_after && o.stop_after < o.steps ? (uint64_t)o.stop_after : (uint64_t)o.steps;
+    while (t.step < stop) {
+        for (long a = 0; a < o.accum; a++) {
+            for (int b = 0; b < B; b++) {
+                uint64_t g = ((t.step * (uint64_t)o.accum + (uint64_t)a) * (uint64_t)B + (uint64_t)b);
+                size_t off = (size_t)a * N + (size_t)b * T;
+                tr_data_row(&data, g, T, answer_only, tok + off, tg + off, w + off);
+            }
+            mb[a] = (struct tr_batch){tok + a * N, tg + a * N, w + a * N};
+        }
+        struct tr_step_info info;
+        if ((rc = tr_trainer_step(&t, mb, (int)o.accum, &info))) goto fail;
+        tokens_done += (uint64_t)o.accum * N;
+        double el = now_s() - t0, tps = tokens_done / (el > 0 ? el : 1e-9);
+        double eta = el / (double)(t.step - first) * (double)((uint64_t)o.steps - t.step);
+        /* on a terminal one line rewritten every step; in a file a line every 5% of the run */
+        if (!o.quiet && (tty || t.step % every_line == 0 || t.step == (uint64_t)o.steps)) {
+            char e[32];
+            fmt_eta(e, sizeof(e), eta);
+            fprintf(stderr, "%sstep %llu/%ld  loss %.4f  lr %.2e  |g| %.3f  %.0f tok/s  eta %s%s", tty ? "\r" : "",
+                    (unsigned long long)t.step, o.steps, info.loss, info.lr, info.grad_norm, tps, e, tty ? "   " : "\n");
+        }
+        if (logf) {
+            fprintf(logf,
+                    "{\"step\":%llu,\"loss\":%.6f,\"lr\":%.6g,\"grad_norm\":%.6g,\"tokens\":%llu,\"tok_per_s\":%.1f,"
+                    "\"elapsed_s\":%.3f}\n",
+                    (unsigned long long)t.step, info.loss, info.lr, info.grad_norm, (unsigned long long)info.tokens,
+                    tps, el);
+            fflush(logf);
+        }
+        if (o.every && t.step % (uint64_t)o.every == 0 && (rc = tr_checkpoint_save(&t, ckpt))) goto fail;
+    }
+    if (!o.quiet && tty) fprintf(stderr, "\n");
+    if ((rc = tr_checkpoint_save(&t, ckpt))) goto fail;
+    if (m.lora.r > 0) rc = tr_export_lora(&m, NULL, NULL, o.out, NULL, NULL);
+    else rc = tr_export_model(&m, out_type, tsrc ? copy_tokenizer : NULL, tsrc, o.out, NULL, NULL);
+    if (rc) goto fail;
+    if (!o.quiet)
+        fprintf(stderr, "train: wrote %s '%s'%s; checkpoint '%s'\n", m.lora.r > 0 ? "adapter" : "model", o.out,
+                tsrc && m.lora.r <= 0 ? " with the tokenizer of" : "", ckpt);
+    if (!o.quiet && tsrc && m.lora.r <= 0) fprintf(stderr, "       tokenizer from '%s'\n", tokpath);
+    goto done;
+fail:
+    ex = cli_report_error(rc);
+done:
+    if (logf) fclose(logf);
+    free(tok), free(tg), free(w), free(mb), free(ckpt);
+    tr_trainer_release(&t);
+    tr_model_release_f32(&m);
+    tr_data_release(&data);
+    gguf_close(base);
+    gguf_close(tokg);
+    cm_strlist_release(&pos);
+    return ex;
+}

@@ -1,0 +1,64 @@
+# `chatmpi train` end to end on a small text token file: a tiny model from scratch learns
+# (the loss falls), its GGUF has llama.cpp's names and shapes, an interrupted run resumed
+# from its checkpoint gives the very same model, LoRA over a q8_0 copy writes an adapter,
+# and bad input is refused with the right exit codes.
+. tests/e2e/lib.sh
+D=$(mktemp -d)
+trap 'rm -rf "$D"' EXIT
+
+# 24 records: a prompt of 6 ids, '|', then an answer that follows from the record number
+i=0
+while [ $i -lt 24 ]; do
+    p=""; a=""; j=0
+    while [ $j -lt 6 ]; do p="$p $(( (i * 5 + j * 3) % 32 ))"; a="$a $(( (i + j * 7) % 32 ))"; j=$((j + 1)); done
+    echo "$p |$a" >>"$D/d.txt"
+    i=$((i + 1))
+done
+echo "# a comment line" >>"$D/d.txt"
+
+SHAPE=dim=32,layers=2,heads=4,kv_heads=2,ffn=64,ctx=16
+ARGS="--init $SHAPE --vocab 32 --steps 40 --lr 1e-2 --warmup 4 --batch 4 --seq 12 --accum 2 --seed 3"
+expect_rc 0 "$CHATMPI" train $ARGS -o "$D/m.gguf" --log "$D/log.jsonl" "$D/d.txt"
+expect_err "full model"
+expect_err "step 40/40"
+[ "$(wc -l <"$D/log.jsonl")" -eq 40 ] || die "log has $(wc -l <"$D/log.jsonl") lines, expected 40"
+first=$(head -1 "$D/log.jsonl" | sed 's/.*"loss":\([0-9.]*\).*/\1/')
+last=$(tail -1 "$D/log.jsonl" | sed 's/.*"loss":\([0-9.]*\).*/\1/')
+awk -v f="$first" -v l="$last" 'BEGIN { exit !(f > 3.0 && l < f - 1.0) }' || die "loss went from $first to $last"
+
+expect_rc 0 "$CHATMPI" info "$D/m.gguf"
+expect_out "llama.block_count"
+expect_out "blk.1.attn_k.weight"
+grep "blk.1.attn_k.weight" "$OUT" | grep -q "32 x 16" || die "attn_k is not [32, 16]"
+grep -q "output.weight" "$OUT" || die "no output.weight"
+if grep -q "tokenizer.ggml" "$OUT"; then die "a tokenizer was written though none was given"; fi
+
+# stop after 15 steps, resume: the same model byte for byte
+expect_rc 0 "$CHATMPI" train $ARGS -q -o "$D/r.gguf" --stop-after 15 "$D/d.txt"
+expect_rc 0 "$CHATMPI" train $ARGS -q -o "$D/r.gguf" --resume "$D/r.gguf.ckpt" "$D/d.txt"
+cmp -s "$D/m.gguf" "$D/r.gguf" || die "resumed run differs from the uninterrupted one"
+
+# LoRA over a q8_0 copy, only answer tokens in the loss
+expect_rc 0 "$CHATMPI" quantize --type q8_0 "$D/m.gguf" "$D/m8.gguf"
+expect_rc 0 "$CHATMPI" train --base "$D/m8.gguf" --lora r=2,alpha=4,targets=q+v+down --loss answer --steps 5 \
+    --batch 2 --seq 12 -o "$D/a.gguf" "$D/d.txt"
+expect_err "LoRA"
+expect_rc 0 "$CHATMPI" info "$D/a.gguf"
+expect_out "adapter.lora.alpha"
+grep "blk.0.ffn_down.weight.lora_a" "$OUT" | grep -q "64 x 2" || die "ffn_down lora_a is not [64, 2]"
+grep "blk.1.attn_v.weight.lora_b" "$OUT" | grep -q "2 x 16" || die "attn_v lora_b is not [2, 16]"
+
+# refusals
+expect_rc 2 "$CHATMPI" train --init $SHAPE -o "$D/x.gguf" "$D/d.txt"
+expect_err "vocab"
+expect_rc 2 "$CHATMPI" train --init $SHAPE --vocab 32 --base "$D/m.gguf" -o "$D/x.gguf" "$D/d.txt"
+expect_rc 2 "$CHATMPI" train --base "$D/m.gguf" --lora r=0 -o "$D/x.gguf" "$D/d.txt"
+expect_rc 2 "$CHATMPI" train --init $SHAPE --vocab 16 --steps 1 -o "$D/x.gguf" "$D/d.txt"
+expect_err "outside the model's vocabulary"
+echo "1 2 x 3" >"$D/bad.txt"
+expect_rc 3 "$CHATMPI" train --init $SHAPE --vocab 32 --steps 1 -o "$D/x.gguf" "$D/bad.txt"
+expect_err "line 1"
+expect_rc 3 "$CHATMPI" train --init $SHAPE --vocab 32 --steps 1 -o "$D/x.gguf" --resume "$D/a.gguf.ckpt" "$D/d.txt"
+expect_err "another shape"
+[ ! -e "$D/x.gguf" ] || die "a failed run left an output file"
+exit 0

