@@ -24,9 +24,15 @@
 #include "train/io.h"
 #include "train/optim.h"
 #include "train/train.h"
+#include "train/config.h"
+#include "train/records.h"
+#include "prompt/template.h"
+#include "tokenizer/tok_load.h"
+#include "tokenizer/tokenizer.h"
+#include <sys/stat.h>
 
 static struct {
-    const char *init, *base, *tokenizer, *lora, *out, *resume, *ckpt, *log, *sched, *loss, *out_type;
+    const char *init, *base, *tokenizer, *lora, *out, *resume, *ckpt, *log, *sched, *loss, *out_type, *config;
     long vocab, steps, stop_after, batch, seq, accum, warmup, seed, every, threads;
     double lr, min_lr, wd, clip;
     int quiet;
@@ -63,16 +69,24 @@ static const struct opt_spec train_opts[] = {
     {OPT_STR, "out-type", 0, "TYPE", "element type of the output's matrices: f32 (default), f16, q8_0", &o.out_type},
     {OPT_INT, "threads", 't', "N", "threads (default: OpenMP's)", &o.threads, 1, 1024},
     {OPT_FLAG, "quiet", 'q', NULL, "no progress line", &o.quiet},
+    {OPT_STR, "config", 'c', "FILE", "ChatHPC config (JSON or YAML): data_file, base_model_path, ...; flags override it",
+     &o.config},
     {0},
 };
 static const struct opt_cmd train_cmd = {
     "train",
-    "[options] (--init SHAPE --vocab N | --base FILE [--lora SPEC]) -o OUT DATA",
+    "[options] (--init SHAPE --vocab N | --base FILE [--lora SPEC]) -o OUT DATA\n"
+    "   or: chatmpi train --config CONFIG.json|yaml [options]",
     "Train or fine-tune a llama-architecture model on pre-tokenized data.",
     "DATA is a token file (binary CMPITOK, or text: one record a line of token ids, '|'\n"
     "between prompt and answer); see docs/train.md. With --resume the run continues\n"
-    "exactly where the checkpoint left it, given the same options.",
-    1,
+    "exactly where the checkpoint left it, given the same options.\n\n"
+    "With --config, DATA is the config's data_file of ChatHPC records (question, context,\n"
+    "answer), rendered with its prompt template and tokenized with the model's tokenizer into\n"
+    "training_output_dir/train.tok; ChatHPC's defaults apply (LoRA r=16, alpha=16, dropout 0.05\n"
+    "on q,k,v,o; lr 3e-4; 100 warmup steps; 400 steps; effective batch 128). CHATMPI_<KEY>\n"
+    "environment variables override the file; flags override both. Keys: docs/train.md.",
+    0,
     1,
     train_opts,
 };
@@ -109,15 +123,102 @@ static int usage(const char *msg)
     return EXIT_USAGE;
 }
 
+/* --config is read before the flags so that the flags override it. */
+static const char *find_config(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if ((!strcmp(argv[i], "--config") || !strcmp(argv[i], "-c")) && i + 1 < argc) return argv[i + 1];
+        if (!strncmp(argv[i], "--config=", 9)) return argv[i] + 9;
+    }
+    return NULL;
+}
+
+static struct train_config cfg;
+static char cfg_lora[256], cfg_ckpt[4200], cfg_log[4200], cfg_data[4200];
+
+/* The config's values as option defaults (flags parsed afterwards override them). */
+static void apply_config(const struct train_config *c)
+{
+    o.base = c->base_model_path, o.init = c->init, o.out = c->finetuned_model_path;
+    if (c->tokenizer) o.tokenizer = c->tokenizer;
+    o.steps = c->steps, o.lr = c->learning_rate, o.min_lr = c->learning_rate * c->min_lr_ratio;
+    o.warmup = c->warmup_steps, o.sched = c->schedule, o.wd = c->weight_decay, o.clip = c->grad_clip;
+    o.batch = c->micro_batch, o.accum = c->batch_size / (c->micro_batch ? c->micro_batch : 1);
+    if (c->seq_len) o.seq = c->seq_len;
+    o.loss = c->loss, o.seed = c->seed, o.every = c->checkpoint_every;
+    if (c->threads) o.threads = c->threads;
+    if (c->base_model_path && !c->full) {
+        char targets[64];
+        snprintf(targets, sizeof(targets), "%s", c->lora_targets);
+        for (char *p = targets; *p; p++)
+            if (*p == ',') *p = '+';
+        snprintf(cfg_lora, sizeof(cfg_lora), "r=%ld,alpha=%g,dropout=%g,targets=%s", c->lora_r, c->lora_alpha,
+                 c->lora_dropout, targets);
+        o.lora = cfg_lora;
+    }
+    snprintf(cfg_ckpt, sizeof(cfg_ckpt), "%s/checkpoint.ckpt", c->training_output_dir);
+    snprintf(cfg_log, sizeof(cfg_log), "%s/train.jsonl", c->training_output_dir);
+    snprintf(cfg_data, sizeof(cfg_data), "%s/train.tok", c->training_output_dir);
+    o.ckpt = cfg_ckpt, o.log = cfg_log;
+}
+
+/* Renders and tokenizes the config's records into training_output_dir/train.tok. */
+static int tokenize_config_data(const char *tok_gguf)
+{
+    struct tokenizer *tk = NULL;
+    struct tmpl *t = NULL;
+    int rc = 0;
+    if (!tok_gguf) return cm_error_set(CM_EINVAL, "no tokenizer: give base_model_path or a tokenizer GGUF");
+    mkdir(cfg.training_output_dir, 0755);
+    if ((rc = tok_load_gguf(&tk, tok_gguf))) goto done;
+    if (cfg.prompt_template_file) rc = tmpl_load(&t, cfg.prompt_template_file);
+    else rc = tmpl_open(&t, cfg.prompt_template);
+    if (rc) goto done;
+    struct tr_records_stats st;
+    if ((rc = tr_records_tokenize(&st, cfg.data_file, t, tk, (size_t)cfg.max_training_tokens, cfg_data))) goto done;
+    fprintf(stderr, "chatmpi train: %zu records from %s: %llu tokens (%llu in answers)", st.records, cfg.data_file,
+            (unsigned long long)st.tokens, (unsigned long long)st.answer_tokens);
+    if (st.truncated)
+        fprintf(stderr, "; %zu longer than max_training_tokens %ld were truncated (longest %zu)", st.truncated,
+                cfg.max_training_tokens, st.longest);
+    fprintf(stderr, " -> %s\n", cfg_data);
+done:
+    tok_free(tk);
+    tmpl_free(t);
+    return rc;
+}
+
 int cmd_train(int argc, char **argv)
 {
     memset(&o, 0, sizeof(o));
     o.steps = 1000, o.batch = 8, o.accum = 1, o.seed = 1, o.lr = 3e-4, o.min_lr = -1, o.wd = 0.01, o.clip = 1;
     struct cm_strlist pos;
     cm_strlist_init(&pos);
+    const char *config = find_config(argc, argv);
+    train_config_init(&cfg);
+    if (config) {
+        struct cm_strlist warn;
+        cm_strlist_init(&warn);
+        int crc = train_config_load(&cfg, config, &warn);
+        if (!crc) crc = train_config_apply_env(&cfg);
+        if (!crc) crc = train_config_validate(&cfg);
+        for (size_t i = 0; i < warn.n; i++) fprintf(stderr, "chatmpi train: warning: %s\n", warn.items[i]);
+        cm_strlist_release(&warn);
+        if (crc) { /* a config is the user's input: its errors are usage errors */
+            cli_report_error(crc);
+            train_config_release(&cfg);
+            return EXIT_USAGE;
+        }
+        if (cfg.eval_file) fprintf(stderr, "chatmpi train: warning: eval_file is not supported yet (ignored)\n");
+        if (cfg.merged_model_path)
+            fprintf(stderr, "chatmpi train: warning: merged_model_path is not supported yet (no merge written)\n");
+        apply_config(&cfg);
+    }
     int prc = opt_parse(&train_cmd, argc, argv, &pos);
+    if (prc == OPT_OK && !config && pos.n != 1) prc = usage("give the token DATA file, or --config CONFIG");
     if (prc != OPT_OK) {
         cm_strlist_release(&pos);
+        train_config_release(&cfg);
         return prc == OPT_HELP ? EXIT_OK : prc;
     }
     int rc = 0, ex = EXIT_OK, answer_only = 0;
@@ -156,6 +257,10 @@ int cmd_train(int argc, char **argv)
     if (o.threads) {
         omp_set_num_threads((int)o.threads);
         openblas_set_num_threads((int)o.threads);
+    }
+    if (config && !pos.n) {
+        if ((rc = tokenize_config_data(o.tokenizer ? o.tokenizer : o.base))) goto fail;
+        cm_strlist_push(&pos, cfg_data);
     }
     if ((rc = tr_data_load(&data, pos.items[0]))) goto fail;
     data.seed = (uint64_t)o.seed;
@@ -252,9 +357,9 @@ int cmd_train(int argc, char **argv)
     else rc = tr_export_model(&m, out_type, tsrc ? copy_tokenizer : NULL, tsrc, o.out, NULL, NULL);
     if (rc) goto fail;
     if (!o.quiet)
-        fprintf(stderr, "train: wrote %s '%s'%s; checkpoint '%s'\n", m.lora.r > 0 ? "adapter" : "model", o.out,
-                tsrc && m.lora.r <= 0 ? " with the tokenizer of" : "", ckpt);
-    if (!o.quiet && tsrc && m.lora.r <= 0) fprintf(stderr, "       tokenizer from '%s'\n", tokpath);
+        fprintf(stderr, "train: wrote %s '%s'%s%s%s; checkpoint '%s'\n", m.lora.r > 0 ? "adapter" : "model", o.out,
+                tsrc && m.lora.r <= 0 ? " with the tokenizer of '" : "", tsrc && m.lora.r <= 0 ? tokpath : "",
+                tsrc && m.lora.r <= 0 ? "'" : "", ckpt);
     goto done;
 fail:
     ex = cli_report_error(rc);
@@ -267,5 +372,6 @@ done:
     gguf_close(base);
     gguf_close(tokg);
     cm_strlist_release(&pos);
+    train_config_release(&cfg);
     return ex;
 }
