@@ -7,7 +7,9 @@
 const struct cli_command cli_commands[] = {
     {"check", cmd_check, "verify an MPI program against its sequential original"},
     {"data", cmd_data, "the expert corpus: verify, export, stats"},
+    {"generate", cmd_generate, "generate tokens with a llama model"},
     {"info", cmd_info, "print a GGUF file's metadata and tensors"},
+    {"model", cmd_model, "llama models: init (random weights for tests and benchmarks)"},
     {"quantize", cmd_quantize, "convert a GGUF model's weights to q8_0, q4_0, f16 or bf16"},
     {"tokenize", cmd_tokenize, "encode text into token ids, or decode ids (tokenizer driver)"},
     {"help", cmd_help, "show help for chatmpi or one command"},
