@@ -44,5 +44,7 @@ int cmd_data_augment(int argc, char **argv); /* `data augment`, dispatched by cm
 int cmd_info(int argc, char **argv);
 int cmd_quantize(int argc, char **argv);
 int cmd_train(int argc, char **argv);
+int cmd_model(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
 
 #endif

@@ -3,10 +3,12 @@
  * Prints the header facts, every metadata key with its type and value (long strings
  * cut, arrays summarized by element type, length and first items), and a table of
  * tensors (name, type, shape, bytes) with totals. --tensor NAME adds statistics and the
- * first values of one tensor, dequantized.
+ * first values of one tensor, dequantized. --memory loads the file as a llama model and
+ * prints the memory running it takes (weights mapped, KV cache at full context, scratch).
  * Left out: dumping whole tensors or whole arrays (other tools do that better).
  */
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,14 +19,17 @@
 #include "core/error.h"
 #include "core/mem.h"
 #include "gguf/gguf.h"
+#include "model/model.h"
 #include "tensor/tensor.h"
 
 #define INFO_STR_MAX 60
 #define INFO_ARR_ITEMS 5
 
 static const char *info_tensor;
+static int info_memory;
 static const struct opt_spec info_opts[] = {
     {OPT_STR, "tensor", 't', "NAME", "also print statistics and the first values of tensor NAME", &info_tensor},
+    {OPT_FLAG, "memory", 0, NULL, "only the memory a llama model needs to run: weights, KV cache, scratch", &info_memory},
     {0},
 };
 static const struct opt_cmd info_cmd = {
@@ -32,7 +37,10 @@ static const struct opt_cmd info_cmd = {
     "[options] MODEL.gguf",
     "Print a GGUF file's metadata and tensor table.",
     "Arrays are shown as [TYPE x LENGTH] and their first items; strings longer than\n"
-    "60 bytes are cut. Shapes are listed row length first, as GGUF stores them.",
+    "60 bytes are cut. Shapes are listed row length first, as GGUF stores them.\n"
+    "--memory loads the file as a llama model (checking every tensor) and prints what\n"
+    "running it takes: the weights (mapped from the file, shared between processes), the\n"
+    "KV cache at the full context length, and the scratch of one generation state.",
     1,
     1,
     info_opts,
@@ -187,11 +195,35 @@ static void print_info(const struct gguf *g)
     printf("\n");
 }
 
+/* --memory: takes g (closed here). */
+static int print_memory(struct gguf *g)
+{
+    struct llama_model *m;
+    int rc = llama_model_from_gguf(&m, g);
+    if (rc) return cli_report_error(rc);
+    const struct llama_hparams *hp = &m->hp;
+    int threads = omp_get_max_threads();
+    uint64_t w = m->weight_bytes, kv = llama_state_kv_bytes(hp, hp->n_ctx),
+             sc = llama_state_scratch_bytes(hp, hp->n_ctx, 64, threads);
+    char b1[32], b2[32], b3[32], b4[32];
+    printf("%s: llama, %.1fM parameters, dim %u, %u layers, %u/%u heads, ffn %u, ctx %u, vocab %u%s\n", m->g->path,
+           (double)llama_hparams_n_params(hp, m->tied) / 1e6, hp->dim, hp->n_layer, hp->n_head, hp->n_head_kv,
+           hp->n_ff, hp->n_ctx, hp->n_vocab, m->tied ? ", tied output" : "");
+    printf("  weights   %12s  (mapped from the file)\n", cli_fmt_bytes(b1, sizeof(b1), w));
+    printf("  kv cache  %12s  (%u layers x 2 x %u positions x %u kv heads x %u x 4 bytes)\n",
+           cli_fmt_bytes(b2, sizeof(b2), kv), hp->n_layer, hp->n_ctx, hp->n_head_kv, m->head_size);
+    printf("  scratch   %12s  (batches of 64 tokens, %d threads)\n", cli_fmt_bytes(b3, sizeof(b3), sc), threads);
+    printf("  total     %12s\n", cli_fmt_bytes(b4, sizeof(b4), w + kv + sc));
+    llama_model_free(m);
+    return 0;
+}
+
 int cmd_info(int argc, char **argv)
 {
     struct cm_strlist pos;
     cm_strlist_init(&pos);
     info_tensor = NULL;
+    info_memory = 0;
     struct gguf *g = NULL;
     int rc = opt_parse(&info_cmd, argc, argv, &pos);
     if (rc != OPT_OK) goto done;
@@ -204,6 +236,11 @@ int cmd_info(int argc, char **argv)
         fprintf(stderr, "chatmpi info: no tensor '%s' in '%s'\nhint: the tensor table lists the names: chatmpi info %s\n",
                 info_tensor, pos.items[0], pos.items[0]);
         rc = EXIT_USAGE;
+        goto done;
+    }
+    if (info_memory) {
+        rc = print_memory(g);
+        g = NULL; /* the model owns it now, and has closed it */
         goto done;
     }
     print_info(g);

@@ -1,0 +1,150 @@
+/* bench_model.c — speed of the llama runtime beside the machine's ceilings.
+ *
+ * Usage: bench_model THREADS MODEL.gguf...   (built and run by bench/bench_model.sh)
+ * Prints, for the thread count: the memory bandwidth of a streaming read of a 512 MiB
+ * buffer and cblas_sgemm's GFLOP/s (OpenBLAS at that thread count, 1536^3); then for each
+ * model the decode speed (tokens/s over 32 single-token steps after a 1-token prompt,
+ * best of 3)
+ * with the weight bytes it streams as a fraction of the bandwidth (small models partly
+ * stay in the caches, so this can pass 100%), and the prompt speed (one 128-token batch)
+ * with its FLOPs (blocks, attention, the last token's output) as a fraction of the sgemm rate.
+ * Not a test: it prints a table and does not fail on speed.
+ */
+#include <cblas.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/error.h"
+#include "model/matmul.h"
+#include "model/model.h"
+#include "tensor/tensor.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static double bandwidth_gbs(int threads)
+{
+    size_t n = (512u << 20) / sizeof(float);
+    float *a = malloc(n * sizeof(float));
+#pragma omp parallel for num_threads(threads)
+    for (size_t i = 0; i < n; i++) a[i] = (float)(i & 1023);
+    double best = 0, sink = 0;
+    for (int r = 0; r < 4; r++) {
+        double t0 = now(), s = 0;
+#pragma omp parallel for num_threads(threads) reduction(+ : s)
+        for (size_t c = 0; c < n / 4096; c++) { /* 16 independent sums: vectorized, not latency-bound */
+            float acc[16] = {0};
+            for (size_t i = c * 4096; i < (c + 1) * 4096; i += 16)
+                for (int k = 0; k < 16; k++) acc[k] += a[i + k];
+            for (int k = 0; k < 16; k++) s += acc[k];
+        }
+        double dt = now() - t0;
+        sink += s;
+        if (n * sizeof(float) / dt / 1e9 > best) best = n * sizeof(float) / dt / 1e9;
+    }
+    free(a);
+    if (sink == 42) printf(" ");
+    return best;
+}
+
+static double sgemm_gflops(int threads)
+{
+    int n = 1536;
+    float *a = malloc((size_t)n * n * sizeof(float)), *b = malloc((size_t)n * n * sizeof(float)),
+          *c = malloc((size_t)n * n * sizeof(float));
+    for (size_t i = 0; i < (size_t)n * n; i++) a[i] = (float)(i % 7) * 0.1f, b[i] = (float)(i % 5) * 0.1f;
+    openblas_set_num_threads(threads);
+    double best = 0;
+    for (int r = 0; r < 3; r++) {
+        double t0 = now();
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1, a, n, b, n, 0, c, n);
+        double g = 2.0 * n * n * n / (now() - t0) / 1e9;
+        if (g > best) best = g;
+    }
+    openblas_set_num_threads(1);
+    free(a), free(b), free(c);
+    return best;
+}
+
+/* Bytes of weights one decode step reads: every matrix, the output, one embedding row. */
+static double step_bytes(const struct llama_model *m)
+{
+    double b = 0;
+    for (uint32_t l = 0; l < m->hp.n_layer; l++) {
+        const struct llama_layer *L = &m->layers[l];
+        const struct llama_weight *w[] = {&L->wq, &L->wk, &L->wv, &L->wo, &L->w_gate, &L->w_up, &L->w_down};
+        for (int i = 0; i < 7; i++) b += (double)w[i]->row_bytes * w[i]->n_out;
+    }
+    return b + (double)m->output.row_bytes * m->output.n_out + m->tok_embd.row_bytes;
+}
+
+/* FLOPs of a prompt of T tokens: 2 per weight and token in the blocks, the attention
+ * (2 T^2 dim per layer, causal), and the output projection for the last token only. */
+static double prompt_flops(const struct llama_model *m, double T)
+{
+    const struct llama_hparams *hp = &m->hp;
+    double d = hp->dim, kv = m->kv_dim, f = hp->n_ff;
+    return T * 2.0 * hp->n_layer * (2 * d * d + 2 * d * kv + 3 * d * f) + 2.0 * T * T * d * hp->n_layer +
+           2.0 * d * hp->n_vocab;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: bench_model THREADS MODEL.gguf...\n");
+        return 2;
+    }
+    int threads = atoi(argv[1]); /* bench input, not untrusted */
+    llama_set_threads(threads);
+    double bw = bandwidth_gbs(threads), gf = sgemm_gflops(threads);
+    printf("threads %d, kernels %s: memory read %.1f GB/s, sgemm %.1f GFLOP/s\n", threads, mm_kernel_name(), bw, gf);
+    printf("  %-28s %7s %6s | %9s %8s %6s | %9s %8s %6s\n", "model", "params", "type", "decode/s", "GB/s", "of bw",
+           "prompt/s", "GFLOP/s", "of sg");
+    for (int i = 2; i < argc; i++) {
+        struct llama_model *m;
+        struct llama_state *s;
+        if (llama_model_load(&m, argv[i]) || llama_state_new(&s, m, 0, 128)) {
+            fprintf(stderr, "bench_model: %s\n", cm_error_message());
+            return 3;
+        }
+        float *lg = malloc(m->hp.n_vocab * sizeof(float));
+        int32_t prompt[128];
+        for (int k = 0; k < 128; k++) prompt[k] = (k * 7919 + 1) % (int32_t)m->hp.n_vocab;
+        /* decode: a 1-token prompt, then 32 steps; best of 3 (the machine may be shared) */
+        double dec = 0, t0;
+        for (int r = 0; r < 3; r++) {
+            llama_state_reset(s);
+            llama_eval(s, prompt, 1, lg, 0);
+            t0 = now();
+            for (int k = 0; k < 32; k++) llama_eval(s, &prompt[1 + k], 1, lg, 0);
+            double d = 32 / (now() - t0);
+            if (d > dec) dec = d;
+        }
+        /* prompt: one batch of 128 (best of 2) */
+        double pre = 0;
+        for (int r = 0; r < 2; r++) {
+            llama_state_reset(s);
+            t0 = now();
+            llama_eval(s, prompt, 128, lg, 0);
+            double p = 128 / (now() - t0);
+            if (p > pre) pre = p;
+        }
+        const char *name = strrchr(argv[i], '/') ? strrchr(argv[i], '/') + 1 : argv[i];
+        double gbs = dec * step_bytes(m) / 1e9, gfl = pre / 128 * prompt_flops(m, 128) / 1e9;
+        printf("  %-28s %6.1fM %6s | %9.1f %8.1f %5.0f%% | %9.1f %8.1f %5.0f%%\n", name,
+               (double)llama_hparams_n_params(&m->hp, m->tied) / 1e6, tensor_type_name(m->layers[0].wq.type), dec,
+               gbs, 100 * gbs / bw, pre, gfl, 100 * gfl / gf);
+        fflush(stdout);
+        free(lg);
+        llama_state_free(s);
+        llama_model_free(m);
+    }
+    return 0;
+}

@@ -1,0 +1,34 @@
+#!/bin/sh
+# Benchmark of the llama runtime: decode and prompt speed of random models (~15M and
+# ~110M parameters, f32/f16/q8_0/q4_0) at 1 and 2 threads, beside the memory bandwidth
+# and sgemm rate measured in the same run (see bench/bench_model.c).
+#   sh bench/bench_model.sh            # both sizes
+#   SIZES=small sh bench/bench_model.sh
+# The shapes are llama2.c's stories15M and stories110M (tied output). Models are written
+# once into $BENCH_DIR (default build/bench-models, ~1 GB).
+set -e
+cd "$(dirname "$0")/.."
+make --no-print-directory -s chatmpi >/dev/null
+OBJS=$(find build/src -name '*.o' ! -path 'build/src/cli/main.o' | sort)
+cc -std=c11 -D_GNU_SOURCE -O3 -march=native -fopenmp -Isrc -o build/bench_model bench/bench_model.c $OBJS \
+    -ljansson -lyaml -ledit -lopenblas -lm -fopenmp
+D=${BENCH_DIR:-build/bench-models}
+mkdir -p "$D"
+SIZES=${SIZES:-"small large"}
+models=""
+for size in $SIZES; do
+    case $size in
+    small) shape=dim=288,layers=6,heads=6,kv_heads=6,ffn=768,ctx=256,vocab=32000 ;;
+    large) shape=dim=768,layers=12,heads=12,kv_heads=12,ffn=2048,ctx=256,vocab=32000 ;;
+    *) echo "unknown size $size"; exit 2 ;;
+    esac
+    for t in f32 f16 q8_0 q4_0; do
+        f="$D/$size-$t-tied.gguf"
+        [ -f "$f" ] || ./chatmpi model init --shape "$shape" --type "$t" --tied --seed 1 -q -o "$f"
+        models="$models $f"
+    done
+done
+echo "bench_model: $(date -u +%Y-%m-%d), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
+for th in ${THREADS:-1 2}; do
+    ./build/bench_model "$th" $models
+done

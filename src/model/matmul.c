@@ -1,0 +1,343 @@
+/* matmul.c — the weight products of the forward pass (see matmul.h for what and why).
+ * Row dot kernels come in two sets, portable C and AVX2 (with FMA and F16C), chosen once
+ * at run time; the batched product dequantizes tiles and calls cblas_sgemm. */
+#include "model/matmul.h"
+
+#include <cblas.h>
+#include <dlfcn.h>
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define MM_HAVE_X86 1
+#endif
+
+#include "core/error.h"
+#include "core/mem.h"
+#include "model/model.h"
+#include "tensor/fp16.h"
+#include "tensor/tensor.h"
+
+/* An activation block: 32 values as int8 with an f32 scale (more exact than Q8_0's fp16). */
+struct mm_q8 {
+    float d;
+    int8_t qs[32];
+};
+
+static inline float rd_f16(const uint8_t *p) { return fp16_to_f32((uint16_t)(p[0] | (p[1] << 8))); }
+
+/* ---- portable kernels ---- */
+
+static float dot_f32_c(const void *w, const void *x, int64_t n)
+{
+    const float *a = w, *b = x;
+    float s[4] = {0, 0, 0, 0};
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (int k = 0; k < 4; k++) s[k] += a[i + k] * b[i + k];
+    for (; i < n; i++) s[0] += a[i] * b[i];
+    return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+static float dot_f16_c(const void *w, const void *x, int64_t n)
+{
+    const uint16_t *a = w;
+    const float *b = x;
+    float s = 0;
+    for (int64_t i = 0; i < n; i++) s += fp16_to_f32(a[i]) * b[i];
+    return s;
+}
+
+static float dot_q8_0_c(const void *w, const void *x, int64_t n)
+{
+    const uint8_t *blk = w;
+    const struct mm_q8 *q = x;
+    float s = 0;
+    for (int64_t b = 0; b < n / 32; b++, blk += 34) {
+        const int8_t *qs = (const int8_t *)(blk + 2);
+        int32_t acc = 0;
+        for (int i = 0; i < 32; i++) acc += qs[i] * q[b].qs[i];
+        s += rd_f16(blk) * q[b].d * (float)acc;
+    }
+    return s;
+}
+
+static float dot_q4_0_c(const void *w, const void *x, int64_t n)
+{
+    const uint8_t *blk = w;
+    const struct mm_q8 *q = x;
+    float s = 0;
+    for (int64_t b = 0; b < n / 32; b++, blk += 18) {
+        const uint8_t *qs = blk + 2;
+        int32_t acc = 0;
+        for (int i = 0; i < 16; i++)
+            acc += ((qs[i] & 15) - 8) * q[b].qs[i] + ((qs[i] >> 4) - 8) * q[b].qs[i + 16];
+        s += rd_f16(blk) * q[b].d * (float)acc;
+    }
+    return s;
+}
+
+static void quantize_act_c(const float *x, struct mm_q8 *q, int64_t n)
+{
+    for (int64_t b = 0; b < n / 32; b++) {
+        const float *v = x + b * 32;
+        float amax = 0;
+        for (int i = 0; i < 32; i++) amax = fabsf(v[i]) > amax ? fabsf(v[i]) : amax;
+        float d = amax / 127.0f, id = d > 0 ? 1.0f / d : 0.0f;
+        q[b].d = d;
+        for (int i = 0; i < 32; i++) q[b].qs[i] = (int8_t)lrintf(v[i] * id);
+    }
+}
+
+/* ---- AVX2 kernels ---- */
+
+#ifdef MM_HAVE_X86
+#define MM_AVX2 __attribute__((target("avx2,fma,f16c")))
+
+MM_AVX2 static inline float hsum256(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+MM_AVX2 static float dot_f32_avx2(const void *w, const void *x, int64_t n)
+{
+    const float *a = w, *b = x;
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+    }
+    float s = hsum256(_mm256_add_ps(s0, s1));
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+MM_AVX2 static float dot_f16_avx2(const void *w, const void *x, int64_t n)
+{
+    const uint16_t *a = w;
+    const float *b = x;
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256 w0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(a + i)));
+        __m256 w1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(a + i + 8)));
+        s0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(b + i), s0);
+        s1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(b + i + 8), s1);
+    }
+    float s = hsum256(_mm256_add_ps(s0, s1));
+    for (; i < n; i++) s += _cvtsh_ss(a[i]) * b[i];
+    return s;
+}
+
+/* Sum of a[i] * b[i] over 32 signed bytes, as 8 float partial sums. */
+MM_AVX2 static inline __m256 mul_sum_i8(__m256i a, __m256i b)
+{
+    __m256i d16 = _mm256_maddubs_epi16(_mm256_sign_epi8(a, a), _mm256_sign_epi8(b, a));
+    return _mm256_cvtepi32_ps(_mm256_madd_epi16(d16, _mm256_set1_epi16(1)));
+}
+
+MM_AVX2 static float dot_q8_0_avx2(const void *w, const void *x, int64_t n)
+{
+    const uint8_t *blk = w;
+    const struct mm_q8 *q = x;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t b = 0; b < n / 32; b++, blk += 34) {
+        __m256i wq = _mm256_loadu_si256((const __m256i *)(blk + 2));
+        __m256i xq = _mm256_loadu_si256((const __m256i *)q[b].qs);
+        float d = _cvtsh_ss((uint16_t)(blk[0] | (blk[1] << 8))) * q[b].d;
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), mul_sum_i8(wq, xq), acc);
+    }
+    return hsum256(acc);
+}
+
+MM_AVX2 static float dot_q4_0_avx2(const void *w, const void *x, int64_t n)
+{
+    const uint8_t *blk = w;
+    const struct mm_q8 *q = x;
+    const __m128i m4 = _mm_set1_epi8(15);
+    const __m256i off = _mm256_set1_epi8(8);
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t b = 0; b < n / 32; b++, blk += 18) {
+        __m128i raw = _mm_loadu_si128((const __m128i *)(blk + 2));
+        __m128i lo = _mm_and_si128(raw, m4), hi = _mm_and_si128(_mm_srli_epi16(raw, 4), m4);
+        __m256i wq = _mm256_sub_epi8(_mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1), off);
+        __m256i xq = _mm256_loadu_si256((const __m256i *)q[b].qs);
+        float d = _cvtsh_ss((uint16_t)(blk[0] | (blk[1] << 8))) * q[b].d;
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), mul_sum_i8(wq, xq), acc);
+    }
+    return hsum256(acc);
+}
+#endif
+
+/* ---- dispatch ---- */
+
+typedef float (*mm_dot_fn)(const void *w, const void *x, int64_t n);
+
+struct mm_kernels {
+    const char *name;
+    mm_dot_fn f32, f16, q8_0, q4_0;
+};
+
+static const struct mm_kernels mm_portable = {"portable", dot_f32_c, dot_f16_c, dot_q8_0_c, dot_q4_0_c};
+#ifdef MM_HAVE_X86
+static const struct mm_kernels mm_avx2 = {"avx2", dot_f32_avx2, dot_f16_avx2, dot_q8_0_avx2, dot_q4_0_avx2};
+#endif
+
+static int mm_portable_forced;
+
+static const struct mm_kernels *mm_get(void)
+{
+#ifdef MM_HAVE_X86
+    static int have = -1;
+    if (have < 0) {
+        __builtin_cpu_init();
+        have = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+    }
+    if (have && !mm_portable_forced) return &mm_avx2;
+#endif
+    return &mm_portable;
+}
+
+int mm_force_portable(int on)
+{
+    int old = mm_portable_forced;
+    mm_portable_forced = on;
+    return old;
+}
+
+const char *mm_kernel_name(void) { return mm_get()->name; }
+
+double mm_dot_reference(uint32_t type, const void *row, const float *x, int64_t n)
+{
+    float *r = cm_malloc((size_t)n * sizeof(float));
+    double s = 0;
+    if (tensor_dequantize_row(type, row, r, n) == 0)
+        for (int64_t i = 0; i < n; i++) s += (double)r[i] * x[i];
+    free(r);
+    return s;
+}
+
+/* ---- OpenBLAS, loaded on first use ----
+ * Not linked: OpenBLAS (the pthread build Debian ships) starts its thread pool when it is
+ * loaded, and a process with extra threads cannot enter the harness's sandbox (fork +
+ * unshare), so `chatmpi check` would hang. dlopen keeps it out of every process that does
+ * not run a model. Without the library, tiles are multiplied with our own row dots. */
+
+typedef void (*mm_sgemm_fn)(enum CBLAS_ORDER, enum CBLAS_TRANSPOSE, enum CBLAS_TRANSPOSE, blasint, blasint, blasint,
+                            float, const float *, blasint, const float *, blasint, float, float *, blasint);
+static mm_sgemm_fn mm_sgemm;
+static int mm_blas_state; /* 0 not tried, 1 loaded, -1 absent */
+
+static void mm_blas_load(void)
+{
+    if (mm_blas_state) return;
+    mm_blas_state = -1;
+    if (getenv("CHATMPI_NO_BLAS")) return;
+    const char *names[] = {"libopenblas.so.0", "libopenblas.so"};
+    for (int i = 0; i < 2 && mm_blas_state < 0; i++) {
+        void *h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+        if (!h) continue;
+        void (*set_threads)(int) = (void (*)(int))dlsym(h, "openblas_set_num_threads");
+        mm_sgemm = (mm_sgemm_fn)dlsym(h, "cblas_sgemm");
+        if (!mm_sgemm) continue;
+        if (set_threads) set_threads(1); /* sgemm runs inside our OpenMP threads */
+        mm_blas_state = 1;
+    }
+}
+
+const char *mm_blas_name(void)
+{
+    mm_blas_load();
+    return mm_blas_state > 0 ? "openblas" : "none";
+}
+
+/* ---- products ---- */
+
+static size_t q8_bytes(int64_t n_in) { return (size_t)((n_in + 31) / 32) * sizeof(struct mm_q8); }
+
+size_t mm_scratch_size(int64_t max_n_in, int n_threads)
+{
+    size_t per_thread = (size_t)MM_TILE * (size_t)max_n_in * sizeof(float);
+    return q8_bytes(max_n_in) + 64 + (size_t)n_threads * per_thread;
+}
+
+static void *thread_area(void *scratch, int64_t n_in, int tid)
+{
+    uintptr_t base = ((uintptr_t)scratch + q8_bytes(n_in) + 63) & ~(uintptr_t)63;
+    return (void *)(base + (size_t)tid * MM_TILE * (size_t)n_in * sizeof(float));
+}
+
+static void matvec(const struct llama_weight *w, const float *x, float *y, void *scratch, int n_threads)
+{
+    const struct mm_kernels *k = mm_get();
+    mm_dot_fn dot = NULL;
+    const void *xa = x;
+    switch (w->type) {
+    case TENSOR_TYPE_F32: dot = k->f32; break;
+    case TENSOR_TYPE_F16: dot = k->f16; break;
+    case TENSOR_TYPE_Q8_0: dot = k->q8_0; break;
+    case TENSOR_TYPE_Q4_0: dot = k->q4_0; break;
+    default: break;
+    }
+    if (w->type == TENSOR_TYPE_Q8_0 || w->type == TENSOR_TYPE_Q4_0) {
+        quantize_act_c(x, scratch, w->n_in);
+        xa = scratch;
+    }
+    const uint8_t *base = w->data;
+    int64_t n_in = w->n_in, n_out = w->n_out;
+    size_t rb = w->row_bytes;
+#pragma omp parallel num_threads(n_threads)
+    {
+        float *row = dot ? NULL : thread_area(scratch, n_in, omp_get_thread_num());
+#pragma omp for schedule(static)
+        for (int64_t i = 0; i < n_out; i++) {
+            if (dot) {
+                y[i] = dot(base + (size_t)i * rb, xa, n_in);
+            } else {
+                tensor_dequantize_row(w->type, base + (size_t)i * rb, row, n_in); /* type checked on load */
+                y[i] = k->f32(row, x, n_in);
+            }
+        }
+    }
+}
+
+void llama_matmul(const struct llama_weight *w, const float *x, int64_t T, float *y, void *scratch, int n_threads)
+{
+    if (T == 1) {
+        matvec(w, x, y, scratch, n_threads);
+        return;
+    }
+    int64_t n_in = w->n_in, n_out = w->n_out, n_tiles = (n_out + MM_TILE - 1) / MM_TILE;
+    const uint8_t *base = w->data;
+    size_t rb = w->row_bytes;
+    mm_blas_load();
+    const mm_dot_fn dot = mm_get()->f32;
+#pragma omp parallel num_threads(n_threads)
+    {
+        float *tile = thread_area(scratch, n_in, omp_get_thread_num());
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t t = 0; t < n_tiles; t++) {
+            int64_t r0 = t * MM_TILE, nr = n_out - r0 < MM_TILE ? n_out - r0 : MM_TILE;
+            const float *wt = (const float *)(base + (size_t)r0 * rb);
+            if (w->type != TENSOR_TYPE_F32) {
+                for (int64_t r = 0; r < nr; r++)
+                    tensor_dequantize_row(w->type, base + (size_t)(r0 + r) * rb, tile + r * n_in, n_in);
+                wt = tile;
+            }
+            if (mm_sgemm) {
+                mm_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)T, (blasint)nr, (blasint)n_in, 1.0f, x,
+                         (blasint)n_in, wt, (blasint)n_in, 0.0f, y + r0, (blasint)n_out);
+            } else {
+                for (int64_t t2 = 0; t2 < T; t2++)
+                    for (int64_t r = 0; r < nr; r++) y[t2 * n_out + r0 + r] = dot(wt + r * n_in, x + t2 * n_in, n_in);
+            }
+        }
+    }
+}

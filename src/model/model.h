@@ -1,0 +1,127 @@
+/* model.h — a llama-architecture model for inference on the CPU: loading, forward, KV cache.
+ *
+ * A model is a GGUF file mapped read-only (gguf_open); the weights are used where they lie
+ * in the mapping, in their stored type (F32, F16, BF16, Q8_0, Q4_0, Q6_K), and are never
+ * converted to F32 as a whole. Tensor names are llama.cpp's: token_embd.weight,
+ * blk.N.attn_norm.weight, blk.N.attn_{q,k,v,output}.weight, blk.N.ffn_norm.weight,
+ * blk.N.ffn_{gate,up,down}.weight, output_norm.weight, output.weight (absent: tied to
+ * token_embd.weight). Every tensor's shape and type are checked on load; a message names
+ * the tensor that is wrong.
+ *
+ * Shapes are GGUF's: ne[0] is the row length. A weight W with ne = [n_in, n_out] maps x
+ * (n_in values) to y = W x (n_out values), y[i] = dot(row i of W, x).
+ *
+ * The forward pass (llama_eval) is the llama.cpp graph: RMSNorm, RoPE in llama.cpp's NORM
+ * mode (adjacent pairs rotated), grouped-query causal attention over a KV cache, SwiGLU
+ * feed-forward, final norm, output projection. A batch of tokens (prefill) goes through
+ * matrix products (cblas_sgemm over f32 tiles); one token (decode) through matrix-vector
+ * products parallel over output rows, quantized weights dotted block by block against the
+ * activation quantized to 8 bits (see matmul.h).
+ *
+ * Left out: other architectures and RoPE modes (NEOX), rope scaling, sliding windows,
+ * attention biases, batches of independent sequences, KV cache quantization or shifting.
+ * Ownership: llama_model_load's *out and llama_state_new's *out belong to the caller.
+ */
+#ifndef CM_MODEL_MODEL_H
+#define CM_MODEL_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/hparams.h"
+
+struct gguf;
+
+/* A weight matrix in the mapping: n_out rows of n_in values of element type `type`. */
+struct llama_weight {
+    const char *name; /* borrowed from the gguf */
+    const void *data; /* borrowed from the mapping */
+    uint32_t type;    /* enum tensor_type */
+    int64_t n_in, n_out;
+    size_t row_bytes;
+};
+
+struct llama_layer {
+    const float *attn_norm;    // (dim)
+    struct llama_weight wq;    // (dim -> dim)
+    struct llama_weight wk;    // (dim -> n_head_kv * head_size)
+    struct llama_weight wv;    // (dim -> n_head_kv * head_size)
+    struct llama_weight wo;    // (dim -> dim)
+    const float *ffn_norm;     // (dim)
+    struct llama_weight w_gate; // (dim -> n_ff)
+    struct llama_weight w_up;   // (dim -> n_ff)
+    struct llama_weight w_down; // (n_ff -> dim)
+};
+
+struct llama_model {
+    struct gguf *g; /* owned; the mapping the weights live in */
+    struct llama_hparams hp;
+    uint32_t head_size, kv_dim;
+    struct llama_weight tok_embd; // (dim -> n_vocab): row t is token t's embedding
+    struct llama_layer *layers;   // (n_layer), owned
+    const float *output_norm;     // (dim)
+    struct llama_weight output;   // (dim -> n_vocab); tok_embd when tied
+    int tied;                     /* output.weight absent */
+    int32_t bos, eos;             /* tokenizer.ggml.{bos,eos}_token_id, -1 when absent */
+    uint64_t weight_bytes;        /* bytes of all tensors the model uses */
+};
+
+/* Opens path, reads the hyper-parameters and checks every tensor. */
+int llama_model_load(struct llama_model **out, const char *path);
+/* The same for a model already open; takes ownership of g (closed on failure too). */
+int llama_model_from_gguf(struct llama_model **out, struct gguf *g);
+void llama_model_free(struct llama_model *m); /* accepts NULL */
+
+/* Inference state: the KV cache for n_ctx positions and the scratch for batches of up to
+ * n_batch tokens. Several states may share one model (each used by one thread at a time). */
+struct llama_state {
+    const struct llama_model *m;
+    uint32_t n_ctx;   /* positions the cache holds (<= the model's context length) */
+    uint32_t n_batch; /* tokens one internal step processes */
+    uint32_t n_past;  /* positions already in the cache */
+    float *k_cache;   // (n_layer, n_ctx, kv_dim)
+    float *v_cache;   // (n_layer, n_ctx, kv_dim)
+    float *act;       /* one allocation carved into the activations below */
+    float *x;         // (n_batch, dim) residual stream
+    float *xb;        // (n_batch, dim) normed input of a sub-layer
+    float *xb2;       // (n_batch, dim) output of a sub-layer
+    float *q;         // (n_batch, dim)
+    float *k;         // (n_batch, kv_dim)
+    float *v;         // (n_batch, kv_dim)
+    float *hb;        // (n_batch, n_ff)
+    float *hb2;       // (n_batch, n_ff)
+    float *att;       // (n_threads, n_ctx) attention scores
+    int n_threads;    /* rows of att */
+    void *mm_scratch; /* matmul.h's scratch (quantized activations, dequantized tiles) */
+    size_t mm_scratch_size;
+};
+
+/* n_ctx == 0 means the model's context length; n_batch == 0 means 64. *out is the
+ * caller's (llama_state_free). Fails when n_ctx exceeds the model's context length. */
+int llama_state_new(struct llama_state **out, const struct llama_model *m, uint32_t n_ctx, uint32_t n_batch);
+void llama_state_free(struct llama_state *s); /* accepts NULL */
+/* Forgets the cached positions (n_past = 0). */
+void llama_state_reset(struct llama_state *s);
+/* Bytes of the KV cache and of the scratch a state with these sizes allocates. */
+uint64_t llama_state_kv_bytes(const struct llama_hparams *hp, uint32_t n_ctx);
+uint64_t llama_state_scratch_bytes(const struct llama_hparams *hp, uint32_t n_ctx, uint32_t n_batch,
+                                   int n_threads);
+
+/* Runs tokens[0..n) at positions n_past.. and appends them to the cache. logits receives
+ * n_vocab values for the last token, or (all_logits) n * n_vocab values, token by token;
+ * logits may be NULL. Fails (CM_EINVAL) on a token id out of range or when the cache
+ * would overflow; the state is unchanged then. */
+int llama_eval(struct llama_state *s, const int32_t *tokens, size_t n, float *logits, int all_logits);
+
+/* Sets the threads OpenMP and OpenBLAS use (n >= 1). */
+void llama_set_threads(int n);
+
+/* Writes a model with random weights (seeded, deterministic): matrices drawn from a
+ * Gaussian scaled by 1/sqrt(n_in) (the residual projections also by 1/sqrt(2 n_layer)),
+ * embeddings N(0, 1), norm weights near 1, so activations stay O(1). Matrices are stored
+ * as `type` (F32, F16, BF16, Q8_0 or Q4_0), norms as F32; hp->n_vocab must be set. The
+ * file is written atomically. */
+int llama_model_write_random(const char *path, const struct llama_hparams *hp, uint32_t type, uint64_t seed,
+                             int tied);
+
+#endif

@@ -1,0 +1,76 @@
+# `chatmpi model init` and `chatmpi generate` on small random models: shapes and types
+# written, ids generated reproducibly (runs, threads, seeds), quantized files from
+# `chatmpi quantize` accepted, and the usage and environment errors with their exit codes.
+. tests/e2e/lib.sh
+D=$(mktemp -d)
+trap 'rm -rf "$D"' EXIT
+S=dim=64,layers=2,heads=4,kv_heads=2,ffn=96,ctx=48
+
+expect_rc 0 "$CHATMPI" model init --shape $S,vocab=70 --seed 3 -o "$D/m.gguf"
+expect_out "wrote .*m.gguf: .*f32, dim 64, 2 layers, 4/2 heads, ffn 96, ctx 48, vocab 70"
+expect_rc 0 "$CHATMPI" info "$D/m.gguf"
+expect_out "blk.1.ffn_down.weight"
+expect_out "^  output\.weight "
+expect_rc 0 "$CHATMPI" model init --shape $S,vocab=70 --seed 3 --tied --type q4_0 -q -o "$D/t.gguf"
+[ ! -s "$OUT" ] || die "--quiet printed something"
+expect_rc 0 "$CHATMPI" info "$D/t.gguf"
+grep -q "^  output\.weight " "$OUT" && die "--tied model has output.weight"
+expect_out "q4_0"
+
+# info --memory: weights mapped, KV cache at full context (2 x 2 x 48 x 2 x 16 x 4 bytes)
+expect_rc 0 "$CHATMPI" info --memory "$D/m.gguf"
+expect_out "llama, 0.1M parameters, dim 64, 2 layers, 4/2 heads, ffn 96, ctx 48, vocab 70"
+expect_out "weights .*276.25 KiB"
+expect_out "kv cache .*24.00 KiB"
+expect_rc 3 "$CHATMPI" info --memory tests/e2e/lib.sh
+
+# a model runs without forking trouble: chatmpi check still works in the same binary
+# (OpenBLAS is loaded only when a model runs; its threads would block the sandbox)
+ldd "$CHATMPI" 2>/dev/null | grep -q libopenblas && die "chatmpi links libopenblas: its thread pool blocks 'chatmpi check'"
+
+# greedy ids: as many as asked, all in the vocabulary, the same at 1 and 2 threads
+expect_rc 0 "$CHATMPI" generate -m "$D/m.gguf" --prompt-ids 1,2,3 -n 12 --print-ids --threads 1
+a=$(cat "$OUT")
+[ "$(echo "$a" | wc -w)" = 12 ] || die "expected 12 ids, got '$a'"
+for id in $a; do [ "$id" -ge 0 ] && [ "$id" -lt 70 ] || die "id $id outside the vocabulary"; done
+expect_rc 0 "$CHATMPI" generate -m "$D/m.gguf" --prompt-ids "1 2 3" -n 12 --print-ids --threads 2
+[ "$(cat "$OUT")" = "$a" ] || die "2 threads: '$(cat "$OUT")' differs from 1 thread: '$a'"
+
+# sampling: a seed reproduces, another seed gives other ids
+expect_rc 0 "$CHATMPI" generate -m "$D/m.gguf" --prompt-ids 5 -n 20 -t 1.5 --top-k 30 --top-p 0.95 --seed 7 -v
+s7=$(cat "$OUT")
+expect_err "generated: 20 tokens"
+expect_rc 0 "$CHATMPI" generate -m "$D/m.gguf" --prompt-ids 5 -n 20 -t 1.5 --top-k 30 --top-p 0.95 --seed 7
+[ "$(cat "$OUT")" = "$s7" ] || die "seed 7 did not reproduce"
+expect_rc 0 "$CHATMPI" generate -m "$D/m.gguf" --prompt-ids 5 -n 20 -t 1.5 --top-k 30 --top-p 0.95 --seed 8
+[ "$(cat "$OUT")" != "$s7" ] || die "seeds 7 and 8 gave the same 20 ids"
+
+# a full context stops generation: 48 positions, 3 in the prompt, 46 more can follow
+expect_rc 0 "$CHATMPI" generate -m "$D/m.gguf" --prompt-ids 1,2,3 -n 500 -v
+[ "$(wc -w <"$OUT")" = 46 ] || die "expected 46 ids before the context is full, got $(wc -w <"$OUT")"
+expect_err "stopped at context full"
+
+# files from chatmpi quantize run too, close to the f32 model (greedy, first ids)
+expect_rc 0 "$CHATMPI" quantize --type q8_0 "$D/m.gguf" "$D/q8.gguf"
+expect_rc 0 "$CHATMPI" generate -m "$D/q8.gguf" --prompt-ids 1,2,3 -n 12 --print-ids
+[ "$(echo "$a" | cut -d' ' -f1)" = "$(cut -d' ' -f1 "$OUT")" ] || die "q8_0 model's first id differs from f32's"
+
+# errors
+expect_rc 2 "$CHATMPI" model init --shape $S -o "$D/x.gguf"
+expect_err "needs vocab=N"
+expect_rc 2 "$CHATMPI" model init --shape dim=48,layers=1,heads=3,ffn=64,ctx=8,vocab=9 --type q8_0 -o "$D/x.gguf"
+expect_err "multiples of 32"
+expect_rc 2 "$CHATMPI" model init --shape dim=64,layers=1,heads=5,ffn=64,ctx=8,vocab=9 -o "$D/x.gguf"
+expect_err "not divisible by the head count"
+expect_rc 2 "$CHATMPI" model frobnicate
+expect_err "unknown subcommand 'frobnicate'"
+expect_rc 2 "$CHATMPI" generate -m "$D/m.gguf" --prompt-ids 1,x
+expect_err "invalid token id"
+expect_rc 2 "$CHATMPI" generate -m "$D/m.gguf" --prompt-ids 1,70
+expect_err "prompt token 2 is id 70, outside the vocabulary of 70"
+expect_rc 2 "$CHATMPI" generate -m "$D/m.gguf"
+expect_rc 3 "$CHATMPI" generate -m "$D/none.gguf" --prompt-ids 1
+expect_err "none.gguf"
+printf 'GGUF' >"$D/bad.gguf"
+expect_rc 3 "$CHATMPI" generate -m "$D/bad.gguf" --prompt-ids 1
+echo ok
