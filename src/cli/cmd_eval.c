@@ -178,7 +178,7 @@ int cmd_eval(int argc, char **argv)
     }
     if (tty) fprintf(stderr, "\r\033[K");
     if (rc == EXIT_OK) {
-        eval_report_print(cases, n_cases, &o, stdout);
+        eval_report_print(cases, n_cases, &o, "chatmpi eval", stdout);
         if (markdown && (err = eval_report_markdown(cases, n_cases, &o, markdown))) rc = cli_report_error(err);
         if (json && (err = eval_report_json(cases, n_cases, &o, json))) rc = cli_report_error(err);
     }

@@ -5,8 +5,11 @@
 #include "cli/cli.h"
 
 const struct cli_command cli_commands[] = {
+    {"run", cmd_run, "parallelize FILE.c with the model and prove it; without FILE.c, the interactive assistant"},
     {"check", cmd_check, "verify an MPI program against its sequential original"},
     {"data", cmd_data, "the expert corpus: verify, export, stats, augment"},
+    {"verify", cmd_verify, "the model on the training split, scored on the harness (ChatHPC's verify)"},
+    {"test", cmd_test, "the model on unseen records (test split or a dataset file), scored on the harness"},
     {"eval", cmd_eval, "score answers produced elsewhere on the harness (results table)"},
     {"generate", cmd_generate, "generate tokens with a llama model"},
     {"info", cmd_info, "print a GGUF file's metadata and tensors"},

@@ -126,6 +126,26 @@ int cm_remove_tree(const char *path)
     return 0;
 }
 
+int cm_make_dirs(const char *path, unsigned mode)
+{
+    char *p = cm_strdup(path);
+    int rc = 0;
+    for (char *q = p + 1;; q++) {
+        if (*q == '/' || !*q) {
+            char c = *q;
+            *q = '\0';
+            if (mkdir(p, (mode_t)mode) != 0 && errno != EEXIST) {
+                rc = cm_error_set(CM_EIO, "cannot create the directory '%s': %s", p, strerror(errno));
+                break;
+            }
+            *q = c;
+            if (!c) break;
+        }
+    }
+    free(p);
+    return rc;
+}
+
 int cm_is_dir(const char *path)
 {
     struct stat st;

@@ -14,6 +14,8 @@ int cm_write_file_atomic(const char *path, const void *data, size_t len);
 int cm_make_temp_dir(char **out, const char *prefix);
 /* Removes path and everything below it (does not follow symlinks). */
 int cm_remove_tree(const char *path);
+/* Creates path and its missing parents (mkdir -p). */
+int cm_make_dirs(const char *path, unsigned mode);
 int cm_is_dir(const char *path);
 int cm_is_file(const char *path);
 /* Returns the directory of the running executable (owned by the caller) or NULL. */

@@ -64,7 +64,9 @@ int eval_finish_case(struct eval_case *ec, const struct eval_opts *o);
 void eval_case_release(struct eval_case *ec);
 
 /* Reports (eval_report.c). */
-void eval_report_print(const struct eval_case *cases, size_t n, const struct eval_opts *o, FILE *f);
+/* title: the command, e.g. "chatmpi eval" */
+void eval_report_print(const struct eval_case *cases, size_t n, const struct eval_opts *o, const char *title,
+                       FILE *f);
 int eval_report_markdown(const struct eval_case *cases, size_t n, const struct eval_opts *o, const char *path);
 int eval_report_json(const struct eval_case *cases, size_t n, const struct eval_opts *o, const char *path);
 

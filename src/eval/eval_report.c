@@ -136,9 +136,10 @@ static void per_case(const struct eval_case *cases, size_t n, const struct eval_
     }
 }
 
-void eval_report_print(const struct eval_case *cases, size_t n, const struct eval_opts *o, FILE *f)
+void eval_report_print(const struct eval_case *cases, size_t n, const struct eval_opts *o, const char *title,
+                       FILE *f)
 {
-    fprintf(f, "chatmpi eval: %zu cases, at least %zu sample(s) each; correct = PASS at np ", n, min_samples(cases, n));
+    fprintf(f, "%s: %zu cases, at least %zu sample(s) each; correct = PASS at np ", title, n, min_samples(cases, n));
     for (size_t i = 0; i < o->check.n_np; i++) fprintf(f, "%s%ld", i ? "," : "", o->check.np[i]);
     fprintf(f, " on every check size\n");
     table(cases, n, o, f, 0);

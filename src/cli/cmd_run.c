@@ -1,0 +1,329 @@
+/* cmd_run.c — `chatmpi run`: the assistant.
+ *   chatmpi run FILE.c   parallelize a sequential program: generate K candidates, verify each
+ *                        with the harness, write the fastest verified one, print its report;
+ *                        when none verifies, say so, show the closest and why, exit 1.
+ *   chatmpi run          the interactive assistant of the seed: one question at a time.
+ * Default model: $CHATMPI_MODEL, else models/default.gguf beside the binary. */
+#include <editline/readline.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/opt.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/mem.h"
+#include "harness/harness.h"
+#include "model/assistant.h"
+#include "prompt/extract.h"
+
+#define QUESTION "Can you parallelize this sequential code to MPI?\n"
+#define CONTEXT "Sequential to MPI translation"
+
+static char *default_model(void)
+{
+    const char *env = getenv("CHATMPI_MODEL");
+    if (env && *env) return cm_strdup(env);
+    char *dir = cm_exe_dir();
+    char *p = cm_path_join(dir ? dir : ".", "models/default.gguf");
+    free(dir);
+    return p;
+}
+
+static int open_assistant(struct assistant **a, const char *model, const struct assistant_opts *base)
+{
+    struct assistant_opts o = *base;
+    o.model_path = model;
+    if (!cm_is_file(model)) {
+        cm_error_set(CM_EENV, "no model at '%s'", model);
+        cm_error_hint("pass -m MODEL.gguf (a llama GGUF with a tokenizer) or set CHATMPI_MODEL; "
+                      "chatmpi's own default model is not shipped yet");
+        return CM_EENV;
+    }
+    return assistant_open(a, &o);
+}
+
+/* ---- interactive ---- */
+
+static int interactive(const char *model, const struct assistant_opts *ao)
+{
+    struct assistant *a = NULL;
+    int rc = open_assistant(&a, model, ao);
+    if (rc) return cli_report_error(rc);
+    char *hist = NULL;
+    const char *home = getenv("HOME");
+    if (home && *home) hist = cm_path_join(home, ".chatmpi_history");
+    using_history();
+    if (hist) read_history(hist);
+    char *context = cm_strdup(CONTEXT);
+    printf("chatmpi assistant (model %s). One question at a time; end a line with \\ to continue it.\n"
+           "/context [text] sets or clears the context, /file FILE.c asks to parallelize a file, /bye leaves.\n",
+           model);
+    struct cm_buf q;
+    cm_buf_init(&q);
+    uint64_t seed = ao->sampling.seed;
+    for (;;) {
+        char prompt[600];
+        if (q.len)
+            snprintf(prompt, sizeof(prompt), "... ");
+        else
+            snprintf(prompt, sizeof(prompt), "chatmpi%s%.500s%s> ", *context ? " (" : "", context, *context ? ")" : "");
+        char *line = readline(prompt);
+        if (!line) break; /* end of input */
+        size_t n = strlen(line);
+        if (n && !q.len) add_history(line);
+        if (!q.len && !strcmp(line, "/bye")) {
+            free(line);
+            break;
+        }
+        if (!q.len && !strncmp(line, "/context", 8) && (line[8] == ' ' || !line[8])) {
+            const char *t = line + 8;
+            while (*t == ' ') t++;
+            free(context);
+            context = cm_strdup(t);
+            printf(*t ? "context set\n" : "context cleared\n");
+            free(line);
+            continue;
+        }
+        if (!q.len && !strncmp(line, "/file ", 6)) {
+            char *src = NULL;
+            if (cm_read_file(&src, NULL, line + 6, 1u << 20) != 0) {
+                fprintf(stderr, "chatmpi: %s\n", cm_error_message());
+                free(line);
+                continue;
+            }
+            cm_buf_puts(&q, QUESTION);
+            cm_buf_puts(&q, src);
+            free(src);
+        } else if (n && line[n - 1] == '\\') {
+            cm_buf_append(&q, line, n - 1);
+            cm_buf_puts(&q, "\n");
+            free(line);
+            continue;
+        } else {
+            cm_buf_puts(&q, line);
+        }
+        free(line);
+        if (!q.len) continue;
+        char *answer = NULL;
+        int lim = 0;
+        struct sampler_params sp = ao->sampling;
+        sp.seed = seed++;
+        if (assistant_answer(a, &answer, q.data, context, &sp, &lim) != 0)
+            fprintf(stderr, "chatmpi: %s\n", cm_error_message());
+        else
+            printf("%s\n%s", answer, lim ? "(answer cut at the token limit)\n" : "");
+        free(answer);
+        cm_buf_release(&q);
+    }
+    if (hist) write_history(hist);
+    free(hist);
+    free(context);
+    cm_buf_release(&q);
+    assistant_close(a);
+    return EXIT_OK;
+}
+
+/* ---- FILE.c ---- */
+
+struct candidate {
+    char *answer, *program;
+    const char *why; /* no program: why */
+    struct check_report rep;
+    int checked, passes;
+    double speedup2;
+};
+
+static int parallelize(const char *model, const struct assistant_opts *ao, const char *file, const char *out_path,
+                       long samples, int no_verify, struct check_opts *co, const char *json)
+{
+    char *src = NULL;
+    int rc = cm_read_file(&src, NULL, file, 1u << 20);
+    if (rc) {
+        fprintf(stderr, "chatmpi run: cannot read '%s'\n", file);
+        return EXIT_USAGE;
+    }
+    struct assistant *a = NULL;
+    struct candidate *cand = cm_calloc((size_t)samples, sizeof(*cand));
+    struct cm_buf q;
+    cm_buf_init(&q);
+    cm_buf_puts(&q, QUESTION);
+    cm_buf_puts(&q, src);
+    if ((rc = open_assistant(&a, model, ao))) {
+        rc = cli_report_error(rc);
+        goto done;
+    }
+    int tty = isatty(2);
+    for (long k = 0; k < samples; k++) {
+        if (tty) fprintf(stderr, "\r\033[K[%ld/%ld] generating", k + 1, samples);
+        struct candidate *c = &cand[k];
+        int lim = 0;
+        struct sampler_params sp = ao->sampling;
+        sp.seed += (uint64_t)k;
+        if (k > 0 && sp.temperature == 0) sp.temperature = 0.7; /* K greedy answers would all be one */
+        if ((rc = assistant_answer(a, &c->answer, q.data, CONTEXT, &sp, &lim))) {
+            if (tty) fprintf(stderr, "\r\033[K");
+            rc = cli_report_error(rc);
+            goto done;
+        }
+        c->program = extract_program(c->answer, strlen(c->answer), NULL, &c->why);
+        if (no_verify) continue;
+        if (!c->program) continue;
+        if (tty) fprintf(stderr, "\r\033[K[%ld/%ld] verifying", k + 1, samples);
+        char *dir = NULL, *path = NULL;
+        if ((rc = cm_make_temp_dir(&dir, "chatmpi-run-"))) {
+            rc = cli_report_error(rc);
+            goto done;
+        }
+        path = cm_path_join(dir, "candidate.c");
+        rc = cm_write_file_atomic(path, c->program, strlen(c->program));
+        if (!rc) rc = harness_check(&c->rep, file, path, co);
+        cm_remove_tree(dir);
+        free(dir), free(path);
+        if (rc) {
+            if (tty) fprintf(stderr, "\r\033[K");
+            rc = cli_report_error(rc);
+            goto done;
+        }
+        c->checked = 1;
+        for (size_t i = 0; i < c->rep.n_runs; i++) c->passes += c->rep.runs[i].verdict == VERDICT_PASS;
+        for (size_t i = 1; i < c->rep.n_perf; i++)
+            if (c->rep.perf[i].np == 2 && c->rep.perf[i].ok) c->speedup2 = c->rep.perf[i].speedup;
+    }
+    if (tty) fprintf(stderr, "\r\033[K");
+    if (no_verify) {
+        for (long k = 0; k < samples; k++)
+            printf("=== candidate %ld of %ld (not verified)\n%s\n", k + 1, samples, cand[k].answer);
+        rc = EXIT_OK;
+        goto done;
+    }
+    long best = -1, closest = -1;
+    for (long k = 0; k < samples; k++) {
+        struct candidate *c = &cand[k];
+        if (c->checked && c->rep.outcome == CHECK_SEQ_ERROR) {
+            check_report_print(&c->rep, stdout);
+            rc = EXIT_USAGE;
+            goto done;
+        }
+        if (c->checked && c->rep.outcome == CHECK_CORRECT && (best < 0 || c->speedup2 > cand[best].speedup2)) best = k;
+        if (c->checked && (closest < 0 || c->passes > cand[closest].passes)) closest = k;
+    }
+    if (best >= 0) {
+        check_report_print(&cand[best].rep, stdout);
+        if ((rc = cm_write_file_atomic(out_path, cand[best].program, strlen(cand[best].program)))) {
+            rc = cli_report_error(rc);
+            goto done;
+        }
+        printf("\nchatmpi run: candidate %ld of %ld verified%s; written to %s\n", best + 1, samples,
+               samples > 1 ? " (the fastest of those that verified)" : "", out_path);
+        if (json) rc = check_report_write_json(&cand[best].rep, json) ? cli_report_error(CM_EIO) : EXIT_OK;
+        else rc = EXIT_OK;
+        goto done;
+    }
+    if (samples > 1)
+        printf("chatmpi run: none of the %ld candidates verified; nothing was written.\n", samples);
+    else
+        printf("chatmpi run: the candidate did not verify; nothing was written.\n");
+    if (closest >= 0) {
+        printf("The closest (candidate %ld, %d of %zu runs passed):\n\n", closest + 1, cand[closest].passes,
+               cand[closest].rep.n_runs);
+        check_report_print(&cand[closest].rep, stdout);
+        printf("\n--- its program (NOT verified) ---\n%s", cand[closest].program);
+    } else {
+        printf("No candidate held a program: %s\n--- the first answer ---\n%s\n", cand[0].why ? cand[0].why : "",
+               cand[0].answer ? cand[0].answer : "");
+    }
+    rc = EXIT_FAILED;
+done:
+    for (long k = 0; k < samples; k++) {
+        free(cand[k].answer), free(cand[k].program);
+        if (cand[k].checked) check_report_release(&cand[k].rep);
+    }
+    free(cand);
+    assistant_close(a);
+    cm_buf_release(&q);
+    free(src);
+    return rc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    const char *model = NULL, *out = NULL, *tmpl = NULL, *json = NULL;
+    struct check_opts co;
+    check_opts_init(&co);
+    struct opt_ints np = {{1, 2, 3, 4}, 4};
+    long samples = 1, max_tokens = 1024, seed = 1, threads = 0, runs = 3;
+    double temperature = 0, top_p = 0.95, timeout = 10;
+    int no_verify = 0;
+    const struct opt_spec specs[] = {
+        {OPT_STR, "model", 'm', "MODEL", "llama GGUF with a tokenizer (default $CHATMPI_MODEL or models/default.gguf)",
+         &model},
+        {OPT_STR, "output", 'o', "OUT.c", "where the verified program goes (default FILE_mpi.c)", &out},
+        {OPT_INT, "samples", 'k', "K", "candidates to generate and verify (default 1)", &samples, 1, 64},
+        {OPT_INT_LIST, "np", 0, "N,N,...", "rank counts to verify at (default 1,2,3,4)", &np, 1, 1024},
+        {OPT_STR_LIST, "args", 'a', "\"ARGS\"", "a check size set for FILE.c (default: its own defaults)", &co.args},
+        {OPT_STR, "bench-args", 'b', "\"ARGS\"", "time candidates at this size; the fastest verified wins", &co.bench_args},
+        {OPT_INT, "runs", 'r', NULL, "timed repetitions with --bench-args (default 3)", &runs, 1, 64},
+        {OPT_DOUBLE, "rtol", 0, NULL, "relative tolerance (default 1e-6)", &co.rtol, 0, 0, 0, 1},
+        {OPT_DOUBLE, "atol", 0, NULL, "absolute tolerance (default 1e-9)", &co.atol, 0, 0, 0, 1e300},
+        {OPT_DOUBLE, "timeout", 't', "SECONDS", "limit of each check run (default 10)", &timeout, 0, 0, 0.1, 86400},
+        {OPT_FLAG, "no-verify", 0, NULL, "print the raw generations without checking them", &no_verify},
+        {OPT_STR, "template", 0, "NAME|FILE", "prompt template: chathpc (default), codellama or a file", &tmpl},
+        {OPT_DOUBLE, "temperature", 'T', NULL, "sampling temperature (default 0: greedy; 0.7 for samples 2..K)",
+         &temperature, 0, 0, 0, 10},
+        {OPT_DOUBLE, "top-p", 0, NULL, "nucleus sampling (default 0.95)", &top_p, 0, 0, 0, 1},
+        {OPT_INT, "seed", 's', NULL, "sampling seed (default 1)", &seed, 0, 1L << 62},
+        {OPT_INT, "max-tokens", 'n', NULL, "answer length limit (default 1024)", &max_tokens, 1, 1 << 20},
+        {OPT_INT, "threads", 0, NULL, "threads (default all cores)", &threads, 0, 1024},
+        {OPT_STR, "json", 'j', "FILE", "the verified program's check report as JSON", &json},
+        {0},
+    };
+    const struct opt_cmd cmd = {
+        "run", "[FILE.c] [options]",
+        "Parallelize a sequential C program with the model and prove the result: generate K\n"
+        "candidates, check each with the harness against FILE.c, write the fastest verified one.\n"
+        "Without FILE.c: the interactive assistant.",
+        "exit status: 0 a candidate verified (written to OUT.c), 1 none verified (nothing written;\n"
+        "the closest is shown with why it failed), 2 usage or a sequential program that breaks the\n"
+        "contract, 3 environment (no model, no MPI).",
+        0, 1, specs};
+    struct cm_strlist pos;
+    cm_strlist_init(&pos);
+    char *model_path = NULL, *out_path = NULL;
+    int rc = opt_parse(&cmd, argc, argv, &pos);
+    if (rc != OPT_OK) goto done;
+    model_path = model ? cm_strdup(model) : default_model();
+    struct assistant_opts ao = {0};
+    ao.template_name = tmpl;
+    ao.sampling.temperature = temperature;
+    ao.sampling.top_p = top_p;
+    ao.sampling.top_k = 0;
+    ao.sampling.seed = (uint64_t)seed;
+    ao.max_tokens = (size_t)max_tokens;
+    ao.threads = (int)threads;
+    if (!pos.n) {
+        rc = interactive(model_path, &ao);
+        goto done;
+    }
+    memcpy(co.np, np.v, np.n * sizeof(np.v[0]));
+    co.n_np = np.n;
+    co.runs = (int)runs;
+    co.timeout_s = timeout;
+    if (out) {
+        out_path = cm_strdup(out);
+    } else {
+        const char *f = pos.items[0];
+        size_t n = strlen(f);
+        out_path = cm_malloc(n + 8);
+        snprintf(out_path, n + 8, "%.*s_mpi.c", (int)(n > 2 && !strcmp(f + n - 2, ".c") ? n - 2 : n), f);
+    }
+    sandbox_catch_signals();
+    rc = parallelize(model_path, &ao, pos.items[0], out_path, samples, no_verify, &co, json);
+done:
+    free(model_path), free(out_path);
+    check_opts_release(&co);
+    cm_strlist_release(&pos);
+    return rc == OPT_HELP ? EXIT_OK : rc;
+}

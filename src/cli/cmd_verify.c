@@ -1,0 +1,263 @@
+/* cmd_verify.c — `chatmpi verify` (the training split, as ChatHPC's verify) and `chatmpi test
+ * [FILE | --split S]`: generate answers with the model for corpus records and score them on
+ * the harness with the table `eval` prints (src/eval). Answers can be saved in eval's layout
+ * (--save-answers DIR) and scored again later with `chatmpi eval --answers DIR`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/opt.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/mem.h"
+#include "corpus/corpus.h"
+#include "eval/eval.h"
+#include "model/assistant.h"
+#include "prompt/dataset.h"
+
+#define QUESTION "Can you parallelize this sequential code to MPI?\n"
+#define CONTEXT "Sequential to MPI translation"
+
+struct job {
+    struct eval_case ec;
+    char *question, *context; /* owned */
+};
+
+static int save_answer(const char *dir, const char *id, size_t k, const char *answer)
+{
+    char *d = cm_path_join(dir, id);
+    char rel[64];
+    snprintf(rel, sizeof(rel), "sample_%02zu.txt", k + 1);
+    int rc = cm_make_dirs(d, 0755);
+    char *f = cm_path_join(d, rel);
+    if (!rc) rc = cm_write_file_atomic(f, answer, strlen(answer));
+    free(f), free(d);
+    return rc;
+}
+
+static const char *record_id(const struct dataset_record *r)
+{
+    for (size_t i = 0; i < r->n_extra; i++)
+        if (!strcmp(r->extra[i].key, "id")) return r->extra[i].value;
+    return NULL;
+}
+
+static int run_jobs(const char *name, int argc, char **argv, int is_test)
+{
+    const char *model = NULL, *split = is_test ? "test" : "train", *json = NULL, *markdown = NULL, *tmpl = NULL;
+    const char *save = NULL;
+    struct opt_ints np = {{1, 2, 3, 4}, 4}, ks = {{0}, 0};
+    long samples = 1, runs = 3, max_tokens = 1024, seed = 1, threads = 0;
+    double timeout = 20, temperature = 0, top_p = 0.95;
+    int bench = 0, expert = 0, quiet = 0;
+    const struct opt_spec specs_all[] = {
+        {OPT_STR, "model", 'm', "MODEL", "llama GGUF with a tokenizer (default $CHATMPI_MODEL or models/default.gguf)",
+         &model},
+        {OPT_STR, "split", 's', "SPLIT", is_test ? "corpus split (default test)" : "corpus split (default train)", &split},
+        {OPT_INT, "samples", 'k', "N", "answers per record (default 1); pass@k needs N >= k", &samples, 1, 64},
+        {OPT_INT_LIST, "pass-k", 0, "K,K,...", "pass@k values (default 1,2,4,8 up to N)", &ks, 1, EVAL_MAX_K},
+        {OPT_INT_LIST, "np", 0, "N,N,...", "rank counts (default 1,2,3,4)", &np, 1, 1024},
+        {OPT_FLAG, "bench", 'b', NULL, "time correct answers (speedup at 2 ranks)", &bench},
+        {OPT_INT, "runs", 'r', NULL, "timed repetitions with --bench (default 3)", &runs, 1, 64},
+        {OPT_FLAG, "compare-expert", 0, NULL, "with --bench, also time the expert mpi.c and baseline.c", &expert},
+        {OPT_DOUBLE, "timeout", 't', "SECONDS", "limit of each check run (default 20)", &timeout, 0, 0, 0.1, 86400},
+        {OPT_STR, "template", 0, "NAME|FILE", "prompt template: chathpc (default), codellama or a file", &tmpl},
+        {OPT_DOUBLE, "temperature", 'T', NULL, "sampling temperature (default 0; 0.7 for samples 2..N)", &temperature,
+         0, 0, 0, 10},
+        {OPT_DOUBLE, "top-p", 0, NULL, "nucleus sampling (default 0.95)", &top_p, 0, 0, 0, 1},
+        {OPT_INT, "seed", 0, NULL, "sampling seed (default 1)", &seed, 0, 1L << 62},
+        {OPT_INT, "max-tokens", 'n', NULL, "answer length limit (default 1024)", &max_tokens, 1, 1 << 20},
+        {OPT_INT, "threads", 0, NULL, "threads (default all cores)", &threads, 0, 1024},
+        {OPT_STR, "save-answers", 0, "DIR", "keep every answer (DIR/<id>/sample_NN.txt, eval's layout)", &save},
+        {OPT_STR, "json", 'j', "FILE", "every answer's result as JSON", &json},
+        {OPT_STR, "markdown", 0, "FILE", "the tables as Markdown", &markdown},
+        {OPT_FLAG, "quiet", 'q', NULL, "no progress line", &quiet},
+        {0},
+    };
+    const struct opt_cmd cmd = {
+        name, is_test ? "[FILE] [options] [CORPUS_PATH...]" : "[options] [CORPUS_PATH...]",
+        is_test ? "Generate answers with the model for unseen records (the test split, or a ChatHPC dataset\n"
+                  "FILE whose records carry corpus ids, such as data/test.json) and score them on the harness."
+                : "Generate answers with the model for the training split (ChatHPC's verify) and score them\n"
+                  "on the harness: does the model reproduce what it was taught?",
+        "The table is eval's (see 'chatmpi eval --help'): build rate, correctness at every rank count\n"
+        "and check size, pass@k, speedup at 2 ranks, bytes moved, exact matches with the expert answer.\n"
+        "exit status: 0 the evaluation ran, 2 usage, 3 environment (no model, no MPI).",
+        0, -1, specs_all};
+    struct cm_strlist pos;
+    cm_strlist_init(&pos);
+    struct corpus c;
+    corpus_init(&c);
+    struct dataset ds;
+    dataset_init(&ds);
+    struct job *jobs = NULL;
+    size_t n_jobs = 0;
+    struct assistant *a = NULL;
+    struct eval_opts o;
+    memset(&o, 0, sizeof(o));
+    check_opts_init(&o.check);
+    char *model_path = NULL, *file = NULL;
+    int rc = opt_parse(&cmd, argc, argv, &pos);
+    if (rc != OPT_OK) goto done;
+    rc = EXIT_USAGE;
+    if (is_test && pos.n && cm_is_file(pos.items[0])) { /* test FILE [CORPUS_PATH...]: file takes it */
+        file = pos.items[0];
+        memmove(pos.items, pos.items + 1, (pos.n - 1) * sizeof(*pos.items));
+        pos.n--;
+    }
+    int err = corpus_load(&c, pos.items, pos.n);
+    if (err) {
+        cli_report_error(err);
+        goto done;
+    }
+    jobs = cm_calloc(c.n + 1, sizeof(*jobs));
+    if (file) {
+        if ((err = dataset_load(&ds, file))) {
+            cli_report_error(err);
+            goto done;
+        }
+        jobs = cm_realloc(jobs, (ds.n + 1) * sizeof(*jobs));
+        for (size_t i = 0; i < ds.n; i++) {
+            const char *id = record_id(&ds.recs[i]);
+            const struct corpus_case *cc = NULL;
+            for (size_t k = 0; id && k < c.n && !cc; k++)
+                if (!strcmp(c.cases[k].id, id)) cc = &c.cases[k];
+            if (!cc) {
+                char where[64] = "";
+                if (ds.recs[i].line) snprintf(where, sizeof(where), " (line %zu)", ds.recs[i].line);
+                fprintf(stderr, "chatmpi %s: record %zu of '%s'%s has no corpus case%s%s%s\n", name, i + 1, file,
+                        where, id ? " with id '" : " (no id key)", id ? id : "", id ? "'" : "");
+                fprintf(stderr, "hint: answers are checked against corpus cases (their seq.c and check sizes); "
+                                "records need an id such as \"blas1/dot\"\n");
+                goto done;
+            }
+            struct job *j = &jobs[n_jobs++];
+            j->ec.cc = cc;
+            j->question = cm_strdup(ds.recs[i].question);
+            j->context = ds.recs[i].context ? cm_strdup(ds.recs[i].context) : NULL;
+        }
+    } else {
+        if (!corpus_valid_split(split) && strcmp(split, "all")) {
+            fprintf(stderr, "chatmpi %s: unknown split '%s'\nhint: use train, test, refine or all\n", name, split);
+            goto done;
+        }
+        for (size_t i = 0; i < c.n; i++) {
+            if (strcmp(split, "all") && strcmp(c.cases[i].split, split)) continue;
+            char *seq = NULL;
+            if (corpus_case_read(&seq, &c.cases[i], "seq.c")) {
+                cli_report_error(CM_EIO);
+                goto done;
+            }
+            struct job *j = &jobs[n_jobs++];
+            j->ec.cc = &c.cases[i];
+            size_t qn = strlen(QUESTION) + strlen(seq) + 1;
+            j->question = cm_malloc(qn);
+            snprintf(j->question, qn, "%s%s", QUESTION, seq);
+            j->context = cm_strdup(CONTEXT);
+            free(seq);
+        }
+    }
+    if (!n_jobs) {
+        fprintf(stderr, "chatmpi %s: no records to answer\n", name);
+        goto done;
+    }
+    for (size_t i = 0; i < ks.n; i++)
+        if (ks.v[i] > samples) {
+            fprintf(stderr, "chatmpi %s: pass@%ld needs --samples %ld or more\n", name, ks.v[i], ks.v[i]);
+            goto done;
+        }
+    memcpy(o.ks, ks.v, ks.n * sizeof(ks.v[0]));
+    o.n_ks = ks.n;
+    for (long k = 1; !ks.n && k <= EVAL_MAX_K && k <= samples; k *= 2) o.ks[o.n_ks++] = k;
+    memcpy(o.check.np, np.v, np.n * sizeof(np.v[0]));
+    o.check.n_np = np.n;
+    o.check.runs = (int)runs;
+    o.check.timeout_s = timeout;
+    o.bench = bench;
+    o.compare_expert = expert;
+
+    const char *env = getenv("CHATMPI_MODEL");
+    if (model) model_path = cm_strdup(model);
+    else if (env && *env) model_path = cm_strdup(env);
+    else {
+        char *dir = cm_exe_dir();
+        model_path = cm_path_join(dir ? dir : ".", "models/default.gguf");
+        free(dir);
+    }
+    if (!cm_is_file(model_path)) {
+        fprintf(stderr, "chatmpi %s: no model at '%s'\nhint: pass -m MODEL.gguf or set CHATMPI_MODEL; "
+                        "chatmpi's own default model is not shipped yet\n", name, model_path);
+        rc = EXIT_ENV;
+        goto done;
+    }
+    struct assistant_opts ao = {model_path, tmpl, {temperature, 0, top_p, (uint64_t)seed}, (size_t)max_tokens, 0,
+                                (int)threads};
+    if ((err = assistant_open(&a, &ao))) {
+        rc = cli_report_error(err);
+        goto done;
+    }
+    sandbox_catch_signals();
+    int tty = isatty(2) && !quiet;
+    rc = EXIT_OK;
+    for (size_t i = 0; i < n_jobs && rc == EXIT_OK; i++) {
+        struct job *j = &jobs[i];
+        j->ec.n = (size_t)samples;
+        j->ec.samples = cm_calloc(j->ec.n, sizeof(*j->ec.samples));
+        for (size_t k = 0; k < j->ec.n; k++) {
+            struct eval_sample *s = &j->ec.samples[k];
+            char src[64];
+            snprintf(src, sizeof(src), "sample %zu", k + 1);
+            s->source = cm_strdup(src);
+            if (tty) fprintf(stderr, "\r\033[K[%zu/%zu] %s: generating sample %zu", i + 1, n_jobs, j->ec.cc->id, k + 1);
+            struct sampler_params sp = ao.sampling;
+            sp.seed += k;
+            if (k > 0 && sp.temperature == 0) sp.temperature = 0.7;
+            char *answer = NULL;
+            if ((err = assistant_answer(a, &answer, j->question, j->context, &sp, NULL))) break;
+            if (save && (err = save_answer(save, j->ec.cc->id, k, answer))) {
+                free(answer);
+                break;
+            }
+            if (tty) fprintf(stderr, "\r\033[K[%zu/%zu] %s: checking sample %zu", i + 1, n_jobs, j->ec.cc->id, k + 1);
+            err = eval_score_sample(s, j->ec.cc, answer, strlen(answer), 0, &o);
+            free(answer);
+            if (err) break;
+        }
+        if (!err) err = eval_finish_case(&j->ec, &o);
+        if (err) {
+            if (tty) fprintf(stderr, "\r\033[K");
+            rc = cli_report_error(err);
+        }
+    }
+    if (tty) fprintf(stderr, "\r\033[K");
+    if (rc == EXIT_OK) {
+        struct eval_case *cases = cm_calloc(n_jobs, sizeof(*cases));
+        for (size_t i = 0; i < n_jobs; i++) cases[i] = jobs[i].ec;
+        char title[64];
+        snprintf(title, sizeof(title), "chatmpi %s", name);
+        printf("chatmpi %s: model %s\n", name, model_path);
+        eval_report_print(cases, n_jobs, &o, title, stdout);
+        if (markdown && (err = eval_report_markdown(cases, n_jobs, &o, markdown))) rc = cli_report_error(err);
+        if (json && (err = eval_report_json(cases, n_jobs, &o, json))) rc = cli_report_error(err);
+        free(cases);
+    }
+done:
+    for (size_t i = 0; i < n_jobs; i++) {
+        eval_case_release(&jobs[i].ec);
+        free(jobs[i].question), free(jobs[i].context);
+    }
+    free(jobs);
+    assistant_close(a);
+    free(model_path);
+    free(file);
+    check_opts_release(&o.check);
+    dataset_release(&ds);
+    corpus_release(&c);
+    cm_strlist_release(&pos);
+    return rc == OPT_HELP ? EXIT_OK : rc;
+}
+
+int cmd_verify(int argc, char **argv) { return run_jobs("verify", argc, argv, 0); }
+int cmd_test(int argc, char **argv) { return run_jobs("test", argc, argv, 1); }

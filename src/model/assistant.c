@@ -1,0 +1,106 @@
+/* assistant.c — question in, answer out (see assistant.h). */
+#include "model/assistant.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/error.h"
+#include "core/mem.h"
+#include "gguf/gguf.h"
+#include "model/model.h"
+#include "prompt/template.h"
+#include "tokenizer/tok_gguf.h"
+#include "tokenizer/tokenizer.h"
+
+struct assistant {
+    struct assistant_opts o;
+    struct llama_model *model;
+    struct llama_state *state;
+    struct tokenizer *tok;
+    struct tmpl *tmpl;
+};
+
+int assistant_open(struct assistant **out, const struct assistant_opts *o)
+{
+    *out = NULL;
+    struct assistant *a = cm_calloc(1, sizeof(*a));
+    a->o = *o;
+    if (!a->o.max_tokens) a->o.max_tokens = 1024;
+    int rc = llama_model_load(&a->model, o->model_path);
+    if (!rc) rc = tok_from_gguf(&a->tok, a->model->g);
+    if (!rc && tok_n_vocab(a->tok) != a->model->hp.n_vocab)
+        rc = cm_error_set(CM_EFORMAT, "model '%s': the tokenizer has %zu tokens but the model %u", o->model_path,
+                          tok_n_vocab(a->tok), a->model->hp.n_vocab);
+    if (!rc) rc = tmpl_open(&a->tmpl, o->template_name ? o->template_name : "chathpc");
+    if (!rc) rc = llama_state_new(&a->state, a->model, o->n_ctx, 0);
+    if (!rc && o->threads > 0) llama_set_threads(o->threads);
+    if (rc) {
+        assistant_close(a);
+        return rc;
+    }
+    *out = a;
+    return 0;
+}
+
+void assistant_close(struct assistant *a)
+{
+    if (!a) return;
+    llama_state_free(a->state);
+    llama_model_free(a->model);
+    tok_free(a->tok);
+    tmpl_free(a->tmpl);
+    free(a);
+}
+
+uint32_t assistant_n_ctx(const struct assistant *a) { return a->model->hp.n_ctx; }
+
+struct collect {
+    struct tok_ids ids;
+};
+
+static int on_token(void *ctx, int32_t token)
+{
+    tok_ids_push(&((struct collect *)ctx)->ids, token);
+    return 0;
+}
+
+int assistant_answer(struct assistant *a, char **out, const char *question, const char *context,
+                     const struct sampler_params *sampling, int *stopped_by_limit)
+{
+    *out = NULL;
+    struct cm_buf prompt, text;
+    cm_buf_init(&prompt), cm_buf_init(&text);
+    struct tok_ids ids;
+    tok_ids_init(&ids);
+    struct collect col;
+    tok_ids_init(&col.ids);
+    struct tmpl_vars v = {question, context && *context ? context : NULL, NULL, NULL};
+    int rc = tmpl_render_prompt(a->tmpl, &v, &prompt);
+    if (!rc) rc = tok_encode(a->tok, &ids, prompt.data ? prompt.data : "", prompt.len, tok_add_bos(a->tok) ? TOK_ENCODE_BOS : 0);
+    if (rc) goto done;
+    uint32_t n_ctx = a->model->hp.n_ctx;
+    if (ids.n + 1 >= n_ctx) {
+        rc = cm_error_set(CM_EINVAL, "the prompt has %zu tokens, more than the model's context of %u", ids.n, n_ctx);
+        cm_error_hint("give a shorter program, or use a model with a longer context");
+        goto done;
+    }
+    size_t max = a->o.max_tokens;
+    if (ids.n + max > n_ctx) max = n_ctx - ids.n;
+    struct sampler s;
+    sampler_init(&s, sampling ? sampling : &a->o.sampling);
+    llama_state_reset(a->state);
+    enum llama_stop stop;
+    rc = llama_generate(a->state, &s, ids.v, ids.n, max, tok_eos(a->tok), on_token, &col, &stop, NULL);
+    sampler_release(&s);
+    if (rc) goto done;
+    if (stopped_by_limit) *stopped_by_limit = stop == LLAMA_STOP_MAX_TOKENS || stop == LLAMA_STOP_CONTEXT;
+    if ((rc = tok_decode(a->tok, &text, col.ids.v, col.ids.n, 0))) goto done;
+    *out = cm_buf_detach(&text);
+done:
+    cm_buf_release(&prompt);
+    cm_buf_release(&text);
+    tok_ids_release(&ids);
+    tok_ids_release(&col.ids);
+    return rc;
+}

@@ -1,0 +1,40 @@
+/* assistant.h — the model as an assistant: a question (and an optional context) in, answer
+ * text out. Loads a llama GGUF with its tokenizer, renders the prompt with a template
+ * (ChatHPC's by default), generates with the sampler until end-of-sequence or the token
+ * limit, and decodes. Used by `run` (interactive and FILE.c), `verify` and `test`.
+ *
+ * Left out: chat history (the seed answers each question on its own), streaming to a
+ * terminal (the caller gets the whole answer; on_text reports progress).
+ */
+#ifndef CM_ASSISTANT_H
+#define CM_ASSISTANT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/sampler.h"
+
+struct assistant_opts {
+    const char *model_path;   /* GGUF model with tokenizer.ggml.* keys */
+    const char *template_name; /* "chathpc" (default), "codellama" or a template file */
+    struct sampler_params sampling; /* default sampling; temperature 0 = greedy */
+    size_t max_tokens;        /* answer length limit (default 1024) */
+    uint32_t n_ctx;           /* 0: the model's context length */
+    int threads;              /* 0: all cores */
+};
+
+struct assistant;
+
+/* *out belongs to the caller (assistant_close). Fails with a clear message for a model
+ * without a tokenizer or an unknown template. */
+int assistant_open(struct assistant **out, const struct assistant_opts *o);
+void assistant_close(struct assistant *a); /* accepts NULL */
+/* Answers one question (context may be NULL) with these sampling parameters (NULL: the
+ * options'). *out (caller frees) is the decoded answer; *stopped_by_limit (may be NULL) is
+ * set when the answer hit max_tokens or the context. */
+int assistant_answer(struct assistant *a, char **out, const char *question, const char *context,
+                     const struct sampler_params *sampling, int *stopped_by_limit);
+/* The model's context length and the prompt's token count for a question (for messages). */
+uint32_t assistant_n_ctx(const struct assistant *a);
+
+#endif

@@ -1,0 +1,47 @@
+# The assistant commands on a model with a tokenizer (random weights, so its answers are
+# noise): run FILE.c says plainly that nothing verified and writes nothing (exit 1),
+# --no-verify hands back raw generations, the interactive mode takes /context and /bye,
+# test/verify score answers on the harness and can save them for eval; bad input is refused.
+. tests/e2e/lib.sh
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+cat data/corpus/blas1/*/seq.c > "$T/text"
+spm_train --input="$T/text" --model_prefix="$T/spm" --vocab_size=500 --model_type=bpe --byte_fallback=true \
+    --normalization_rule_name=identity --remove_extra_whitespaces=false >/dev/null 2>&1 || die "spm_train failed"
+expect_rc 0 "$CHATMPI" model init --shape dim=32,layers=1,heads=2,ffn=64,ctx=2048,vocab=500 -o "$T/m.gguf" -q
+expect_rc 0 "$CHATMPI" tokenizer import "$T/spm.model" --into "$T/m.gguf"
+cp examples/pi_midpoint.c "$T/pi.c"
+
+expect_rc 1 "$CHATMPI" run "$T/pi.c" -m "$T/m.gguf" --max-tokens 24 --np 1
+expect_out "the candidate did not verify; nothing was written"
+[ -e "$T/pi_mpi.c" ] && die "an unverified program was written"
+expect_rc 1 "$CHATMPI" run "$T/pi.c" -m "$T/m.gguf" --max-tokens 24 --np 1 --samples 2 -o "$T/out.c"
+expect_out "none of the 2 candidates verified"
+[ -e "$T/out.c" ] && die "an unverified program was written"
+expect_rc 0 "$CHATMPI" run "$T/pi.c" -m "$T/m.gguf" --max-tokens 8 --samples 2 --no-verify
+[ "$(grep -c '^=== candidate' "$OUT")" = 2 ] || die "--no-verify did not print 2 candidates"
+# the same seed gives the same generations
+"$CHATMPI" run "$T/pi.c" -m "$T/m.gguf" --max-tokens 16 --no-verify > "$T/g1"
+"$CHATMPI" run "$T/pi.c" -m "$T/m.gguf" --max-tokens 16 --no-verify > "$T/g2"
+cmp -s "$T/g1" "$T/g2" || die "greedy generation differs between runs"
+
+printf 'hello\n/context HPC codes\n/context\nline one \\\nline two\n/bye\n' |
+    HOME="$T" "$CHATMPI" run -m "$T/m.gguf" --max-tokens 4 > "$T/chat" 2>&1 || die "interactive run failed"
+grep -q "context set" "$T/chat" && grep -q "context cleared" "$T/chat" || { cat "$T/chat"; die "no /context"; }
+[ -s "$T/.chatmpi_history" ] || die "no history file"
+
+expect_rc 0 "$CHATMPI" test -m "$T/m.gguf" --max-tokens 12 --np 1 --samples 2 --save-answers "$T/ans" -q \
+    data/corpus/blas1/scal
+expect_out "chatmpi test: 1 cases, at least 2 sample(s)"
+expect_out "blas1/scal                         test        0/2"
+[ -f "$T/ans/blas1/scal/sample_01.txt" ] && [ -f "$T/ans/blas1/scal/sample_02.txt" ] || die "answers not saved"
+expect_rc 0 "$CHATMPI" eval --answers "$T/ans" --np 1 -q data/corpus/blas1/scal
+expect_out "blas1/scal                         test        0/2"
+expect_rc 0 "$CHATMPI" verify -m "$T/m.gguf" --max-tokens 8 --np 1 -q data/corpus/blas1/dot
+expect_out "chatmpi verify: 1 cases"
+
+# bad input
+expect_rc 3 env CHATMPI_MODEL="$T/none.gguf" "$CHATMPI" run "$T/pi.c"; expect_err "no model at"
+expect_rc 2 "$CHATMPI" run "$T/none.c" -m "$T/m.gguf"; expect_err "cannot read"
+expect_rc 3 "$CHATMPI" run "$T/pi.c" -m "$T/spm.model"; expect_err "cannot"
+expect_rc 2 "$CHATMPI" test -m "$T/m.gguf" data/train.json data/corpus/blas1/dot; expect_err "has no corpus case"
+exit 0
