@@ -4,8 +4,9 @@
  * at a time (src/model/sampler.h) until --max-tokens, the model's end-of-sequence token or
  * a full context. Prints the generated ids on one line, space-separated; --verbose adds
  * timings on stderr.
- * Left out: text prompts (-p/-f) and decoded output, which need the tokenizer read from
- * the GGUF file; stop strings, which need decoded text; chat templates; interactive mode.
+ * Text prompts (-p/-f) are encoded with the tokenizer stored in the model and the output is
+ * decoded at the end. Left out: stop strings, chat templates and the interactive mode
+ * (`chatmpi run` is the assistant).
  */
 #include <errno.h>
 #include <omp.h>
@@ -20,6 +21,9 @@
 #include "core/mem.h"
 #include "model/model.h"
 #include "model/sampler.h"
+#include "core/fs.h"
+#include "gguf/gguf.h"
+#include "tokenizer/tok_gguf.h"
 #include "tokenizer/tokenizer.h"
 
 static double gen_now(void)
@@ -55,11 +59,16 @@ static int parse_ids(struct tok_ids *ids, const char *s)
 
 struct gen_out {
     int first;
+    struct tok_ids *text; /* text output: the ids are collected and decoded at the end */
 };
 
 static int gen_print(void *ctx, int32_t token)
 {
     struct gen_out *o = ctx;
+    if (o->text) {
+        tok_ids_push(o->text, token);
+        return 0;
+    }
     printf("%s%d", o->first ? "" : " ", (int)token);
     o->first = 0;
     fflush(stdout);
@@ -68,13 +77,15 @@ static int gen_print(void *ctx, int32_t token)
 
 int cmd_generate(int argc, char **argv)
 {
-    const char *model_path = NULL, *prompt_ids = NULL;
+    const char *model_path = NULL, *prompt_ids = NULL, *prompt_text = NULL, *prompt_file = NULL;
     long max_tokens = 128, top_k = 0, seed = 1, threads = 0, ctx = 0;
     double temperature = 0, top_p = 1;
     int print_ids = 0, verbose = 0, no_eos = 0;
     const struct opt_spec specs[] = {
         {OPT_STR, "model", 'm', "MODEL", "llama-architecture GGUF model (required)", &model_path},
-        {OPT_STR, "prompt-ids", 0, "IDS", "prompt as token ids: 1,2,3 or \"1 2 3\" (required)", &prompt_ids},
+        {OPT_STR, "prompt-ids", 0, "IDS", "prompt as token ids: 1,2,3 or \"1 2 3\"", &prompt_ids},
+        {OPT_STR, "prompt", 'p', "TEXT", "prompt text (encoded with the model's tokenizer; output decoded)", &prompt_text},
+        {OPT_STR, "file", 'f', "FILE", "prompt text from a file", &prompt_file},
         {OPT_INT, "max-tokens", 'n', NULL, "tokens to generate at most (default 128)", &max_tokens, 0, 1 << 20},
         {OPT_DOUBLE, "temperature", 't', NULL, "0 = greedy (default); higher is more random", &temperature, 0, 0,
          0, 100},
@@ -104,6 +115,7 @@ int cmd_generate(int argc, char **argv)
     tok_ids_init(&ids);
     struct llama_model *m = NULL;
     struct llama_state *st = NULL;
+    struct tokenizer *tk = NULL;
     struct sampler sp;
     sampler_init(&sp, &(struct sampler_params){0, 0, 1, 0});
     int rc = opt_parse(&cmd, argc, argv, &pos);
@@ -111,18 +123,36 @@ int cmd_generate(int argc, char **argv)
         rc = rc == OPT_HELP ? EXIT_OK : EXIT_USAGE;
         goto done;
     }
-    if (!model_path || !prompt_ids) {
-        fprintf(stderr, "chatmpi generate: -m MODEL and --prompt-ids are required\n"
+    if (!model_path || (!!prompt_ids + !!prompt_text + !!prompt_file) != 1) {
+        fprintf(stderr, "chatmpi generate: -m MODEL and one of --prompt-ids, -p TEXT and -f FILE are required\n"
                         "hint: see 'chatmpi generate --help'\n");
         rc = EXIT_USAGE;
         goto done;
     }
-    if ((rc = parse_ids(&ids, prompt_ids))) goto done;
+    if (prompt_ids && (rc = parse_ids(&ids, prompt_ids))) goto done;
     llama_set_threads(threads ? (int)threads : omp_get_num_procs());
     if ((rc = llama_model_load(&m, model_path))) {
         cli_report_error(rc);
         rc = EXIT_ENV;
         goto done;
+    }
+    if (!prompt_ids) { /* text: the model's own tokenizer */
+        char *text = NULL;
+        size_t len = 0;
+        int e = tok_from_gguf(&tk, m->g);
+        if (!e && prompt_file) e = cm_read_file(&text, &len, prompt_file, 64u << 20);
+        if (!e) e = tok_encode(tk, &ids, prompt_file ? text : prompt_text, prompt_file ? len : strlen(prompt_text),
+                               tok_add_bos(tk) ? TOK_ENCODE_BOS : 0);
+        free(text);
+        if (e) {
+            rc = cli_report_error(e) == EXIT_USAGE ? EXIT_USAGE : EXIT_ENV;
+            goto done;
+        }
+        if (!ids.n) {
+            fprintf(stderr, "chatmpi generate: the prompt is empty\n");
+            rc = EXIT_USAGE;
+            goto done;
+        }
     }
     for (size_t i = 0; i < ids.n; i++)
         if ((uint32_t)ids.v[i] >= m->hp.n_vocab) {
@@ -144,7 +174,9 @@ int cmd_generate(int argc, char **argv)
     }
     sampler_release(&sp);
     sampler_init(&sp, &(struct sampler_params){temperature, (int)top_k, top_p, (uint64_t)seed});
-    struct gen_out out = {1};
+    struct tok_ids gen;
+    tok_ids_init(&gen);
+    struct gen_out out = {1, tk && !print_ids ? &gen : NULL};
     enum llama_stop stop;
     size_t made = 0;
     double t0 = gen_now();
@@ -157,7 +189,15 @@ int cmd_generate(int argc, char **argv)
         rc = llama_generate(st, &sp, ids.v + ids.n - 1, 1, (size_t)max_tokens, no_eos ? -1 : m->eos, gen_print, &out,
                             &stop, &made);
     double t2 = gen_now();
-    if (!out.first || print_ids) printf("\n");
+    if (out.text && !rc) {
+        struct cm_buf txt;
+        cm_buf_init(&txt);
+        rc = tok_decode(tk, &txt, gen.v, gen.n, 0);
+        if (!rc && txt.len) fwrite(txt.data, 1, txt.len, stdout);
+        cm_buf_release(&txt);
+    }
+    tok_ids_release(&gen);
+    if (!out.first || print_ids || out.text) printf("\n");
     if (rc) {
         rc = cli_report_error(rc) == EXIT_USAGE ? EXIT_USAGE : EXIT_ENV;
         goto done;
@@ -171,6 +211,7 @@ int cmd_generate(int argc, char **argv)
     }
     rc = EXIT_OK;
 done:
+    tok_free(tk);
     sampler_release(&sp);
     llama_state_free(st);
     llama_model_free(m);

@@ -39,6 +39,14 @@ expect_out "blas1/scal                         test        0/2"
 expect_rc 0 "$CHATMPI" verify -m "$T/m.gguf" --max-tokens 8 --np 1 -q data/corpus/blas1/dot
 expect_out "chatmpi verify: 1 cases"
 
+# generate with a text prompt: encoded with the model's tokenizer, decoded output
+expect_rc 0 "$CHATMPI" generate -m "$T/m.gguf" -p "int main" -n 6
+[ "$(wc -l < "$OUT")" -ge 1 ] && [ -s "$OUT" ] || die "generate -p printed nothing"
+expect_rc 0 "$CHATMPI" generate -m "$T/m.gguf" -f "$T/pi.c" -n 6 --print-ids
+grep -Eq '^[0-9]+( [0-9]+){5}$' "$OUT" || { cat "$OUT"; die "--print-ids with -f"; }
+expect_rc 0 "$CHATMPI" model init --shape dim=32,layers=1,heads=2,ffn=64,ctx=64,vocab=500 -o "$T/bare.gguf" -q
+expect_rc 2 "$CHATMPI" generate -m "$T/bare.gguf" -p "x"; expect_err "has no tokenizer"
+
 # bad input
 expect_rc 3 env CHATMPI_MODEL="$T/none.gguf" "$CHATMPI" run "$T/pi.c"; expect_err "no model at"
 expect_rc 2 "$CHATMPI" run "$T/none.c" -m "$T/m.gguf"; expect_err "cannot read"
