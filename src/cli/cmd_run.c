@@ -22,16 +22,6 @@
 #define QUESTION "Can you parallelize this sequential code to MPI?\n"
 #define CONTEXT "Sequential to MPI translation"
 
-static char *default_model(void)
-{
-    const char *env = getenv("CHATMPI_MODEL");
-    if (env && *env) return cm_strdup(env);
-    char *dir = cm_exe_dir();
-    char *p = cm_path_join(dir ? dir : ".", "models/default.gguf");
-    free(dir);
-    return p;
-}
-
 static int open_assistant(struct assistant **a, const char *model, const struct assistant_opts *base)
 {
     struct assistant_opts o = *base;
@@ -294,7 +284,7 @@ int cmd_run(int argc, char **argv)
     char *model_path = NULL, *out_path = NULL;
     int rc = opt_parse(&cmd, argc, argv, &pos);
     if (rc != OPT_OK) goto done;
-    model_path = model ? cm_strdup(model) : default_model();
+    model_path = model ? cm_strdup(model) : assistant_default_model();
     struct assistant_opts ao = {0};
     ao.template_name = tmpl;
     ao.sampling.temperature = temperature;

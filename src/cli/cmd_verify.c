@@ -178,14 +178,7 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
     o.bench = bench;
     o.compare_expert = expert;
 
-    const char *env = getenv("CHATMPI_MODEL");
-    if (model) model_path = cm_strdup(model);
-    else if (env && *env) model_path = cm_strdup(env);
-    else {
-        char *dir = cm_exe_dir();
-        model_path = cm_path_join(dir ? dir : ".", "models/default.gguf");
-        free(dir);
-    }
+    model_path = model ? cm_strdup(model) : assistant_default_model();
     if (!cm_is_file(model_path)) {
         fprintf(stderr, "chatmpi %s: no model at '%s'\nhint: pass -m MODEL.gguf or set CHATMPI_MODEL; "
                         "chatmpi's own default model is not shipped yet\n", name, model_path);

@@ -6,6 +6,7 @@
 
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/fs.h"
 #include "core/mem.h"
 #include "gguf/gguf.h"
 #include "model/model.h"
@@ -20,6 +21,16 @@ struct assistant {
     struct tokenizer *tok;
     struct tmpl *tmpl;
 };
+
+char *assistant_default_model(void)
+{
+    const char *env = getenv("CHATMPI_MODEL");
+    if (env && *env) return cm_strdup(env);
+    char *dir = cm_exe_dir();
+    char *p = cm_path_join(dir ? dir : ".", "models/default.gguf");
+    free(dir);
+    return p;
+}
 
 int assistant_open(struct assistant **out, const struct assistant_opts *o)
 {

@@ -25,6 +25,10 @@ struct assistant_opts {
 
 struct assistant;
 
+/* The model used when none is named: $CHATMPI_MODEL, else models/default.gguf beside the
+ * chatmpi binary. Owned by the caller. */
+char *assistant_default_model(void);
+
 /* *out belongs to the caller (assistant_close). Fails with a clear message for a model
  * without a tokenizer or an unknown template. */
 int assistant_open(struct assistant **out, const struct assistant_opts *o);
