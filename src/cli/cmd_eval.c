@@ -138,19 +138,10 @@ int cmd_eval(int argc, char **argv)
         check_opts_release(&o.check);
         goto done;
     }
-    if (ks.n) {
-        for (size_t i = 0; i < ks.n; i++)
-            if ((size_t)ks.v[i] > min_n) {
-                fprintf(stderr, "chatmpi eval: pass@%ld needs at least %ld samples per case; some case has %zu\n",
-                        ks.v[i], ks.v[i], min_n);
-                check_opts_release(&o.check);
-                goto done;
-            }
-        memcpy(o.ks, ks.v, ks.n * sizeof(ks.v[0]));
-        o.n_ks = ks.n;
-    } else {
-        for (long k = 1; k <= EVAL_MAX_K; k *= 2)
-            if ((size_t)k <= min_n) o.ks[o.n_ks++] = k;
+    if ((err = eval_choose_ks(&o, ks.v, ks.n, min_n)) != 0) {
+        cli_report_error(err);
+        check_opts_release(&o.check);
+        goto done;
     }
     sandbox_catch_signals();
     int tty = isatty(2) && !quiet;

@@ -163,14 +163,10 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
         fprintf(stderr, "chatmpi %s: no records to answer\n", name);
         goto done;
     }
-    for (size_t i = 0; i < ks.n; i++)
-        if (ks.v[i] > samples) {
-            fprintf(stderr, "chatmpi %s: pass@%ld needs --samples %ld or more\n", name, ks.v[i], ks.v[i]);
-            goto done;
-        }
-    memcpy(o.ks, ks.v, ks.n * sizeof(ks.v[0]));
-    o.n_ks = ks.n;
-    for (long k = 1; !ks.n && k <= EVAL_MAX_K && k <= samples; k *= 2) o.ks[o.n_ks++] = k;
+    if ((err = eval_choose_ks(&o, ks.v, ks.n, (size_t)samples)) != 0) {
+        cli_report_error(err);
+        goto done;
+    }
     memcpy(o.check.np, np.v, np.n * sizeof(np.v[0]));
     o.check.n_np = np.n;
     o.check.runs = (int)runs;

@@ -22,6 +22,18 @@ double eval_pass_at_k(size_t n, size_t c, size_t k)
     return 1.0 - p;
 }
 
+int eval_choose_ks(struct eval_opts *o, const long *ks, size_t n, size_t min_samples)
+{
+    o->n_ks = 0;
+    for (size_t i = 0; i < n; i++)
+        if ((size_t)ks[i] > min_samples)
+            return cm_error_set(CM_EINVAL, "pass@%ld needs at least %ld samples per case; some case has %zu", ks[i],
+                                ks[i], min_samples);
+    for (size_t i = 0; i < n && i < EVAL_MAX_K; i++) o->ks[o->n_ks++] = ks[i];
+    for (long k = 1; !n && k <= EVAL_MAX_K && (size_t)k <= min_samples; k *= 2) o->ks[o->n_ks++] = k;
+    return 0;
+}
+
 /* Equal after dropping all whitespace differences (runs collapse, ends trimmed). */
 static int same_modulo_space(const char *a, const char *b)
 {

@@ -53,6 +53,11 @@ struct eval_opts {
     int progress;
 };
 
+/* Sets o->ks: the given k values (n > 0), each at most min_samples, or by default 1, 2, 4, 8
+ * up to min_samples. Fails (CM_EINVAL, "pass@K needs at least K samples per case") on a k
+ * above min_samples. */
+int eval_choose_ks(struct eval_opts *o, const long *ks, size_t n, size_t min_samples);
+
 /* Unbiased pass@k = 1 - C(n-c, k) / C(n, k) (Chen et al. 2021); k <= n. */
 double eval_pass_at_k(size_t n, size_t c, size_t k);
 
