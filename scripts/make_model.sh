@@ -14,7 +14,7 @@
 # Every stage keeps its output in $WORK and is skipped when that output exists, so an
 # interrupted run goes on where it stopped (rm -r build/model to start over).
 # Settings (environment): WORK (build/model), OUT (models), PER_CASE (variants per case, 6),
-# HELDIN (held-in variants per case, 2), JOBS (parallel augment processes, 4), STEPS (400),
+# HELDIN (held-in variants per case, 2), JOBS (parallel augment processes, 4), STEPS (250),
 # THREADS (OpenMP's default).
 set -eu
 CHATMPI=${CHATMPI:-./chatmpi}
@@ -23,9 +23,9 @@ OUT=${OUT:-models}
 PER_CASE=${PER_CASE:-6}
 HELDIN=${HELDIN:-2}
 JOBS=${JOBS:-4}
-STEPS=${STEPS:-400}
+STEPS=${STEPS:-250}
 VOCAB=${VOCAB:-2000}
-SHAPE=${SHAPE:-dim=256,layers=4,heads=4,kv_heads=4,ffn=704,ctx=4096}
+SHAPE=${SHAPE:-dim=256,layers=4,heads=4,kv_heads=4,ffn=704,ctx=5120}
 mkdir -p "$WORK" "$OUT"
 t_start=$(date +%s)
 say() { echo "make model: $*" >&2; }
@@ -65,10 +65,18 @@ augment 1 "$PER_CASE" "$WORK/aug"
 augment 2 "$HELDIN" "$WORK/heldin"
 
 if [ ! -s "$WORK/train.json" ]; then
-    "$CHATMPI" data export --split train,refine -o "$WORK/train.json" data/corpus "$WORK"/aug/part*
+    "$CHATMPI" data export --split train,refine -o "$WORK/train.json" data/corpus "$WORK"/aug/part*/
 fi
 if [ ! -s "$WORK/heldin.json" ]; then
-    "$CHATMPI" data export --split train,refine -o "$WORK/heldin.json" "$WORK"/heldin/part*
+    # held-in means new to the model: drop a variant whose seq.c is a training variant's
+    md5sum data/corpus/*/*/seq.c "$WORK"/aug/part*/*/*/seq.c | cut -d' ' -f1 | sort -u > "$WORK/train.md5"
+    for f in "$WORK"/heldin/part*/*/*/seq.c; do
+        if grep -qx "$(md5sum "$f" | cut -d' ' -f1)" "$WORK/train.md5"; then
+            say "held-in: $(dirname "$f") is the same program as a training one, dropped"
+            rm -r "$(dirname "$f")"
+        fi
+    done
+    "$CHATMPI" data export --split train,refine -o "$WORK/heldin.json" "$WORK"/heldin/part*/
 fi
 
 # 3. training from scratch
@@ -80,8 +88,8 @@ tokenizer: $WORK/tokenizer.gguf
 finetuned_model_path: $WORK/default.gguf
 training_output_dir: $WORK/out
 prompt_template: chathpc
-max_training_tokens: 4096
-seq_len: 4096
+max_training_tokens: 5120
+seq_len: 5120
 micro_batch: 1
 batch_size: 2
 steps: $STEPS
