@@ -107,8 +107,34 @@ if [ ! -s "$WORK/default.gguf" ]; then
     "$CHATMPI" train --config "$WORK/train.yaml" ${THREADS:+--threads $THREADS} $resume
 fi
 
-# 4. the embedded model
-"$CHATMPI" quantize --type f16 "$WORK/default.gguf" "$OUT/default.gguf" >/dev/null 2>&1 ||
-    cp "$WORK/default.gguf" "$OUT/default.gguf"
+# 4. the embedded model, its tokenizer, its config and how it was made
+"$CHATMPI" quantize --type f16 "$WORK/default.gguf" "$OUT/default.gguf" >/dev/null
+cp "$WORK/tokenizer.model" "$OUT/tokenizer.model"
+cp "$WORK/train.yaml" "$OUT/train.yaml"
+log="$WORK/out/train.jsonl"
+last=$(tail -n 1 "$log")
+first=$(head -n 1 "$log")
+field() { echo "$1" | sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p"; }
+ntrain=$(grep -c '"answer"' "$WORK/train.json")
+nheld=$(grep -c '"answer"' "$WORK/heldin.json")
+cat > "$OUT/default.json" <<JSON
+{
+  "shape": "$SHAPE",
+  "vocab": $VOCAB,
+  "parameters": $("$CHATMPI" info "$OUT/default.gguf" | sed -n 's/^total: [0-9]* tensors, \([0-9]*\) elements.*/\1/p' | head -n 1 | grep . || echo null),
+  "tokenizer": "sentencepiece BPE, $VOCAB pieces, byte fallback, on the train and refine cases",
+  "train_records": $ntrain,
+  "train_cases": $ncases,
+  "variants_per_case": $PER_CASE,
+  "heldin_records": $nheld,
+  "steps": $STEPS,
+  "sequence": "1 x 5120 tokens per micro-batch, 2 micro-batches per step",
+  "loss_first": $(field "$first" loss),
+  "loss_last": $(field "$last" loss),
+  "train_seconds": $(field "$last" elapsed_s),
+  "trained_tokens": $(awk -F'"tokens":' '{split($2, a, ","); s += a[1]} END {print s}' "$log")
+}
+JSON
 t_end=$(date +%s)
 say "models/default.gguf written ($(du -h "$OUT/default.gguf" | cut -f1)), $((t_end - t_start)) s in this run"
+cat "$OUT/default.json" >&2
