@@ -14,8 +14,8 @@
 # Every stage keeps its output in $WORK and is skipped when that output exists, so an
 # interrupted run goes on where it stopped (rm -r build/model to start over).
 # Settings (environment): WORK (build/model), OUT (models), PER_CASE (variants per case, 6),
-# HELDIN (held-in variants per case, 2), JOBS (parallel augment processes, 4), STEPS (250),
-# THREADS (OpenMP's default).
+# HELDIN (held-in variants per case, 2), JOBS (parallel augment processes, 4), STEPS1 (250),
+# STOP1 (101), STEPS2 (300), THREADS (OpenMP's default).
 set -eu
 CHATMPI=${CHATMPI:-./chatmpi}
 WORK=${WORK:-build/model}
@@ -23,7 +23,9 @@ OUT=${OUT:-models}
 PER_CASE=${PER_CASE:-6}
 HELDIN=${HELDIN:-2}
 JOBS=${JOBS:-4}
-STEPS=${STEPS:-250}
+STEPS1=${STEPS1:-250}
+STOP1=${STOP1:-101}
+STEPS2=${STEPS2:-300}
 VOCAB=${VOCAB:-2000}
 SHAPE=${SHAPE:-dim=256,layers=4,heads=4,kv_heads=4,ffn=704,ctx=5120}
 mkdir -p "$WORK" "$OUT"
@@ -79,41 +81,64 @@ if [ ! -s "$WORK/heldin.json" ]; then
     "$CHATMPI" data export --split train,refine -o "$WORK/heldin.json" "$WORK"/heldin/part*/
 fi
 
-# 3. training from scratch
-cat > "$WORK/train.yaml" <<YAML
-# chatmpi's default model: written by scripts/make_model.sh
-data_file: $WORK/train.json
-init: $SHAPE
-tokenizer: $WORK/tokenizer.gguf
-finetuned_model_path: $WORK/default.gguf
-training_output_dir: $WORK/out
+# 3. training, in two phases (docs/default-model.md says why):
+#    phase 1 from scratch, 2 sequences a step, on a 250-step schedule stopped after step 101
+#    (where its loss had flattened); phase 2 continues from those weights with a new
+#    optimizer and schedule, one sequence a step (twice the updates for the same compute).
+common="data_file: $WORK/train.json
 prompt_template: chathpc
 max_training_tokens: 5120
 seq_len: 5120
 micro_batch: 1
-batch_size: 2
-steps: $STEPS
-warmup_steps: 30
 learning_rate: 0.002
 loss: answer
 weight_decay: 0.01
+checkpoint_every: 50"
+cat > "$WORK/train.yaml" <<YAML
+# chatmpi's default model, phase 1: written by scripts/make_model.sh
+$common
+init: $SHAPE
+tokenizer: $WORK/tokenizer.gguf
+finetuned_model_path: $WORK/phase1.gguf
+training_output_dir: $WORK/out
+batch_size: 2
+steps: $STEPS1
+warmup_steps: 30
 seed: 1
-checkpoint_every: 50
 YAML
-if [ ! -s "$WORK/default.gguf" ]; then
+cat > "$WORK/train2.yaml" <<YAML
+# chatmpi's default model, phase 2: written by scripts/make_model.sh
+$common
+base_model_path: $WORK/phase1.gguf
+full: true
+finetuned_model_path: $WORK/default.gguf
+training_output_dir: $WORK/out2
+batch_size: 1
+steps: $STEPS2
+warmup_steps: 10
+seed: 2
+YAML
+train() { # train CONFIG OUTPUT CHECKPOINT [flags]
+    if [ -s "$2" ]; then return 0; fi
+    cfg=$1 ckpt=$3
+    shift 3
     resume=""
-    if [ -s "$WORK/out/checkpoint.ckpt" ]; then resume="--resume $WORK/out/checkpoint.ckpt"; fi
+    if [ -s "$ckpt" ]; then resume="--resume $ckpt"; fi
     # shellcheck disable=SC2086
-    "$CHATMPI" train --config "$WORK/train.yaml" ${THREADS:+--threads $THREADS} $resume
-fi
+    "$CHATMPI" train --config "$cfg" ${THREADS:+--threads $THREADS} $resume "$@"
+}
+train "$WORK/train.yaml" "$WORK/phase1.gguf" "$WORK/out/checkpoint.ckpt" --stop-after "$STOP1"
+train "$WORK/train2.yaml" "$WORK/default.gguf" "$WORK/out2/checkpoint.ckpt"
 
 # 4. the embedded model, its tokenizer, its config and how it was made
 "$CHATMPI" quantize --type f16 "$WORK/default.gguf" "$OUT/default.gguf" >/dev/null
 cp "$WORK/tokenizer.model" "$OUT/tokenizer.model"
-cp "$WORK/train.yaml" "$OUT/train.yaml"
-log="$WORK/out/train.jsonl"
+cat "$WORK/train.yaml" "$WORK/train2.yaml" > "$OUT/train.yaml"
+log1="$WORK/out/train.jsonl"
+log="$WORK/out2/train.jsonl"
+first=$(head -n 1 "$log1")
+mid=$(sed -n "${STOP1}p" "$log1")
 last=$(tail -n 1 "$log")
-first=$(head -n 1 "$log")
 field() { echo "$1" | sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p"; }
 ntrain=$(grep -c '"answer"' "$WORK/train.json")
 nheld=$(grep -c '"answer"' "$WORK/heldin.json")
@@ -127,12 +152,12 @@ cat > "$OUT/default.json" <<JSON
   "train_cases": $ncases,
   "variants_per_case": $PER_CASE,
   "heldin_records": $nheld,
-  "steps": $STEPS,
-  "sequence": "1 x 5120 tokens per micro-batch, 2 micro-batches per step",
-  "loss_first": $(field "$first" loss),
-  "loss_last": $(field "$last" loss),
-  "train_seconds": $(field "$last" elapsed_s),
-  "trained_tokens": $(awk -F'"tokens":' '{split($2, a, ","); s += a[1]} END {print s}' "$log")
+  "phase1": {"steps": $STOP1, "schedule_steps": $STEPS1, "sequences_per_step": 2, "loss_first": $(field "$first" loss),
+             "loss_last": $(field "$mid" loss), "seconds": $(field "$mid" elapsed_s)},
+  "phase2": {"steps": $STEPS2, "sequences_per_step": 1, "loss_last": $(field "$last" loss),
+             "seconds": $(field "$last" elapsed_s)},
+  "sequence_tokens": 5120,
+  "answer_tokens_trained": $( (head -n "$STOP1" "$log1"; cat "$log") | awk -F'"tokens":' '{split($2, a, ","); s += a[1]} END {print s}')
 }
 JSON
 t_end=$(date +%s)
