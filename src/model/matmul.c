@@ -274,7 +274,9 @@ static void *thread_area(void *scratch, int64_t n_in, int tid)
     return (void *)(base + (size_t)tid * MM_TILE * (size_t)n_in * sizeof(float));
 }
 
-static void matvec(const struct llama_weight *w, const float *x, float *y, void *scratch, int n_threads)
+/* y = W x, or (acc) y += alpha W x. */
+static void matvec(const struct llama_weight *w, const float *x, float *y, float alpha, int acc, void *scratch,
+                   int n_threads)
 {
     const struct mm_kernels *k = mm_get();
     mm_dot_fn dot = NULL;
@@ -298,20 +300,23 @@ static void matvec(const struct llama_weight *w, const float *x, float *y, void 
         float *row = dot ? NULL : thread_area(scratch, n_in, omp_get_thread_num());
 #pragma omp for schedule(static)
         for (int64_t i = 0; i < n_out; i++) {
+            float v;
             if (dot) {
-                y[i] = dot(base + (size_t)i * rb, xa, n_in);
+                v = dot(base + (size_t)i * rb, xa, n_in);
             } else {
                 tensor_dequantize_row(w->type, base + (size_t)i * rb, row, n_in); /* type checked on load */
-                y[i] = k->f32(row, x, n_in);
+                v = k->f32(row, x, n_in);
             }
+            y[i] = acc ? y[i] + alpha * v : v;
         }
     }
 }
 
-void llama_matmul(const struct llama_weight *w, const float *x, int64_t T, float *y, void *scratch, int n_threads)
+static void product(const struct llama_weight *w, const float *x, int64_t T, float *y, float alpha, int acc,
+                    void *scratch, int n_threads)
 {
     if (T == 1) {
-        matvec(w, x, y, scratch, n_threads);
+        matvec(w, x, y, alpha, acc, scratch, n_threads);
         return;
     }
     int64_t n_in = w->n_in, n_out = w->n_out, n_tiles = (n_out + MM_TILE - 1) / MM_TILE;
@@ -332,12 +337,27 @@ void llama_matmul(const struct llama_weight *w, const float *x, int64_t T, float
                 wt = tile;
             }
             if (mm_sgemm) {
-                mm_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)T, (blasint)nr, (blasint)n_in, 1.0f, x,
-                         (blasint)n_in, wt, (blasint)n_in, 0.0f, y + r0, (blasint)n_out);
+                mm_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)T, (blasint)nr, (blasint)n_in,
+                         acc ? alpha : 1.0f, x, (blasint)n_in, wt, (blasint)n_in, acc ? 1.0f : 0.0f, y + r0,
+                         (blasint)n_out);
             } else {
                 for (int64_t t2 = 0; t2 < T; t2++)
-                    for (int64_t r = 0; r < nr; r++) y[t2 * n_out + r0 + r] = dot(wt + r * n_in, x + t2 * n_in, n_in);
+                    for (int64_t r = 0; r < nr; r++) {
+                        float v = dot(wt + r * n_in, x + t2 * n_in, n_in), *o = &y[t2 * n_out + r0 + r];
+                        *o = acc ? *o + alpha * v : v;
+                    }
             }
         }
     }
+}
+
+void llama_matmul(const struct llama_weight *w, const float *x, int64_t T, float *y, void *scratch, int n_threads)
+{
+    product(w, x, T, y, 1.0f, 0, scratch, n_threads);
+}
+
+void llama_matmul_add(const struct llama_weight *w, const float *x, int64_t T, float *y, float alpha, void *scratch,
+                      int n_threads)
+{
+    product(w, x, T, y, alpha, 1, scratch, n_threads);
 }

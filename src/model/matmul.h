@@ -32,6 +32,9 @@ size_t mm_scratch_size(int64_t max_n_in, int n_threads);
  * mm_scratch_size(>= w->n_in, n_threads) bytes; the OpenMP team is capped at n_threads. */
 void llama_matmul(const struct llama_weight *w, const float *x, int64_t T, float *y, void *scratch,
                   int n_threads);
+/* The same, accumulating: y += alpha * (x times W transposed) (LoRA updates). */
+void llama_matmul_add(const struct llama_weight *w, const float *x, int64_t T, float *y, float alpha, void *scratch,
+                      int n_threads);
 
 /* dot(row, x) for one row of n values of the given type; the reference the kernels are
  * tested against (dequantizes, then sums in double). */
