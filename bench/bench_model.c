@@ -4,10 +4,12 @@
  * Prints, for the thread count: the memory bandwidth of a streaming read of a 512 MiB
  * buffer and cblas_sgemm's GFLOP/s (OpenBLAS at that thread count, 1536^3); then for each
  * model the decode speed (tokens/s over 32 single-token steps after a 1-token prompt,
- * best of 3)
- * with the weight bytes it streams as a fraction of the bandwidth (small models partly
- * stay in the caches, so this can pass 100%), and the prompt speed (one 128-token batch)
- * with its FLOPs (blocks, attention, the last token's output) as a fraction of the sgemm rate.
+ * best of $BENCH_REPS, default 3) for each kernel set of $BENCH_SIMD (comma-separated,
+ * default the set in use; the sets take turns, and "ratio" is each one's speed over the
+ * first's), with the weight bytes it streams as a fraction of the bandwidth (small models
+ * partly stay in the caches, so this can pass 100%), and the prompt speed (one 128-token
+ * batch) with its FLOPs (blocks, attention, the last token's output) as a fraction of the
+ * sgemm rate. The bandwidth is measured again at the end, to show how much the load moved.
  * Not a test: it prints a table and does not fail on speed.
  */
 #include <cblas.h>
@@ -95,6 +97,16 @@ static double prompt_flops(const struct llama_model *m, double T)
            2.0 * d * hp->n_vocab;
 }
 
+/* Decode speed: a 1-token prompt, then 32 single-token steps (tokens/s of one attempt). */
+static double decode_once(struct llama_state *s, const int32_t *prompt, float *lg)
+{
+    llama_state_reset(s);
+    llama_eval(s, prompt, 1, lg, 0);
+    double t0 = now();
+    for (int k = 0; k < 32; k++) llama_eval(s, &prompt[1 + k], 1, lg, 0);
+    return 32 / (now() - t0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -103,10 +115,29 @@ int main(int argc, char **argv)
     }
     int threads = atoi(argv[1]); /* bench input, not untrusted */
     llama_set_threads(threads);
+    /* kernel sets to compare ($BENCH_SIMD, comma-separated; default: the one in use) */
+    enum mm_simd sets[MM_SIMD_COUNT];
+    int n_sets = 0;
+    for (const char *p = getenv("BENCH_SIMD") ? getenv("BENCH_SIMD") : ""; *p && n_sets < MM_SIMD_COUNT;) {
+        size_t k = strcspn(p, ", ");
+        char tok[32];
+        snprintf(tok, sizeof(tok), "%.*s", (int)(k < sizeof(tok) ? k : sizeof(tok) - 1), p);
+        p += k + (p[k] != 0);
+        if (!k) continue;
+        if (mm_simd_from_name(&sets[n_sets], tok) || !mm_simd_supported(sets[n_sets])) {
+            fprintf(stderr, "bench_model: kernel set '%s' is unknown or not supported here\n", tok);
+            return 2;
+        }
+        n_sets++;
+    }
+    if (!n_sets) sets[n_sets++] = mm_simd_current();
+    int reps = getenv("BENCH_REPS") ? atoi(getenv("BENCH_REPS")) : 3;
+    if (reps < 1) reps = 1;
     double bw = bandwidth_gbs(threads), gf = sgemm_gflops(threads);
-    printf("threads %d, kernels %s: memory read %.1f GB/s, sgemm %.1f GFLOP/s\n", threads, mm_kernel_name(), bw, gf);
-    printf("  %-28s %7s %6s | %9s %8s %6s | %9s %8s %6s\n", "model", "params", "type", "decode/s", "GB/s", "of bw",
-           "prompt/s", "GFLOP/s", "of sg");
+    printf("threads %d: memory read %.1f GB/s, sgemm %.1f GFLOP/s; decode: best of %d, kernel sets interleaved\n",
+           threads, bw, gf, reps);
+    printf("  %-24s %7s %5s %-10s | %9s %7s %6s %6s | %9s %8s %6s\n", "model", "params", "type", "kernels",
+           "decode/s", "GB/s", "of bw", "ratio", "prompt/s", "GFLOP/s", "of sg");
     for (int i = 2; i < argc; i++) {
         struct llama_model *m;
         struct llama_state *s;
@@ -117,18 +148,16 @@ int main(int argc, char **argv)
         float *lg = malloc(m->hp.n_vocab * sizeof(float));
         int32_t prompt[128];
         for (int k = 0; k < 128; k++) prompt[k] = (k * 7919 + 1) % (int32_t)m->hp.n_vocab;
-        /* decode: a 1-token prompt, then 32 steps; best of 3 (the machine may be shared) */
-        double dec = 0, t0;
-        for (int r = 0; r < 3; r++) {
-            llama_state_reset(s);
-            llama_eval(s, prompt, 1, lg, 0);
-            t0 = now();
-            for (int k = 0; k < 32; k++) llama_eval(s, &prompt[1 + k], 1, lg, 0);
-            double d = 32 / (now() - t0);
-            if (d > dec) dec = d;
-        }
-        /* prompt: one batch of 128 (best of 2) */
-        double pre = 0;
+        /* decode: the sets take turns, so a slow spell of the (shared) machine hits them alike */
+        double dec[MM_SIMD_COUNT] = {0};
+        for (int r = 0; r < reps; r++)
+            for (int k = 0; k < n_sets; k++) {
+                mm_simd_select(sets[k]);
+                double d = decode_once(s, prompt, lg);
+                if (d > dec[k]) dec[k] = d;
+            }
+        /* prompt: one batch of 128 (best of 2); sgemm on dequantized tiles, whatever the set */
+        double pre = 0, t0;
         for (int r = 0; r < 2; r++) {
             llama_state_reset(s);
             t0 = now();
@@ -137,14 +166,21 @@ int main(int argc, char **argv)
             if (p > pre) pre = p;
         }
         const char *name = strrchr(argv[i], '/') ? strrchr(argv[i], '/') + 1 : argv[i];
-        double gbs = dec * step_bytes(m) / 1e9, gfl = pre / 128 * prompt_flops(m, 128) / 1e9;
-        printf("  %-28s %6.1fM %6s | %9.1f %8.1f %5.0f%% | %9.1f %8.1f %5.0f%%\n", name,
-               (double)llama_hparams_n_params(&m->hp, m->tied) / 1e6, tensor_type_name(m->layers[0].wq.type), dec,
-               gbs, 100 * gbs / bw, pre, gfl, 100 * gfl / gf);
+        double gfl = pre / 128 * prompt_flops(m, 128) / 1e9;
+        for (int k = 0; k < n_sets; k++) {
+            double gbs = dec[k] * step_bytes(m) / 1e9;
+            printf("  %-24s %6.1fM %5s %-10s | %9.1f %7.1f %5.0f%% %6.2f |", name,
+                   (double)llama_hparams_n_params(&m->hp, m->tied) / 1e6, tensor_type_name(m->layers[0].wq.type),
+                   mm_simd_name(sets[k]), dec[k], gbs, 100 * gbs / bw, dec[k] / dec[0]);
+            if (k == 0) printf(" %9.1f %8.1f %5.0f%%\n", pre, gfl, 100 * gfl / gf);
+            else printf("\n");
+        }
         fflush(stdout);
         free(lg);
         llama_state_free(s);
         llama_model_free(m);
     }
+    double bw2 = bandwidth_gbs(threads);
+    printf("memory read again at the end: %.1f GB/s (the machine's load moves it)\n", bw2);
     return 0;
 }

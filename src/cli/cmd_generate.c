@@ -140,6 +140,13 @@ int cmd_generate(int argc, char **argv)
         goto done;
     }
     if (prompt_ids && (rc = parse_ids(&ids, prompt_ids))) goto done;
+    const char *simd = getenv("CHATMPI_SIMD");
+    enum mm_simd want;
+    if (simd && *simd && (mm_simd_from_name(&want, simd) || !mm_simd_supported(want)))
+        fprintf(stderr, "chatmpi generate: warning: CHATMPI_SIMD=%s: %s; using the %s kernels\n", simd,
+                mm_simd_from_name(&want, simd) ? "not a kernel set (scalar, avx2, avx512, avx512vnni)"
+                                               : "this CPU cannot run it",
+                mm_kernel_name());
     llama_set_threads(threads ? (int)threads : omp_get_num_procs());
     if ((rc = llama_model_load(&m, model_path))) {
         cli_report_error(rc);

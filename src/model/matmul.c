@@ -1,7 +1,9 @@
 /* matmul.c — the weight products of the forward pass (see matmul.h for what and why).
- * Row dot kernels come in two sets, portable C and AVX2 (with FMA and F16C), chosen once
- * at run time; the batched product dequantizes tiles and calls cblas_sgemm. */
+ * Row dot kernels come in sets: portable C and AVX2 (with FMA and F16C) here, AVX-512 in
+ * matmul_avx512.c; one is chosen at run time; the batched product dequantizes tiles and
+ * calls cblas_sgemm. */
 #include "model/matmul.h"
+#include "model/matmul_impl.h"
 
 #include <cblas.h>
 #include <dlfcn.h>
@@ -20,12 +22,6 @@
 #include "model/model.h"
 #include "tensor/fp16.h"
 #include "tensor/tensor.h"
-
-/* An activation block: 32 values as int8 with an f32 scale (more exact than Q8_0's fp16). */
-struct mm_q8 {
-    float d;
-    int8_t qs[32];
-};
 
 static inline float rd_f16(const uint8_t *p) { return fp16_to_f32((uint16_t)(p[0] | (p[1] << 8))); }
 
@@ -178,39 +174,96 @@ MM_AVX2 static float dot_q4_0_avx2(const void *w, const void *x, int64_t n)
 
 /* ---- dispatch ---- */
 
-typedef float (*mm_dot_fn)(const void *w, const void *x, int64_t n);
-
-struct mm_kernels {
-    const char *name;
-    mm_dot_fn f32, f16, q8_0, q4_0;
-};
-
-static const struct mm_kernels mm_portable = {"portable", dot_f32_c, dot_f16_c, dot_q8_0_c, dot_q4_0_c};
+static const struct mm_kernels mm_scalar = {"scalar", dot_f32_c, dot_f16_c, dot_q8_0_c, dot_q4_0_c};
 #ifdef MM_HAVE_X86
 static const struct mm_kernels mm_avx2 = {"avx2", dot_f32_avx2, dot_f16_avx2, dot_q8_0_avx2, dot_q4_0_avx2};
 #endif
 
-static int mm_portable_forced;
-
-static const struct mm_kernels *mm_get(void)
+static const struct mm_kernels *mm_set(enum mm_simd s)
 {
 #ifdef MM_HAVE_X86
-    static int have = -1;
-    if (have < 0) {
-        __builtin_cpu_init();
-        have = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+    switch (s) {
+    case MM_SIMD_AVX2: return &mm_avx2;
+    case MM_SIMD_AVX512: return &mm_kernels_avx512;
+    case MM_SIMD_AVX512_VNNI: return &mm_kernels_avx512vnni;
+    default: break;
     }
-    if (have && !mm_portable_forced) return &mm_avx2;
 #endif
-    return &mm_portable;
+    (void)s;
+    return &mm_scalar;
 }
 
-int mm_force_portable(int on)
+int mm_simd_supported(enum mm_simd s)
 {
-    int old = mm_portable_forced;
-    mm_portable_forced = on;
+    if (s == MM_SIMD_SCALAR) return 1;
+#ifdef MM_HAVE_X86
+    static int have[MM_SIMD_COUNT] = {-1};
+    if (have[0] < 0) {
+        __builtin_cpu_init();
+        have[MM_SIMD_SCALAR] = 1;
+        have[MM_SIMD_AVX2] = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                             __builtin_cpu_supports("f16c");
+        have[MM_SIMD_AVX512] = have[MM_SIMD_AVX2] && __builtin_cpu_supports("avx512f") &&
+                               __builtin_cpu_supports("avx512bw");
+        have[MM_SIMD_AVX512_VNNI] = have[MM_SIMD_AVX512] && __builtin_cpu_supports("avx512vnni");
+    }
+    return (unsigned)s < MM_SIMD_COUNT && have[s];
+#else
+    return 0;
+#endif
+}
+
+static const char *const mm_simd_names[MM_SIMD_COUNT] = {"scalar", "avx2", "avx512", "avx512vnni"};
+
+const char *mm_simd_name(enum mm_simd s) { return (unsigned)s < MM_SIMD_COUNT ? mm_simd_names[s] : "?"; }
+
+static int mm_simd_lookup(const char *name)
+{
+    for (int i = 0; i < MM_SIMD_COUNT; i++)
+        if (!strcmp(name, mm_simd_names[i])) return i;
+    return strcmp(name, "portable") ? -1 : MM_SIMD_SCALAR;
+}
+
+int mm_simd_from_name(enum mm_simd *out, const char *name)
+{
+    int i = mm_simd_lookup(name);
+    if (i >= 0) return *out = (enum mm_simd)i, 0;
+    cm_error_set(CM_EINVAL, "unknown kernel set '%s'", name);
+    cm_error_hint("use scalar, avx2, avx512 or avx512vnni");
+    return CM_EINVAL;
+}
+
+static enum mm_simd mm_best(void)
+{
+    int s = MM_SIMD_COUNT - 1;
+    while (s > 0 && !mm_simd_supported((enum mm_simd)s)) s--;
+    return (enum mm_simd)s;
+}
+
+static int mm_current = -1; /* the set in use; -1: not chosen yet */
+
+enum mm_simd mm_simd_current(void)
+{
+    if (mm_current < 0) { /* first use: $CHATMPI_SIMD, else the best the CPU has */
+        const char *env = getenv("CHATMPI_SIMD");
+        int s = env ? mm_simd_lookup(env) : -1;
+        while (s > 0 && !mm_simd_supported((enum mm_simd)s)) s--; /* the best at or below what was asked */
+        mm_current = s >= 0 ? s : (int)mm_best();
+    }
+    return (enum mm_simd)mm_current;
+}
+
+int mm_simd_select(enum mm_simd s)
+{
+    int old = mm_simd_current();
+    if (s == MM_SIMD_COUNT) s = mm_best();
+    if (!mm_simd_supported(s))
+        return cm_error_set(CM_EENV, "this CPU cannot run the %s kernels", mm_simd_name(s));
+    mm_current = s;
     return old;
 }
+
+static const struct mm_kernels *mm_get(void) { return mm_set(mm_simd_current()); }
 
 const char *mm_kernel_name(void) { return mm_get()->name; }
 

@@ -5,8 +5,8 @@
  * output, dim 48 with 3 heads, n_rot below the head size, Code Llama's RoPE base) are
  * written by llama_model_write_random and compared logit by logit at every position.
  * Also: quantized models against the F32 one, prefill in chunks against token-by-token
- * decoding, greedy generation at 1 and 2 threads, the AVX2 kernels against the portable
- * ones, batches without OpenBLAS, and load errors that name the offending tensor.
+ * decoding, greedy generation at 1 and 2 threads, every SIMD kernel set (AVX2, AVX-512,
+ * AVX-512 VNNI) against the scalar one, batches without OpenBLAS, and load errors that name the offending tensor.
  *
  * Tolerances (max |diff| over all logits, relative to max |logit| of the reference):
  *   F32 and F16 model vs the reference on the same weights     1e-4
@@ -200,39 +200,108 @@ Test(model, greedy_same_at_1_and_2_threads)
     llama_set_threads(omp_get_num_procs());
 }
 
-Test(model, avx2_kernels_match_portable)
+/* Every kernel set this CPU runs (scalar, avx2, avx512, avx512vnni) against the scalar one,
+ * row by row, over rows of several lengths (f32/f16: tails of 1..15 values past the vector
+ * width; q8_0/q4_0: odd and even block counts, which the AVX-512 kernels take two at a
+ * time). Bound: |y_set - y_scalar| <= 1e-5 * sum_i |w_i x_i| + 1e-6, float rounding of a sum
+ * in another order (integer block sums are exact in every set). Also each against the
+ * double-precision dot on the dequantized row (q types: within the activation's 8-bit
+ * rounding), and whole models: decode logits under every set within 1e-4 of scalar. */
+Test(model, simd_kernels_match_scalar)
 {
     const uint32_t types[] = {TENSOR_TYPE_F32, TENSOR_TYPE_F16, TENSOR_TYPE_Q8_0, TENSOR_TYPE_Q4_0};
-    const int64_t n_in = 96, n_out = 37; /* a tail of 0 mod 16 for f32/f16 is not all: 96 = 6 x 16 */
-    float *w = malloc((n_in + 5) * n_out * sizeof(float)), x[96 + 5], y0[37], y1[37];
+    const int64_t lens_f[] = {7, 16, 45, 96, 101, 1027}, lens_q[] = {32, 64, 96, 160, 1056};
+    const int64_t n_out = 37, max_in = 1056;
+    float *w = malloc((size_t)(max_in * n_out) * sizeof(float)), *x = malloc(max_in * sizeof(float));
+    float *row = malloc(max_in * sizeof(float)), y0[37], y1[37];
     uint32_t st = 9;
-    for (int64_t i = 0; i < (n_in + 5) * n_out; i++) w[i] = (float)((st = st * 1664525u + 1013904223u) >> 8) / 8388608.0f - 1;
-    for (int64_t i = 0; i < n_in + 5; i++) x[i] = sinf((float)i);
-    void *scratch = malloc(mm_scratch_size(n_in + 5, 2));
-    for (int k = 0; k < 4; k++) {
-        for (int tail = 0; tail < 2; tail++) {
-            int64_t ni = n_in + (tail && k < 2 ? 5 : 0); /* f32 and f16 rows of any length */
-            size_t rb = tensor_row_size(types[k], ni);
-            uint8_t *q = malloc(rb * n_out);
-            for (int64_t o = 0; o < n_out; o++) cr_assert_eq(tensor_quantize_row(types[k], w + o * ni, q + o * rb, ni), 0);
-            struct llama_weight W = {"w", q, types[k], ni, n_out, rb};
-            int old = mm_force_portable(1);
-            llama_matmul(&W, x, 1, y0, scratch, 2);
-            mm_force_portable(0);
-            llama_matmul(&W, x, 1, y1, scratch, 2);
-            mm_force_portable(old);
-            for (int64_t o = 0; o < n_out; o++) {
-                double ref = mm_dot_reference(types[k], q + o * rb, x, ni);
-                double tol = k < 2 ? 1e-4 : 0.03 * sqrt((double)ni); /* q: the activation's 8-bit rounding */
-                cr_assert(fabs(y0[o] - y1[o]) <= 1e-4 * (1 + fabs(y0[o])), "%s row %lld: portable %g, %s %g",
-                          tensor_type_name(types[k]), (long long)o, y0[o], mm_kernel_name(), y1[o]);
-                cr_assert(fabs(y0[o] - ref) <= tol, "%s row %lld: %g vs reference %g", tensor_type_name(types[k]),
-                          (long long)o, y0[o], ref);
+    for (int64_t i = 0; i < max_in * n_out; i++) w[i] = (float)((st = st * 1664525u + 1013904223u) >> 8) / 8388608.0f - 1;
+    for (int64_t i = 0; i < max_in; i++) x[i] = sinf((float)i) * (1 + (float)(i % 7));
+    void *scratch = malloc(mm_scratch_size(max_in, 2));
+    int n_sets = 0;
+    uint8_t *q = malloc(tensor_row_size(TENSOR_TYPE_F32, max_in) * n_out);
+    for (int set = MM_SIMD_AVX2; set < MM_SIMD_COUNT; set++) {
+        if (!mm_simd_supported((enum mm_simd)set)) continue;
+        n_sets++;
+        for (int k = 0; k < 4; k++) {
+            const int64_t *lens = k < 2 ? lens_f : lens_q;
+            for (int li = 0; li < (k < 2 ? 6 : 5); li++) {
+                int64_t ni = lens[li];
+                size_t rb = tensor_row_size(types[k], ni);
+                for (int64_t o = 0; o < n_out; o++)
+                    cr_assert_eq(tensor_quantize_row(types[k], w + o * ni, q + o * rb, ni), 0);
+                struct llama_weight W = {"w", q, types[k], ni, n_out, rb};
+                int old = mm_simd_select(MM_SIMD_SCALAR);
+                cr_assert(old >= 0);
+                llama_matmul(&W, x, 1, y0, scratch, 2);
+                cr_assert(mm_simd_select((enum mm_simd)set) >= 0, "%s", cm_error_message());
+                cr_assert_str_eq(mm_kernel_name(), mm_simd_name((enum mm_simd)set));
+                llama_matmul(&W, x, 1, y1, scratch, 2);
+                mm_simd_select((enum mm_simd)old);
+                for (int64_t o = 0; o < n_out; o++) {
+                    cr_assert_eq(tensor_dequantize_row(types[k], q + o * rb, row, ni), 0);
+                    double mag = 0;
+                    for (int64_t i = 0; i < ni; i++) mag += fabs((double)row[i] * x[i]);
+                    double ref = mm_dot_reference(types[k], q + o * rb, x, ni);
+                    double tol_ref = k < 2 ? 1e-5 * mag + 1e-6 : 0.01 * mag; /* q: 8-bit activations */
+                    cr_assert(fabs((double)y1[o] - y0[o]) <= 1e-5 * mag + 1e-6, "%s, %s, n %lld, row %lld: scalar %.9g, %s %.9g",
+                              tensor_type_name(types[k]), mm_simd_name((enum mm_simd)set), (long long)ni, (long long)o,
+                              y0[o], mm_kernel_name(), y1[o]);
+                    cr_assert(fabs(y1[o] - ref) <= tol_ref, "%s %s n %lld row %lld: %g vs reference %g",
+                              tensor_type_name(types[k]), mm_simd_name((enum mm_simd)set), (long long)ni, (long long)o,
+                              y1[o], ref);
+                }
             }
-            free(q);
         }
     }
-    free(w), free(scratch);
+    free(w), free(x), free(row), free(scratch), free(q);
+    /* whole models: f16 and q4_0 decode logits under each set */
+    const uint32_t mtypes[] = {TENSOR_TYPE_F16, TENSOR_TYPE_Q4_0};
+    int32_t tok[6];
+    tokens(tok, 6, 60, 3);
+    for (int k = 0; k < 2; k++) {
+        char *p = tmp_model("dim=96,layers=2,heads=4,kv_heads=2,ffn=160,ctx=16", 60, mtypes[k], 8, 0);
+        int old = mm_simd_select(MM_SIMD_SCALAR);
+        float *l0 = run_decode(p, tok, 6);
+        for (int set = MM_SIMD_AVX2; set < MM_SIMD_COUNT; set++) {
+            if (!mm_simd_supported((enum mm_simd)set)) continue;
+            mm_simd_select((enum mm_simd)set);
+            float *l1 = run_decode(p, tok, 6);
+            double md = 0, mb = 0;
+            for (int i = 0; i < 6 * 60; i++) md = fmax(md, fabsf(l1[i] - l0[i])), mb = fmax(mb, fabsf(l0[i]));
+            cr_assert(md <= 1e-4 * mb, "%s model, %s: logits differ from scalar by %g (max %g)",
+                      tensor_type_name(mtypes[k]), mm_simd_name((enum mm_simd)set), md, mb);
+            free(l1);
+        }
+        mm_simd_select((enum mm_simd)old);
+        free(l0);
+        unlink(p);
+        free(p);
+    }
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    cr_assert_eq(mm_simd_supported(MM_SIMD_AVX512), __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                 mm_simd_supported(MM_SIMD_AVX2));
+#endif
+    if (getenv("CM_TEST_VERBOSE")) printf("kernel sets compared with scalar: %d\n", n_sets);
+}
+
+Test(model, simd_selection_by_name_and_environment)
+{
+    enum mm_simd s;
+    cr_assert_eq(mm_simd_from_name(&s, "avx512"), 0);
+    cr_assert_eq(s, MM_SIMD_AVX512);
+    cr_assert_eq(mm_simd_from_name(&s, "portable"), 0);
+    cr_assert_eq(s, MM_SIMD_SCALAR);
+    cr_assert_eq(mm_simd_from_name(&s, "sse9"), CM_EINVAL);
+    cr_assert(strstr(cm_error_message(), "unknown kernel set 'sse9'"));
+    /* a new process reads CHATMPI_SIMD on first use */
+    setenv("CHATMPI_SIMD", "scalar", 1);
+    cr_assert_eq(mm_simd_current(), MM_SIMD_SCALAR);
+    cr_assert_str_eq(mm_kernel_name(), "scalar");
+    cr_assert(mm_simd_select(MM_SIMD_COUNT) >= 0); /* the best there is */
+    cr_assert(mm_simd_supported(mm_simd_current()));
+    for (int k = mm_simd_current() + 1; k < MM_SIMD_COUNT; k++) cr_assert(!mm_simd_supported((enum mm_simd)k));
 }
 
 /* A copy of the model at path with tensor `name` replaced by one of shape ne (or left out). */
