@@ -181,6 +181,7 @@ Test(textgen, generation_stops_at_a_stop_string_spanning_tokens)
     cr_assert_eq(s.shown.len, pos, "streamed %zu bytes: '%.*s'", s.shown.len, (int)s.shown.len, s.shown.data);
     cr_assert(res.ids.n < full.ids.n && s.n_tokens == res.ids.n, "generation went on after the stop string");
     llama_text_result_release(&res);
+    cm_buf_release(&s.shown);
 
     /* a stop string that starts like the end of the text but never completes: held back, then released */
     char never[8];
