@@ -6,10 +6,13 @@
  * model the decode speed (tokens/s over 32 single-token steps after a 1-token prompt,
  * best of $BENCH_REPS, default 3) for each kernel set of $BENCH_SIMD (comma-separated,
  * default the set in use; the sets take turns, and "ratio" is each one's speed over the
- * first's), with the weight bytes it streams as a fraction of the bandwidth (small models
+ * first's; at 1 thread also by the thread's CPU time, "cpu dec/s", which other jobs on a
+ * shared machine disturb far less than the clock), with the weight bytes it streams as a fraction of the bandwidth (small models
  * partly stay in the caches, so this can pass 100%), and the prompt speed (one 128-token
  * batch) with its FLOPs (blocks, attention, the last token's output) as a fraction of the
  * sgemm rate. The bandwidth is measured again at the end, to show how much the load moved.
+ * At 1 thread it first times the row-dot kernels alone on a matrix in or near the L2 cache,
+ * for each set: their ceiling when memory is not the limit.
  * Not a test: it prints a table and does not fail on speed.
  */
 #include <cblas.h>
@@ -28,6 +31,14 @@ static double now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* CPU time of the calling thread: what it computed, not what other jobs took (the machine is shared). */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -97,13 +108,59 @@ static double prompt_flops(const struct llama_model *m, double T)
            2.0 * d * hp->n_vocab;
 }
 
-/* Decode speed: a 1-token prompt, then 32 single-token steps (tokens/s of one attempt). */
-static double decode_once(struct llama_state *s, const int32_t *prompt, float *lg)
+/* The row-dot kernels alone: one thread multiplies a 512 x 1024 matrix of each type (2 MiB
+ * in f32, less in the others: in or near the L2 cache) by a vector, over and over, and
+ * reports GB/s of weights dotted per second of the thread's CPU time; the sets take turns
+ * (10 rounds of 0.05 s each, best kept). What a kernel can do when memory is not the limit,
+ * whatever else runs on the machine. */
+static void kernel_table(const enum mm_simd *sets, int n_sets)
+{
+    const uint32_t types[] = {TENSOR_TYPE_F32, TENSOR_TYPE_F16, TENSOR_TYPE_Q8_0, TENSOR_TYPE_Q4_0};
+    const int64_t n_in = 1024, n_out = 512;
+    double best[MM_SIMD_COUNT][4] = {{0}};
+    float *w = malloc((size_t)(n_in * n_out) * sizeof(float)), x[1024], *y = malloc(n_out * sizeof(float));
+    uint8_t *q = malloc((size_t)(n_in * n_out) * sizeof(float));
+    void *scratch = malloc(mm_scratch_size(n_in, 1));
+    for (int64_t i = 0; i < n_in * n_out; i++) w[i] = (float)((i * 7919) % 2001 - 1000) / 1000.0f;
+    for (int64_t i = 0; i < n_in; i++) x[i] = (float)(i % 13) / 13.0f - 0.5f;
+    for (int t = 0; t < 4; t++) {
+        size_t rb = tensor_row_size(types[t], n_in);
+        for (int64_t o = 0; o < n_out; o++) tensor_quantize_row(types[t], w + o * n_in, q + o * rb, n_in);
+        struct llama_weight W = {"w", q, types[t], n_in, n_out, rb};
+        for (int r = 0; r < 10; r++)
+            for (int k = 0; k < n_sets; k++) {
+                mm_simd_select(sets[k]);
+                long reps = 0;
+                double t0 = cpu_now(), dt;
+                do {
+                    llama_matmul(&W, x, 1, y, scratch, 1);
+                    reps++;
+                } while ((dt = cpu_now() - t0) < 0.05);
+                double g = (double)reps * rb * n_out / dt / 1e9;
+                if (g > best[k][t]) best[k][t] = g;
+            }
+    }
+    printf("kernels alone (1 thread, a 512 x 1024 matrix, CPU time), GB/s of weights dotted:\n  %-10s", "kernels");
+    for (int t = 0; t < 4; t++) printf(" %8s", tensor_type_name(types[t]));
+    printf("\n");
+    for (int k = 0; k < n_sets; k++) {
+        printf("  %-10s", mm_simd_name(sets[k]));
+        for (int t = 0; t < 4; t++) printf(" %8.1f", best[k][t]);
+        printf("\n");
+    }
+    fflush(stdout);
+    free(w), free(y), free(q), free(scratch);
+}
+
+/* Decode speed: a 1-token prompt, then 32 single-token steps: tokens/s of one attempt, by
+ * the clock and (*cpu) by the calling thread's CPU time (all of it at 1 thread). */
+static double decode_once(struct llama_state *s, const int32_t *prompt, float *lg, double *cpu)
 {
     llama_state_reset(s);
     llama_eval(s, prompt, 1, lg, 0);
-    double t0 = now();
+    double t0 = now(), c0 = cpu_now();
     for (int k = 0; k < 32; k++) llama_eval(s, &prompt[1 + k], 1, lg, 0);
+    *cpu = 32 / (cpu_now() - c0);
     return 32 / (now() - t0);
 }
 
@@ -133,11 +190,12 @@ int main(int argc, char **argv)
     if (!n_sets) sets[n_sets++] = mm_simd_current();
     int reps = getenv("BENCH_REPS") ? atoi(getenv("BENCH_REPS")) : 3;
     if (reps < 1) reps = 1;
+    if (threads == 1) kernel_table(sets, n_sets); /* the kernels alone, once */
     double bw = bandwidth_gbs(threads), gf = sgemm_gflops(threads);
     printf("threads %d: memory read %.1f GB/s, sgemm %.1f GFLOP/s; decode: best of %d, kernel sets interleaved\n",
            threads, bw, gf, reps);
-    printf("  %-24s %7s %5s %-10s | %9s %7s %6s %6s | %9s %8s %6s\n", "model", "params", "type", "kernels",
-           "decode/s", "GB/s", "of bw", "ratio", "prompt/s", "GFLOP/s", "of sg");
+    printf("  %-24s %7s %5s %-10s | %9s %7s %6s %6s | %9s %6s | %9s %8s %6s\n", "model", "params", "type", "kernels",
+           "decode/s", "GB/s", "of bw", "ratio", "cpu dec/s", "ratio", "prompt/s", "GFLOP/s", "of sg");
     for (int i = 2; i < argc; i++) {
         struct llama_model *m;
         struct llama_state *s;
@@ -149,12 +207,13 @@ int main(int argc, char **argv)
         int32_t prompt[128];
         for (int k = 0; k < 128; k++) prompt[k] = (k * 7919 + 1) % (int32_t)m->hp.n_vocab;
         /* decode: the sets take turns, so a slow spell of the (shared) machine hits them alike */
-        double dec[MM_SIMD_COUNT] = {0};
+        double dec[MM_SIMD_COUNT] = {0}, dcpu[MM_SIMD_COUNT] = {0};
         for (int r = 0; r < reps; r++)
             for (int k = 0; k < n_sets; k++) {
                 mm_simd_select(sets[k]);
-                double d = decode_once(s, prompt, lg);
+                double c, d = decode_once(s, prompt, lg, &c);
                 if (d > dec[k]) dec[k] = d;
+                if (c > dcpu[k]) dcpu[k] = c;
             }
         /* prompt: one batch of 128 (best of 2); sgemm on dequantized tiles, whatever the set */
         double pre = 0, t0;
@@ -172,6 +231,8 @@ int main(int argc, char **argv)
             printf("  %-24s %6.1fM %5s %-10s | %9.1f %7.1f %5.0f%% %6.2f |", name,
                    (double)llama_hparams_n_params(&m->hp, m->tied) / 1e6, tensor_type_name(m->layers[0].wq.type),
                    mm_simd_name(sets[k]), dec[k], gbs, 100 * gbs / bw, dec[k] / dec[0]);
+            if (threads == 1) printf(" %9.1f %6.2f |", dcpu[k], dcpu[k] / dcpu[0]);
+            else printf(" %9s %6s |", "-", "-");
             if (k == 0) printf(" %9.1f %8.1f %5.0f%%\n", pre, gfl, 100 * gfl / gf);
             else printf("\n");
         }

@@ -76,16 +76,10 @@ static float dot_q4_0_c(const void *w, const void *x, int64_t n)
     return s;
 }
 
-static void quantize_act_c(const float *x, struct mm_q8 *q, int64_t n)
+static void quantize_act_c(const float *x, void *dst, int64_t n)
 {
-    for (int64_t b = 0; b < n / 32; b++) {
-        const float *v = x + b * 32;
-        float amax = 0;
-        for (int i = 0; i < 32; i++) amax = fabsf(v[i]) > amax ? fabsf(v[i]) : amax;
-        float d = amax / 127.0f, id = d > 0 ? 1.0f / d : 0.0f;
-        q[b].d = d;
-        for (int i = 0; i < 32; i++) q[b].qs[i] = (int8_t)lrintf(v[i] * id);
-    }
+    struct mm_q8 *q = dst;
+    for (int64_t b = 0; b < n / 32; b++) mm_quantize_block(x + b * 32, &q[b].d, q[b].qs);
 }
 
 /* ---- AVX2 kernels ---- */
@@ -174,9 +168,10 @@ MM_AVX2 static float dot_q4_0_avx2(const void *w, const void *x, int64_t n)
 
 /* ---- dispatch ---- */
 
-static const struct mm_kernels mm_scalar = {"scalar", dot_f32_c, dot_f16_c, dot_q8_0_c, dot_q4_0_c};
+static const struct mm_kernels mm_scalar = {"scalar", dot_f32_c, dot_f16_c, dot_q8_0_c, dot_q4_0_c, quantize_act_c};
 #ifdef MM_HAVE_X86
-static const struct mm_kernels mm_avx2 = {"avx2", dot_f32_avx2, dot_f16_avx2, dot_q8_0_avx2, dot_q4_0_avx2};
+static const struct mm_kernels mm_avx2 = {"avx2", dot_f32_avx2, dot_f16_avx2, dot_q8_0_avx2, dot_q4_0_avx2,
+                                          quantize_act_c};
 #endif
 
 static const struct mm_kernels *mm_set(enum mm_simd s)
@@ -313,7 +308,10 @@ const char *mm_blas_name(void)
 
 /* ---- products ---- */
 
-static size_t q8_bytes(int64_t n_in) { return (size_t)((n_in + 31) / 32) * sizeof(struct mm_q8); }
+/* The quantized activation (either layout), 64-byte aligned at the start of the scratch. */
+static size_t q8_bytes(int64_t n_in) { return mm_act_bytes(n_in) + 64; }
+
+static void *act_area(void *scratch) { return (void *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63); }
 
 size_t mm_scratch_size(int64_t max_n_in, int n_threads)
 {
@@ -342,8 +340,8 @@ static void matvec(const struct llama_weight *w, const float *x, float *y, float
     default: break;
     }
     if (w->type == TENSOR_TYPE_Q8_0 || w->type == TENSOR_TYPE_Q4_0) {
-        quantize_act_c(x, scratch, w->n_in);
-        xa = scratch;
+        xa = act_area(scratch);
+        k->prep(x, (void *)xa, w->n_in);
     }
     const uint8_t *base = w->data;
     int64_t n_in = w->n_in, n_out = w->n_out;
