@@ -74,13 +74,12 @@ static int convert(const struct gguf *g, const struct gguf_tensor *t, float *dst
 
 static int check_header(const struct gguf *g, const struct llama_model *base, float *alpha)
 {
-    const char *s = NULL;
     const struct gguf_kv *kv = gguf_find_key(g, "general.type");
-    if (!kv || kv->type != GGUF_TYPE_STRING || gguf_get_str(g, "general.type", &s) || strcmp(s, "adapter")) {
-        cm_error_clear();
-        if (kv && kv->type == GGUF_TYPE_STRING && kv->cstr)
+    const char *type = kv && kv->type == GGUF_TYPE_STRING ? kv->cstr : NULL;
+    if (!type || strcmp(type, "adapter")) {
+        if (type)
             cm_error_set(CM_EINVAL, "cannot use '%s' as a LoRA adapter: its general.type is '%.64s', expected 'adapter'",
-                         g->path, kv->cstr);
+                         g->path, type);
         else
             cm_error_set(CM_EINVAL, "cannot use '%s' as a LoRA adapter: it has no general.type = 'adapter'", g->path);
         cm_error_hint("a model goes after -m; adapters come from 'chatmpi train --lora' or llama.cpp's "
@@ -88,9 +87,10 @@ static int check_header(const struct gguf *g, const struct llama_model *base, fl
         return CM_EINVAL;
     }
     kv = gguf_find_key(g, "adapter.type");
-    if (!kv || kv->type != GGUF_TYPE_STRING || !kv->cstr || strcmp(kv->cstr, "lora"))
+    type = kv && kv->type == GGUF_TYPE_STRING ? kv->cstr : NULL;
+    if (!type || strcmp(type, "lora"))
         return cm_error_set(CM_EINVAL, "cannot use adapter '%s': its adapter.type is '%.64s', chatmpi applies only 'lora'",
-                            g->path, kv && kv->type == GGUF_TYPE_STRING && kv->cstr ? kv->cstr : "(none)");
+                            g->path, type ? type : "(none)");
     const char *arch = NULL, *base_arch = NULL;
     if (gguf_get_str(g, "general.architecture", &arch)) {
         cm_error_clear();
