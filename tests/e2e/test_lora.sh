@@ -35,7 +35,7 @@ expect_out "merged 1 adapter into '$D/merged.gguf' (.*): 14 weights updated, 7 t
 [ "$(gen -m "$D/merged.gguf")" = "$with" ] || die "merged model differs from the unmerged adapter"
 expect_rc 0 "$CHATMPI" info "$D/merged.gguf"
 expect_out "llama.block_count"
-grep -q "lora" "$OUT" && die "merged model holds LoRA tensors"
+grep -q "\.lora_[ab]" "$OUT" && die "merged model holds LoRA tensors"
 # two adapters with scales, into q8_0
 expect_rc 0 "$CHATMPI" merge "$D/m.gguf" "$D/a.gguf:0.5" "$D/a.gguf:0.5" --out-type q8_0 -o "$D/m8.gguf"
 expect_out "merged 2 adapters .*14 weights updated, 2 converted to q8_0, 5 tensors copied"
