@@ -52,5 +52,6 @@ int cmd_generate(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_test(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 #endif

@@ -1,12 +1,14 @@
-/* cmd_generate.c — `chatmpi generate -m MODEL --prompt-ids 1,2,3`: run a llama model.
+/* cmd_generate.c — `chatmpi generate -m MODEL (--prompt-ids 1,2,3 | -p TEXT | -f FILE)`: run
+ * a llama model.
  *
- * Loads the model (mapped), evaluates the prompt in one batch and samples new tokens one
- * at a time (src/model/sampler.h) until --max-tokens, the model's end-of-sequence token or
- * a full context. Prints the generated ids on one line, space-separated; --verbose adds
- * timings on stderr.
- * Text prompts (-p/-f) are encoded with the tokenizer stored in the model and the output is
- * decoded at the end. Left out: stop strings, chat templates and the interactive mode
- * (`chatmpi run` is the assistant).
+ * Loads the model (mapped) and the LoRA adapters given with --lora (applied unmerged, see
+ * src/model/lora.h), evaluates the prompt in one batch and samples new tokens one at a time
+ * (src/model/sampler.h) until --max-tokens, the model's end-of-sequence token, a full
+ * context or a --stop string. Token-id prompts print the generated ids on one line; text
+ * prompts (-p/-f, encoded with the tokenizer stored in the model) print the decoded text as
+ * it comes, holding back what may be the start of a stop string (src/model/textgen.h).
+ * --verbose adds timings on stderr.
+ * Left out: chat templates and the interactive mode (`chatmpi run` is the assistant).
  */
 #include <errno.h>
 #include <omp.h>
@@ -19,8 +21,11 @@
 #include "cli/opt.h"
 #include "core/error.h"
 #include "core/mem.h"
+#include "model/lora.h"
+#include "model/matmul.h"
 #include "model/model.h"
 #include "model/sampler.h"
+#include "model/textgen.h"
 #include "core/fs.h"
 #include "gguf/gguf.h"
 #include "tokenizer/tok_gguf.h"
@@ -57,22 +62,19 @@ static int parse_ids(struct tok_ids *ids, const char *s)
     return 0;
 }
 
-struct gen_out {
-    int first;
-    struct tok_ids *text; /* text output: the ids are collected and decoded at the end */
-};
-
-static int gen_print(void *ctx, int32_t token)
+static int gen_print_id(void *ctx, int32_t token)
 {
-    struct gen_out *o = ctx;
-    if (o->text) {
-        tok_ids_push(o->text, token);
-        return 0;
-    }
-    printf("%s%d", o->first ? "" : " ", (int)token);
-    o->first = 0;
+    int *first = ctx;
+    printf("%s%d", *first ? "" : " ", (int)token);
+    *first = 0;
     fflush(stdout);
     return 0;
+}
+
+static void gen_print_text(void *ctx, const char *text, size_t len)
+{
+    fwrite(text, 1, len, stdout);
+    fflush(stdout);
 }
 
 int cmd_generate(int argc, char **argv)
@@ -81,6 +83,8 @@ int cmd_generate(int argc, char **argv)
     long max_tokens = 128, top_k = 0, seed = 1, threads = 0, ctx = 0;
     double temperature = 0, top_p = 1;
     int print_ids = 0, verbose = 0, no_eos = 0;
+    struct cm_strlist loras, stops;
+    cm_strlist_init(&loras), cm_strlist_init(&stops);
     const struct opt_spec specs[] = {
         {OPT_STR, "model", 'm', "MODEL", "llama-architecture GGUF model (required)", &model_path},
         {OPT_STR, "prompt-ids", 0, "IDS", "prompt as token ids: 1,2,3 or \"1 2 3\"", &prompt_ids},
@@ -95,19 +99,25 @@ int cmd_generate(int argc, char **argv)
         {OPT_INT, "seed", 's', NULL, "sampling seed (default 1)", &seed, 0, 0x7fffffffffffffffL},
         {OPT_INT, "threads", 0, NULL, "threads (default: all cores)", &threads, 1, 1024},
         {OPT_INT, "ctx", 'c', NULL, "context length (default: the model's, at most 4096)", &ctx, 1, 1 << 24},
+        {OPT_STR_LIST, "lora", 0, "FILE[:SCALE]", "apply a LoRA adapter, scaled (default 1); repeatable", &loras},
+        {OPT_STR_LIST, "stop", 0, "STR", "stop when the text contains STR (not printed); repeatable", &stops},
         {OPT_FLAG, "print-ids", 0, NULL, "print only the generated ids, space-separated, one line", &print_ids},
         {OPT_FLAG, "no-eos", 0, NULL, "do not stop at the end-of-sequence token", &no_eos},
         {OPT_FLAG, "verbose", 'v', NULL, "print timings and the reason generation stopped on stderr", &verbose},
         {0},
     };
     const struct opt_cmd cmd = {
-        "generate", "-m MODEL --prompt-ids IDS [options]",
+        "generate", "-m MODEL (--prompt-ids IDS | -p TEXT | -f FILE) [options]",
         "Generate tokens with a llama-architecture model.",
         "The prompt is evaluated in one batch, then tokens are sampled one at a time until\n"
         "--max-tokens, the model's end-of-sequence token (tokenizer.ggml.eos_token_id) or a\n"
-        "full context. Output: the generated token ids on one line. Text prompts (-p, -f)\n"
-        "and decoded text need the model's tokenizer and are not available yet.\n\n"
-        "exit codes: 0 done, 2 usage error or invalid ids, 3 unreadable or unsupported model",
+        "full context, or until the generated text contains a --stop string (which is not\n"
+        "printed, nor anything after it). Output: with --prompt-ids, the generated token ids on\n"
+        "one line; with -p or -f (encoded with the model's tokenizer) the text, as it comes.\n"
+        "--lora adds an adapter's update to the weights it adapts, unmerged (chatmpi merge folds\n"
+        "it in for good); several adapters add up.\n\n"
+        "exit codes: 0 done, 2 usage error, invalid ids or an adapter that does not fit the\n"
+        "model, 3 unreadable or unsupported model or adapter",
         0, 0, specs};
     struct cm_strlist pos;
     cm_strlist_init(&pos);
@@ -130,18 +140,41 @@ int cmd_generate(int argc, char **argv)
         goto done;
     }
     if (prompt_ids && (rc = parse_ids(&ids, prompt_ids))) goto done;
+    const char *simd = getenv("CHATMPI_SIMD");
+    enum mm_simd want;
+    if (simd && *simd && (mm_simd_from_name(&want, simd) || !mm_simd_supported(want)))
+        fprintf(stderr, "chatmpi generate: warning: CHATMPI_SIMD=%s: %s; using the %s kernels\n", simd,
+                mm_simd_from_name(&want, simd) ? "not a kernel set (scalar, avx2, avx512, avx512vnni)"
+                                               : "this CPU cannot run it",
+                mm_kernel_name());
     llama_set_threads(threads ? (int)threads : omp_get_num_procs());
     if ((rc = llama_model_load(&m, model_path))) {
         cli_report_error(rc);
         rc = EXIT_ENV;
         goto done;
     }
-    if (!prompt_ids) { /* text: the model's own tokenizer */
+    for (size_t i = 0; i < loras.n; i++)
+        if ((rc = llama_model_add_lora_spec(m, loras.items[i]))) {
+            rc = cli_report_error(rc);
+            goto done;
+        }
+    for (size_t i = 0; i < stops.n; i++)
+        if (!stops.items[i][0]) {
+            fprintf(stderr, "chatmpi generate: --stop needs a non-empty string\n");
+            rc = EXIT_USAGE;
+            goto done;
+        }
+    if (stops.n && prompt_ids && !gguf_find_key(m->g, "tokenizer.ggml.tokens")) {
+        fprintf(stderr, "chatmpi generate: --stop needs the text, but model '%s' has no tokenizer\n", model_path);
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    if (!prompt_ids || stops.n) { /* text: the model's own tokenizer */
         char *text = NULL;
         size_t len = 0;
         int e = tok_from_gguf(&tk, m->g);
         if (!e && prompt_file) e = cm_read_file(&text, &len, prompt_file, 64u << 20);
-        if (!e) e = tok_encode(tk, &ids, prompt_file ? text : prompt_text, prompt_file ? len : strlen(prompt_text),
+        if (!e && !prompt_ids) e = tok_encode(tk, &ids, prompt_file ? text : prompt_text, prompt_file ? len : strlen(prompt_text),
                                tok_add_bos(tk) ? TOK_ENCODE_BOS : 0);
         free(text);
         if (e) {
@@ -174,10 +207,10 @@ int cmd_generate(int argc, char **argv)
     }
     sampler_release(&sp);
     sampler_init(&sp, &(struct sampler_params){temperature, (int)top_k, top_p, (uint64_t)seed});
-    struct tok_ids gen;
-    tok_ids_init(&gen);
-    struct gen_out out = {1, tk && !print_ids ? &gen : NULL};
-    enum llama_stop stop;
+    int first = 1;
+    struct llama_text_result res;
+    llama_text_result_init(&res);
+    enum llama_stop stop = LLAMA_STOP_MAX_TOKENS;
     size_t made = 0;
     double t0 = gen_now();
     /* the prompt alone first, to time it apart from decoding */
@@ -185,29 +218,32 @@ int cmd_generate(int argc, char **argv)
     rc = ids.n > 1 ? llama_eval(st, ids.v, ids.n - 1, lg, 0) : 0;
     free(lg);
     double t1 = gen_now();
-    if (!rc)
-        rc = llama_generate(st, &sp, ids.v + ids.n - 1, 1, (size_t)max_tokens, no_eos ? -1 : m->eos, gen_print, &out,
-                            &stop, &made);
-    double t2 = gen_now();
-    if (out.text && !rc) {
-        struct cm_buf txt;
-        cm_buf_init(&txt);
-        rc = tok_decode(tk, &txt, gen.v, gen.n, 0);
-        if (!rc && txt.len) fwrite(txt.data, 1, txt.len, stdout);
-        cm_buf_release(&txt);
+    int32_t eos = no_eos ? -1 : m->eos;
+    const int ids_out = print_ids || prompt_ids; /* ids in, ids out (stop strings still act on the text) */
+    if (!rc && tk) {
+        const struct llama_text_opts to = {(const char *const *)stops.items, stops.n,
+                                           ids_out ? NULL : gen_print_text, ids_out ? gen_print_id : NULL, &first};
+        rc = llama_generate_text(st, &sp, tk, ids.v + ids.n - 1, 1, (size_t)max_tokens, eos, &to, &res);
+        stop = res.stop, made = res.ids.n;
+    } else if (!rc) {
+        rc = llama_generate(st, &sp, ids.v + ids.n - 1, 1, (size_t)max_tokens, eos, gen_print_id, &first, &stop,
+                            &made);
     }
-    tok_ids_release(&gen);
-    if (!out.first || print_ids || out.text) printf("\n");
+    double t2 = gen_now();
+    llama_text_result_release(&res);
+    printf("\n");
     if (rc) {
         rc = cli_report_error(rc) == EXIT_USAGE ? EXIT_USAGE : EXIT_ENV;
         goto done;
     }
     if (verbose) {
-        static const char *why[] = {"max-tokens", "end-of-sequence token", "context full", "caller"};
+        static const char *why[] = {"max-tokens", "end-of-sequence token", "context full", "caller", "a stop string"};
         fprintf(stderr, "prompt: %zu tokens in %.3f s (%.1f tokens/s)\n", ids.n, t1 - t0,
                 (double)(ids.n - 1) / (t1 - t0 > 0 ? t1 - t0 : 1e-9));
         fprintf(stderr, "generated: %zu tokens in %.3f s (%.1f tokens/s), stopped at %s; %d threads\n", made,
                 t2 - t1, (double)made / (t2 - t1 > 0 ? t2 - t1 : 1e-9), why[stop], st->n_threads);
+        fprintf(stderr, "kernels %s, batches with %s; %zu LoRA adapter%s\n", mm_kernel_name(), mm_blas_name(),
+                m->n_adapters, m->n_adapters == 1 ? "" : "s");
     }
     rc = EXIT_OK;
 done:
@@ -217,5 +253,6 @@ done:
     llama_model_free(m);
     tok_ids_release(&ids);
     cm_strlist_release(&pos);
+    cm_strlist_release(&loras), cm_strlist_release(&stops);
     return rc;
 }

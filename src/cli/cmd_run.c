@@ -3,7 +3,8 @@
  *                        with the harness, write the fastest verified one, print its report;
  *                        when none verifies, say so, show the closest and why, exit 1.
  *   chatmpi run          the interactive assistant of the seed: one question at a time.
- * Default model: $CHATMPI_MODEL, else models/default.gguf beside the binary. */
+ * Default model: $CHATMPI_MODEL, else models/default.gguf beside the binary; --lora adds
+ * adapters (applied unmerged). */
 #include <editline/readline.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -247,9 +248,12 @@ int cmd_run(int argc, char **argv)
     long samples = 1, max_tokens = 4096, seed = 1, threads = 0, runs = 3;
     double temperature = 0, top_p = 0.95, timeout = 10;
     int no_verify = 0;
+    struct cm_strlist loras;
+    cm_strlist_init(&loras);
     const struct opt_spec specs[] = {
         {OPT_STR, "model", 'm', "MODEL", "llama GGUF with a tokenizer (default $CHATMPI_MODEL or models/default.gguf)",
          &model},
+        {OPT_STR_LIST, "lora", 0, "FILE[:SCALE]", "apply a LoRA adapter, scaled (default 1); repeatable", &loras},
         {OPT_STR, "output", 'o', "OUT.c", "where the verified program goes (default FILE_mpi.c)", &out},
         {OPT_INT, "samples", 'k', "K", "candidates to generate and verify (default 1)", &samples, 1, 64},
         {OPT_INT_LIST, "np", 0, "N,N,...", "rank counts to verify at (default 1,2,3,4)", &np, 1, 1024},
@@ -277,7 +281,7 @@ int cmd_run(int argc, char **argv)
         "Without FILE.c: the interactive assistant.",
         "exit status: 0 a candidate verified (written to OUT.c), 1 none verified (nothing written;\n"
         "the closest is shown with why it failed), 2 usage or a sequential program that breaks the\n"
-        "contract, 3 environment (no model, no MPI).",
+        "contract or an adapter that does not fit the model, 3 environment (no model, no MPI).",
         0, 1, specs};
     struct cm_strlist pos;
     cm_strlist_init(&pos);
@@ -293,6 +297,8 @@ int cmd_run(int argc, char **argv)
     ao.sampling.seed = (uint64_t)seed;
     ao.max_tokens = (size_t)max_tokens;
     ao.threads = (int)threads;
+    ao.lora = (const char *const *)loras.items;
+    ao.n_lora = loras.n;
     if (!pos.n) {
         rc = interactive(model_path, &ao);
         goto done;
@@ -315,5 +321,6 @@ done:
     free(model_path), free(out_path);
     check_opts_release(&co);
     cm_strlist_release(&pos);
+    cm_strlist_release(&loras);
     return rc == OPT_HELP ? EXIT_OK : rc;
 }

@@ -1,7 +1,8 @@
 /* cmd_verify.c — `chatmpi verify` (the training split, as ChatHPC's verify) and `chatmpi test
  * [FILE | --split S]`: generate answers with the model for corpus records and score them on
  * the harness with the table `eval` prints (src/eval). Answers can be saved in eval's layout
- * (--save-answers DIR) and scored again later with `chatmpi eval --answers DIR`. */
+ * (--save-answers DIR) and scored again later with `chatmpi eval --answers DIR`. --lora adds
+ * adapters to the model (applied unmerged). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,9 +53,12 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
     long samples = 1, runs = 3, max_tokens = 4096, seed = 1, threads = 0;
     double timeout = 20, temperature = 0, top_p = 0.95;
     int bench = 0, expert = 0, quiet = 0;
+    struct cm_strlist loras;
+    cm_strlist_init(&loras);
     const struct opt_spec specs_all[] = {
         {OPT_STR, "model", 'm', "MODEL", "llama GGUF with a tokenizer (default $CHATMPI_MODEL or models/default.gguf)",
          &model},
+        {OPT_STR_LIST, "lora", 0, "FILE[:SCALE]", "apply a LoRA adapter, scaled (default 1); repeatable", &loras},
         {OPT_STR, "split", 's', "SPLIT", is_test ? "corpus split(s): train, test, refine, a comma list or all (default test)" : "corpus split(s): train, test, refine, a comma list or all (default train)", &split},
         {OPT_INT, "samples", 'k', "N", "answers per record (default 1); pass@k needs N >= k", &samples, 1, 64},
         {OPT_INT_LIST, "pass-k", 0, "K,K,...", "pass@k values (default 1,2,4,8 up to N)", &ks, 1, EVAL_MAX_K},
@@ -84,7 +88,8 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
                   "on the harness: does the model reproduce what it was taught?",
         "The table is eval's (see 'chatmpi eval --help'): build rate, correctness at every rank count\n"
         "and check size, pass@k, speedup at 2 ranks, bytes moved, exact matches with the expert answer.\n"
-        "exit status: 0 the evaluation ran, 2 usage, 3 environment (no model, no MPI).",
+        "exit status: 0 the evaluation ran, 2 usage or an adapter that does not fit the model,\n"
+        "3 environment (no model, no MPI).",
         0, -1, specs_all};
     struct cm_strlist pos;
     cm_strlist_init(&pos);
@@ -183,6 +188,8 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
     }
     struct assistant_opts ao = {model_path, tmpl, {temperature, 0, top_p, (uint64_t)seed}, (size_t)max_tokens, 0,
                                 (int)threads};
+    ao.lora = (const char *const *)loras.items;
+    ao.n_lora = loras.n;
     if ((err = assistant_open(&a, &ao))) {
         rc = cli_report_error(err);
         goto done;
@@ -226,7 +233,9 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
         for (size_t i = 0; i < n_jobs; i++) cases[i] = jobs[i].ec;
         char title[64];
         snprintf(title, sizeof(title), "chatmpi %s", name);
-        printf("chatmpi %s: model %s\n", name, model_path);
+        printf("chatmpi %s: model %s", name, model_path);
+        for (size_t i = 0; i < loras.n; i++) printf("%s%s", i ? ", " : " with LoRA ", loras.items[i]);
+        printf("\n");
         eval_report_print(cases, n_jobs, &o, title, stdout);
         if (markdown && (err = eval_report_markdown(cases, n_jobs, &o, markdown))) rc = cli_report_error(err);
         if (json && (err = eval_report_json(cases, n_jobs, &o, json))) rc = cli_report_error(err);
@@ -245,6 +254,7 @@ done:
     dataset_release(&ds);
     corpus_release(&c);
     cm_strlist_release(&pos);
+    cm_strlist_release(&loras);
     return rc == OPT_HELP ? EXIT_OK : rc;
 }
 

@@ -9,7 +9,9 @@
 #include "core/fs.h"
 #include "core/mem.h"
 #include "gguf/gguf.h"
+#include "model/lora.h"
 #include "model/model.h"
+#include "model/textgen.h"
 #include "prompt/template.h"
 #include "tokenizer/tok_gguf.h"
 #include "tokenizer/tokenizer.h"
@@ -39,6 +41,7 @@ int assistant_open(struct assistant **out, const struct assistant_opts *o)
     a->o = *o;
     if (!a->o.max_tokens) a->o.max_tokens = 4096;
     int rc = llama_model_load(&a->model, o->model_path);
+    for (size_t i = 0; !rc && i < o->n_lora; i++) rc = llama_model_add_lora_spec(a->model, o->lora[i]);
     if (!rc) rc = tok_from_gguf(&a->tok, a->model->g);
     if (!rc && tok_n_vocab(a->tok) != a->model->hp.n_vocab)
         rc = cm_error_set(CM_EFORMAT, "model '%s': the tokenizer has %zu tokens but the model %u", o->model_path,
@@ -66,26 +69,16 @@ void assistant_close(struct assistant *a)
 
 uint32_t assistant_n_ctx(const struct assistant *a) { return a->model->hp.n_ctx; }
 
-struct collect {
-    struct tok_ids ids;
-};
-
-static int on_token(void *ctx, int32_t token)
-{
-    tok_ids_push(&((struct collect *)ctx)->ids, token);
-    return 0;
-}
-
 int assistant_answer(struct assistant *a, char **out, const char *question, const char *context,
                      const struct sampler_params *sampling, int *stopped_by_limit)
 {
     *out = NULL;
-    struct cm_buf prompt, text;
-    cm_buf_init(&prompt), cm_buf_init(&text);
+    struct cm_buf prompt;
+    cm_buf_init(&prompt);
     struct tok_ids ids;
     tok_ids_init(&ids);
-    struct collect col;
-    tok_ids_init(&col.ids);
+    struct llama_text_result res;
+    llama_text_result_init(&res);
     struct tmpl_vars v = {question, context && *context ? context : NULL, NULL, NULL};
     int rc = tmpl_render_prompt(a->tmpl, &v, &prompt);
     if (!rc) rc = tok_encode(a->tok, &ids, prompt.data ? prompt.data : "", prompt.len, tok_add_bos(a->tok) ? TOK_ENCODE_BOS : 0);
@@ -101,17 +94,15 @@ int assistant_answer(struct assistant *a, char **out, const char *question, cons
     struct sampler s;
     sampler_init(&s, sampling ? sampling : &a->o.sampling);
     llama_state_reset(a->state);
-    enum llama_stop stop;
-    rc = llama_generate(a->state, &s, ids.v, ids.n, max, tok_eos(a->tok), on_token, &col, &stop, NULL);
+    const struct llama_text_opts to = {a->o.stops, a->o.n_stops, NULL, NULL, NULL};
+    rc = llama_generate_text(a->state, &s, a->tok, ids.v, ids.n, max, tok_eos(a->tok), &to, &res);
     sampler_release(&s);
     if (rc) goto done;
-    if (stopped_by_limit) *stopped_by_limit = stop == LLAMA_STOP_MAX_TOKENS || stop == LLAMA_STOP_CONTEXT;
-    if ((rc = tok_decode(a->tok, &text, col.ids.v, col.ids.n, 0))) goto done;
-    *out = cm_buf_detach(&text);
+    if (stopped_by_limit) *stopped_by_limit = res.stop == LLAMA_STOP_MAX_TOKENS || res.stop == LLAMA_STOP_CONTEXT;
+    *out = cm_buf_detach(&res.text);
 done:
     cm_buf_release(&prompt);
-    cm_buf_release(&text);
     tok_ids_release(&ids);
-    tok_ids_release(&col.ids);
+    llama_text_result_release(&res);
     return rc;
 }

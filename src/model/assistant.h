@@ -1,7 +1,7 @@
 /* assistant.h — the model as an assistant: a question (and an optional context) in, answer
  * text out. Loads a llama GGUF with its tokenizer, renders the prompt with a template
- * (ChatHPC's by default), generates with the sampler until end-of-sequence or the token
- * limit, and decodes. Used by `run` (interactive and FILE.c), `verify` and `test`.
+ * (ChatHPC's by default), generates with the sampler until end-of-sequence, the token
+ * limit or a stop string, and decodes. Used by `run` (interactive and FILE.c), `verify` and `test`.
  *
  * Left out: chat history (the seed answers each question on its own), streaming to a
  * terminal (the caller gets the whole answer; on_text reports progress).
@@ -21,6 +21,11 @@ struct assistant_opts {
     size_t max_tokens;        /* answer length limit (default 4096; the context caps it) */
     uint32_t n_ctx;           /* 0: the model's context length */
     int threads;              /* 0: all cores */
+    const char *const *lora;  /* (n_lora) LoRA adapters as "FILE[:SCALE]" (lora.h), applied unmerged */
+    size_t n_lora;
+    const char *const *stops; /* (n_stops) stop strings: an answer ends before the first (textgen.h);
+                               * borrowed until assistant_close */
+    size_t n_stops;
 };
 
 struct assistant;
@@ -30,7 +35,8 @@ struct assistant;
 char *assistant_default_model(void);
 
 /* *out belongs to the caller (assistant_close). Fails with a clear message for a model
- * without a tokenizer or an unknown template. */
+ * without a tokenizer, an unknown template or an adapter that does not fit the model
+ * (CM_EINVAL, as lora.h). */
 int assistant_open(struct assistant **out, const struct assistant_opts *o);
 void assistant_close(struct assistant *a); /* accepts NULL */
 /* Answers one question (context may be NULL) with these sampling parameters (NULL: the

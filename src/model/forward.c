@@ -3,7 +3,8 @@
  * Tokens go through in chunks of n_batch; inside a chunk every weight product is one
  * llama_matmul over all of the chunk's tokens (matrix-vector for a single token). The
  * attention is computed position by position in f32 with the scores of one (token, head)
- * pair in a per-thread row. Norm sums and RoPE angles are computed in double.
+ * pair in a per-thread row. Norm sums and RoPE angles are computed in double. LoRA updates
+ * of a weight (lora.h) follow its product: A x into a (T x r) scratch, then y += s B (A x).
  * Left out: flash-attention style tiling (contexts here are short), f16 KV caches.
  */
 #include <math.h>
@@ -82,7 +83,7 @@ int llama_state_new(struct llama_state **out, const struct llama_model *m, uint3
 void llama_state_free(struct llama_state *s)
 {
     if (!s) return;
-    free(s->k_cache), free(s->v_cache), free(s->act), free(s->mm_scratch);
+    free(s->k_cache), free(s->v_cache), free(s->act), free(s->mm_scratch), free(s->lora_tmp);
     free(s);
 }
 
@@ -157,46 +158,54 @@ static void add(float *x, const float *y, size_t n)
     for (size_t i = 0; i < n; i++) x[i] += y[i];
 }
 
+/* y = W x for the chunk, plus the update of every adapter attached to W. */
+static void mm(struct llama_state *s, const struct llama_weight *w, const float *x, int64_t T, float *y)
+{
+    llama_matmul(w, x, T, y, s->mm_scratch, s->n_threads);
+    for (const struct llama_lora_delta *d = w->lora; d; d = d->next) {
+        llama_matmul(&d->a, x, T, s->lora_tmp, s->mm_scratch, s->n_threads);
+        llama_matmul_add(&d->b, s->lora_tmp, T, y, d->scale, s->mm_scratch, s->n_threads);
+    }
+}
+
 /* One chunk of T <= n_batch tokens at positions n_past..; logits as llama_eval's. */
 static void eval_chunk(struct llama_state *s, const int32_t *tok, int64_t T, float *logits, int all)
 {
     const struct llama_model *m = s->m;
     const struct llama_hparams *hp = &m->hp;
     const size_t dim = hp->dim, kv_dim = m->kv_dim, n_ff = hp->n_ff;
-    const int nt = s->n_threads;
     const float *freq = s->att + (size_t)s->n_threads * s->n_ctx;
-    void *mm = s->mm_scratch;
     for (int64_t t = 0; t < T; t++)
         tensor_dequantize_row(m->tok_embd.type, (const uint8_t *)m->tok_embd.data + (size_t)tok[t] * m->tok_embd.row_bytes,
                               s->x + t * dim, (int64_t)dim);
     for (uint32_t l = 0; l < hp->n_layer; l++) {
         const struct llama_layer *L = &m->layers[l];
         rmsnorm(s->xb, s->x, L->attn_norm, T, dim, hp->norm_eps);
-        llama_matmul(&L->wq, s->xb, T, s->q, mm, nt);
-        llama_matmul(&L->wk, s->xb, T, s->k, mm, nt);
-        llama_matmul(&L->wv, s->xb, T, s->v, mm, nt);
+        mm(s, &L->wq, s->xb, T, s->q);
+        mm(s, &L->wk, s->xb, T, s->k);
+        mm(s, &L->wv, s->xb, T, s->v);
         rope(s->q, T, hp->n_head, m->head_size, hp->n_rot, freq, s->n_past);
         rope(s->k, T, hp->n_head_kv, m->head_size, hp->n_rot, freq, s->n_past);
         size_t at = ((size_t)l * s->n_ctx + s->n_past) * kv_dim;
         memcpy(s->k_cache + at, s->k, T * kv_dim * sizeof(float));
         memcpy(s->v_cache + at, s->v, T * kv_dim * sizeof(float));
         attention(s, l, T, s->xb);
-        llama_matmul(&L->wo, s->xb, T, s->xb2, mm, nt);
+        mm(s, &L->wo, s->xb, T, s->xb2);
         add(s->x, s->xb2, T * dim);
         rmsnorm(s->xb, s->x, L->ffn_norm, T, dim, hp->norm_eps);
-        llama_matmul(&L->w_gate, s->xb, T, s->hb, mm, nt);
-        llama_matmul(&L->w_up, s->xb, T, s->hb2, mm, nt);
+        mm(s, &L->w_gate, s->xb, T, s->hb);
+        mm(s, &L->w_up, s->xb, T, s->hb2);
         for (size_t i = 0; i < T * n_ff; i++) {
             float g = s->hb[i];
             s->hb[i] = g / (1.0f + expf(-g)) * s->hb2[i];
         }
-        llama_matmul(&L->w_down, s->hb, T, s->xb2, mm, nt);
+        mm(s, &L->w_down, s->hb, T, s->xb2);
         add(s->x, s->xb2, T * dim);
     }
     if (logits) {
         int64_t r0 = all ? 0 : T - 1;
         rmsnorm(s->xb, s->x + r0 * dim, m->output_norm, T - r0, dim, hp->norm_eps);
-        llama_matmul(&m->output, s->xb, T - r0, logits, mm, nt);
+        mm(s, &m->output, s->xb, T - r0, logits);
     }
     s->n_past += (uint32_t)T;
 }
@@ -214,6 +223,11 @@ int llama_eval(struct llama_state *s, const int32_t *tokens, size_t n, float *lo
         if (tokens[i] < 0 || (uint32_t)tokens[i] >= n_vocab)
             return cm_error_set(CM_EINVAL, "token id %d at index %zu is out of range (vocabulary of %u)",
                                 (int)tokens[i], i, n_vocab);
+    if (s->lora_r_cap < s->m->lora_max_r) { /* adapters attached since the state was made */
+        free(s->lora_tmp);
+        s->lora_r_cap = s->m->lora_max_r;
+        s->lora_tmp = cm_malloc((size_t)s->n_batch * s->lora_r_cap * sizeof(float));
+    }
     for (size_t c = 0; c < n; c += s->n_batch) {
         size_t T = n - c < s->n_batch ? n - c : s->n_batch;
         float *lg = NULL;

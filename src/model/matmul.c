@@ -1,7 +1,9 @@
 /* matmul.c — the weight products of the forward pass (see matmul.h for what and why).
- * Row dot kernels come in two sets, portable C and AVX2 (with FMA and F16C), chosen once
- * at run time; the batched product dequantizes tiles and calls cblas_sgemm. */
+ * Row dot kernels come in sets: portable C and AVX2 (with FMA and F16C) here, AVX-512 in
+ * matmul_avx512.c; one is chosen at run time; the batched product dequantizes tiles and
+ * calls cblas_sgemm. */
 #include "model/matmul.h"
+#include "model/matmul_impl.h"
 
 #include <cblas.h>
 #include <dlfcn.h>
@@ -20,12 +22,6 @@
 #include "model/model.h"
 #include "tensor/fp16.h"
 #include "tensor/tensor.h"
-
-/* An activation block: 32 values as int8 with an f32 scale (more exact than Q8_0's fp16). */
-struct mm_q8 {
-    float d;
-    int8_t qs[32];
-};
 
 static inline float rd_f16(const uint8_t *p) { return fp16_to_f32((uint16_t)(p[0] | (p[1] << 8))); }
 
@@ -80,16 +76,10 @@ static float dot_q4_0_c(const void *w, const void *x, int64_t n)
     return s;
 }
 
-static void quantize_act_c(const float *x, struct mm_q8 *q, int64_t n)
+static void quantize_act_c(const float *x, void *dst, int64_t n)
 {
-    for (int64_t b = 0; b < n / 32; b++) {
-        const float *v = x + b * 32;
-        float amax = 0;
-        for (int i = 0; i < 32; i++) amax = fabsf(v[i]) > amax ? fabsf(v[i]) : amax;
-        float d = amax / 127.0f, id = d > 0 ? 1.0f / d : 0.0f;
-        q[b].d = d;
-        for (int i = 0; i < 32; i++) q[b].qs[i] = (int8_t)lrintf(v[i] * id);
-    }
+    struct mm_q8 *q = dst;
+    for (int64_t b = 0; b < n / 32; b++) mm_quantize_block(x + b * 32, &q[b].d, q[b].qs);
 }
 
 /* ---- AVX2 kernels ---- */
@@ -178,39 +168,97 @@ MM_AVX2 static float dot_q4_0_avx2(const void *w, const void *x, int64_t n)
 
 /* ---- dispatch ---- */
 
-typedef float (*mm_dot_fn)(const void *w, const void *x, int64_t n);
-
-struct mm_kernels {
-    const char *name;
-    mm_dot_fn f32, f16, q8_0, q4_0;
-};
-
-static const struct mm_kernels mm_portable = {"portable", dot_f32_c, dot_f16_c, dot_q8_0_c, dot_q4_0_c};
+static const struct mm_kernels mm_scalar = {"scalar", dot_f32_c, dot_f16_c, dot_q8_0_c, dot_q4_0_c, quantize_act_c};
 #ifdef MM_HAVE_X86
-static const struct mm_kernels mm_avx2 = {"avx2", dot_f32_avx2, dot_f16_avx2, dot_q8_0_avx2, dot_q4_0_avx2};
+static const struct mm_kernels mm_avx2 = {"avx2", dot_f32_avx2, dot_f16_avx2, dot_q8_0_avx2, dot_q4_0_avx2,
+                                          quantize_act_c};
 #endif
 
-static int mm_portable_forced;
-
-static const struct mm_kernels *mm_get(void)
+static const struct mm_kernels *mm_set(enum mm_simd s)
 {
 #ifdef MM_HAVE_X86
-    static int have = -1;
-    if (have < 0) {
-        __builtin_cpu_init();
-        have = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+    switch (s) {
+    case MM_SIMD_AVX2: return &mm_avx2;
+    case MM_SIMD_AVX512: return &mm_kernels_avx512;
+    case MM_SIMD_AVX512_VNNI: return &mm_kernels_avx512vnni;
+    default: break;
     }
-    if (have && !mm_portable_forced) return &mm_avx2;
 #endif
-    return &mm_portable;
+    (void)s;
+    return &mm_scalar;
 }
 
-int mm_force_portable(int on)
+int mm_simd_supported(enum mm_simd s)
 {
-    int old = mm_portable_forced;
-    mm_portable_forced = on;
+    if (s == MM_SIMD_SCALAR) return 1;
+#ifdef MM_HAVE_X86
+    static int have[MM_SIMD_COUNT] = {-1};
+    if (have[0] < 0) {
+        __builtin_cpu_init();
+        have[MM_SIMD_SCALAR] = 1;
+        have[MM_SIMD_AVX2] = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                             __builtin_cpu_supports("f16c");
+        have[MM_SIMD_AVX512] = have[MM_SIMD_AVX2] && __builtin_cpu_supports("avx512f") &&
+                               __builtin_cpu_supports("avx512bw");
+        have[MM_SIMD_AVX512_VNNI] = have[MM_SIMD_AVX512] && __builtin_cpu_supports("avx512vnni");
+    }
+    return (unsigned)s < MM_SIMD_COUNT && have[s];
+#else
+    return 0;
+#endif
+}
+
+static const char *const mm_simd_names[MM_SIMD_COUNT] = {"scalar", "avx2", "avx512", "avx512vnni"};
+
+const char *mm_simd_name(enum mm_simd s) { return (unsigned)s < MM_SIMD_COUNT ? mm_simd_names[s] : "?"; }
+
+static int mm_simd_lookup(const char *name)
+{
+    for (int i = 0; i < MM_SIMD_COUNT; i++)
+        if (!strcmp(name, mm_simd_names[i])) return i;
+    return strcmp(name, "portable") ? -1 : MM_SIMD_SCALAR;
+}
+
+int mm_simd_from_name(enum mm_simd *out, const char *name)
+{
+    int i = mm_simd_lookup(name);
+    if (i >= 0) return *out = (enum mm_simd)i, 0;
+    cm_error_set(CM_EINVAL, "unknown kernel set '%s'", name);
+    cm_error_hint("use scalar, avx2, avx512 or avx512vnni");
+    return CM_EINVAL;
+}
+
+static enum mm_simd mm_best(void)
+{
+    int s = MM_SIMD_COUNT - 1;
+    while (s > 0 && !mm_simd_supported((enum mm_simd)s)) s--;
+    return (enum mm_simd)s;
+}
+
+static int mm_current = -1; /* the set in use; -1: not chosen yet */
+
+enum mm_simd mm_simd_current(void)
+{
+    if (mm_current < 0) { /* first use: $CHATMPI_SIMD, else the best the CPU has */
+        const char *env = getenv("CHATMPI_SIMD");
+        int s = env ? mm_simd_lookup(env) : -1;
+        while (s > 0 && !mm_simd_supported((enum mm_simd)s)) s--; /* the best at or below what was asked */
+        mm_current = s >= 0 ? s : (int)mm_best();
+    }
+    return (enum mm_simd)mm_current;
+}
+
+int mm_simd_select(enum mm_simd s)
+{
+    int old = mm_simd_current();
+    if (s == MM_SIMD_COUNT) s = mm_best();
+    if (!mm_simd_supported(s))
+        return cm_error_set(CM_EENV, "this CPU cannot run the %s kernels", mm_simd_name(s));
+    mm_current = s;
     return old;
 }
+
+static const struct mm_kernels *mm_get(void) { return mm_set(mm_simd_current()); }
 
 const char *mm_kernel_name(void) { return mm_get()->name; }
 
@@ -260,7 +308,10 @@ const char *mm_blas_name(void)
 
 /* ---- products ---- */
 
-static size_t q8_bytes(int64_t n_in) { return (size_t)((n_in + 31) / 32) * sizeof(struct mm_q8); }
+/* The quantized activation (either layout), 64-byte aligned at the start of the scratch. */
+static size_t q8_bytes(int64_t n_in) { return mm_act_bytes(n_in) + 64; }
+
+static void *act_area(void *scratch) { return (void *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63); }
 
 size_t mm_scratch_size(int64_t max_n_in, int n_threads)
 {
@@ -274,7 +325,9 @@ static void *thread_area(void *scratch, int64_t n_in, int tid)
     return (void *)(base + (size_t)tid * MM_TILE * (size_t)n_in * sizeof(float));
 }
 
-static void matvec(const struct llama_weight *w, const float *x, float *y, void *scratch, int n_threads)
+/* y = W x, or (acc) y += alpha W x. */
+static void matvec(const struct llama_weight *w, const float *x, float *y, float alpha, int acc, void *scratch,
+                   int n_threads)
 {
     const struct mm_kernels *k = mm_get();
     mm_dot_fn dot = NULL;
@@ -287,8 +340,8 @@ static void matvec(const struct llama_weight *w, const float *x, float *y, void 
     default: break;
     }
     if (w->type == TENSOR_TYPE_Q8_0 || w->type == TENSOR_TYPE_Q4_0) {
-        quantize_act_c(x, scratch, w->n_in);
-        xa = scratch;
+        xa = act_area(scratch);
+        k->prep(x, (void *)xa, w->n_in);
     }
     const uint8_t *base = w->data;
     int64_t n_in = w->n_in, n_out = w->n_out;
@@ -298,20 +351,23 @@ static void matvec(const struct llama_weight *w, const float *x, float *y, void 
         float *row = dot ? NULL : thread_area(scratch, n_in, omp_get_thread_num());
 #pragma omp for schedule(static)
         for (int64_t i = 0; i < n_out; i++) {
+            float v;
             if (dot) {
-                y[i] = dot(base + (size_t)i * rb, xa, n_in);
+                v = dot(base + (size_t)i * rb, xa, n_in);
             } else {
                 tensor_dequantize_row(w->type, base + (size_t)i * rb, row, n_in); /* type checked on load */
-                y[i] = k->f32(row, x, n_in);
+                v = k->f32(row, x, n_in);
             }
+            y[i] = acc ? y[i] + alpha * v : v;
         }
     }
 }
 
-void llama_matmul(const struct llama_weight *w, const float *x, int64_t T, float *y, void *scratch, int n_threads)
+static void product(const struct llama_weight *w, const float *x, int64_t T, float *y, float alpha, int acc,
+                    void *scratch, int n_threads)
 {
     if (T == 1) {
-        matvec(w, x, y, scratch, n_threads);
+        matvec(w, x, y, alpha, acc, scratch, n_threads);
         return;
     }
     int64_t n_in = w->n_in, n_out = w->n_out, n_tiles = (n_out + MM_TILE - 1) / MM_TILE;
@@ -332,12 +388,27 @@ void llama_matmul(const struct llama_weight *w, const float *x, int64_t T, float
                 wt = tile;
             }
             if (mm_sgemm) {
-                mm_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)T, (blasint)nr, (blasint)n_in, 1.0f, x,
-                         (blasint)n_in, wt, (blasint)n_in, 0.0f, y + r0, (blasint)n_out);
+                mm_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)T, (blasint)nr, (blasint)n_in,
+                         acc ? alpha : 1.0f, x, (blasint)n_in, wt, (blasint)n_in, acc ? 1.0f : 0.0f, y + r0,
+                         (blasint)n_out);
             } else {
                 for (int64_t t2 = 0; t2 < T; t2++)
-                    for (int64_t r = 0; r < nr; r++) y[t2 * n_out + r0 + r] = dot(wt + r * n_in, x + t2 * n_in, n_in);
+                    for (int64_t r = 0; r < nr; r++) {
+                        float v = dot(wt + r * n_in, x + t2 * n_in, n_in), *o = &y[t2 * n_out + r0 + r];
+                        *o = acc ? *o + alpha * v : v;
+                    }
             }
         }
     }
+}
+
+void llama_matmul(const struct llama_weight *w, const float *x, int64_t T, float *y, void *scratch, int n_threads)
+{
+    product(w, x, T, y, 1.0f, 0, scratch, n_threads);
+}
+
+void llama_matmul_add(const struct llama_weight *w, const float *x, int64_t T, float *y, float alpha, void *scratch,
+                      int n_threads)
+{
+    product(w, x, T, y, alpha, 1, scratch, n_threads);
 }

@@ -10,10 +10,14 @@
  * cblas_sgemm, OpenBLAS running single-threaded inside our OpenMP threads. OpenBLAS is
  * loaded with dlopen on first use, not linked (its thread pool, started on load, would
  * keep `chatmpi check` out of its sandbox); without it the tile is dotted row by row.
- * Kernels: AVX2+FMA+F16C when the CPU has them (checked once at run time with
- * __builtin_cpu_supports), portable C otherwise; mm_force_portable selects the portable
- * ones (tests compare the two).
- * Left out: AVX-512 and ARM kernels, K-quant dot products, weight repacking.
+ * Kernels (the row dots of one-token products): sets chosen at run time with
+ * __builtin_cpu_supports, each compiled with function-level target attributes so the
+ * binary runs on any x86-64: AVX-512 with VNNI, AVX-512 (F+BW), AVX2 (+FMA+F16C), and
+ * portable C ("scalar") everywhere. The best the CPU has is used unless $CHATMPI_SIMD
+ * names another (scalar, avx2, avx512, avx512vnni; a set the CPU lacks gives the best one
+ * below it) or mm_simd_select picks one (tests compare every set with the scalar one).
+ * Left out: ARM kernels, AVX-512 for the batched tiles (sgemm's own), K-quant dot products,
+ * weight repacking.
  */
 #ifndef CM_MODEL_MATMUL_H
 #define CM_MODEL_MATMUL_H
@@ -32,16 +36,31 @@ size_t mm_scratch_size(int64_t max_n_in, int n_threads);
  * mm_scratch_size(>= w->n_in, n_threads) bytes; the OpenMP team is capped at n_threads. */
 void llama_matmul(const struct llama_weight *w, const float *x, int64_t T, float *y, void *scratch,
                   int n_threads);
+/* The same, accumulating: y += alpha * (x times W transposed) (LoRA updates). */
+void llama_matmul_add(const struct llama_weight *w, const float *x, int64_t T, float *y, float alpha, void *scratch,
+                      int n_threads);
 
 /* dot(row, x) for one row of n values of the given type; the reference the kernels are
  * tested against (dequantizes, then sums in double). */
 double mm_dot_reference(uint32_t type, const void *row, const float *x, int64_t n);
 
-/* 1 selects the portable kernels, 0 the best the CPU supports; returns the previous setting. */
-int mm_force_portable(int on);
+/* The kernel sets, slowest first. */
+enum mm_simd { MM_SIMD_SCALAR = 0, MM_SIMD_AVX2, MM_SIMD_AVX512, MM_SIMD_AVX512_VNNI, MM_SIMD_COUNT };
+
+/* 1 when this CPU can run the set. */
+int mm_simd_supported(enum mm_simd s);
+/* "scalar", "avx2", "avx512", "avx512vnni". */
+const char *mm_simd_name(enum mm_simd s);
+/* The set of that name ("portable" is "scalar"); CM_EINVAL with a hint for an unknown name. */
+int mm_simd_from_name(enum mm_simd *out, const char *name);
+/* The set in use (the first call reads $CHATMPI_SIMD). */
+enum mm_simd mm_simd_current(void);
+/* Uses set s from now on (MM_SIMD_COUNT: the best the CPU has); returns the previous set,
+ * or CM_EENV (message set) when the CPU lacks s. Not while products run in other threads. */
+int mm_simd_select(enum mm_simd s);
 /* "openblas" or "none": what multiplies the batched tiles (loads the library if need be). */
 const char *mm_blas_name(void);
-/* "avx2" or "portable": the kernels now in use. */
+/* The name of the set in use (mm_simd_name(mm_simd_current())). */
 const char *mm_kernel_name(void);
 
 #endif

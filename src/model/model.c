@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/mem.h"
 #include "gguf/gguf.h"
+#include "model/lora.h"
 #include "tensor/tensor.h"
 
 /* The types a weight matrix may have: what matmul.c can multiply. */
@@ -136,6 +137,8 @@ int llama_model_load(struct llama_model **out, const char *path)
 void llama_model_free(struct llama_model *m)
 {
     if (!m) return;
+    for (size_t i = 0; i < m->n_adapters; i++) llama_adapter_free(m->adapters[i]);
+    free(m->adapters);
     free(m->layers);
     gguf_close(m->g);
     free(m);

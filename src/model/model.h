@@ -18,6 +18,9 @@
  * products parallel over output rows, quantized weights dotted block by block against the
  * activation quantized to 8 bits (see matmul.h).
  *
+ * LoRA adapters (lora.h) attached to the model are applied unmerged in every product of
+ * the weight they adapt, in prefill and decode alike.
+ *
  * Left out: other architectures and RoPE modes (NEOX), rope scaling, sliding windows,
  * attention biases, batches of independent sequences, KV cache quantization or shifting.
  * Ownership: llama_model_load's *out and llama_state_new's *out belong to the caller.
@@ -39,7 +42,19 @@ struct llama_weight {
     uint32_t type;    /* enum tensor_type */
     int64_t n_in, n_out;
     size_t row_bytes;
+    struct llama_lora_delta *lora; /* adapters on this weight (lora.h), NULL: none */
 };
+
+/* One LoRA adapter's update of one weight, applied unmerged: y += scale * B (A x).
+ * A list per weight (next), one node per attached adapter, in the order attached. */
+struct llama_lora_delta {
+    struct llama_weight a; // (n_in -> r), F32: A's r rows
+    struct llama_weight b; // (r -> n_out), F32: B's n_out rows
+    float scale;           /* the user's scale times alpha / r */
+    struct llama_lora_delta *next;
+};
+
+struct llama_adapter;
 
 struct llama_layer {
     const float *attn_norm;    // (dim)
@@ -64,6 +79,9 @@ struct llama_model {
     int tied;                     /* output.weight absent */
     int32_t bos, eos;             /* tokenizer.ggml.{bos,eos}_token_id, -1 when absent */
     uint64_t weight_bytes;        /* bytes of all tensors the model uses */
+    struct llama_adapter **adapters; /* (n_adapters) attached LoRA adapters, owned (lora.h) */
+    size_t n_adapters;
+    uint32_t lora_max_r;          /* the largest rank among them (0: none) */
 };
 
 /* Opens path, reads the hyper-parameters and checks every tensor. */
@@ -94,6 +112,8 @@ struct llama_state {
     int n_threads;    /* rows of att */
     void *mm_scratch; /* matmul.h's scratch (quantized activations, dequantized tiles) */
     size_t mm_scratch_size;
+    float *lora_tmp;  // (n_batch, lora_r_cap) A x of a LoRA update; grown when adapters come
+    uint32_t lora_r_cap;
 };
 
 /* n_ctx == 0 means the model's context length; n_batch == 0 means 64. *out is the

@@ -7,7 +7,7 @@
  * (rng.h), so a seed gives the same tokens on every machine.
  * Generation (llama_generate): evaluates the prompt in one batch, then samples and
  * evaluates one token at a time until max_tokens, the end-of-sequence token, a full
- * context, or the callback asks to stop (stop strings are the caller's: it has the text).
+ * context, or the callback asks to stop (stop strings: textgen.h, which decodes the text).
  * Left out: repetition/frequency penalties, min-p, typical, mirostat, grammars, beams.
  */
 #ifndef CM_MODEL_SAMPLER_H
@@ -45,6 +45,7 @@ enum llama_stop {
     LLAMA_STOP_EOS = 1,        /* sampled the end-of-sequence token (not reported to on_token) */
     LLAMA_STOP_CONTEXT = 2,    /* the context is full */
     LLAMA_STOP_CALLER = 3,     /* on_token returned non-zero */
+    LLAMA_STOP_STRING = 4,     /* a stop string appeared in the text (textgen.h) */
 };
 
 /* Called for every generated token; a non-zero return stops generation after it. */

@@ -56,6 +56,16 @@ expect_rc 0 "$CHATMPI" quantize --type q8_0 "$D/m.gguf" "$D/q8.gguf"
 expect_rc 0 "$CHATMPI" generate -m "$D/q8.gguf" --prompt-ids 1,2,3 -n 12 --print-ids
 [ "$(echo "$a" | cut -d' ' -f1)" = "$(cut -d' ' -f1 "$OUT")" ] || die "q8_0 model's first id differs from f32's"
 
+# every kernel set ($CHATMPI_SIMD) gives the same greedy ids; an unknown set is a warning
+for k in scalar avx2 avx512 avx512vnni; do
+    CHATMPI_SIMD=$k expect_rc 0 "$CHATMPI" generate -m "$D/q8.gguf" --prompt-ids 1,2,3 -n 12 -v
+    grep -q "this CPU cannot run it" "$ERR" || expect_err "kernels $k" # (a CPU without AVX-512 falls back)
+    [ "$(cat "$OUT")" = "$(CHATMPI_SIMD=scalar "$CHATMPI" generate -m "$D/q8.gguf" --prompt-ids 1,2,3 -n 12)" ] ||
+        die "CHATMPI_SIMD=$k gives other ids than scalar"
+done
+CHATMPI_SIMD=sse9 expect_rc 0 "$CHATMPI" generate -m "$D/m.gguf" --prompt-ids 1 -n 2
+expect_err "warning: CHATMPI_SIMD=sse9: not a kernel set"
+
 # errors
 expect_rc 2 "$CHATMPI" model init --shape $S -o "$D/x.gguf"
 expect_err "needs vocab=N"

@@ -1,12 +1,12 @@
 /* The llama runtime against an independent reference: a plain double-precision forward
- * written here from the math (RMSNorm, NORM-mode RoPE, GQA causal softmax attention,
- * SwiGLU), sharing nothing with src/model but the GGUF reader and the row dequantizer it
- * takes the weights through. Random models of several shapes (GQA, MQA, tied and untied
+ * written from the math (RMSNorm, NORM-mode RoPE, GQA causal softmax attention, SwiGLU; in
+ * llama_ref.h), sharing nothing with src/model but the GGUF reader and the row dequantizer
+ * it takes the weights through. Random models of several shapes (GQA, MQA, tied and untied
  * output, dim 48 with 3 heads, n_rot below the head size, Code Llama's RoPE base) are
  * written by llama_model_write_random and compared logit by logit at every position.
  * Also: quantized models against the F32 one, prefill in chunks against token-by-token
- * decoding, greedy generation at 1 and 2 threads, the AVX2 kernels against the portable
- * ones, batches without OpenBLAS, and load errors that name the offending tensor.
+ * decoding, greedy generation at 1 and 2 threads, every SIMD kernel set (AVX2, AVX-512,
+ * AVX-512 VNNI) against the scalar one, batches without OpenBLAS, and load errors that name the offending tensor.
  *
  * Tolerances (max |diff| over all logits, relative to max |logit| of the reference):
  *   F32 and F16 model vs the reference on the same weights     1e-4
@@ -29,174 +29,7 @@
 #include "model/model.h"
 #include "tensor/tensor.h"
 
-/* ---- the reference ---- */
-
-struct ref {
-    struct gguf *g;
-    uint32_t dim, n_layer, n_head, n_kv, n_ff, n_rot, vocab, hs;
-    double base, eps;
-};
-
-static double *ref_tensor(const struct ref *r, const char *name, int64_t n_in, int64_t n_out)
-{
-    const struct gguf_tensor *t = gguf_find_tensor(r->g, name);
-    cr_assert(t, "reference: no tensor %s", name);
-    cr_assert(t->ne[0] == n_in && (t->n_dims == 1 ? 1 : t->ne[1]) == n_out, "reference: shape of %s", name);
-    float *row = malloc((size_t)n_in * sizeof(float));
-    double *d = malloc((size_t)(n_in * n_out) * sizeof(double));
-    size_t rb = tensor_row_size(t->type, n_in);
-    for (int64_t o = 0; o < n_out; o++) {
-        cr_assert_eq(tensor_dequantize_row(t->type, (const uint8_t *)t->data + o * rb, row, n_in), 0);
-        for (int64_t i = 0; i < n_in; i++) d[o * n_in + i] = row[i];
-    }
-    free(row);
-    return d;
-}
-
-static void ref_open(struct ref *r, const char *path)
-{
-    cr_assert_eq(gguf_open(&r->g, path), 0, "%s", cm_error_message());
-    float f;
-    cr_assert_eq(gguf_get_u32(r->g, "llama.embedding_length", &r->dim), 0);
-    cr_assert_eq(gguf_get_u32(r->g, "llama.block_count", &r->n_layer), 0);
-    cr_assert_eq(gguf_get_u32(r->g, "llama.attention.head_count", &r->n_head), 0);
-    cr_assert_eq(gguf_get_u32(r->g, "llama.attention.head_count_kv", &r->n_kv), 0);
-    cr_assert_eq(gguf_get_u32(r->g, "llama.feed_forward_length", &r->n_ff), 0);
-    cr_assert_eq(gguf_get_u32(r->g, "llama.rope.dimension_count", &r->n_rot), 0);
-    cr_assert_eq(gguf_get_f32(r->g, "llama.rope.freq_base", &f), 0);
-    r->base = f;
-    cr_assert_eq(gguf_get_f32(r->g, "llama.attention.layer_norm_rms_epsilon", &f), 0);
-    r->eps = f;
-    r->vocab = (uint32_t)gguf_find_tensor(r->g, "token_embd.weight")->ne[1];
-    r->hs = r->dim / r->n_head;
-}
-
-static void mv(double *y, const double *W, const double *x, int64_t n_in, int64_t n_out)
-{
-    for (int64_t o = 0; o < n_out; o++) {
-        double s = 0;
-        for (int64_t i = 0; i < n_in; i++) s += W[o * n_in + i] * x[i];
-        y[o] = s;
-    }
-}
-
-static void norm(double *y, const double *x, const double *w, int64_t n, double eps)
-{
-    double ss = 0;
-    for (int64_t i = 0; i < n; i++) ss += x[i] * x[i];
-    double sc = 1.0 / sqrt(ss / n + eps);
-    for (int64_t i = 0; i < n; i++) y[i] = x[i] * sc * w[i];
-}
-
-static void rot(double *v, int64_t n_heads, int64_t hs, int64_t n_rot, double base, int64_t pos)
-{
-    for (int64_t h = 0; h < n_heads; h++)
-        for (int64_t i = 0; i < n_rot; i += 2) {
-            double th = pos * pow(base, -(double)i / n_rot), *p = v + h * hs + i;
-            double a = p[0], b = p[1];
-            p[0] = a * cos(th) - b * sin(th);
-            p[1] = a * sin(th) + b * cos(th);
-        }
-}
-
-/* Logits (n x vocab) of tokens[0..n) starting at position 0. */
-static double *ref_forward(struct ref *r, const int32_t *tok, int n)
-{
-    const int64_t D = r->dim, KV = (int64_t)r->hs * r->n_kv, F = r->n_ff, V = r->vocab, hs = r->hs;
-    double *emb = ref_tensor(r, "token_embd.weight", D, V);
-    double *x = calloc((size_t)(n * D), sizeof(double)), *xb = malloc(D * sizeof(double));
-    double *q = malloc(D * sizeof(double)), *att = malloc(D * sizeof(double)), *o = malloc(D * sizeof(double));
-    double *K = malloc((size_t)(n * KV) * sizeof(double)), *Vc = malloc((size_t)(n * KV) * sizeof(double));
-    double *g = malloc(F * sizeof(double)), *u = malloc(F * sizeof(double)), *sc = malloc(n * sizeof(double));
-    for (int t = 0; t < n; t++) memcpy(x + t * D, emb + tok[t] * D, D * sizeof(double));
-    char nm[64];
-    for (uint32_t l = 0; l < r->n_layer; l++) {
-#define T(s, a, b) (snprintf(nm, sizeof(nm), "blk.%u." s ".weight", l), ref_tensor(r, nm, a, b))
-        double *an = T("attn_norm", D, 1), *wq = T("attn_q", D, D), *wk = T("attn_k", D, KV),
-               *wv = T("attn_v", D, KV), *wo = T("attn_output", D, D), *fn = T("ffn_norm", D, 1),
-               *wg = T("ffn_gate", D, F), *wu = T("ffn_up", D, F), *wd = T("ffn_down", F, D);
-#undef T
-        /* keys and values of every position first (causality is in the attention loop) */
-        for (int t = 0; t < n; t++) {
-            norm(xb, x + t * D, an, D, r->eps);
-            mv(K + t * KV, wk, xb, D, KV);
-            mv(Vc + t * KV, wv, xb, D, KV);
-            rot(K + t * KV, r->n_kv, hs, r->n_rot, r->base, t);
-        }
-        for (int t = 0; t < n; t++) {
-            norm(xb, x + t * D, an, D, r->eps);
-            mv(q, wq, xb, D, D);
-            rot(q, r->n_head, hs, r->n_rot, r->base, t);
-            for (uint32_t h = 0; h < r->n_head; h++) {
-                int64_t kh = h / (r->n_head / r->n_kv);
-                double mx = -INFINITY, sum = 0;
-                for (int j = 0; j <= t; j++) {
-                    double d = 0;
-                    for (int64_t i = 0; i < hs; i++) d += q[h * hs + i] * K[j * KV + kh * hs + i];
-                    sc[j] = d / sqrt((double)hs);
-                    mx = fmax(mx, sc[j]);
-                }
-                for (int j = 0; j <= t; j++) sum += (sc[j] = exp(sc[j] - mx));
-                for (int64_t i = 0; i < hs; i++) {
-                    double a = 0;
-                    for (int j = 0; j <= t; j++) a += sc[j] / sum * Vc[j * KV + kh * hs + i];
-                    att[h * hs + i] = a;
-                }
-            }
-            mv(o, wo, att, D, D);
-            for (int64_t i = 0; i < D; i++) x[t * D + i] += o[i];
-        }
-        for (int t = 0; t < n; t++) {
-            norm(xb, x + t * D, fn, D, r->eps);
-            mv(g, wg, xb, D, F);
-            mv(u, wu, xb, D, F);
-            for (int64_t i = 0; i < F; i++) g[i] = g[i] / (1 + exp(-g[i])) * u[i];
-            mv(o, wd, g, F, D);
-            for (int64_t i = 0; i < D; i++) x[t * D + i] += o[i];
-        }
-        free(an), free(wq), free(wk), free(wv), free(wo), free(fn), free(wg), free(wu), free(wd);
-    }
-    double *on = ref_tensor(r, "output_norm.weight", D, 1);
-    double *out = gguf_find_tensor(r->g, "output.weight") ? ref_tensor(r, "output.weight", D, V) : emb;
-    double *logits = malloc((size_t)(n * V) * sizeof(double));
-    for (int t = 0; t < n; t++) {
-        norm(xb, x + t * D, on, D, r->eps);
-        mv(logits + t * V, out, xb, D, V);
-    }
-    if (out != emb) free(out);
-    free(emb), free(on), free(x), free(xb), free(q), free(att), free(o), free(K), free(Vc), free(g), free(u), free(sc);
-    return logits;
-}
-
-/* ---- helpers ---- */
-
-static char *tmp_model(const char *spec, uint32_t vocab, uint32_t type, uint64_t seed, int tied)
-{
-    struct llama_hparams hp = {.n_vocab = vocab};
-    cr_assert_eq(llama_hparams_parse(&hp, spec), 0, "%s: %s", spec, cm_error_message());
-    char *path = strdup("/tmp/cm_test_model_XXXXXX");
-    int fd = mkstemp(path);
-    cr_assert(fd >= 0);
-    close(fd);
-    cr_assert_eq(llama_model_write_random(path, &hp, type, seed, tied), 0, "%s", cm_error_message());
-    return path;
-}
-
-static void tokens(int32_t *tok, int n, uint32_t vocab, uint32_t seed)
-{
-    for (int i = 0; i < n; i++) tok[i] = (int32_t)((seed = seed * 1664525u + 1013904223u) >> 8) % (int32_t)vocab;
-}
-
-/* max |a - b| / max |b| over n values */
-static double rel_diff(const float *a, const double *b, size_t n)
-{
-    double md = 0, mb = 0;
-    for (size_t i = 0; i < n; i++) {
-        md = fmax(md, fabs(a[i] - b[i]));
-        mb = fmax(mb, fabs(b[i]));
-    }
-    return md / mb;
-}
+#include "llama_ref.h"
 
 static float *run_prefill(const char *path, const int32_t *tok, int n, uint32_t n_batch)
 {
@@ -222,16 +55,6 @@ static float *run_decode(const char *path, const int32_t *tok, int n)
     for (int t = 0; t < n; t++) cr_assert_eq(llama_eval(s, tok + t, 1, lg + t * V, 0), 0, "%s", cm_error_message());
     llama_state_free(s);
     llama_model_free(m);
-    return lg;
-}
-
-static double *run_ref(const char *path, const int32_t *tok, int n, uint32_t *vocab)
-{
-    struct ref r;
-    ref_open(&r, path);
-    double *lg = ref_forward(&r, tok, n);
-    *vocab = r.vocab;
-    gguf_close(r.g);
     return lg;
 }
 
@@ -377,39 +200,108 @@ Test(model, greedy_same_at_1_and_2_threads)
     llama_set_threads(omp_get_num_procs());
 }
 
-Test(model, avx2_kernels_match_portable)
+/* Every kernel set this CPU runs (scalar, avx2, avx512, avx512vnni) against the scalar one,
+ * row by row, over rows of several lengths (f32/f16: tails of 1..15 values past the vector
+ * width; q8_0/q4_0: odd and even block counts, which the AVX-512 kernels take two at a
+ * time). Bound: |y_set - y_scalar| <= 1e-5 * sum_i |w_i x_i| + 1e-6, float rounding of a sum
+ * in another order (integer block sums are exact in every set). Also each against the
+ * double-precision dot on the dequantized row (q types: within the activation's 8-bit
+ * rounding), and whole models: decode logits under every set within 1e-4 of scalar. */
+Test(model, simd_kernels_match_scalar)
 {
     const uint32_t types[] = {TENSOR_TYPE_F32, TENSOR_TYPE_F16, TENSOR_TYPE_Q8_0, TENSOR_TYPE_Q4_0};
-    const int64_t n_in = 96, n_out = 37; /* a tail of 0 mod 16 for f32/f16 is not all: 96 = 6 x 16 */
-    float *w = malloc((n_in + 5) * n_out * sizeof(float)), x[96 + 5], y0[37], y1[37];
+    const int64_t lens_f[] = {7, 16, 45, 96, 101, 1027}, lens_q[] = {32, 64, 96, 160, 1056};
+    const int64_t n_out = 37, max_in = 1056;
+    float *w = malloc((size_t)(max_in * n_out) * sizeof(float)), *x = malloc(max_in * sizeof(float));
+    float *row = malloc(max_in * sizeof(float)), y0[37], y1[37];
     uint32_t st = 9;
-    for (int64_t i = 0; i < (n_in + 5) * n_out; i++) w[i] = (float)((st = st * 1664525u + 1013904223u) >> 8) / 8388608.0f - 1;
-    for (int64_t i = 0; i < n_in + 5; i++) x[i] = sinf((float)i);
-    void *scratch = malloc(mm_scratch_size(n_in + 5, 2));
-    for (int k = 0; k < 4; k++) {
-        for (int tail = 0; tail < 2; tail++) {
-            int64_t ni = n_in + (tail && k < 2 ? 5 : 0); /* f32 and f16 rows of any length */
-            size_t rb = tensor_row_size(types[k], ni);
-            uint8_t *q = malloc(rb * n_out);
-            for (int64_t o = 0; o < n_out; o++) cr_assert_eq(tensor_quantize_row(types[k], w + o * ni, q + o * rb, ni), 0);
-            struct llama_weight W = {"w", q, types[k], ni, n_out, rb};
-            int old = mm_force_portable(1);
-            llama_matmul(&W, x, 1, y0, scratch, 2);
-            mm_force_portable(0);
-            llama_matmul(&W, x, 1, y1, scratch, 2);
-            mm_force_portable(old);
-            for (int64_t o = 0; o < n_out; o++) {
-                double ref = mm_dot_reference(types[k], q + o * rb, x, ni);
-                double tol = k < 2 ? 1e-4 : 0.03 * sqrt((double)ni); /* q: the activation's 8-bit rounding */
-                cr_assert(fabs(y0[o] - y1[o]) <= 1e-4 * (1 + fabs(y0[o])), "%s row %lld: portable %g, %s %g",
-                          tensor_type_name(types[k]), (long long)o, y0[o], mm_kernel_name(), y1[o]);
-                cr_assert(fabs(y0[o] - ref) <= tol, "%s row %lld: %g vs reference %g", tensor_type_name(types[k]),
-                          (long long)o, y0[o], ref);
+    for (int64_t i = 0; i < max_in * n_out; i++) w[i] = (float)((st = st * 1664525u + 1013904223u) >> 8) / 8388608.0f - 1;
+    for (int64_t i = 0; i < max_in; i++) x[i] = sinf((float)i) * (1 + (float)(i % 7));
+    void *scratch = malloc(mm_scratch_size(max_in, 2));
+    int n_sets = 0;
+    uint8_t *q = malloc(tensor_row_size(TENSOR_TYPE_F32, max_in) * n_out);
+    for (int set = MM_SIMD_AVX2; set < MM_SIMD_COUNT; set++) {
+        if (!mm_simd_supported((enum mm_simd)set)) continue;
+        n_sets++;
+        for (int k = 0; k < 4; k++) {
+            const int64_t *lens = k < 2 ? lens_f : lens_q;
+            for (int li = 0; li < (k < 2 ? 6 : 5); li++) {
+                int64_t ni = lens[li];
+                size_t rb = tensor_row_size(types[k], ni);
+                for (int64_t o = 0; o < n_out; o++)
+                    cr_assert_eq(tensor_quantize_row(types[k], w + o * ni, q + o * rb, ni), 0);
+                struct llama_weight W = {"w", q, types[k], ni, n_out, rb};
+                int old = mm_simd_select(MM_SIMD_SCALAR);
+                cr_assert(old >= 0);
+                llama_matmul(&W, x, 1, y0, scratch, 2);
+                cr_assert(mm_simd_select((enum mm_simd)set) >= 0, "%s", cm_error_message());
+                cr_assert_str_eq(mm_kernel_name(), mm_simd_name((enum mm_simd)set));
+                llama_matmul(&W, x, 1, y1, scratch, 2);
+                mm_simd_select((enum mm_simd)old);
+                for (int64_t o = 0; o < n_out; o++) {
+                    cr_assert_eq(tensor_dequantize_row(types[k], q + o * rb, row, ni), 0);
+                    double mag = 0;
+                    for (int64_t i = 0; i < ni; i++) mag += fabs((double)row[i] * x[i]);
+                    double ref = mm_dot_reference(types[k], q + o * rb, x, ni);
+                    double tol_ref = k < 2 ? 1e-5 * mag + 1e-6 : 0.01 * mag; /* q: 8-bit activations */
+                    cr_assert(fabs((double)y1[o] - y0[o]) <= 1e-5 * mag + 1e-6, "%s, %s, n %lld, row %lld: scalar %.9g, %s %.9g",
+                              tensor_type_name(types[k]), mm_simd_name((enum mm_simd)set), (long long)ni, (long long)o,
+                              y0[o], mm_kernel_name(), y1[o]);
+                    cr_assert(fabs(y1[o] - ref) <= tol_ref, "%s %s n %lld row %lld: %g vs reference %g",
+                              tensor_type_name(types[k]), mm_simd_name((enum mm_simd)set), (long long)ni, (long long)o,
+                              y1[o], ref);
+                }
             }
-            free(q);
         }
     }
-    free(w), free(scratch);
+    free(w), free(x), free(row), free(scratch), free(q);
+    /* whole models: f16 and q4_0 decode logits under each set */
+    const uint32_t mtypes[] = {TENSOR_TYPE_F16, TENSOR_TYPE_Q4_0};
+    int32_t tok[6];
+    tokens(tok, 6, 60, 3);
+    for (int k = 0; k < 2; k++) {
+        char *p = tmp_model("dim=96,layers=2,heads=4,kv_heads=2,ffn=160,ctx=16", 60, mtypes[k], 8, 0);
+        int old = mm_simd_select(MM_SIMD_SCALAR);
+        float *l0 = run_decode(p, tok, 6);
+        for (int set = MM_SIMD_AVX2; set < MM_SIMD_COUNT; set++) {
+            if (!mm_simd_supported((enum mm_simd)set)) continue;
+            mm_simd_select((enum mm_simd)set);
+            float *l1 = run_decode(p, tok, 6);
+            double md = 0, mb = 0;
+            for (int i = 0; i < 6 * 60; i++) md = fmax(md, fabsf(l1[i] - l0[i])), mb = fmax(mb, fabsf(l0[i]));
+            cr_assert(md <= 1e-4 * mb, "%s model, %s: logits differ from scalar by %g (max %g)",
+                      tensor_type_name(mtypes[k]), mm_simd_name((enum mm_simd)set), md, mb);
+            free(l1);
+        }
+        mm_simd_select((enum mm_simd)old);
+        free(l0);
+        unlink(p);
+        free(p);
+    }
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    cr_assert_eq(mm_simd_supported(MM_SIMD_AVX512), __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                 mm_simd_supported(MM_SIMD_AVX2));
+#endif
+    if (getenv("CM_TEST_VERBOSE")) printf("kernel sets compared with scalar: %d\n", n_sets);
+}
+
+Test(model, simd_selection_by_name_and_environment)
+{
+    enum mm_simd s;
+    cr_assert_eq(mm_simd_from_name(&s, "avx512"), 0);
+    cr_assert_eq(s, MM_SIMD_AVX512);
+    cr_assert_eq(mm_simd_from_name(&s, "portable"), 0);
+    cr_assert_eq(s, MM_SIMD_SCALAR);
+    cr_assert_eq(mm_simd_from_name(&s, "sse9"), CM_EINVAL);
+    cr_assert(strstr(cm_error_message(), "unknown kernel set 'sse9'"));
+    /* a new process reads CHATMPI_SIMD on first use */
+    setenv("CHATMPI_SIMD", "scalar", 1);
+    cr_assert_eq(mm_simd_current(), MM_SIMD_SCALAR);
+    cr_assert_str_eq(mm_kernel_name(), "scalar");
+    cr_assert(mm_simd_select(MM_SIMD_COUNT) >= 0); /* the best there is */
+    cr_assert(mm_simd_supported(mm_simd_current()));
+    for (int k = mm_simd_current() + 1; k < MM_SIMD_COUNT; k++) cr_assert(!mm_simd_supported((enum mm_simd)k));
 }
 
 /* A copy of the model at path with tensor `name` replaced by one of shape ne (or left out). */

@@ -1,0 +1,188 @@
+/* matmul_avx512.c — AVX-512 row dot kernels for matmul.c (the table in matmul_impl.h).
+ *
+ * Compiled for any x86-64 (function-level target attributes): matmul.c calls them only
+ * when __builtin_cpu_supports says the CPU has AVX512F and AVX512BW (and AVX512-VNNI for
+ * the VNNI set). F32 and F16 rows: 16 lanes, two accumulators, the f32 tail under a mask,
+ * the f16 tail one value at a time. Q8_0 and Q4_0 rows: two 32-value blocks per 512-bit
+ * register, against the activation in a layout of their own (struct mm_q8x2: two blocks'
+ * values in one aligned 64-byte load, their scales spread over lanes, and the sums of the
+ * values that turn the unsigned x signed byte products into signed ones), made once per
+ * product by prep_pairs and used by every row; four blocks an iteration into two
+ * accumulators. Integer sums are exact and the activation's integers are those of the
+ * other sets, so the sets differ from the scalar kernels only in the order of the float
+ * additions.
+ * Left out: AVX512-FP16 and BF16 kernels, 256-bit AVX-VNNI (AVX2-class CPUs), repacked
+ * (interleaved) weight layouts.
+ */
+#include "model/matmul_impl.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#include <stddef.h>
+
+#define MM_AVX512 __attribute__((target("avx512f,avx512bw,avx2,fma,f16c")))
+#define MM_AVX512VNNI __attribute__((target("avx512f,avx512bw,avx512vnni,avx2,fma,f16c")))
+
+MM_AVX512 static float dot_f32_avx512(const void *w, const void *x, int64_t n)
+{
+    const float *a = w, *b = x;
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s0);
+        s1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16), s1);
+    }
+    for (; i + 16 <= n; i += 16) s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s0);
+    if (i < n) {
+        __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+        s1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a + i), _mm512_maskz_loadu_ps(m, b + i), s1);
+    }
+    return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+}
+
+MM_AVX512 static float dot_f16_avx512(const void *w, const void *x, int64_t n)
+{
+    const uint16_t *a = w;
+    const float *b = x;
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m512 w0 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(a + i)));
+        __m512 w1 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(a + i + 16)));
+        s0 = _mm512_fmadd_ps(w0, _mm512_loadu_ps(b + i), s0);
+        s1 = _mm512_fmadd_ps(w1, _mm512_loadu_ps(b + i + 16), s1);
+    }
+    for (; i + 16 <= n; i += 16)
+        s0 = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(a + i))), _mm512_loadu_ps(b + i), s0);
+    float s = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+    for (; i < n; i++) s += _cvtsh_ss(a[i]) * b[i];
+    return s;
+}
+
+/* ---- activations: quantized as every set does, laid out two blocks a record ---- */
+
+static void prep_pairs(const float *x, void *dst, int64_t n)
+{
+    struct mm_q8x2 *px = dst;
+    const int64_t nb = n / 32;
+    for (int64_t p = 0; p < (nb + 1) / 2; p++) {
+        struct mm_q8x2 *r = &px[p];
+        for (int h = 0; h < 2; h++) {
+            int64_t b = 2 * p + h;
+            float d = 0;
+            int32_t sum = 0;
+            if (b < nb) {
+                mm_quantize_block(x + b * 32, &d, r->qs + 32 * h);
+                for (int i = 0; i < 32; i++) sum += r->qs[32 * h + i];
+            } else {
+                for (int i = 0; i < 32; i++) r->qs[32 * h + i] = 0;
+            }
+            for (int l = 0; l < 8; l++) {
+                r->d[8 * h + l] = d;
+                r->c8[8 * h + l] = l ? 0 : -128 * sum;
+                r->c4[8 * h + l] = l ? 0 : -8 * sum;
+            }
+        }
+    }
+}
+
+/* ---- Q8_0 and Q4_0 rows ----
+ * Per record: the integer sums of both blocks in 16 int32 lanes (8 a block), converted to
+ * float, times the activation scales (lanes), times the weight scales (lanes), accumulated.
+ * Two records an iteration into two accumulators. VNNI: Q8_0 bytes w become unsigned as
+ * w ^ 0x80 = w + 128 and the record's c8 (-128 sum x) starts the sum, so vpdpbusd gives
+ * sum w x exactly; Q4_0 nibbles q (0..15) are unsigned already and c4 (-8 sum x) gives
+ * sum (q - 8) x. BW: Q8_0 by |w| x sign(w) x with vpmaddubsw (no saturation: pairs stay
+ * within 2 x 128 x 127), Q4_0 nibbles the same way as VNNI (pairs within 2 x 15 x 127). */
+
+static const uint8_t zeros[32]; /* the missing second block of an odd count: scale 0, values 0 */
+
+static inline uint32_t rd16(const uint8_t *p) { return (uint32_t)(p[0] | (p[1] << 8)); }
+
+MM_AVX512 static inline __m512i load_2x32(const void *p0, const void *p1)
+{
+    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)p0)),
+                              _mm256_loadu_si256((const __m256i *)p1), 1);
+}
+
+/* The fp16 scales at p0 and p1 as f32 in lanes 0-7 and 8-15. */
+MM_AVX512 static inline __m512 weight_scales(const uint8_t *p0, const uint8_t *p1)
+{
+    __m128 h = _mm_cvtph_ps(_mm_cvtsi32_si128((int)(rd16(p0) | (rd16(p1) << 16))));
+    return _mm512_permutexvar_ps(_mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0),
+                                 _mm512_castps128_ps512(h));
+}
+
+/* The 32 nibbles of two Q4_0 blocks' 16 bytes each, in value order: [lo0, hi0, lo1, hi1]. */
+MM_AVX512 static inline __m512i nibbles_2(const uint8_t *b0, const uint8_t *b1)
+{
+    __m256i raw = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)b0)),
+                                          _mm_loadu_si128((const __m128i *)b1), 1);
+    __m512i v = _mm512_inserti64x4(_mm512_castsi256_si512(raw), _mm256_srli_epi16(raw, 4), 1); /* [r0 r1 r0>>4 r1>>4] */
+    v = _mm512_and_si512(v, _mm512_set1_epi8(15));
+    return _mm512_shuffle_i64x2(v, v, _MM_SHUFFLE(3, 1, 2, 0));
+}
+
+MM_AVX512 static inline __m512i sums_q8_bw(__m512i w, const struct mm_q8x2 *r)
+{
+    __m512i x = _mm512_load_si512(r->qs);
+    __m512i sx = _mm512_mask_sub_epi8(x, _mm512_movepi8_mask(w), _mm512_setzero_si512(), x);
+    return _mm512_madd_epi16(_mm512_maddubs_epi16(_mm512_abs_epi8(w), sx), _mm512_set1_epi16(1));
+}
+
+MM_AVX512 static inline __m512i sums_q4_bw(__m512i q, const struct mm_q8x2 *r)
+{
+    __m512i s = _mm512_madd_epi16(_mm512_maddubs_epi16(q, _mm512_load_si512(r->qs)), _mm512_set1_epi16(1));
+    return _mm512_add_epi32(s, _mm512_load_si512(r->c4));
+}
+
+MM_AVX512VNNI static inline __m512i sums_q8_vnni(__m512i w, const struct mm_q8x2 *r)
+{
+    return _mm512_dpbusd_epi32(_mm512_load_si512(r->c8), _mm512_xor_si512(w, _mm512_set1_epi8((char)0x80)),
+                               _mm512_load_si512(r->qs));
+}
+
+MM_AVX512VNNI static inline __m512i sums_q4_vnni(__m512i q, const struct mm_q8x2 *r)
+{
+    return _mm512_dpbusd_epi32(_mm512_load_si512(r->c4), q, _mm512_load_si512(r->qs));
+}
+
+/* A row of blocks of BS bytes (2 bytes of fp16 scale first); LOAD(b0, b1) gives the values
+ * of blocks at b0 and b1 (b1 = zeros for a missing one), SUMS(v, record) their sums. */
+#define DOT_PAIRS(NAME, ATTR, BS, LOAD, SUMS)                                                         \
+    ATTR static float NAME(const void *w, const void *x, int64_t n)                                   \
+    {                                                                                                 \
+        const uint8_t *blk = w;                                                                       \
+        const struct mm_q8x2 *r = x;                                                                  \
+        const int64_t nb = n / 32;                                                                    \
+        __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();                                   \
+        int64_t b = 0;                                                                                \
+        for (; b + 4 <= nb; b += 4, blk += 4 * (BS), r += 2) {                                        \
+            __m512 f0 = _mm512_mul_ps(_mm512_cvtepi32_ps(SUMS(LOAD(blk + 2, blk + (BS) + 2), r)),      \
+                                      _mm512_load_ps(r->d));                                          \
+            __m512 f1 = _mm512_mul_ps(                                                                \
+                _mm512_cvtepi32_ps(SUMS(LOAD(blk + 2 * (BS) + 2, blk + 3 * (BS) + 2), r + 1)),        \
+                _mm512_load_ps(r[1].d));                                                              \
+            a0 = _mm512_fmadd_ps(f0, weight_scales(blk, blk + (BS)), a0);                             \
+            a1 = _mm512_fmadd_ps(f1, weight_scales(blk + 2 * (BS), blk + 3 * (BS)), a1);              \
+        }                                                                                             \
+        for (; b < nb; b += 2, blk += 2 * (BS), r++) { /* a record left, maybe half empty */          \
+            int two = b + 1 < nb;                                                                     \
+            const uint8_t *b1 = two ? blk + (BS) : zeros;                                             \
+            __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(SUMS(LOAD(blk + 2, b1 + (two ? 2 : 0)), r)),   \
+                                     _mm512_load_ps(r->d));                                           \
+            a0 = _mm512_fmadd_ps(f, weight_scales(blk, b1), a0);                                      \
+        }                                                                                             \
+        return _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));                                           \
+    }
+
+DOT_PAIRS(dot_q8_0_avx512, MM_AVX512, 34, load_2x32, sums_q8_bw)
+DOT_PAIRS(dot_q4_0_avx512, MM_AVX512, 18, nibbles_2, sums_q4_bw)
+DOT_PAIRS(dot_q8_0_vnni, MM_AVX512VNNI, 34, load_2x32, sums_q8_vnni)
+DOT_PAIRS(dot_q4_0_vnni, MM_AVX512VNNI, 18, nibbles_2, sums_q4_vnni)
+
+const struct mm_kernels mm_kernels_avx512 = {"avx512", dot_f32_avx512, dot_f16_avx512, dot_q8_0_avx512,
+                                             dot_q4_0_avx512, prep_pairs};
+const struct mm_kernels mm_kernels_avx512vnni = {"avx512vnni", dot_f32_avx512, dot_f16_avx512, dot_q8_0_vnni,
+                                                 dot_q4_0_vnni, prep_pairs};
+#endif

@@ -1,0 +1,71 @@
+/* matmul_impl.h — what matmul.c shares with the kernel files (matmul_avx512.c): the
+ * quantized activation block and the table of row dot kernels. Not for other callers. */
+#ifndef CM_MODEL_MATMUL_IMPL_H
+#define CM_MODEL_MATMUL_IMPL_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* An activation block: 32 values as int8 with an f32 scale (more exact than Q8_0's fp16).
+ * The quantized values lie in [-127, 127]. */
+struct mm_q8 {
+    float d;
+    int8_t qs[32];
+};
+
+/* The AVX-512 kernels' activation layout: two blocks a 64-byte-aligned record, with what
+ * their kernels would otherwise recompute for every row. A missing second block is zeros. */
+struct mm_q8x2 {
+    int8_t qs[64];  /* block 2p's 32 values, then block 2p+1's */
+    float d[16];    /* 2p's scale in lanes 0-7, 2p+1's in lanes 8-15 */
+    int32_t c8[16]; /* -128 x the sum of each block's values in its first lane (0 and 8), else 0 */
+    int32_t c4[16]; /* -8 x the same sums */
+};
+
+/* v rounded to the nearest integer, ties to even (as lrintf in the default rounding mode),
+ * for |v| < 2^22, without a libm call: adding 1.5 x 2^23 leaves the rounded value in the
+ * low mantissa bits. */
+static inline int32_t mm_round(float v)
+{
+    float t = v + 12582912.0f;
+    int32_t i;
+    memcpy(&i, &t, sizeof(i));
+    return i - 0x4B400000;
+}
+
+/* Quantizes 32 values to an activation block (every kernel set's activations, so that all
+ * sets multiply the same integers). */
+static inline void mm_quantize_block(const float *v, float *d, int8_t *qs)
+{
+    float amax = 0;
+    for (int i = 0; i < 32; i++) amax = fabsf(v[i]) > amax ? fabsf(v[i]) : amax;
+    float dd = amax / 127.0f, id = dd > 0 ? 1.0f / dd : 0.0f;
+    *d = dd;
+    for (int i = 0; i < 32; i++) qs[i] = (int8_t)mm_round(v[i] * id);
+}
+
+/* Writes the activation x (n values, n a multiple of 32) in a set's layout into dst
+ * (64-byte aligned, mm_act_bytes(n) bytes). */
+typedef void (*mm_prep_fn)(const float *x, void *dst, int64_t n);
+
+/* dot(row w, x) over n values: f32 and f16 rows with f32 x; q8_0 and q4_0 rows with x as
+ * n/32 struct mm_q8 blocks. */
+typedef float (*mm_dot_fn)(const void *w, const void *x, int64_t n);
+
+struct mm_kernels {
+    const char *name;
+    mm_dot_fn f32, f16, q8_0, q4_0;
+    mm_prep_fn prep; /* the activation for q8_0 and q4_0 rows */
+};
+
+/* Bytes of the larger activation layout for n values. */
+static inline size_t mm_act_bytes(int64_t n) { return (size_t)((n + 63) / 64) * sizeof(struct mm_q8x2); }
+
+#if defined(__x86_64__) || defined(__i386__)
+extern const struct mm_kernels mm_kernels_avx512;      /* AVX512F+BW (integer dots with vpmaddubsw) */
+extern const struct mm_kernels mm_kernels_avx512vnni;  /* AVX512F+BW+VNNI (integer dots with vpdpbusd) */
+#endif
+
+#endif
