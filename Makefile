@@ -3,6 +3,8 @@
 #   make test     install missing packages, build, run every test (unit, end-to-end, corpus)
 #   make demo     install missing packages, build, run the main job on the default model
 #   make data     regenerate data/{train,test,refine}.json from data/corpus
+#   make model    reproduce models/default.gguf from the corpus (about an hour on 2 cores)
+#   make model-eval  measure it (held-in variants, test split pass@1/pass@8; half an hour)
 #   make bench    run the benchmarks (not tests: they print tables, they do not fail on speed)
 #   make asan     build and test under address+undefined sanitizers (in build-asan/)
 #   make fuzz     build and run the libFuzzer targets (clang)
@@ -33,7 +35,7 @@ GEN      := $(BUILD)/gen/pmpi_profiler_src.h
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test unit e2e data demo bench asan fuzz setup clean format
+.PHONY: all test unit e2e data model model-eval demo bench asan fuzz setup clean format
 all: chatmpi
 
 setup:
@@ -71,6 +73,16 @@ test: setup
 # the ChatHPC-format exports of the corpus (tests/e2e/test_data.sh fails when they drift)
 data: chatmpi
 	for s in train test refine; do ./chatmpi data export --split $$s -o data/$$s.json; done
+
+# the embedded default model: tokenizer, verified variants, training (scripts/make_model.sh)
+model: setup
+	@$(MAKE) --no-print-directory chatmpi
+	@sh scripts/make_model.sh
+
+# its measurement: held-in variants, the unseen test split (pass@1, pass@8), the training split
+model-eval: setup
+	@$(MAKE) --no-print-directory chatmpi
+	@sh scripts/eval_model.sh
 
 demo: setup
 	@$(MAKE) --no-print-directory chatmpi

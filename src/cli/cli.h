@@ -32,6 +32,9 @@ int cli_dispatch(const char *cmd, const char *what, const struct cli_subcommand 
 /* Prints the library error (cm_error_message, and its hint) as "chatmpi: <message>" and
  * returns the exit code for it (usage errors 2, everything else 3). */
 int cli_report_error(int rc);
+/* Re-executes the process once with OpenBLAS's best kernels for this CPU (and, with
+ * passive_wait, sleeping OpenMP workers) when the environment does not choose them; see cli.c. */
+void cli_tune_runtime(char **argv, int passive_wait);
 
 int cmd_help(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);

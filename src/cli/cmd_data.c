@@ -43,7 +43,7 @@ static int load(struct corpus *c, struct cm_strlist *pos, const char *split)
     if (split) { /* keep only that split */
         size_t k = 0;
         for (size_t i = 0; i < c->n; i++) {
-            if (!strcmp(c->cases[i].split, split))
+            if (corpus_split_selects(split, c->cases[i].split))
                 c->cases[k++] = c->cases[i];
             else
                 corpus_case_release(&c->cases[i]);
@@ -55,8 +55,8 @@ static int load(struct corpus *c, struct cm_strlist *pos, const char *split)
 
 static int check_split_opt(const char *cmd, const char *split)
 {
-    if (!split || corpus_valid_split(split)) return 0;
-    fprintf(stderr, "chatmpi data %s: unknown split '%s'\nhint: use train, test or refine\n", cmd, split);
+    if (!split || !corpus_split_check(split)) return 0;
+    cli_report_error(CM_EINVAL);
     return EXIT_USAGE;
 }
 
@@ -86,7 +86,7 @@ static int data_verify(int argc, char **argv)
     double timeout = 20;
     const struct opt_spec specs[] = {
         {OPT_INT_LIST, "np", 0, "N,N,...", "rank counts (default 1,2,3,4)", &np, 1, 1024},
-        {OPT_STR, "split", 's', "SPLIT", "only cases of this split (train, test, refine)", &split},
+        {OPT_STR, "split", 's', "SPLIT", "only cases of these splits (train, test, refine; comma list)", &split},
         {OPT_FLAG, "bench", 'b', NULL, "also time each case at its bench_args (slow)", &bench},
         {OPT_INT, "runs", 'r', NULL, "timed repetitions with --bench (default 3)", &runs, 1, 64},
         {OPT_DOUBLE, "timeout", 't', "SECONDS", "limit of each check run (default 20)", &timeout, 0, 0, 0.1, 86400},
@@ -197,7 +197,7 @@ static int data_export(int argc, char **argv)
 {
     const char *split = NULL, *out = NULL;
     const struct opt_spec specs[] = {
-        {OPT_STR, "split", 's', "SPLIT", "the split to export: train, test or refine (required)", &split},
+        {OPT_STR, "split", 's', "SPLIT", "the split to export: train, test or refine, or a list: train,refine (required)", &split},
         {OPT_STR, "output", 'o', "FILE", "where to write the JSON array ('-' for stdout; required)", &out},
         {0},
     };

@@ -88,7 +88,7 @@ int cmd_data_augment(int argc, char **argv)
         {OPT_INT, "per-case", 'n', "N", "variants to make of each case (default 3)", &per_case, 1, 100},
         {OPT_INT, "seed", 0, "S", "seed of every random choice (default 1)", &seed, 0, LONG_MAX},
         {OPT_STR, "output", 'o', "DIR", "where the variant case directories go (required)", &out},
-        {OPT_STR, "split", 's', "SPLIT", "only cases of this split (train, test, refine)", &split},
+        {OPT_STR, "split", 's', "SPLIT", "only cases of these splits (train, test, refine; comma list)", &split},
         {OPT_STR, "only", 0, "LIST", "transformations to draw from: rename,loops,sizes,float,format (default all)",
          &only},
         {OPT_DOUBLE, "timeout", 't', "SECONDS", "limit of each check run (default 20)", &timeout, 0, 0, 0.1, 86400},
@@ -123,8 +123,8 @@ int cmd_data_augment(int argc, char **argv)
         fprintf(stderr, "chatmpi data augment: -o DIR is required\nhint: see 'chatmpi data augment --help'\n");
         goto done;
     }
-    if (split && !corpus_valid_split(split)) {
-        fprintf(stderr, "chatmpi data augment: unknown split '%s'\nhint: use train, test or refine\n", split);
+    if (split && corpus_split_check(split)) {
+        cli_report_error(CM_EINVAL);
         goto done;
     }
     if (aug_parse_what(&allowed, only)) {
@@ -137,7 +137,7 @@ int cmd_data_augment(int argc, char **argv)
     }
     size_t k = 0;
     for (size_t i = 0; i < c.n; i++) {
-        if (!split || !strcmp(c.cases[i].split, split))
+        if (corpus_split_selects(split, c.cases[i].split))
             c.cases[k++] = c.cases[i];
         else
             corpus_case_release(&c.cases[i]);

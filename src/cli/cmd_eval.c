@@ -99,8 +99,8 @@ int cmd_eval(int argc, char **argv)
         fprintf(stderr, "chatmpi eval: '%s' is not a directory\n", answers);
         goto done;
     }
-    if (strcmp(split, "all") && !corpus_valid_split(split)) {
-        fprintf(stderr, "chatmpi eval: unknown split '%s'\nhint: use train, test, refine or all\n", split);
+    if (corpus_split_check(split)) {
+        cli_report_error(CM_EINVAL);
         goto done;
     }
     int err = corpus_load(&c, pos.items, pos.n);
@@ -120,7 +120,7 @@ int cmd_eval(int argc, char **argv)
     cases = cm_calloc(c.n ? c.n : 1, sizeof(*cases));
     size_t min_n = (size_t)-1;
     for (size_t i = 0; i < c.n; i++) {
-        if (strcmp(split, "all") && strcmp(c.cases[i].split, split)) continue;
+        if (!corpus_split_selects(split, c.cases[i].split)) continue;
         struct eval_case *ec = &cases[n_cases++];
         ec->cc = &c.cases[i];
         struct cm_strlist files;

@@ -244,7 +244,7 @@ int cmd_run(int argc, char **argv)
     struct check_opts co;
     check_opts_init(&co);
     struct opt_ints np = {{1, 2, 3, 4}, 4};
-    long samples = 1, max_tokens = 1024, seed = 1, threads = 0, runs = 3;
+    long samples = 1, max_tokens = 4096, seed = 1, threads = 0, runs = 3;
     double temperature = 0, top_p = 0.95, timeout = 10;
     int no_verify = 0;
     const struct opt_spec specs[] = {
@@ -265,7 +265,7 @@ int cmd_run(int argc, char **argv)
          &temperature, 0, 0, 0, 10},
         {OPT_DOUBLE, "top-p", 0, NULL, "nucleus sampling (default 0.95)", &top_p, 0, 0, 0, 1},
         {OPT_INT, "seed", 's', NULL, "sampling seed (default 1)", &seed, 0, 1L << 62},
-        {OPT_INT, "max-tokens", 'n', NULL, "answer length limit (default 1024)", &max_tokens, 1, 1 << 20},
+        {OPT_INT, "max-tokens", 'n', NULL, "answer length limit (default 4096; at most what the context leaves)", &max_tokens, 1, 1 << 20},
         {OPT_INT, "threads", 0, NULL, "threads (default all cores)", &threads, 0, 1024},
         {OPT_STR, "json", 'j', "FILE", "the verified program's check report as JSON", &json},
         {0},

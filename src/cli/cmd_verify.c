@@ -49,13 +49,13 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
     const char *model = NULL, *split = is_test ? "test" : "train", *json = NULL, *markdown = NULL, *tmpl = NULL;
     const char *save = NULL;
     struct opt_ints np = {{1, 2, 3, 4}, 4}, ks = {{0}, 0};
-    long samples = 1, runs = 3, max_tokens = 1024, seed = 1, threads = 0;
+    long samples = 1, runs = 3, max_tokens = 4096, seed = 1, threads = 0;
     double timeout = 20, temperature = 0, top_p = 0.95;
     int bench = 0, expert = 0, quiet = 0;
     const struct opt_spec specs_all[] = {
         {OPT_STR, "model", 'm', "MODEL", "llama GGUF with a tokenizer (default $CHATMPI_MODEL or models/default.gguf)",
          &model},
-        {OPT_STR, "split", 's', "SPLIT", is_test ? "corpus split (default test)" : "corpus split (default train)", &split},
+        {OPT_STR, "split", 's', "SPLIT", is_test ? "corpus split(s): train, test, refine, a comma list or all (default test)" : "corpus split(s): train, test, refine, a comma list or all (default train)", &split},
         {OPT_INT, "samples", 'k', "N", "answers per record (default 1); pass@k needs N >= k", &samples, 1, 64},
         {OPT_INT_LIST, "pass-k", 0, "K,K,...", "pass@k values (default 1,2,4,8 up to N)", &ks, 1, EVAL_MAX_K},
         {OPT_INT_LIST, "np", 0, "N,N,...", "rank counts (default 1,2,3,4)", &np, 1, 1024},
@@ -68,7 +68,7 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
          0, 0, 0, 10},
         {OPT_DOUBLE, "top-p", 0, NULL, "nucleus sampling (default 0.95)", &top_p, 0, 0, 0, 1},
         {OPT_INT, "seed", 0, NULL, "sampling seed (default 1)", &seed, 0, 1L << 62},
-        {OPT_INT, "max-tokens", 'n', NULL, "answer length limit (default 1024)", &max_tokens, 1, 1 << 20},
+        {OPT_INT, "max-tokens", 'n', NULL, "answer length limit (default 4096; at most what the context leaves)", &max_tokens, 1, 1 << 20},
         {OPT_INT, "threads", 0, NULL, "threads (default all cores)", &threads, 0, 1024},
         {OPT_STR, "save-answers", 0, "DIR", "keep every answer (DIR/<id>/sample_NN.txt, eval's layout)", &save},
         {OPT_STR, "json", 'j', "FILE", "every answer's result as JSON", &json},
@@ -139,12 +139,12 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
             j->context = ds.recs[i].context ? cm_strdup(ds.recs[i].context) : NULL;
         }
     } else {
-        if (!corpus_valid_split(split) && strcmp(split, "all")) {
-            fprintf(stderr, "chatmpi %s: unknown split '%s'\nhint: use train, test, refine or all\n", name, split);
+        if (corpus_split_check(split)) {
+            cli_report_error(CM_EINVAL);
             goto done;
         }
         for (size_t i = 0; i < c.n; i++) {
-            if (strcmp(split, "all") && strcmp(c.cases[i].split, split)) continue;
+            if (!corpus_split_selects(split, c.cases[i].split)) continue;
             char *seq = NULL;
             if (corpus_case_read(&seq, &c.cases[i], "seq.c")) {
                 cli_report_error(CM_EIO);

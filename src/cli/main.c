@@ -16,7 +16,10 @@ int main(int argc, char **argv)
     if (!strcmp(name, "--help") || !strcmp(name, "-h")) return cmd_help(1, (char *[]){"help", NULL});
     if (!strcmp(name, "--version")) return cmd_version(1, (char *[]){"version", NULL});
     for (const struct cli_command *c = cli_commands; c->name; c++)
-        if (!strcmp(c->name, name)) return c->fn(argc - 1, argv + 1);
+        if (!strcmp(c->name, name)) {
+            cli_tune_runtime(argv, !strcmp(name, "train"));
+            return c->fn(argc - 1, argv + 1);
+        }
 
     const struct cli_command *best = NULL;
     size_t bd = 3;

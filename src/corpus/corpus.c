@@ -33,6 +33,35 @@ void corpus_release(struct corpus *c)
 
 int corpus_valid_split(const char *s) { return !strcmp(s, "train") || !strcmp(s, "test") || !strcmp(s, "refine"); }
 
+int corpus_split_check(const char *sel)
+{
+    if (!strcmp(sel, "all")) return 0;
+    for (const char *p = sel;;) {
+        size_t k = strcspn(p, ",");
+        int ok = (k == 5 && !strncmp(p, "train", 5)) || (k == 4 && !strncmp(p, "test", 4)) ||
+                 (k == 6 && !strncmp(p, "refine", 6));
+        if (!ok) {
+            cm_error_set(CM_EINVAL, "unknown split '%.*s'", (int)k, p);
+            cm_error_hint("use train, test, refine, several joined by commas (train,refine), or all");
+            return CM_EINVAL;
+        }
+        if (!p[k]) return 0;
+        p += k + 1;
+    }
+}
+
+int corpus_split_selects(const char *sel, const char *split)
+{
+    if (!sel || !strcmp(sel, "all")) return 1;
+    size_t n = strlen(split);
+    for (const char *p = sel; *p;) {
+        size_t k = strcspn(p, ",");
+        if (k == n && !strncmp(p, split, n)) return 1;
+        p += k + (p[k] == ',');
+    }
+    return 0;
+}
+
 static int in_list(const char *s, const char *const *l)
 {
     for (; *l; l++)

@@ -40,5 +40,10 @@ void corpus_case_release(struct corpus_case *cc);
 int corpus_case_read(char **out, const struct corpus_case *cc, const char *file);
 
 int corpus_valid_split(const char *s);
+/* A split selection: "all", one split, or several joined by commas ("train,refine").
+ * corpus_split_check returns 0, or CM_EINVAL with a message naming the bad element;
+ * corpus_split_selects says whether a case's split is selected (NULL selects every split). */
+int corpus_split_check(const char *sel);
+int corpus_split_selects(const char *sel, const char *split);
 
 #endif

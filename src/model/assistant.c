@@ -37,7 +37,7 @@ int assistant_open(struct assistant **out, const struct assistant_opts *o)
     *out = NULL;
     struct assistant *a = cm_calloc(1, sizeof(*a));
     a->o = *o;
-    if (!a->o.max_tokens) a->o.max_tokens = 1024;
+    if (!a->o.max_tokens) a->o.max_tokens = 4096;
     int rc = llama_model_load(&a->model, o->model_path);
     if (!rc) rc = tok_from_gguf(&a->tok, a->model->g);
     if (!rc && tok_n_vocab(a->tok) != a->model->hp.n_vocab)

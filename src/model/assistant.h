@@ -18,7 +18,7 @@ struct assistant_opts {
     const char *model_path;   /* GGUF model with tokenizer.ggml.* keys */
     const char *template_name; /* "chathpc" (default), "codellama" or a template file */
     struct sampler_params sampling; /* default sampling; temperature 0 = greedy */
-    size_t max_tokens;        /* answer length limit (default 1024) */
+    size_t max_tokens;        /* answer length limit (default 4096; the context caps it) */
     uint32_t n_ctx;           /* 0: the model's context length */
     int threads;              /* 0: all cores */
 };

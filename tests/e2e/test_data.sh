@@ -38,6 +38,12 @@ printf '{%s}\n' "$good" | sed 's#"split": "train"#"split": "dev"#' > "$T/c/blas1
 expect_rc 2 "$CHATMPI" data verify "$T/c"; expect_err "split 'dev'"
 expect_rc 2 "$CHATMPI" data verify /nonexistent; expect_err "is not a directory"
 expect_rc 2 "$CHATMPI" data export --split dev -o x.json; expect_err "unknown split 'dev'"
+# a comma list selects several splits: train,refine = train + refine, in id order
+expect_rc 0 "$CHATMPI" data export --split train,refine -o "$T/tr.json"
+n_tr=$(grep -c '"answer"' "$T/tr.json"); n_t=$(grep -c '"answer"' "$T/train.json"); n_r=$(grep -c '"answer"' "$T/refine.json")
+[ "$n_tr" -eq $((n_t + n_r)) ] || die "train,refine has $n_tr records, train $n_t + refine $n_r"
+expect_rc 2 "$CHATMPI" data export --split train,dev -o x.json; expect_err "unknown split 'dev'"
+expect_rc 2 "$CHATMPI" verify --split train, -m x.gguf; expect_err "unknown split ''"
 expect_rc 2 "$CHATMPI" data frobnicate; expect_err "unknown subcommand"
 
 # a valid case verifies; a wrong answer fails with the run that went wrong

@@ -198,6 +198,60 @@ Test(train_grad, attention_gqa)
     free(x.a), free(x.b), free(x.c), free(x.coef), free(x.out), free(x.aux), free(dq), free(dk), free(dv);
 }
 
+/* Longer than one block of query rows (TR_ATT_ROWS = 256 in src/train/ops.inc): the blocked
+ * products must equal the plain causal softmax-attention formula, and the gradients the
+ * finite differences (checked at every 7th value to keep the test short). */
+static double fd_worst_every(loss_fn f, void *ctx, double *x, const double *analytic, size_t n, size_t step)
+{
+    double worst = 0;
+    for (size_t i = 0; i < n; i += step) {
+        double keep = x[i];
+        x[i] = keep + FD_H;
+        double lp = f(ctx);
+        x[i] = keep - FD_H;
+        double lm = f(ctx);
+        x[i] = keep;
+        double fd = (lp - lm) / (2 * FD_H), r = fabs(analytic[i] - fd) / (FD_ATOL + FD_RTOL * fabs(fd));
+        if (r > worst) worst = r;
+    }
+    return worst;
+}
+
+Test(train_grad, attention_several_row_blocks)
+{
+    enum { T = 549, NH = 2, NKV = 1, HS = 2 };
+    struct op_ctx x = {.B = 1, .T = T, .NH = NH, .NKV = NKV, .hs = HS};
+    size_t nq = (size_t)T * NH * HS, nk = (size_t)T * NKV * HS;
+    x.a = rvec(nq, 1), x.b = rvec(nk, 1), x.c = rvec(nk, 1), x.coef = rvec(nq, 1), x.out = zvec(nq);
+    x.aux = zvec((size_t)NH * T * T);
+    att_loss(&x);
+    double worst = 0, *s = zvec(T);
+    for (int h = 0; h < NH; h++)
+        for (int t = 0; t < T; t++) {
+            double mx = -INFINITY, sum = 0;
+            for (int j = 0; j <= t; j++) {
+                s[j] = 0;
+                for (int i = 0; i < HS; i++) s[j] += x.a[((size_t)t * NH + h) * HS + i] * x.b[(size_t)j * HS + i];
+                s[j] /= sqrt((double)HS);
+                if (s[j] > mx) mx = s[j];
+            }
+            for (int j = 0; j <= t; j++) sum += (s[j] = exp(s[j] - mx));
+            for (int i = 0; i < HS; i++) {
+                double o = 0;
+                for (int j = 0; j <= t; j++) o += s[j] / sum * x.c[(size_t)j * HS + i];
+                double d = fabs(o - x.out[((size_t)t * NH + h) * HS + i]);
+                if (d > worst) worst = d;
+            }
+        }
+    cr_assert_lt(worst, 1e-12, "blocked attention differs from the formula by %g", worst);
+    double *dq = zvec(nq), *dk = zvec(nk), *dv = zvec(nk);
+    tr_attention_backward_f64(dq, dk, dv, x.coef, x.aux, x.a, x.b, x.c, 1, T, NH, NKV, HS);
+    cr_assert_leq(fd_worst_every(att_loss, &x, x.a, dq, nq, 7), 1.0);
+    cr_assert_leq(fd_worst_every(att_loss, &x, x.b, dk, nk, 7), 1.0);
+    cr_assert_leq(fd_worst_every(att_loss, &x, x.c, dv, nk, 7), 1.0);
+    free(x.a), free(x.b), free(x.c), free(x.coef), free(x.out), free(x.aux), free(dq), free(dk), free(dv), free(s);
+}
+
 static double swiglu_loss(void *p)
 {
     struct op_ctx *x = p;

@@ -1,0 +1,32 @@
+#!/bin/sh
+# eval_model.sh — measure the default model the way docs/default-model.md reports it
+# (`make model-eval`, after `make model`; about half an hour on 2 cores):
+#   1. held-in: `chatmpi verify` on verified variants of the training kernels that training did
+#      not see (new names, loop indices, sizes, precision; made by scripts/make_model.sh with
+#      another seed), greedy, one answer each, timed at 2 ranks;
+#   2. unseen kernels: `chatmpi test --split test`, greedy (pass@1), then 8 samples at
+#      temperature 0.7 (pass@1 and pass@8 by the unbiased estimator);
+#   3. memorization: `chatmpi verify` on the training and refine splits' original records, greedy.
+# Markdown tables and JSON go to $WORK/eval/ (build/model/eval).
+set -eu
+CHATMPI=${CHATMPI:-./chatmpi}
+WORK=${WORK:-build/model}
+MODEL=${MODEL:-models/default.gguf}
+SAMPLES=${SAMPLES:-8}
+E="$WORK/eval"
+mkdir -p "$E"
+[ -d "$WORK/heldin" ] || { echo "eval_model: no $WORK/heldin: run 'make model' first" >&2; exit 2; }
+run() { # run NAME chatmpi-args...
+    name=$1
+    shift
+    echo "== $name: chatmpi $*" >&2
+    t0=$(date +%s)
+    "$CHATMPI" "$@" -m "$MODEL" -q --json "$E/$name.json" --markdown "$E/$name.md" --save-answers "$E/$name.answers" \
+        > "$E/$name.txt"
+    cat "$E/$name.txt"
+    echo "($name: $(($(date +%s) - t0)) s)" | tee -a "$E/$name.txt"
+}
+run heldin verify --split train,refine --bench --runs 1 "$WORK"/heldin/part*/
+run test_greedy test --split test --bench --runs 1
+run test_sampled test --split test --samples "$SAMPLES"
+run train verify --split train,refine

@@ -1,0 +1,140 @@
+#!/bin/sh
+# make_model.sh — reproduce chatmpi's embedded default model from the corpus (`make model`).
+#
+#   1. tokenizer: sentencepiece BPE (Debian's spm_train) on the train and refine cases'
+#      seq.c and mpi.c only (the test split stays unseen), imported into GGUF;
+#   2. data: `chatmpi data augment` makes harness-verified variants of every train and refine
+#      case (new names, loop indices, sizes, float/double, layout), several augment processes
+#      side by side (they mostly wait on mpirun); a second, disjoint seed makes the held-in
+#      evaluation set (same kernels, new names and sizes) that docs/model.md reports on;
+#   3. training: `chatmpi train --config` from scratch on the originals plus the variants;
+#   4. models/default.gguf (weights in f16, with the tokenizer) and models/default.json (how it
+#      was made: shape, tokens, time, losses).
+#
+# Every stage keeps its output in $WORK and is skipped when that output exists, so an
+# interrupted run goes on where it stopped (rm -r build/model to start over).
+# Settings (environment): WORK (build/model), OUT (models), PER_CASE (variants per case, 6),
+# HELDIN (held-in variants per case, 2), JOBS (parallel augment processes, 4), STEPS (250),
+# THREADS (OpenMP's default).
+set -eu
+CHATMPI=${CHATMPI:-./chatmpi}
+WORK=${WORK:-build/model}
+OUT=${OUT:-models}
+PER_CASE=${PER_CASE:-6}
+HELDIN=${HELDIN:-2}
+JOBS=${JOBS:-4}
+STEPS=${STEPS:-250}
+VOCAB=${VOCAB:-2000}
+SHAPE=${SHAPE:-dim=256,layers=4,heads=4,kv_heads=4,ffn=704,ctx=5120}
+mkdir -p "$WORK" "$OUT"
+t_start=$(date +%s)
+say() { echo "make model: $*" >&2; }
+
+cases=$(grep -l '"split": *"\(train\|refine\)"' data/corpus/*/*/case.json | xargs -n1 dirname | sort)
+ncases=$(echo "$cases" | wc -l)
+
+# 1. tokenizer
+if [ ! -s "$WORK/tokenizer.gguf" ]; then
+    say "tokenizer: BPE, $VOCAB pieces, on the seq.c and mpi.c of $ncases train and refine cases"
+    for c in $cases; do cat "$c/seq.c" "$c/mpi.c"; done > "$WORK/tokenizer.txt"
+    spm_train --input="$WORK/tokenizer.txt" --model_prefix="$WORK/tokenizer" --vocab_size="$VOCAB" \
+        --model_type=bpe --byte_fallback=true --normalization_rule_name=identity \
+        --remove_extra_whitespaces=false --split_digits=true --allow_whitespace_only_pieces=true \
+        --split_by_whitespace=false > "$WORK/spm_train.log" 2>&1 ||
+        { tail -5 "$WORK/spm_train.log" >&2; exit 3; }
+    "$CHATMPI" tokenizer import "$WORK/tokenizer.model" -o "$WORK/tokenizer.gguf"
+fi
+
+# 2. verified variants, JOBS augment processes over interleaved shares of the cases
+augment() { # augment SEED PER_CASE DIR
+    if [ -f "$3/.done" ]; then return 0; fi
+    rm -rf "$3"
+    mkdir -p "$3"
+    say "augment: $2 variants of each of $ncases cases (seed $1) -> $3, $JOBS processes"
+    j=0
+    while [ $j -lt "$JOBS" ]; do
+        share=$(echo "$cases" | awk -v j=$j -v n="$JOBS" '(NR - 1) % n == j')
+        "$CHATMPI" data augment -n "$2" --seed "$(($1 * 100 + j))" -o "$3/part$j" $share > "$3/part$j.log" 2>&1 &
+        j=$((j + 1))
+    done
+    wait
+    cat "$3"/part*.log >&2
+    touch "$3/.done"
+}
+augment 1 "$PER_CASE" "$WORK/aug"
+augment 2 "$HELDIN" "$WORK/heldin"
+
+if [ ! -s "$WORK/train.json" ]; then
+    "$CHATMPI" data export --split train,refine -o "$WORK/train.json" data/corpus "$WORK"/aug/part*/
+fi
+if [ ! -s "$WORK/heldin.json" ]; then
+    # held-in means new to the model: drop a variant whose seq.c is a training variant's
+    md5sum data/corpus/*/*/seq.c "$WORK"/aug/part*/*/*/seq.c | cut -d' ' -f1 | sort -u > "$WORK/train.md5"
+    for f in "$WORK"/heldin/part*/*/*/seq.c; do
+        if grep -qx "$(md5sum "$f" | cut -d' ' -f1)" "$WORK/train.md5"; then
+            say "held-in: $(dirname "$f") is the same program as a training one, dropped"
+            rm -r "$(dirname "$f")"
+        fi
+    done
+    "$CHATMPI" data export --split train,refine -o "$WORK/heldin.json" "$WORK"/heldin/part*/
+fi
+
+# 3. training from scratch
+cat > "$WORK/train.yaml" <<YAML
+# chatmpi's default model: written by scripts/make_model.sh
+data_file: $WORK/train.json
+init: $SHAPE
+tokenizer: $WORK/tokenizer.gguf
+finetuned_model_path: $WORK/default.gguf
+training_output_dir: $WORK/out
+prompt_template: chathpc
+max_training_tokens: 5120
+seq_len: 5120
+micro_batch: 1
+batch_size: 2
+steps: $STEPS
+warmup_steps: 30
+learning_rate: 0.002
+loss: answer
+weight_decay: 0.01
+seed: 1
+checkpoint_every: 50
+YAML
+if [ ! -s "$WORK/default.gguf" ]; then
+    resume=""
+    if [ -s "$WORK/out/checkpoint.ckpt" ]; then resume="--resume $WORK/out/checkpoint.ckpt"; fi
+    # shellcheck disable=SC2086
+    "$CHATMPI" train --config "$WORK/train.yaml" ${THREADS:+--threads $THREADS} $resume
+fi
+
+# 4. the embedded model, its tokenizer, its config and how it was made
+"$CHATMPI" quantize --type f16 "$WORK/default.gguf" "$OUT/default.gguf" >/dev/null
+cp "$WORK/tokenizer.model" "$OUT/tokenizer.model"
+cp "$WORK/train.yaml" "$OUT/train.yaml"
+log="$WORK/out/train.jsonl"
+last=$(tail -n 1 "$log")
+first=$(head -n 1 "$log")
+field() { echo "$1" | sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p"; }
+ntrain=$(grep -c '"answer"' "$WORK/train.json")
+nheld=$(grep -c '"answer"' "$WORK/heldin.json")
+cat > "$OUT/default.json" <<JSON
+{
+  "shape": "$SHAPE",
+  "vocab": $VOCAB,
+  "parameters": $("$CHATMPI" info "$OUT/default.gguf" | sed -n 's/^total: [0-9]* tensors, \([0-9]*\) elements.*/\1/p' | head -n 1 | grep . || echo null),
+  "tokenizer": "sentencepiece BPE, $VOCAB pieces, byte fallback, on the train and refine cases",
+  "train_records": $ntrain,
+  "train_cases": $ncases,
+  "variants_per_case": $PER_CASE,
+  "heldin_records": $nheld,
+  "steps": $STEPS,
+  "sequence": "1 x 5120 tokens per micro-batch, 2 micro-batches per step",
+  "loss_first": $(field "$first" loss),
+  "loss_last": $(field "$last" loss),
+  "train_seconds": $(field "$last" elapsed_s),
+  "trained_tokens": $(awk -F'"tokens":' '{split($2, a, ","); s += a[1]} END {print s}' "$log")
+}
+JSON
+t_end=$(date +%s)
+say "models/default.gguf written ($(du -h "$OUT/default.gguf" | cut -f1)), $((t_end - t_start)) s in this run"
+cat "$OUT/default.json" >&2
