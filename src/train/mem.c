@@ -10,10 +10,22 @@
 
 #include "core/error.h"
 
-/* Resident bytes per thread beyond the named parts: OpenBLAS's packing buffers, thread stacks.
- * Measured as peak RSS (VmHWM) less the named parts: about 0 for LoRA runs, 1 MiB for a
- * 0.6M-parameter model, 8 MiB a thread for 4M and 134M full training (docs/train.md). */
+/* Resident bytes beyond the named parts, measured as peak RSS (VmHWM) less those parts
+ * (docs/train.md): up to 8 MiB a thread (stacks, OpenBLAS's small buffers), and for each
+ * thread past the first a packed panel of 384 x the widest weight-gradient product, which
+ * OpenBLAS's helper threads hold: the output head's (n_vocab wide) in full training, the
+ * feed-forward's in LoRA (the frozen head gets no gradient). */
 #define TR_MEM_PER_THREAD ((uint64_t)8 << 20)
+#define TR_MEM_PANEL_ROWS 384
+#define TR_MEM_PANEL_MAX 32768
+
+static uint64_t runtime_bytes(const struct llama_hparams *hp, int lora, int threads)
+{
+    uint64_t wide = lora ? hp->n_ff : (hp->n_vocab > hp->n_ff ? hp->n_vocab : hp->n_ff);
+    if (wide > TR_MEM_PANEL_MAX) wide = TR_MEM_PANEL_MAX;
+    if (threads < 1) threads = 1;
+    return (uint64_t)threads * TR_MEM_PER_THREAD + (uint64_t)(threads - 1) * TR_MEM_PANEL_ROWS * wide * sizeof(float);
+}
 
 size_t tr_param_count(const struct llama_hparams *hp, int tied, const struct tr_lora_cfg *lora)
 {
@@ -47,7 +59,7 @@ void tr_mem_estimate(struct tr_mem_plan *p, const struct llama_hparams *hp, int 
     p->activations += (uint64_t)(T < 256 ? T : 256) * T * sizeof(float);
     p->checkpoint = 104 + 3 * n * sizeof(float);
     p->comm = ranks > 1 ? n * sizeof(float) : 0;
-    p->runtime = (uint64_t)(threads > 0 ? threads : 1) * TR_MEM_PER_THREAD;
+    p->runtime = runtime_bytes(hp, r > 0, threads);
     p->total = p->now + p->mapped + p->params + p->optimizer + p->activations + p->checkpoint + p->comm + p->runtime;
 }
 
