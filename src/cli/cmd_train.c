@@ -404,6 +404,11 @@ static int train_run(int argc, char **argv)
         goto fail;
     }
     if (o.eval && (rc = load_tokens(&evd, o.eval, records, "eval"))) goto fail;
+    if (o.eval && answer_only && !evd.mask) {
+        rc = cm_error_set(CM_EINVAL, "'%s' marks no answers, so --loss answer would evaluate nothing", o.eval);
+        cm_error_hint("mark answers with '|' (text) or a loss mask (binary), or use --loss all");
+        goto fail;
+    }
     if (o.base && (rc = gguf_open(&base, o.base))) goto fail;
     const char *tokpath = o.tokenizer ? o.tokenizer : o.base;
     if (o.tokenizer && (rc = gguf_open(&tokg, o.tokenizer))) goto fail;

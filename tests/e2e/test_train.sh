@@ -65,6 +65,9 @@ for loss in all answer; do
 done
 # --eval-every without --eval; an eval file outside the vocabulary
 expect_rc 2 "$CHATMPI" train --init $SHAPE --vocab 32 --eval-every 2 -o "$D/x.gguf" "$D/d.txt"
+echo "1 2 3 4" >"$D/nomask.txt"
+expect_rc 2 "$CHATMPI" train --init $SHAPE --vocab 32 --steps 1 --loss answer --eval "$D/nomask.txt" -o "$D/x.gguf" "$D/d.txt"
+expect_err "would evaluate nothing"
 echo "1 2 3 40" >"$D/big.txt"
 expect_rc 2 "$CHATMPI" train --init $SHAPE --vocab 32 --eval "$D/big.txt" -o "$D/x.gguf" "$D/d.txt"
 expect_err "outside the model's vocabulary"
