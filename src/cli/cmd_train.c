@@ -2,9 +2,16 @@
  * base GGUF (--base, fully or with --lora) on pre-tokenized data (src/train/data.h), with
  * AdamW, warmup and decay, clipping, accumulation, periodic checkpoints and exact resume;
  * writes a llama GGUF (full) or an adapter GGUF (LoRA). A progress line goes to stderr and,
- * with --log, one JSON object a step to a file.
- * Left out: the ChatHPC JSON front end (templates, tokenizing records: the dataset tools
- * make the token file), evaluation on a held-out split, MPI data parallelism. */
+ * with --log, one JSON object a step to a file. --eval adds the mean loss over a held-out
+ * file every N steps and at the end. Before anything large is allocated the run's memory is
+ * estimated (src/train/mem.h) and a run that cannot fit is refused.
+ * Under a launcher (mpirun -np N) the run is data parallel (src/train/dist.h): each rank
+ * computes its share of every step's global batch, the gradients are summed, and only rank 0
+ * writes the log, checkpoints, outputs and progress; a rank that fails ends the job with
+ * MPI_Abort after printing why.
+ * ChatHPC configs (--config) are read by src/train/config.c; their records are rendered and
+ * tokenized here into the trainer's token files.
+ * Left out: merging the adapter into the base (merged_model_path). */
 #include <cblas.h>
 #include <math.h>
 #include <omp.h>
@@ -25,6 +32,9 @@
 #include "train/optim.h"
 #include "train/train.h"
 #include "train/config.h"
+#include "train/dist.h"
+#include "train/eval.h"
+#include "train/mem.h"
 #include "train/records.h"
 #include "prompt/template.h"
 #include "tokenizer/tok_load.h"
@@ -33,7 +43,8 @@
 
 static struct {
     const char *init, *base, *tokenizer, *lora, *out, *resume, *ckpt, *log, *sched, *loss, *out_type, *config;
-    long vocab, steps, stop_after, batch, seq, accum, warmup, seed, every, threads;
+    const char *eval, *mem_limit;
+    long vocab, steps, stop_after, batch, seq, accum, warmup, seed, every, threads, eval_every;
     double lr, min_lr, wd, clip;
     int quiet;
 } o;
@@ -66,6 +77,12 @@ static const struct opt_spec train_opts[] = {
      &o.stop_after, 1, 1L << 40},
     {OPT_STR, "resume", 0, "FILE", "continue from a checkpoint (same shape, data and settings)", &o.resume},
     {OPT_STR, "log", 0, "FILE", "append one JSON line per step", &o.log},
+    {OPT_STR, "eval", 0, "FILE", "held-out token file: its mean loss every --eval-every steps and at the end",
+     &o.eval},
+    {OPT_INT, "eval-every", 0, "N", "steps between evaluations (default: only at the end)", &o.eval_every, 0,
+     1L << 40},
+    {OPT_STR, "mem-limit", 0, "SIZE", "memory the run may use (512M, 2G; off: no check; default: what is available)",
+     &o.mem_limit},
     {OPT_STR, "out-type", 0, "TYPE", "element type of the output's matrices: f32 (default), f16, q8_0", &o.out_type},
     {OPT_INT, "threads", 't', "N", "threads (default: OpenMP's)", &o.threads, 1, 1024},
     {OPT_FLAG, "quiet", 'q', NULL, "no progress line", &o.quiet},
@@ -81,6 +98,10 @@ static const struct opt_cmd train_cmd = {
     "DATA is a token file (binary CMPITOK, or text: one record a line of token ids, '|'\n"
     "between prompt and answer); see docs/train.md. With --resume the run continues\n"
     "exactly where the checkpoint left it, given the same options.\n\n"
+    "Data parallel: mpirun -np N chatmpi train ... splits each step's global batch\n"
+    "(--batch x --accum x N sequences) over the ranks and sums the gradients; only rank 0\n"
+    "writes. The run is refused when its memory estimate exceeds what the machine has\n"
+    "(--mem-limit or CHATMPI_MEM_LIMIT overrides).\n\n"
     "With --config, DATA is the config's data_file of ChatHPC records (question, context,\n"
     "answer), rendered with its prompt template and tokenized with the model's tokenizer into\n"
     "training_output_dir/train.tok; ChatHPC's defaults apply (LoRA r=16, alpha=16, dropout 0.05\n"
@@ -134,18 +155,29 @@ static const char *find_config(int argc, char **argv)
 }
 
 static struct train_config cfg;
-static char cfg_lora[256], cfg_ckpt[4200], cfg_log[4200], cfg_data[4200];
+static char cfg_lora[256], cfg_ckpt[4200], cfg_log[4200];
+static struct tr_dist dist; /* rank 0 of 1 unless a launcher started us */
+#define ROOT (dist.rank == 0)
 
-/* The config's values as option defaults (flags parsed afterwards override them). */
-static void apply_config(const struct train_config *c)
+/* The config's values as option defaults (flags parsed afterwards override them). The
+ * config's batch_size is the effective batch: micro_batch x accumulation x ranks. */
+static int apply_config(const struct train_config *c)
 {
+    long share = c->micro_batch * dist.size;
+    if (c->batch_size % share) {
+        cm_error_set(CM_EINVAL, "batch_size %ld is not a multiple of micro_batch %ld x %d ranks", c->batch_size,
+                     c->micro_batch, dist.size);
+        cm_error_hint("batch_size is the effective batch: micro_batch x accumulation x ranks");
+        return CM_EINVAL;
+    }
     o.base = c->base_model_path, o.init = c->init, o.out = c->finetuned_model_path;
     if (c->tokenizer) o.tokenizer = c->tokenizer;
     o.steps = c->steps, o.lr = c->learning_rate, o.min_lr = c->learning_rate * c->min_lr_ratio;
     o.warmup = c->warmup_steps, o.sched = c->schedule, o.wd = c->weight_decay, o.clip = c->grad_clip;
-    o.batch = c->micro_batch, o.accum = c->batch_size / (c->micro_batch ? c->micro_batch : 1);
+    o.batch = c->micro_batch, o.accum = c->batch_size / share;
     if (c->seq_len) o.seq = c->seq_len;
     o.loss = c->loss, o.seed = c->seed, o.every = c->checkpoint_every;
+    o.eval = c->eval_file, o.eval_every = c->eval_every;
     if (c->threads) o.threads = c->threads;
     if (c->base_model_path && !c->full) {
         char targets[64];
@@ -158,37 +190,141 @@ static void apply_config(const struct train_config *c)
     }
     snprintf(cfg_ckpt, sizeof(cfg_ckpt), "%s/checkpoint.ckpt", c->training_output_dir);
     snprintf(cfg_log, sizeof(cfg_log), "%s/train.jsonl", c->training_output_dir);
-    snprintf(cfg_data, sizeof(cfg_data), "%s/train.tok", c->training_output_dir);
     o.ckpt = cfg_ckpt, o.log = cfg_log;
+    return 0;
 }
 
-/* Renders and tokenizes the config's records into training_output_dir/train.tok. */
-static int tokenize_config_data(const char *tok_gguf)
+/* Renders and tokenizes the config's records file into training_output_dir/NAME.tok (rank 0)
+ * or a temporary file (other ranks: only rank 0 writes outputs, and the ranks need not share
+ * a file system); its path goes to out. */
+static int tokenize_config_file(const char *tok_gguf, const char *records, const char *name, char *out, size_t n)
 {
     struct tokenizer *tk = NULL;
     struct tmpl *t = NULL;
     int rc = 0;
     if (!tok_gguf) return cm_error_set(CM_EINVAL, "no tokenizer: give base_model_path or a tokenizer GGUF");
-    mkdir(cfg.training_output_dir, 0755);
+    if (ROOT) {
+        mkdir(cfg.training_output_dir, 0755);
+        snprintf(out, n, "%s/%s.tok", cfg.training_output_dir, name);
+    } else {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(out, n, "%s/chatmpi-train-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", name);
+        int fd = mkstemp(out);
+        if (fd < 0) return cm_error_set(CM_EIO, "cannot create a temporary file '%s'", out);
+        close(fd);
+    }
     if ((rc = tok_load_gguf(&tk, tok_gguf))) goto done;
     if (cfg.prompt_template_file) rc = tmpl_load(&t, cfg.prompt_template_file);
     else rc = tmpl_open(&t, cfg.prompt_template);
     if (rc) goto done;
     struct tr_records_stats st;
-    if ((rc = tr_records_tokenize(&st, cfg.data_file, t, tk, (size_t)cfg.max_training_tokens, cfg_data))) goto done;
-    fprintf(stderr, "chatmpi train: %zu records from %s: %llu tokens (%llu in answers)", st.records, cfg.data_file,
-            (unsigned long long)st.tokens, (unsigned long long)st.answer_tokens);
-    if (st.truncated)
-        fprintf(stderr, "; %zu longer than max_training_tokens %ld were truncated (longest %zu)", st.truncated,
-                cfg.max_training_tokens, st.longest);
-    fprintf(stderr, " -> %s\n", cfg_data);
+    if ((rc = tr_records_tokenize(&st, records, t, tk, (size_t)cfg.max_training_tokens, out))) goto done;
+    if (ROOT) {
+        fprintf(stderr, "chatmpi train: %zu records from %s: %llu tokens (%llu in answers)", st.records, records,
+                (unsigned long long)st.tokens, (unsigned long long)st.answer_tokens);
+        if (st.truncated)
+            fprintf(stderr, "; %zu longer than max_training_tokens %ld were truncated (longest %zu)", st.truncated,
+                    cfg.max_training_tokens, st.longest);
+        fprintf(stderr, " -> %s\n", out);
+    }
 done:
     tok_free(tk);
     tmpl_free(t);
     return rc;
 }
 
-int cmd_train(int argc, char **argv)
+/* Loads a token file for training or evaluation; a config's records are tokenized first
+ * (other ranks' temporary copies are removed once read). */
+static int load_tokens(struct tr_data *d, const char *path, int records, const char *name)
+{
+    char tmp[4200];
+    if (records) {
+        int rc = tokenize_config_file(o.tokenizer ? o.tokenizer : o.base, path, name, tmp, sizeof(tmp));
+        if (!rc) rc = tr_data_load(d, tmp);
+        if (!ROOT) unlink(tmp);
+        if (rc) return rc;
+        path = tmp;
+    } else {
+        int rc = tr_data_load(d, path);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* The memory the run may take: --mem-limit, CHATMPI_MEM_LIMIT, or this process's share of
+ * what the machine has. *limit 0: no check. */
+static int memory_limit(uint64_t *limit, const char **what, uint64_t now)
+{
+    const char *v = o.mem_limit ? o.mem_limit : getenv("CHATMPI_MEM_LIMIT");
+    if (v && *v) {
+        *what = o.mem_limit ? "--mem-limit" : "CHATMPI_MEM_LIMIT";
+        if (!strcmp(v, "off")) return *limit = 0, 0;
+        return tr_mem_parse_size(limit, v);
+    }
+    uint64_t avail;
+    int rc = tr_mem_available(&avail, what);
+    if (rc) return rc;
+    *limit = now + avail / (uint64_t)dist.local_size;
+    return 0;
+}
+
+static void mib(char *buf, size_t n, uint64_t bytes)
+{
+    snprintf(buf, n, "%.0f MiB", (double)bytes / (1024.0 * 1024.0));
+}
+
+/* Estimates the run's memory and refuses it (CM_EENV, naming the biggest parts) when the
+ * estimate exceeds the limit. */
+static int check_memory(struct tr_mem_plan *plan, uint64_t *limit, const struct llama_hparams *hp, int tied,
+                        const struct tr_lora_cfg *lora, const struct gguf *base, int B, int T)
+{
+    uint64_t mapped = 0;
+    for (size_t i = 0; base && i < base->n_tensors; i++) mapped += base->tensors[i].nbytes;
+    int threads = o.threads ? (int)o.threads : omp_get_max_threads();
+    tr_mem_estimate(plan, hp, tied, lora, mapped, B, T, threads, dist.size);
+    const char *what;
+    int rc = memory_limit(limit, &what, plan->now);
+    int shared = dist.local_size > 1 && (!strcmp(what, "MemAvailable") || !strcmp(what, "cgroup limit"));
+    if (rc || !*limit || plan->total <= *limit) return rc;
+    char need[32], have[32], w[32], opt[32], act[32], ck[32];
+    tr_mem_format(need, sizeof(need), plan->total);
+    tr_mem_format(have, sizeof(have), *limit);
+    tr_mem_format(w, sizeof(w), plan->mapped + plan->params);
+    tr_mem_format(opt, sizeof(opt), plan->optimizer);
+    tr_mem_format(act, sizeof(act), plan->activations);
+    tr_mem_format(ck, sizeof(ck), plan->checkpoint);
+    cm_error_set(CM_EENV,
+                 "this run needs about %s of memory (weights and gradients %s, optimizer %s, activations %s for "
+                 "batch %d x %d, checkpoint %s), more than the %s available (%s%s)",
+                 need, w, opt, act, B, T, ck, have, what, shared ? ", shared by the ranks on this machine" : "");
+    cm_error_hint("use a smaller --batch (and a larger --accum for the same effective batch) or a shorter --seq; "
+                  "--mem-limit SIZE sets the limit (off: no check)");
+    return CM_EENV;
+}
+
+static void progress(const struct tr_trainer *t, const struct tr_step_info *info, double tps, double eta,
+                     const struct tr_eval_result *ev, int tty)
+{
+    char e[32], evs[32] = "";
+    fmt_eta(e, sizeof(e), eta);
+    if (ev) snprintf(evs, sizeof(evs), "  eval %.4f", ev->loss);
+    fprintf(stderr, "%sstep %llu/%ld  loss %.4f%s  lr %.2e  |g| %.3f  %.0f tok/s  eta %s%s", tty ? "\r" : "",
+            (unsigned long long)t->step, o.steps, info->loss, evs, info->lr, info->grad_norm, tps, e,
+            tty ? "   " : "\n");
+}
+
+/* Every rank agrees on the parameters (the all-reduce gives all the same sums); checked
+ * where a checkpoint is written. */
+static int check_ranks_agree(const struct tr_trainer *t)
+{
+    int same = tr_dist_same_u64(&dist, tr_trainer_params_hash(t));
+    if (same < 0) return same;
+    if (!same)
+        return cm_error_set(CM_EINTERNAL, "the ranks' parameters differ at step %llu", (unsigned long long)t->step);
+    return 0;
+}
+
+static int train_run(int argc, char **argv)
 {
     memset(&o, 0, sizeof(o));
     o.steps = 1000, o.batch = 8, o.accum = 1, o.seed = 1, o.lr = 3e-4, o.min_lr = -1, o.wd = 0.01, o.clip = 1;
@@ -202,17 +338,16 @@ int cmd_train(int argc, char **argv)
         int crc = train_config_load(&cfg, config, &warn);
         if (!crc) crc = train_config_apply_env(&cfg);
         if (!crc) crc = train_config_validate(&cfg);
-        for (size_t i = 0; i < warn.n; i++) fprintf(stderr, "chatmpi train: warning: %s\n", warn.items[i]);
+        if (!crc) crc = apply_config(&cfg);
+        for (size_t i = 0; ROOT && i < warn.n; i++) fprintf(stderr, "chatmpi train: warning: %s\n", warn.items[i]);
         cm_strlist_release(&warn);
         if (crc) { /* a config is the user's input: its errors are usage errors */
             cli_report_error(crc);
             train_config_release(&cfg);
             return EXIT_USAGE;
         }
-        if (cfg.eval_file) fprintf(stderr, "chatmpi train: warning: eval_file is not supported yet (ignored)\n");
-        if (cfg.merged_model_path)
+        if (cfg.merged_model_path && ROOT)
             fprintf(stderr, "chatmpi train: warning: merged_model_path is not supported yet (no merge written)\n");
-        apply_config(&cfg);
     }
     int prc = opt_parse(&train_cmd, argc, argv, &pos);
     if (prc == OPT_OK && !config && pos.n != 1) prc = usage("give the token DATA file, or --config CONFIG");
@@ -221,11 +356,11 @@ int cmd_train(int argc, char **argv)
         train_config_release(&cfg);
         return prc == OPT_HELP ? EXIT_OK : prc;
     }
-    int rc = 0, ex = EXIT_OK, answer_only = 0;
+    int rc = 0, ex = EXIT_OK, answer_only = 0, records = config && !pos.n;
     struct gguf *base = NULL, *tokg = NULL;
     struct tr_model_f32 m;
     struct tr_trainer t;
-    struct tr_data data;
+    struct tr_data data, evd;
     FILE *logf = NULL;
     char *ckpt = NULL;
     int32_t *tok = NULL, *tg = NULL;
@@ -234,6 +369,7 @@ int cmd_train(int argc, char **argv)
     memset(&m, 0, sizeof(m));
     memset(&t, 0, sizeof(t));
     tr_data_init(&data);
+    tr_data_init(&evd);
     struct tr_opt_cfg oc;
     tr_opt_defaults(&oc);
     struct tr_lora_cfg lc = {.r = 8, .alpha = 16, .dropout = 0.05f, .targets = TR_LORA_DEFAULT_TARGETS};
@@ -252,20 +388,24 @@ int cmd_train(int argc, char **argv)
         ex = usage("--loss must be all or answer");
         goto done;
     }
+    if (o.eval_every && !o.eval && !config) { ex = usage("--eval-every needs --eval FILE"); goto done; }
     if (o.out_type && (rc = tensor_type_from_name(&out_type, o.out_type))) goto fail;
     if (o.lora && (rc = tr_lora_parse(&lc, o.lora))) goto fail;
     if (o.threads) {
         omp_set_num_threads((int)o.threads);
         openblas_set_num_threads((int)o.threads);
     }
-    if (config && !pos.n) {
-        if ((rc = tokenize_config_data(o.tokenizer ? o.tokenizer : o.base))) goto fail;
-        cm_strlist_push(&pos, cfg_data);
-    }
-    if ((rc = tr_data_load(&data, pos.items[0]))) goto fail;
+    const char *data_path = records ? cfg.data_file : pos.items[0];
+    if ((rc = load_tokens(&data, data_path, records, "train"))) goto fail;
     data.seed = (uint64_t)o.seed;
     if (answer_only && !data.mask) {
-        rc = cm_error_set(CM_EINVAL, "'%s' marks no answers, so --loss answer would count nothing", pos.items[0]);
+        rc = cm_error_set(CM_EINVAL, "'%s' marks no answers, so --loss answer would count nothing", data_path);
+        cm_error_hint("mark answers with '|' (text) or a loss mask (binary), or use --loss all");
+        goto fail;
+    }
+    if (o.eval && (rc = load_tokens(&evd, o.eval, records, "eval"))) goto fail;
+    if (o.eval && answer_only && !evd.mask) {
+        rc = cm_error_set(CM_EINVAL, "'%s' marks no answers, so --loss answer would evaluate nothing", o.eval);
         cm_error_hint("mark answers with '|' (text) or a loss mask (binary), or use --loss all");
         goto fail;
     }
@@ -273,36 +413,49 @@ int cmd_train(int argc, char **argv)
     const char *tokpath = o.tokenizer ? o.tokenizer : o.base;
     if (o.tokenizer && (rc = gguf_open(&tokg, o.tokenizer))) goto fail;
     struct gguf *tsrc = tokg ? tokg : base;
+    struct llama_hparams hp = {0};
+    int tied = 0;
     if (o.init) {
-        struct llama_hparams hp = {0};
         const struct gguf_arr *toks;
         if (o.vocab) hp.n_vocab = (uint32_t)o.vocab;
         else if (tsrc && gguf_get_arr(tsrc, "tokenizer.ggml.tokens", GGUF_TYPE_STRING, &toks) == 0)
             hp.n_vocab = (uint32_t)toks->n;
         else { ex = usage("--init needs --vocab N or a --tokenizer GGUF"); goto done; }
         if ((rc = llama_hparams_parse(&hp, o.init))) goto fail;
-        if ((rc = tr_model_init_f32(&m, &hp, 0, (uint64_t)o.seed))) goto fail;
-    } else if ((rc = tr_model_init_base_f32(&m, base, o.lora ? &lc : NULL, (uint64_t)o.seed))) {
-        goto fail;
+    } else {
+        if ((rc = llama_hparams_read(&hp, base))) goto fail;
+        tied = gguf_find_tensor(base, "output.weight") == NULL;
     }
-    if (data.max_token >= m.hp.n_vocab) {
-        rc = cm_error_set(CM_EINVAL, "'%s' holds token id %u, outside the model's vocabulary of %u", pos.items[0],
-                          data.max_token, m.hp.n_vocab);
-        goto fail;
-    }
-    int T = (int)(o.seq ? o.seq : (m.hp.n_ctx < 256 ? m.hp.n_ctx : 256)), B = (int)o.batch;
+    const struct tr_data *vd[2] = {&data, &evd};
+    for (int i = 0; i < (o.eval ? 2 : 1); i++)
+        if (vd[i]->max_token >= hp.n_vocab) {
+            rc = cm_error_set(CM_EINVAL, "'%s' holds token id %u, outside the model's vocabulary of %u",
+                              i ? o.eval : data_path, vd[i]->max_token, hp.n_vocab);
+            goto fail;
+        }
+    int T = (int)(o.seq ? o.seq : (hp.n_ctx < 256 ? hp.n_ctx : 256)), B = (int)o.batch;
+    struct tr_mem_plan plan = {0};
+    uint64_t mem_limit = 0;
+    const struct tr_lora_cfg *lora = o.lora ? &lc : NULL;
+    if (T <= (int)hp.n_ctx && (rc = check_memory(&plan, &mem_limit, &hp, tied, lora, base, B, T))) goto fail;
+    if (o.init) rc = tr_model_init_f32(&m, &hp, 0, (uint64_t)o.seed);
+    else rc = tr_model_init_base_f32(&m, base, lora, (uint64_t)o.seed);
+    if (rc) goto fail;
     if ((rc = tr_model_alloc_f32(&m, B, T))) goto fail;
     oc.lr = o.lr, oc.min_lr = o.min_lr >= 0 ? o.min_lr : o.lr / 10, oc.warmup = (int)o.warmup;
     oc.total_steps = (int)o.steps, oc.weight_decay = o.wd, oc.clip = o.clip;
     tr_trainer_init(&t, &m, &oc, (uint64_t)o.seed);
+    t.dist = &dist;
     ckpt = o.ckpt ? cm_strdup(o.ckpt) : NULL;
     if (!ckpt) {
         size_t n = strlen(o.out) + 6;
         ckpt = cm_malloc(n);
         snprintf(ckpt, n, "%s.ckpt", o.out);
     }
-    if (o.resume && (rc = tr_checkpoint_load(&t, o.resume))) goto fail;
-    if (o.log && !(logf = fopen(o.log, "a"))) {
+    /* rank 0 reads the checkpoint and gives its state to the others */
+    if (o.resume && ROOT && (rc = tr_checkpoint_load(&t, o.resume))) goto fail;
+    if (dist.size > 1 && (rc = tr_trainer_broadcast(&t))) goto fail;
+    if (o.log && ROOT && !(logf = fopen(o.log, "a"))) {
         rc = cm_error_set(CM_EIO, "cannot open '%s' for the log", o.log);
         goto fail;
     }
@@ -311,19 +464,29 @@ int cmd_train(int argc, char **argv)
     tg = cm_malloc(o.accum * N * sizeof(int32_t));
     w = cm_malloc(o.accum * N * sizeof(float));
     mb = cm_malloc(o.accum * sizeof(*mb));
-    if (!o.quiet)
-        fprintf(stderr, "train: %s, %zu parameters trained; %llu records, %llu tokens; batch %d x %d, accum %ld\n",
+    if (!o.quiet && ROOT) {
+        char est[32], lim[32] = "no limit";
+        tr_mem_format(est, sizeof(est), plan.total);
+        if (mem_limit) tr_mem_format(lim, sizeof(lim), mem_limit);
+        fprintf(stderr, "train: %s, %zu parameters trained; %llu records, %llu tokens; batch %d x %d, accum %ld",
                 m.lora.r > 0 ? "LoRA" : "full model", m.n_params, (unsigned long long)data.n_records,
                 (unsigned long long)data.n_tokens, B, T, o.accum);
+        if (dist.size > 1) fprintf(stderr, ", %d ranks (effective batch %ld)", dist.size, B * o.accum * dist.size);
+        fprintf(stderr, "; memory ~%s%s (%s%s)\n", est, dist.size > 1 ? " a rank" : "", mem_limit ? "limit " : "",
+                lim);
+    }
     int tty = isatty(2);
     uint64_t every_line = (uint64_t)o.steps / 20 ? (uint64_t)o.steps / 20 : 1;
-    double t0 = now_s();
-    uint64_t first = t.step, tokens_done = 0;
+    double t0 = now_s(), eval_s = 0;
+    uint64_t first = t.step, tokens_done = 0, P = (uint64_t)dist.size, R = (uint64_t)dist.rank;
     uint64_t stop = o.stop_after && o.stop_after < o.steps ? (uint64_t)o.stop_after : (uint64_t)o.steps;
+    struct tr_eval_result ev = {0};
+    int have_ev = 0;
     while (t.step < stop) {
+        /* this rank's share of the step's global batch: micro-batches R*accum .. (R+1)*accum - 1 */
         for (long a = 0; a < o.accum; a++) {
             for (int b = 0; b < B; b++) {
-                uint64_t g = ((t.step * (uint64_t)o.accum + (uint64_t)a) * (uint64_t)B + (uint64_t)b);
+                uint64_t g = ((t.step * P + R) * (uint64_t)o.accum + (uint64_t)a) * (uint64_t)B + (uint64_t)b;
                 size_t off = (size_t)a * N + (size_t)b * T;
                 tr_data_row(&data, g, T, answer_only, tok + off, tg + off, w + off);
             }
@@ -331,35 +494,52 @@ int cmd_train(int argc, char **argv)
         }
         struct tr_step_info info;
         if ((rc = tr_trainer_step(&t, mb, (int)o.accum, &info))) goto fail;
-        tokens_done += (uint64_t)o.accum * N;
-        double el = now_s() - t0, tps = tokens_done / (el > 0 ? el : 1e-9);
+        tokens_done += (uint64_t)o.accum * N * P;
+        have_ev = o.eval && ((o.eval_every && t.step % (uint64_t)o.eval_every == 0) || t.step == stop);
+        if (have_ev) {
+            double e0 = now_s();
+            if ((rc = tr_eval_loss(&ev, &m, &evd, answer_only, &dist))) goto fail;
+            eval_s += now_s() - e0;
+        }
+        double el = now_s() - t0, tps = tokens_done / (el - eval_s > 0 ? el - eval_s : 1e-9);
         double eta = el / (double)(t.step - first) * (double)((uint64_t)o.steps - t.step);
         /* on a terminal one line rewritten every step; in a file a line every 5% of the run */
-        if (!o.quiet && (tty || t.step % every_line == 0 || t.step == (uint64_t)o.steps)) {
-            char e[32];
-            fmt_eta(e, sizeof(e), eta);
-            fprintf(stderr, "%sstep %llu/%ld  loss %.4f  lr %.2e  |g| %.3f  %.0f tok/s  eta %s%s", tty ? "\r" : "",
-                    (unsigned long long)t.step, o.steps, info.loss, info.lr, info.grad_norm, tps, e, tty ? "   " : "\n");
-        }
+        if (!o.quiet && ROOT && (tty || have_ev || t.step % every_line == 0 || t.step == (uint64_t)o.steps))
+            progress(&t, &info, tps, eta, have_ev ? &ev : NULL, tty);
         if (logf) {
-            fprintf(logf,
-                    "{\"step\":%llu,\"loss\":%.6f,\"lr\":%.6g,\"grad_norm\":%.6g,\"tokens\":%llu,\"tok_per_s\":%.1f,"
-                    "\"elapsed_s\":%.3f}\n",
-                    (unsigned long long)t.step, info.loss, info.lr, info.grad_norm, (unsigned long long)info.tokens,
-                    tps, el);
+            fprintf(logf, "{\"step\":%llu,\"loss\":%.6f,", (unsigned long long)t.step, info.loss);
+            if (have_ev) fprintf(logf, "\"eval_loss\":%.6f,\"eval_tokens\":%llu,", ev.loss, (unsigned long long)ev.tokens);
+            fprintf(logf, "\"lr\":%.6g,\"grad_norm\":%.6g,\"tokens\":%llu,\"tok_per_s\":%.1f,\"elapsed_s\":%.3f}\n",
+                    info.lr, info.grad_norm, (unsigned long long)info.tokens, tps, el);
             fflush(logf);
         }
-        if (o.every && t.step % (uint64_t)o.every == 0 && (rc = tr_checkpoint_save(&t, ckpt))) goto fail;
+        if (o.every && t.step % (uint64_t)o.every == 0 && t.step < stop) {
+            if ((rc = check_ranks_agree(&t))) goto fail;
+            if (ROOT && (rc = tr_checkpoint_save(&t, ckpt))) goto fail;
+        }
     }
-    if (!o.quiet && tty) fprintf(stderr, "\n");
-    if ((rc = tr_checkpoint_save(&t, ckpt))) goto fail;
-    if (m.lora.r > 0) rc = tr_export_lora(&m, NULL, NULL, o.out, NULL, NULL);
-    else rc = tr_export_model(&m, out_type, tsrc ? copy_tokenizer : NULL, tsrc, o.out, NULL, NULL);
-    if (rc) goto fail;
-    if (!o.quiet)
-        fprintf(stderr, "train: wrote %s '%s'%s%s%s; checkpoint '%s'\n", m.lora.r > 0 ? "adapter" : "model", o.out,
-                tsrc && m.lora.r <= 0 ? " with the tokenizer of '" : "", tsrc && m.lora.r <= 0 ? tokpath : "",
-                tsrc && m.lora.r <= 0 ? "'" : "", ckpt);
+    if (!o.quiet && ROOT && tty) fprintf(stderr, "\n");
+    if ((rc = check_ranks_agree(&t))) goto fail;
+    if (ROOT) {
+        if ((rc = tr_checkpoint_save(&t, ckpt))) goto fail;
+        if (m.lora.r > 0) rc = tr_export_lora(&m, NULL, NULL, o.out, NULL, NULL);
+        else rc = tr_export_model(&m, out_type, tsrc ? copy_tokenizer : NULL, tsrc, o.out, NULL, NULL);
+        if (rc) goto fail;
+    }
+    if (!o.quiet && ROOT) {
+        char peak[32], est[32];
+        mib(peak, sizeof(peak), tr_mem_status("VmHWM"));
+        mib(est, sizeof(est), plan.total);
+        if (have_ev)
+            fprintf(stderr, "train: eval loss %.4f over %llu tokens of '%s' after step %llu\n", ev.loss,
+                    (unsigned long long)ev.tokens, o.eval, (unsigned long long)t.step);
+        fprintf(stderr, "train: wrote %s '%s'%s%s%s; checkpoint '%s'; peak memory %s%s (estimated %s)\n",
+                m.lora.r > 0 ? "adapter" : "model", o.out, tsrc && m.lora.r <= 0 ? " with the tokenizer of '" : "",
+                tsrc && m.lora.r <= 0 ? tokpath : "", tsrc && m.lora.r <= 0 ? "'" : "", ckpt, peak,
+                dist.size > 1 ? " on rank 0" : "", est);
+    }
+    /* the other ranks end only once rank 0 has written everything */
+    if ((rc = tr_dist_barrier(&dist))) goto fail;
     goto done;
 fail:
     ex = cli_report_error(rc);
@@ -369,9 +549,24 @@ done:
     tr_trainer_release(&t);
     tr_model_release_f32(&m);
     tr_data_release(&data);
+    tr_data_release(&evd);
     gguf_close(base);
     gguf_close(tokg);
     cm_strlist_release(&pos);
     train_config_release(&cfg);
+    return ex;
+}
+
+int cmd_train(int argc, char **argv)
+{
+    int rc = tr_dist_init(&dist), ex;
+    if (rc) ex = cli_report_error(rc);
+    else ex = train_run(argc, argv);
+    if (ex != EXIT_OK && dist.size > 1) {
+        fprintf(stderr, "chatmpi train: rank %d of %d failed: ending the job (exit %d)\n", dist.rank, dist.size, ex);
+        fflush(stderr);
+        tr_dist_abort(&dist, ex);
+    }
+    tr_dist_finalize(&dist);
     return ex;
 }

@@ -53,7 +53,7 @@ static const struct key keys[] = {
     {"weight_decay", KEY_REAL, F(weight_decay), "0.0", "AdamW decoupled weight decay (not on norms)"},
     {"grad_clip", KEY_REAL, F(grad_clip), "1.0", "global gradient-norm clip (0: off)"},
     {"eval_file", KEY_STR, F(eval_file), NULL, "held-out records for the evaluation loss"},
-    {"eval_every", KEY_INT, F(eval_every), "50", "steps between evaluation losses (0: off)"},
+    {"eval_every", KEY_INT, F(eval_every), "50", "steps between evaluation losses (0: only at the end)"},
     {"checkpoint_every", KEY_INT, F(checkpoint_every), "100", "steps between checkpoints (0: only at the end)"},
     {"init", KEY_STR, F(init), NULL, "train from scratch with this shape: dim=..,layers=..,heads=..,..."},
     {"tokenizer", KEY_STR, F(tokenizer), NULL, "tokenizer (GGUF or sentencepiece .model) for init"},

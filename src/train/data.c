@@ -152,6 +152,18 @@ int tr_data_write(const char *path, const uint64_t *offsets, uint64_t n_records,
     return rc;
 }
 
+void tr_data_record(const struct tr_data *d, uint64_t r, int T, int answer_only, int32_t *tok, int32_t *tg,
+                    float *w)
+{
+    uint64_t o = d->offsets[r], len = d->offsets[r + 1] - o;
+    for (int t = 0; t < T; t++) {
+        int real = (uint64_t)t + 1 < len;
+        tok[t] = (uint64_t)t < len ? (int32_t)d->tokens[o + t] : 0;
+        tg[t] = real ? (int32_t)d->tokens[o + t + 1] : 0;
+        w[t] = real && (!answer_only || !d->mask || d->mask[o + t + 1]) ? 1.0f : 0.0f;
+    }
+}
+
 void tr_data_row(struct tr_data *d, uint64_t g, int T, int answer_only, int32_t *tok, int32_t *tg, float *w)
 {
     uint64_t n = d->n_records, epoch = g / n;
@@ -165,11 +177,5 @@ void tr_data_row(struct tr_data *d, uint64_t g, int T, int answer_only, int32_t 
         }
         d->perm_epoch = epoch + 1;
     }
-    uint64_t r = d->perm[g % n], o = d->offsets[r], len = d->offsets[r + 1] - o;
-    for (int t = 0; t < T; t++) {
-        int real = (uint64_t)t + 1 < len;
-        tok[t] = (uint64_t)t < len ? (int32_t)d->tokens[o + t] : 0;
-        tg[t] = real ? (int32_t)d->tokens[o + t + 1] : 0;
-        w[t] = real && (!answer_only || !d->mask || d->mask[o + t + 1]) ? 1.0f : 0.0f;
-    }
+    tr_data_record(d, d->perm[g % n], T, answer_only, tok, tg, w);
 }

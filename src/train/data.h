@@ -13,8 +13,8 @@
  * blanks; a '|' splits a line into prompt and answer, and only answer tokens count in the
  * loss. Lines that are empty or start with '#' are skipped.
  *
- * Batches: row g of the run (g = (step * accum + micro) * B + b) is record perm_e[g % n]
- * of epoch e = g / n, perm_e a shuffle seeded by (seed, e). A record gives inputs
+ * Batches: row g of the run (g = ((step * ranks + rank) * accum + micro) * B + b: a step's
+ * global batch is cut into ranks consecutive shares) is record perm_e[g % n] of epoch e = g / n, perm_e a shuffle seeded by (seed, e). A record gives inputs
  * tokens[0 .. T) and targets tokens[1 .. T]; positions past its end are padding (loss
  * weight 0); longer records are cut. The order is a function of the step, so a resumed
  * run reads what the uninterrupted run would have.
@@ -49,5 +49,8 @@ int tr_data_write(const char *path, const uint64_t *offsets, uint64_t n_records,
 /* Fills row g (see above) into tok, tg, w (T each). answer_only: the mask decides which
  * targets count; otherwise every real target does. */
 void tr_data_row(struct tr_data *d, uint64_t g, int T, int answer_only, int32_t *tok, int32_t *tg, float *w);
+/* The same for record r itself (r < n_records), in file order: evaluation. */
+void tr_data_record(const struct tr_data *d, uint64_t r, int T, int answer_only, int32_t *tok, int32_t *tg,
+                    float *w);
 
 #endif

@@ -2,11 +2,13 @@
 #include "train/optim.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
 #include "core/mem.h"
+#include "train/dist.h"
 
 void tr_opt_defaults(struct tr_opt_cfg *c)
 {
@@ -84,18 +86,27 @@ int tr_trainer_step(struct tr_trainer *t, const struct tr_batch *micro, int n_mi
 {
     struct tr_model_f32 *m = t->m;
     if (n_micro < 1) return cm_error_set(CM_EINVAL, "a training step needs at least one micro-batch");
+    int rank = t->dist ? t->dist->rank : 0, ranks = t->dist ? t->dist->size : 1;
+    int n_all = n_micro * ranks;
     tr_model_zero_grad_f32(m);
-    double loss_sum = 0;
-    uint64_t ntok = 0;
-    for (int i = 0; i < n_micro; i++) {
+    double stats[2] = {0, 0}; /* loss sum, tokens */
+    for (int i = 0; i < n_all; i++) {
+        uint64_t seed = tr_rng_next(&t->rng); /* every rank draws every micro-batch's seed */
+        if (i / n_micro != rank) continue;
         double loss;
-        m->dropout_seed = tr_rng_next(&t->rng);
-        int rc = tr_model_forward_f32(m, micro[i].tokens, micro[i].targets, micro[i].weights, &loss);
+        m->dropout_seed = seed;
+        int rc = tr_model_forward_f32(m, micro[i % n_micro].tokens, micro[i % n_micro].targets,
+                                      micro[i % n_micro].weights, &loss);
         if (rc) return rc;
-        tr_model_backward_f32(m, 1.0 / n_micro);
-        loss_sum += loss;
+        tr_model_backward_f32(m, 1.0 / n_all);
+        stats[0] += loss;
+        uint64_t ntok = 0;
         for (int n = 0; n < m->B * m->T; n++) ntok += m->weights[n] != 0;
+        stats[1] += (double)ntok;
     }
+    int rc;
+    if ((rc = tr_dist_sum_f32(t->dist, m->grads, m->n_params)) || (rc = tr_dist_sum_f64(t->dist, stats, 2)))
+        return rc;
     double norm = tr_grad_norm(m);
     if (!isfinite(norm))
         return cm_error_set(CM_EINVAL, "gradient norm is not finite at step %llu", (unsigned long long)t->step);
@@ -107,10 +118,31 @@ int tr_trainer_step(struct tr_trainer *t, const struct tr_batch *micro, int n_mi
     tr_adamw_update(t, lr);
     t->step++;
     if (info) {
-        info->loss = loss_sum / n_micro;
+        info->loss = stats[0] / n_all;
         info->lr = lr;
         info->grad_norm = norm;
-        info->tokens = ntok;
+        info->tokens = (uint64_t)stats[1];
     }
     return 0;
+}
+
+int tr_trainer_broadcast(struct tr_trainer *t)
+{
+    const struct tr_dist *d = t->dist;
+    size_t n = t->m->n_params * sizeof(float);
+    uint64_t state[2] = {t->step, t->rng};
+    int rc;
+    if ((rc = tr_dist_bcast(d, state, sizeof(state))) || (rc = tr_dist_bcast(d, t->m->params, n)) ||
+        (rc = tr_dist_bcast(d, t->mom, n)) || (rc = tr_dist_bcast(d, t->vel, n)))
+        return rc;
+    t->step = state[0], t->rng = state[1];
+    return 0;
+}
+
+uint64_t tr_trainer_params_hash(const struct tr_trainer *t)
+{
+    const uint32_t *p = (const uint32_t *)t->m->params; /* bit patterns, a word at a time */
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < t->m->n_params; i++) h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
 }

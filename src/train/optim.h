@@ -3,8 +3,13 @@
  * decay, global-norm gradient clipping, and gradient accumulation over micro-batches.
  * The trainer owns the moments and a generator (dropout seeds, data order for callers);
  * both go into checkpoints, so a resumed run continues bit for bit.
- * Left out: other optimizers, loss scaling, MPI all-reduce (a hook for it would sit between
- * backward and the norm). */
+ * Data parallel (train/dist.h): with t->dist of N ranks, one optimizer step is N * n_micro
+ * micro-batches; rank r computes micro-batches r * n_micro .. (r + 1) * n_micro - 1 of it,
+ * the gradients are summed over the ranks between backward and the norm, and every rank
+ * applies the same update. Dropout seeds are drawn for all N * n_micro micro-batches in
+ * order, so the step is the same as one process running them all (within float rounding:
+ * the sums group differently).
+ * Left out: other optimizers, loss scaling. */
 #ifndef CM_TRAIN_OPTIM_H
 #define CM_TRAIN_OPTIM_H
 
@@ -32,11 +37,13 @@ struct tr_batch {
     const float *weights;
 };
 
+struct tr_dist;
+
 struct tr_step_info {
-    double loss;      /* mean of the micro-batch losses */
+    double loss;      /* mean of the micro-batch losses (over every rank) */
     double lr;
     double grad_norm; /* before clipping */
-    uint64_t tokens;  /* tokens with non-zero loss weight */
+    uint64_t tokens;  /* tokens with non-zero loss weight (over every rank) */
 };
 
 struct tr_trainer {
@@ -45,15 +52,21 @@ struct tr_trainer {
     float *mom, *vel;       /* AdamW moments, (n_params) each */
     uint64_t step;          /* optimizer steps done */
     uint64_t rng;           /* generator state */
+    const struct tr_dist *dist; /* borrowed; NULL = this process alone */
 };
 
 void tr_trainer_init(struct tr_trainer *t, struct tr_model_f32 *m, const struct tr_opt_cfg *cfg, uint64_t seed);
 void tr_trainer_release(struct tr_trainer *t);
-/* One optimizer step accumulating the gradients of n_micro micro-batches (each weighted
- * 1/n_micro): forward, backward, clip, AdamW. The model must be sized (tr_model_alloc). */
+/* One optimizer step accumulating the gradients of n_micro micro-batches on each of the
+ * ranks (each weighted 1 / (n_micro * ranks)): forward, backward, sum over the ranks, clip,
+ * AdamW. The model must be sized (tr_model_alloc). */
 int tr_trainer_step(struct tr_trainer *t, const struct tr_batch *micro, int n_micro, struct tr_step_info *info);
 /* The AdamW update alone, on the gradients in m->grads (after any clipping). */
 void tr_adamw_update(struct tr_trainer *t, double lr);
+/* Makes every rank's parameters, moments, step and generator rank 0's (after a resume). */
+int tr_trainer_broadcast(struct tr_trainer *t);
+/* FNV-1a 64 over the parameters' 32-bit patterns: equal on every rank while the ranks agree. */
+uint64_t tr_trainer_params_hash(const struct tr_trainer *t);
 /* sqrt(sum of squared gradients), summed in a fixed order. */
 double tr_grad_norm(const struct tr_model_f32 *m);
 

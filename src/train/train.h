@@ -17,7 +17,8 @@
  *                  never copied whole; the small norm vectors are copied), and the
  *                  parameters are the adapters A (r, n_in) and B (n_out, r):
  *                  y = W x + (alpha / r) * B (A dropout(x)).
- * Left out: MPI data parallelism, mixed precision, KV-cache style inference (the runtime
+ * Data parallelism sits outside the model (train/dist.h, train/optim.h).
+ * Left out: mixed precision, KV-cache style inference (the runtime
  * in src/model does that), biases (llama has none).
  */
 #ifndef CM_TRAIN_TRAIN_H

@@ -1,7 +1,9 @@
 # `chatmpi train` end to end on a small text token file: a tiny model from scratch learns
 # (the loss falls), its GGUF has llama.cpp's names and shapes, an interrupted run resumed
 # from its checkpoint gives the very same model, LoRA over a q8_0 copy writes an adapter,
-# and bad input is refused with the right exit codes.
+# held-out evaluation gives the loss the next training step sees on the same records, the
+# memory estimate is near the measured peak and a run over the limit is refused, and bad
+# input is refused with the right exit codes.
 . tests/e2e/lib.sh
 D=$(mktemp -d)
 trap 'rm -rf "$D"' EXIT
@@ -47,6 +49,45 @@ expect_rc 0 "$CHATMPI" info "$D/a.gguf"
 expect_out "adapter.lora.alpha"
 grep "blk.0.ffn_down.weight.lora_a" "$OUT" | grep -q "64 x 2" || die "ffn_down lora_a is not [64, 2]"
 grep "blk.1.attn_v.weight.lora_b" "$OUT" | grep -q "2 x 16" || die "attn_v lora_b is not [2, 16]"
+
+# --eval on the training data itself: every record has 11 targets (6 answers) and a step of
+# 4 x 6 rows is one epoch, so the evaluation after step k (mean over all records, no update)
+# must equal the training loss of step k + 1 (computed before that step's update)
+for loss in all answer; do
+    expect_rc 0 "$CHATMPI" train --init $SHAPE --vocab 32 --steps 3 --lr 1e-2 --batch 4 --accum 6 --seq 12 \
+        --loss $loss --eval "$D/d.txt" --eval-every 1 -o "$D/e.gguf" --log "$D/e-$loss.jsonl" "$D/d.txt"
+    expect_err "  eval [0-9]"
+    expect_err "train: eval loss [0-9.]* over $([ $loss = all ] && echo 264 || echo 144) tokens"
+    [ "$(grep -c eval_loss "$D/e-$loss.jsonl")" -eq 3 ] || die "the log lacks eval_loss on every step"
+    sed 's/.*"step":\([0-9]*\),"loss":\([0-9.]*\),"eval_loss":\([0-9.]*\),.*/\1 \2 \3/' "$D/e-$loss.jsonl" | awk '
+        NR > 1 { d = $2 - ev; if (d < 0) d = -d; if (d > 1e-5 * $2) { print "step " $1 ": loss " $2 ", eval before " ev; bad = 1 } }
+        { ev = $3 } END { exit bad }' || die "eval loss ($loss) is not the loss of the next step"
+done
+# --eval-every without --eval; an eval file outside the vocabulary
+expect_rc 2 "$CHATMPI" train --init $SHAPE --vocab 32 --eval-every 2 -o "$D/x.gguf" "$D/d.txt"
+echo "1 2 3 4" >"$D/nomask.txt"
+expect_rc 2 "$CHATMPI" train --init $SHAPE --vocab 32 --steps 1 --loss answer --eval "$D/nomask.txt" -o "$D/x.gguf" "$D/d.txt"
+expect_err "would evaluate nothing"
+echo "1 2 3 40" >"$D/big.txt"
+expect_rc 2 "$CHATMPI" train --init $SHAPE --vocab 32 --eval "$D/big.txt" -o "$D/x.gguf" "$D/d.txt"
+expect_err "outside the model's vocabulary"
+
+# memory: the estimate is in the start line and within 30% of the measured peak (VmHWM);
+# over --mem-limit (or CHATMPI_MEM_LIMIT) the run is refused before it starts
+expect_rc 0 "$CHATMPI" train --init dim=64,layers=2,heads=4,ffn=128,ctx=128 --vocab 4096 --batch 16 --seq 128 \
+    --steps 2 -t 1 -o "$D/mm.gguf" "$D/d.txt"
+expect_err "memory ~[0-9]"
+peak=$(sed -n 's/.*peak memory \([0-9]*\) MiB (estimated \([0-9]*\) MiB).*/\1 \2/p' "$ERR")
+[ -n "$peak" ] || die "no peak memory in the summary"
+echo "$peak" | awk '{ r = $2 / $1; exit !(r > 0.7 && r < 1.3) }' || die "estimate vs peak (MiB): $peak"
+expect_rc 3 "$CHATMPI" train $ARGS --mem-limit 1M -o "$D/x.gguf" "$D/d.txt"
+expect_err "this run needs about"
+expect_err "smaller --batch"
+expect_rc 3 env CHATMPI_MEM_LIMIT=2M "$CHATMPI" train $ARGS -o "$D/x.gguf" "$D/d.txt"
+expect_err "CHATMPI_MEM_LIMIT"
+expect_rc 0 "$CHATMPI" train $ARGS --steps 1 -q --mem-limit off -o "$D/x.gguf" "$D/d.txt"
+rm -f "$D/x.gguf" "$D/x.gguf.ckpt"
+expect_rc 2 "$CHATMPI" train $ARGS --mem-limit lots -o "$D/x.gguf" "$D/d.txt"
 
 # refusals
 expect_rc 2 "$CHATMPI" train --init $SHAPE -o "$D/x.gguf" "$D/d.txt"

@@ -1,6 +1,8 @@
 # chatmpi train --config: a ChatHPC config (YAML and JSON) drives training on ChatHPC records
 # rendered with the template and tokenized with the model's tokenizer; unknown keys warn,
-# wrong types and missing keys refuse (exit 2), CHATMPI_* and flags override the file.
+# wrong types and missing keys refuse (exit 2), CHATMPI_* and flags override the file;
+# eval_file records are tokenized like data_file and evaluated every eval_every steps; under
+# mpirun batch_size is micro_batch x accumulation x ranks and only rank 0 writes.
 . tests/e2e/lib.sh
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 cat data/corpus/blas1/*/seq.c data/corpus/blas1/*/mpi.c > "$T/text"
@@ -33,6 +35,25 @@ expect_rc 0 "$CHATMPI" info "$T/model.gguf"; expect_out 'tokenizer.ggml.model'
 rm -rf "$T/out"
 CHATMPI_STEPS=2 "$CHATMPI" train --config "$T/cfg.yaml" -q 2>/dev/null || die "env run failed"
 [ "$(wc -l < "$T/out/train.jsonl")" = 2 ] || die "CHATMPI_STEPS=2 did not override steps: 9"
+# eval_file: rendered and tokenized like data_file, its loss in the log every eval_every steps
+rm -rf "$T/out"
+{ cat "$T/cfg.yaml"; printf 'eval_file: data/refine.json\neval_every: 1\n'; } > "$T/ev.yaml"
+expect_rc 0 "$CHATMPI" train --config "$T/ev.yaml" --steps 2
+expect_err "4 records from data/refine.json.*-> $T/out/eval.tok"
+expect_err "train: eval loss"
+[ "$(grep -c '"eval_loss"' "$T/out/train.jsonl")" = 2 ] || die "no eval_loss in every log line"
+# data parallel: batch_size 4 = micro_batch 2 x accumulation 1 x 2 ranks
+MPIRUN=$(command -v mpirun.openmpi || command -v mpirun) || die "no mpirun"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+rm -rf "$T/out"; mkdir "$T/tmp"
+expect_rc 0 env TMPDIR="$T/tmp" $MPIRUN -np 2 "$CHATMPI" train --config "$T/ev.yaml" --steps 2
+expect_err "accum 1, 2 ranks (effective batch 4)"
+[ "$(grep -c "unknown key 'epochs'" "$ERR")" = 1 ] || die "warnings not from rank 0 alone"
+[ "$(wc -l < "$T/out/train.jsonl")" = 2 ] || die "the log is not rank 0's alone"
+[ -z "$(ls "$T/tmp")" ] || die "rank 1 left files in TMPDIR: $(ls "$T/tmp")"
+sed 's/^batch_size: 4/batch_size: 6/' "$T/cfg.yaml" > "$T/b6.yaml"
+expect_rc 2 $MPIRUN -np 2 "$CHATMPI" train --config "$T/b6.yaml" --steps 2
+expect_err "batch_size 6 is not a multiple of micro_batch 2 x 2 ranks"
 # JSON configs; errors are usage errors naming the file
 printf '{"data_file": "data/refine.json", "steps": "many"}\n' > "$T/bad.json"
 expect_rc 2 "$CHATMPI" train --config "$T/bad.json"; expect_err "'steps' must be an integer"
