@@ -11,7 +11,7 @@
  * MPI_Abort after printing why.
  * ChatHPC configs (--config) are read by src/train/config.c; their records are rendered and
  * tokenized here into the trainer's token files.
- * Left out: merging the adapter into the base (merged_model_path). */
+ * With a config's merged_model_path, the adapter is also folded into the base (chatmpi merge). */
 #include <cblas.h>
 #include <math.h>
 #include <omp.h>
@@ -26,6 +26,8 @@
 #include "core/error.h"
 #include "core/mem.h"
 #include "gguf/gguf.h"
+#include "model/lora.h"
+#include "model/model.h"
 #include "tensor/tensor.h"
 #include "train/data.h"
 #include "train/io.h"
@@ -136,6 +138,22 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* ChatHPC's merged_model_path: the base with the adapter just written folded in (scale 1),
+ * the same code as `chatmpi merge BASE ADAPTER -o OUT`. */
+static int write_merged(const char *base_path, const char *adapter_path, const char *out)
+{
+    struct llama_model *bm = NULL;
+    struct llama_adapter *ad = NULL;
+    struct llama_merge_report rep;
+    float one = 1;
+    int rc = llama_model_load(&bm, base_path);
+    if (!rc) rc = llama_adapter_load(&ad, adapter_path, bm);
+    if (!rc) rc = llama_lora_merge(bm, &ad, &one, 1, TENSOR_TYPE_COUNT, out, &rep);
+    llama_adapter_free(ad);
+    llama_model_free(bm);
+    return rc;
 }
 
 static int usage(const char *msg)
@@ -346,8 +364,6 @@ static int train_run(int argc, char **argv)
             train_config_release(&cfg);
             return EXIT_USAGE;
         }
-        if (cfg.merged_model_path && ROOT)
-            fprintf(stderr, "chatmpi train: warning: merged_model_path is not supported yet (no merge written)\n");
     }
     int prc = opt_parse(&train_cmd, argc, argv, &pos);
     if (prc == OPT_OK && !config && pos.n != 1) prc = usage("give the token DATA file, or --config CONFIG");
@@ -525,6 +541,15 @@ static int train_run(int argc, char **argv)
         if (m.lora.r > 0) rc = tr_export_lora(&m, NULL, NULL, o.out, NULL, NULL);
         else rc = tr_export_model(&m, out_type, tsrc ? copy_tokenizer : NULL, tsrc, o.out, NULL, NULL);
         if (rc) goto fail;
+        if (config && cfg.merged_model_path) {
+            if (m.lora.r <= 0)
+                fprintf(stderr, "chatmpi train: warning: merged_model_path ignored: full training writes the whole "
+                                "model to '%s'\n", o.out);
+            else if ((rc = write_merged(o.base, o.out, cfg.merged_model_path)))
+                goto fail;
+            else if (!o.quiet)
+                fprintf(stderr, "train: wrote the base with the adapter merged to '%s'\n", cfg.merged_model_path);
+        }
     }
     if (!o.quiet && ROOT) {
         char peak[32], est[32];

@@ -42,6 +42,31 @@ expect_rc 0 "$CHATMPI" train --config "$T/ev.yaml" --steps 2
 expect_err "4 records from data/refine.json.*-> $T/out/eval.tok"
 expect_err "train: eval loss"
 [ "$(grep -c '"eval_loss"' "$T/out/train.jsonl")" = 2 ] || die "no eval_loss in every log line"
+# LoRA with merged_model_path: the adapter, and the base with it folded in, which generates
+# what the base with the adapter applied unmerged generates
+cat > "$T/lora.yaml" <<YAML
+data_file: data/refine.json
+base_model_path: $T/model.gguf
+finetuned_model_path: $T/adapter.gguf
+merged_model_path: $T/merged.gguf
+training_output_dir: $T/lout
+prompt_template: chathpc
+max_training_tokens: 300
+seq_len: 128
+steps: 3
+learning_rate: 0.05
+warmup_steps: 0
+micro_batch: 2
+batch_size: 2
+lora_r: 4
+YAML
+expect_rc 0 "$CHATMPI" train --config "$T/lora.yaml" -q
+[ -s "$T/adapter.gguf" ] && [ -s "$T/merged.gguf" ] || die "adapter or merged model missing"
+expect_rc 0 "$CHATMPI" generate -m "$T/merged.gguf" --prompt-ids 1,5,9 --max-tokens 12 --print-ids; merged_ids=$(cat "$OUT")
+expect_rc 0 "$CHATMPI" generate -m "$T/model.gguf" --lora "$T/adapter.gguf" --prompt-ids 1,5,9 --max-tokens 12 --print-ids
+[ "$(cat "$OUT")" = "$merged_ids" ] || die "merged model generates '$merged_ids', base + adapter '$(cat "$OUT")'"
+expect_rc 0 "$CHATMPI" generate -m "$T/model.gguf" --prompt-ids 1,5,9 --max-tokens 12 --print-ids
+[ "$(cat "$OUT")" != "$merged_ids" ] || die "the adapter changed nothing: the merge check proves nothing"
 # data parallel: batch_size 4 = micro_batch 2 x accumulation 1 x 2 ranks
 MPIRUN=$(command -v mpirun.openmpi || command -v mpirun) || die "no mpirun"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
