@@ -1,0 +1,32 @@
+# The embedded default model (models/): it loads without -m, its size is what default.json
+# says, its tokenizer is the sentencepiece model beside it (identical ids to Debian's
+# spm_encode on an example program), and run/generate use it. How well it does is measured
+# by `make model-eval`, not here (docs/default-model.md).
+. tests/e2e/lib.sh
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+[ -s models/default.gguf ] || die "models/default.gguf is missing (make model)"
+expect_rc 0 "$CHATMPI" info models/default.gguf
+expect_out 'tokenizer.ggml.model *str *"llama"'
+want=$(sed -n 's/.*"parameters": *\([0-9]*\).*/\1/p' models/default.json)
+got=$(sed -n 's/^total: [0-9]* tensors, \([0-9]*\) elements.*/\1/p' "$OUT")
+[ -n "$want" ] && [ "$got" = "$want" ] || die "default.gguf has $got parameters, default.json says $want"
+# the GGUF tokenizer is models/tokenizer.model: the same ids as spm_encode, line by line
+# (spm_encode reads a line at a time) over an example program
+if command -v spm_encode >/dev/null; then
+    n=0
+    while IFS= read -r line; do
+        [ -n "$line" ] || continue
+        ours=$("$CHATMPI" tokenize -m models/default.gguf -p "$line" --ids)
+        theirs=$(printf '%s\n' "$line" | spm_encode --model=models/tokenizer.model --output_format=id)
+        [ -n "$ours" ] && [ "$ours" = "$theirs" ] || die "ids differ on '$line': ours '$ours', spm_encode '$theirs'"
+        n=$((n + 1))
+    done < examples/signal_corr.c
+    [ $n -gt 30 ] || die "only $n lines compared"
+fi
+# run and generate find it without -m (CHATMPI_MODEL unset)
+unset CHATMPI_MODEL
+expect_rc 0 "$CHATMPI" run examples/signal_corr.c --no-verify --max-tokens 24
+expect_out '=== candidate 1 of 1 (not verified)'
+[ "$(wc -c < "$OUT")" -gt 60 ] || die "run --no-verify printed almost nothing"
+expect_rc 0 "$CHATMPI" generate -m models/default.gguf -p "int main(void)" --max-tokens 8 --print-ids
+[ "$(wc -w < "$OUT")" -ge 1 ] || die "generate printed no ids"
