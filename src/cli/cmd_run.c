@@ -30,7 +30,7 @@ static int open_assistant(struct assistant **a, const char *model, const struct 
     if (!cm_is_file(model)) {
         cm_error_set(CM_EENV, "no model at '%s'", model);
         cm_error_hint("pass -m MODEL.gguf (a llama GGUF with a tokenizer) or set CHATMPI_MODEL; "
-                      "chatmpi's own default model is not shipped yet");
+                      "'make model' rebuilds chatmpi's default model");
         return CM_EENV;
     }
     return assistant_open(a, &o);
@@ -316,6 +316,7 @@ int cmd_run(int argc, char **argv)
         snprintf(out_path, n + 8, "%.*s_mpi.c", (int)(n > 2 && !strcmp(f + n - 2, ".c") ? n - 2 : n), f);
     }
     sandbox_catch_signals();
+    ao.interrupted = sandbox_interrupted;
     rc = parallelize(model_path, &ao, pos.items[0], out_path, samples, no_verify, &co, json);
 done:
     free(model_path), free(out_path);

@@ -182,7 +182,7 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
     model_path = model ? cm_strdup(model) : assistant_default_model();
     if (!cm_is_file(model_path)) {
         fprintf(stderr, "chatmpi %s: no model at '%s'\nhint: pass -m MODEL.gguf or set CHATMPI_MODEL; "
-                        "chatmpi's own default model is not shipped yet\n", name, model_path);
+                        "'make model' rebuilds chatmpi's default model\n", name, model_path);
         rc = EXIT_ENV;
         goto done;
     }
@@ -190,6 +190,7 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
                                 (int)threads};
     ao.lora = (const char *const *)loras.items;
     ao.n_lora = loras.n;
+    ao.interrupted = sandbox_interrupted;
     if ((err = assistant_open(&a, &ao))) {
         rc = cli_report_error(err);
         goto done;

@@ -34,6 +34,12 @@ char *assistant_default_model(void)
     return p;
 }
 
+static int poll_interrupted(void *ctx, int32_t token)
+{
+    (void)token;
+    return ((struct assistant *)ctx)->o.interrupted();
+}
+
 int assistant_open(struct assistant **out, const struct assistant_opts *o)
 {
     *out = NULL;
@@ -94,9 +100,10 @@ int assistant_answer(struct assistant *a, char **out, const char *question, cons
     struct sampler s;
     sampler_init(&s, sampling ? sampling : &a->o.sampling);
     llama_state_reset(a->state);
-    const struct llama_text_opts to = {a->o.stops, a->o.n_stops, NULL, NULL, NULL};
+    const struct llama_text_opts to = {a->o.stops, a->o.n_stops, NULL, a->o.interrupted ? poll_interrupted : NULL, a};
     rc = llama_generate_text(a->state, &s, a->tok, ids.v, ids.n, max, tok_eos(a->tok), &to, &res);
     sampler_release(&s);
+    if (!rc && a->o.interrupted && a->o.interrupted()) rc = cm_error_set(CM_EENV, "interrupted");
     if (rc) goto done;
     if (stopped_by_limit) *stopped_by_limit = res.stop == LLAMA_STOP_MAX_TOKENS || res.stop == LLAMA_STOP_CONTEXT;
     *out = cm_buf_detach(&res.text);

@@ -26,6 +26,8 @@ struct assistant_opts {
     const char *const *stops; /* (n_stops) stop strings: an answer ends before the first (textgen.h);
                                * borrowed until assistant_close */
     size_t n_stops;
+    int (*interrupted)(void); /* polled once a token; non-zero ends the answer with an error
+                               * "interrupted" (CM_EENV): Ctrl-C during a long generation; may be NULL */
 };
 
 struct assistant;

@@ -30,3 +30,15 @@ expect_out '=== candidate 1 of 1 (not verified)'
 [ "$(wc -c < "$OUT")" -gt 60 ] || die "run --no-verify printed almost nothing"
 expect_rc 0 "$CHATMPI" generate -m models/default.gguf -p "int main(void)" --max-tokens 8 --print-ids
 [ "$(wc -w < "$OUT")" -ge 1 ] || die "generate printed no ids"
+# Ctrl-C during a long generation ends the run promptly (exit 3, "interrupted", nothing written)
+( "$CHATMPI" run examples/signal_corr.c -o "$T/int_mpi.c" --samples 2 > "$T/int.out" 2>&1; echo $? > "$T/int.rc" ) &
+sleep 4
+pid=$(pgrep -f "run examples/signal_corr.c -o $T/int_mpi.c" | head -n 1)
+[ -n "$pid" ] || die "the run to interrupt ended before 4 s: $(cat "$T/int.out")"
+kill -INT "$pid"
+i=0
+while [ ! -s "$T/int.rc" ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
+[ -s "$T/int.rc" ] || die "run did not end within 20 s of SIGINT"
+[ "$(cat "$T/int.rc")" = 3 ] || die "interrupted run exited $(cat "$T/int.rc"): $(tail -3 "$T/int.out")"
+grep -q "interrupted" "$T/int.out" || die "no 'interrupted' message: $(tail -3 "$T/int.out")"
+[ ! -e "$T/int_mpi.c" ] || die "an interrupted run wrote its output"
