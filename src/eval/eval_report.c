@@ -91,7 +91,7 @@ static void header(FILE *f, int md, const struct eval_opts *o)
     if (o->bench && o->compare_expert) fprintf(f, "%s%9s", sep, "expert@2");
     fprintf(f, "%s%11s%s%6s%s\n", sep, "bytes@2", sep, "exact", md ? " |" : "");
     if (md) {
-        fprintf(f, "|---|---:|---:|---:|---:");
+        fprintf(f, "|---|---:|---:|---:|---:|");
         for (size_t i = 0; i < o->n_ks; i++) fprintf(f, "---:|");
         if (o->bench) fprintf(f, "---:|");
         if (o->bench && o->compare_expert) fprintf(f, "---:|");

@@ -18,6 +18,9 @@ expect_out "no program in the answer"
 expect_out "no answer file"
 grep -q '"correct": 1' "$T/e.json" || die "JSON lacks per-case counts"
 grep -q '^| blas1 ' "$T/e.md" || die "Markdown table"
+# every Markdown table row has as many cells as its header (the separator row included)
+awk -F'|' '/^\|/ { if (!n) n = NF; else if (NF != n && prev ~ /^\|/) bad = bad "\n" $0 } { prev = $0 } /^$/ { n = 0 }
+           END { if (bad) { print "rows with another cell count:" bad; exit 1 } }' "$T/e.md" || die "Markdown table cells"
 # pass@2 needs 2 samples everywhere
 expect_rc 2 "$CHATMPI" eval --answers "$A" --k 2 -q $C; expect_err "pass@2 needs at least 2 samples"
 expect_rc 2 "$CHATMPI" eval -q; expect_err "--answers DIR is required"
