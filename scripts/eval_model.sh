@@ -15,6 +15,7 @@ CHATMPI=${CHATMPI:-./chatmpi}
 WORK=${WORK:-build/model}
 MODEL=${MODEL:-models/default.gguf}
 SAMPLES=${SAMPLES:-8}
+MAX_TOKENS=${MAX_TOKENS:-3000} # every expert answer of the corpus is at most 2635 tokens
 E="$WORK/eval"
 mkdir -p "$E"
 [ -d "$WORK/heldin" ] || { echo "eval_model: no $WORK/heldin: run 'make model' first" >&2; exit 2; }
@@ -23,7 +24,7 @@ run() { # run NAME chatmpi-args...
     shift
     echo "== $name: chatmpi $*" >&2
     t0=$(date +%s)
-    "$CHATMPI" "$@" -m "$MODEL" -q --json "$E/$name.json" --markdown "$E/$name.md" --save-answers "$E/$name.answers" \
+    "$CHATMPI" "$@" -m "$MODEL" -n "$MAX_TOKENS" -q --json "$E/$name.json" --markdown "$E/$name.md" --save-answers "$E/$name.answers" \
         > "$E/$name.txt"
     cat "$E/$name.txt"
     echo "($name: $(($(date +%s) - t0)) s)" | tee -a "$E/$name.txt"
