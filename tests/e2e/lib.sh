@@ -13,3 +13,15 @@ expect_rc() {
 }
 expect_out() { grep -q -- "$1" "$OUT" || { cat "$OUT"; die "stdout lacks '$1'"; }; }
 expect_err() { grep -q -- "$1" "$ERR" || { cat "$ERR"; die "stderr lacks '$1'"; }; }
+
+# token_records FILE: appends 24 text token records (vocabulary 32) to FILE: a prompt of 6 ids,
+# '|', then an answer of 6 ids that follows from the record number (train's text format)
+token_records() {
+    i=0
+    while [ $i -lt 24 ]; do
+        p=""; a=""; j=0
+        while [ $j -lt 6 ]; do p="$p $(( (i * 5 + j * 3) % 32 ))"; a="$a $(( (i + j * 7) % 32 ))"; j=$((j + 1)); done
+        echo "$p |$a" >>"$1"
+        i=$((i + 1))
+    done
+}

@@ -8,13 +8,7 @@ D=$(mktemp -d)
 trap 'rm -rf "$D"' EXIT
 S=dim=32,layers=2,heads=4,kv_heads=2,ffn=64,ctx=24
 
-i=0
-while [ $i -lt 24 ]; do
-    p=""; a=""; j=0
-    while [ $j -lt 6 ]; do p="$p $(( (i * 5 + j * 3) % 32 ))"; a="$a $(( (i + j * 7) % 32 ))"; j=$((j + 1)); done
-    echo "$p |$a" >>"$D/d.txt"
-    i=$((i + 1))
-done
+token_records "$D/d.txt"
 expect_rc 0 "$CHATMPI" model init --shape $S,vocab=32 --seed 3 -q -o "$D/m.gguf"
 expect_rc 0 "$CHATMPI" train --base "$D/m.gguf" --lora r=2,alpha=4,targets=q+k+v+o+gate+up+down --steps 20 --lr 5e-2 \
     --batch 2 --seq 12 -q -o "$D/a.gguf" "$D/d.txt"

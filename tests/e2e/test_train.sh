@@ -9,13 +9,7 @@ D=$(mktemp -d)
 trap 'rm -rf "$D"' EXIT
 
 # 24 records: a prompt of 6 ids, '|', then an answer that follows from the record number
-i=0
-while [ $i -lt 24 ]; do
-    p=""; a=""; j=0
-    while [ $j -lt 6 ]; do p="$p $(( (i * 5 + j * 3) % 32 ))"; a="$a $(( (i + j * 7) % 32 ))"; j=$((j + 1)); done
-    echo "$p |$a" >>"$D/d.txt"
-    i=$((i + 1))
-done
+token_records "$D/d.txt"
 echo "# a comment line" >>"$D/d.txt"
 
 SHAPE=dim=32,layers=2,heads=4,kv_heads=2,ffn=64,ctx=16

@@ -12,13 +12,7 @@ MPIRUN=$(command -v mpirun.openmpi || command -v mpirun) || die "no mpirun"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 MPI2="$MPIRUN -np 2"
 
-i=0
-while [ $i -lt 24 ]; do
-    p=""; a=""; j=0
-    while [ $j -lt 6 ]; do p="$p $(( (i * 5 + j * 3) % 32 ))"; a="$a $(( (i + j * 7) % 32 ))"; j=$((j + 1)); done
-    echo "$p |$a" >>"$D/d.txt"
-    i=$((i + 1))
-done
+token_records "$D/d.txt"
 
 # step, loss, grad_norm of each log line
 cols() { sed 's/.*"step":\([0-9]*\),"loss":\([-0-9.e]*\),.*"grad_norm":\([-0-9.e]*\),.*/\1 \2 \3/' "$1"; }
