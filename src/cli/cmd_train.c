@@ -500,17 +500,22 @@ static int train_run(int argc, char **argv)
     int have_ev = 0;
     while (t.step < stop) {
         /* this rank's share of the step's global batch: micro-batches R*accum .. (R+1)*accum - 1 */
+        uint64_t computed = 0; /* positions this rank computes: each micro-batch is cut to its longest row */
         for (long a = 0; a < o.accum; a++) {
+            int Tn = 1;
             for (int b = 0; b < B; b++) {
                 uint64_t g = ((t.step * P + R) * (uint64_t)o.accum + (uint64_t)a) * (uint64_t)B + (uint64_t)b;
                 size_t off = (size_t)a * N + (size_t)b * T;
-                tr_data_row(&data, g, T, answer_only, tok + off, tg + off, w + off);
+                int n = tr_data_row(&data, g, T, answer_only, tok + off, tg + off, w + off);
+                if (n > Tn) Tn = n;
             }
-            mb[a] = (struct tr_batch){tok + a * N, tg + a * N, w + a * N};
+            tr_rows_trim(tok + a * N, tg + a * N, w + a * N, B, T, Tn);
+            mb[a] = (struct tr_batch){tok + a * N, tg + a * N, w + a * N, Tn};
+            computed += (uint64_t)B * (uint64_t)Tn;
         }
         struct tr_step_info info;
         if ((rc = tr_trainer_step(&t, mb, (int)o.accum, &info))) goto fail;
-        tokens_done += (uint64_t)o.accum * N * P;
+        tokens_done += computed * P;
         have_ev = o.eval && ((o.eval_every && t.step % (uint64_t)o.eval_every == 0) || t.step == stop);
         if (have_ev) {
             double e0 = now_s();
@@ -555,6 +560,11 @@ static int train_run(int argc, char **argv)
         char peak[32], est[32];
         mib(peak, sizeof(peak), tr_mem_status("VmHWM"));
         mib(est, sizeof(est), plan.total);
+        uint64_t padded = (t.step - first) * (uint64_t)o.accum * N * P;
+        if (padded)
+            fprintf(stderr, "train: computed %llu positions of %llu (%.0f%%): micro-batches are cut to their longest "
+                            "record\n", (unsigned long long)tokens_done, (unsigned long long)padded,
+                    100.0 * (double)tokens_done / (double)padded);
         if (have_ev)
             fprintf(stderr, "train: eval loss %.4f over %llu tokens of '%s' after step %llu\n", ev.loss,
                     (unsigned long long)ev.tokens, o.eval, (unsigned long long)t.step);

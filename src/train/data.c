@@ -152,8 +152,8 @@ int tr_data_write(const char *path, const uint64_t *offsets, uint64_t n_records,
     return rc;
 }
 
-void tr_data_record(const struct tr_data *d, uint64_t r, int T, int answer_only, int32_t *tok, int32_t *tg,
-                    float *w)
+int tr_data_record(const struct tr_data *d, uint64_t r, int T, int answer_only, int32_t *tok, int32_t *tg,
+                   float *w)
 {
     uint64_t o = d->offsets[r], len = d->offsets[r + 1] - o;
     for (int t = 0; t < T; t++) {
@@ -162,9 +162,10 @@ void tr_data_record(const struct tr_data *d, uint64_t r, int T, int answer_only,
         tg[t] = real ? (int32_t)d->tokens[o + t + 1] : 0;
         w[t] = real && (!answer_only || !d->mask || d->mask[o + t + 1]) ? 1.0f : 0.0f;
     }
+    return len - 1 < (uint64_t)T ? (int)(len - 1) : T;
 }
 
-void tr_data_row(struct tr_data *d, uint64_t g, int T, int answer_only, int32_t *tok, int32_t *tg, float *w)
+int tr_data_row(struct tr_data *d, uint64_t g, int T, int answer_only, int32_t *tok, int32_t *tg, float *w)
 {
     uint64_t n = d->n_records, epoch = g / n;
     if (d->perm_epoch != epoch + 1) {
@@ -177,5 +178,14 @@ void tr_data_row(struct tr_data *d, uint64_t g, int T, int answer_only, int32_t 
         }
         d->perm_epoch = epoch + 1;
     }
-    tr_data_record(d, d->perm[g % n], T, answer_only, tok, tg, w);
+    return tr_data_record(d, d->perm[g % n], T, answer_only, tok, tg, w);
+}
+
+void tr_rows_trim(int32_t *tok, int32_t *tg, float *w, int B, int T, int Tn)
+{
+    for (int b = 1; b < B; b++) { /* row b moves down: b * Tn <= b * T */
+        memmove(tok + (size_t)b * Tn, tok + (size_t)b * T, (size_t)Tn * sizeof(*tok));
+        memmove(tg + (size_t)b * Tn, tg + (size_t)b * T, (size_t)Tn * sizeof(*tg));
+        memmove(w + (size_t)b * Tn, w + (size_t)b * T, (size_t)Tn * sizeof(*w));
+    }
 }

@@ -17,7 +17,8 @@
  * global batch is cut into ranks consecutive shares) is record perm_e[g % n] of epoch e = g / n, perm_e a shuffle seeded by (seed, e). A record gives inputs
  * tokens[0 .. T) and targets tokens[1 .. T]; positions past its end are padding (loss
  * weight 0); longer records are cut. The order is a function of the step, so a resumed
- * run reads what the uninterrupted run would have.
+ * run reads what the uninterrupted run would have. The trainer then cuts a micro-batch to
+ * its longest row (tr_rows_trim), so short records cost what they hold, not T.
  * Left out: packing several records into one row, streaming files larger than memory. */
 #ifndef CM_TRAIN_DATA_H
 #define CM_TRAIN_DATA_H
@@ -47,10 +48,15 @@ int tr_data_load(struct tr_data *d, const char *path);
 int tr_data_write(const char *path, const uint64_t *offsets, uint64_t n_records, const uint32_t *tokens,
                   const uint8_t *mask);
 /* Fills row g (see above) into tok, tg, w (T each). answer_only: the mask decides which
- * targets count; otherwise every real target does. */
-void tr_data_row(struct tr_data *d, uint64_t g, int T, int answer_only, int32_t *tok, int32_t *tg, float *w);
+ * targets count; otherwise every real target does. Returns the positions that have a
+ * target, min(T, record length - 1): the rest is padding. */
+int tr_data_row(struct tr_data *d, uint64_t g, int T, int answer_only, int32_t *tok, int32_t *tg, float *w);
 /* The same for record r itself (r < n_records), in file order: evaluation. */
-void tr_data_record(const struct tr_data *d, uint64_t r, int T, int answer_only, int32_t *tok, int32_t *tg,
+int tr_data_record(const struct tr_data *d, uint64_t r, int T, int answer_only, int32_t *tok, int32_t *tg,
                     float *w);
+
+/* Moves B rows laid out T apart in tok, tg, w to Tn apart (Tn <= T), keeping each row's
+ * first Tn positions: what is cut must be padding. */
+void tr_rows_trim(int32_t *tok, int32_t *tg, float *w, int B, int T, int Tn);
 
 #endif

@@ -95,7 +95,9 @@ int tr_trainer_step(struct tr_trainer *t, const struct tr_batch *micro, int n_mi
         if (i / n_micro != rank) continue;
         double loss;
         m->dropout_seed = seed;
-        int rc = tr_model_forward_f32(m, micro[i % n_micro].tokens, micro[i % n_micro].targets,
+        int rc = tr_model_set_len_f32(m, micro[i % n_micro].T ? micro[i % n_micro].T : m->T_max);
+        if (rc) return rc;
+        rc = tr_model_forward_f32(m, micro[i % n_micro].tokens, micro[i % n_micro].targets,
                                       micro[i % n_micro].weights, &loss);
         if (rc) return rc;
         tr_model_backward_f32(m, 1.0 / n_all);

@@ -33,8 +33,9 @@ double tr_lr_at(const struct tr_opt_cfg *c, uint64_t step);
 
 /* A micro-batch: (B, T) tokens, targets and loss weights (NULL = all 1), borrowed. */
 struct tr_batch {
-    const int32_t *tokens, *targets;
+    const int32_t *tokens, *targets; /* (B, T) */
     const float *weights;
+    int T; /* positions a row; 0: the model's T_max */
 };
 
 struct tr_dist;

@@ -11,6 +11,7 @@
 #include "core/mem.h"
 #include "gguf/gguf.h"
 #include "tensor/tensor.h"
+#include "train/data.h"
 #include "train/io.h"
 #include "train/optim.h"
 #include "train/train.h"
@@ -130,6 +131,77 @@ Test(train_loop, clipping_bounds_the_gradient_norm)
     cr_assert_float_eq(tr_grad_norm(&m), 1e-3, 1e-6);
     tr_trainer_release(&t);
     tr_model_release_f32(&m);
+}
+
+/* A batch cut to its longest row (tr_model_set_len, tr_rows_trim) gives the padded batch's
+ * loss and gradients: padding weighs 0 and attention is causal. Rows of 5 and 9 positions
+ * (B = 2) padded to 16, then cut to 9 and laid out 9 apart. */
+Test(train_loop, cut_batch_equals_padded_batch)
+{
+    enum { B = 2, T = 16, V = 16, L0 = 5, L1 = 9 };
+    struct llama_hparams hp = shape(TINY, V);
+    struct tr_model_f32 m;
+    cr_assert_eq(tr_model_init_f32(&m, &hp, 0, 5), 0);
+    cr_assert_eq(tr_model_alloc_f32(&m, B, T), 0);
+    int32_t tok[B * T], tg[B * T];
+    float w[B * T];
+    fixed_data(tok, tg, B, T, V);
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t < T; t++) {
+            int real = t < (b ? L1 : L0);
+            w[b * T + t] = real ? 1.0f + 0.25f * (float)(t % 3) : 0.0f;
+            if (!real) tok[b * T + t] = tg[b * T + t] = 0;
+        }
+    double loss_pad, loss_cut;
+    tr_model_zero_grad_f32(&m);
+    cr_assert_eq(tr_model_forward_f32(&m, tok, tg, w, &loss_pad), 0);
+    tr_model_backward_f32(&m, 1.0);
+    float *g_pad = cm_malloc(m.n_params * sizeof(float));
+    memcpy(g_pad, m.grads, m.n_params * sizeof(float));
+
+    int32_t ctok[B * T], ctg[B * T];
+    float cw[B * T];
+    memcpy(ctok, tok, sizeof(tok)), memcpy(ctg, tg, sizeof(tg)), memcpy(cw, w, sizeof(w));
+    tr_rows_trim(ctok, ctg, cw, B, T, L1);
+    for (int t = 0; t < L1; t++) { /* row 1 now starts at L1 */
+        cr_assert_eq(ctok[L1 + t], tok[T + t]);
+        cr_assert_eq(ctg[L1 + t], tg[T + t]);
+        cr_assert_eq(cw[L1 + t], w[T + t]);
+    }
+    cr_assert_eq(tr_model_set_len_f32(&m, L1), 0);
+    tr_model_zero_grad_f32(&m);
+    cr_assert_eq(tr_model_forward_f32(&m, ctok, ctg, cw, &loss_cut), 0);
+    tr_model_backward_f32(&m, 1.0);
+    cr_assert_float_eq(loss_cut, loss_pad, 1e-6 * fabs(loss_pad));
+    double worst = 0, scale = 0;
+    for (size_t i = 0; i < m.n_params; i++) {
+        double d = fabs((double)m.grads[i] - g_pad[i]);
+        if (d > worst) worst = d;
+        if (fabs(g_pad[i]) > scale) scale = fabs(g_pad[i]);
+    }
+    cr_assert_gt(scale, 0.0);
+    cr_assert_leq(worst, 1e-5 * scale, "largest gradient difference %g (largest gradient %g)", worst, scale);
+
+    cr_assert_eq(tr_model_set_len_f32(&m, T + 1), CM_EINVAL);
+    cr_assert_eq(tr_model_set_len_f32(&m, 0), CM_EINVAL);
+    cr_assert_eq(m.T, L1);
+
+    /* the trainer sets each micro-batch's length: 0 is the whole allocation */
+    struct tr_opt_cfg c;
+    tr_opt_defaults(&c);
+    struct tr_trainer t;
+    struct tr_step_info a, b;
+    tr_trainer_init(&t, &m, &c, 3);
+    struct tr_batch padded = {tok, tg, w, 0}, cut = {ctok, ctg, cw, L1};
+    cr_assert_eq(tr_trainer_step(&t, &padded, 1, &a), 0);
+    cr_assert_eq(m.T, T);
+    cr_assert_eq(tr_trainer_step(&t, &cut, 1, &b), 0);
+    cr_assert_eq(m.T, L1);
+    cr_assert_eq(a.tokens, (uint64_t)(L0 + L1));
+    cr_assert_eq(b.tokens, (uint64_t)(L0 + L1));
+    tr_trainer_release(&t);
+    tr_model_release_f32(&m);
+    free(g_pad);
 }
 
 /* ---- resume ---- */
