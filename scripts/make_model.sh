@@ -7,7 +7,8 @@
 #      case (new names, loop indices, sizes, float/double, layout), several augment processes
 #      side by side (they mostly wait on mpirun); a second, disjoint seed makes the held-in
 #      evaluation set (same kernels, new names and sizes) that docs/model.md reports on;
-#   3. training: `chatmpi train --config` from scratch on the originals plus the variants;
+#   3. training: `chatmpi train --config` from scratch on the originals plus the variants, in
+#      three phases (below), the held-in loss measured along the way;
 #   4. models/default.gguf (weights in f16, with the tokenizer) and models/default.json (how it
 #      was made: shape, tokens, time, losses).
 #
@@ -15,7 +16,7 @@
 # interrupted run goes on where it stopped (rm -r build/model to start over).
 # Settings (environment): WORK (build/model), OUT (models), PER_CASE (variants per case, 6),
 # HELDIN (held-in variants per case, 2), JOBS (parallel augment processes, 4), STEPS1 (250),
-# STOP1 (101), STEPS2 (300), THREADS (OpenMP's default).
+# STOP1 (101), STEPS2 (300), STEPS3 (2500), THREADS (OpenMP's default).
 set -eu
 CHATMPI=${CHATMPI:-./chatmpi}
 WORK=${WORK:-build/model}
@@ -26,6 +27,7 @@ JOBS=${JOBS:-4}
 STEPS1=${STEPS1:-250}
 STOP1=${STOP1:-101}
 STEPS2=${STEPS2:-300}
+STEPS3=${STEPS3:-2500}
 VOCAB=${VOCAB:-2000}
 SHAPE=${SHAPE:-dim=256,layers=4,heads=4,kv_heads=4,ffn=704,ctx=5120}
 mkdir -p "$WORK" "$OUT"
@@ -81,10 +83,12 @@ if [ ! -s "$WORK/heldin.json" ]; then
     "$CHATMPI" data export --split train,refine -o "$WORK/heldin.json" "$WORK"/heldin/part*/
 fi
 
-# 3. training, in two phases (docs/default-model.md says why):
+# 3. training, in three phases (docs/default-model.md says why):
 #    phase 1 from scratch, 2 sequences a step, on a 250-step schedule stopped after step 101
 #    (where its loss had flattened); phase 2 continues from those weights with a new
-#    optimizer and schedule, one sequence a step (twice the updates for the same compute).
+#    optimizer and schedule, one sequence a step (twice the updates for the same compute);
+#    phase 3 goes on from phase 2 for STEPS3 steps at half the peak rate, measuring the loss
+#    on the held-in variants every 500 steps.
 common="data_file: $WORK/train.json
 prompt_template: chathpc
 max_training_tokens: 5120
@@ -111,12 +115,26 @@ cat > "$WORK/train2.yaml" <<YAML
 $common
 base_model_path: $WORK/phase1.gguf
 full: true
-finetuned_model_path: $WORK/default.gguf
+finetuned_model_path: $WORK/phase2.gguf
 training_output_dir: $WORK/out2
 batch_size: 1
 steps: $STEPS2
 warmup_steps: 10
 seed: 2
+YAML
+cat > "$WORK/train3.yaml" <<YAML
+# chatmpi's default model, phase 3: written by scripts/make_model.sh
+$(echo "$common" | sed 's/^learning_rate: .*/learning_rate: 0.001/')
+base_model_path: $WORK/phase2.gguf
+full: true
+finetuned_model_path: $WORK/default.gguf
+training_output_dir: $WORK/out3
+batch_size: 1
+steps: $STEPS3
+warmup_steps: 20
+seed: 3
+eval_file: $WORK/heldin.json
+eval_every: 500
 YAML
 train() { # train CONFIG OUTPUT CHECKPOINT [flags]
     if [ -s "$2" ]; then return 0; fi
@@ -128,17 +146,21 @@ train() { # train CONFIG OUTPUT CHECKPOINT [flags]
     "$CHATMPI" train --config "$cfg" ${THREADS:+--threads $THREADS} $resume "$@"
 }
 train "$WORK/train.yaml" "$WORK/phase1.gguf" "$WORK/out/checkpoint.ckpt" --stop-after "$STOP1"
-train "$WORK/train2.yaml" "$WORK/default.gguf" "$WORK/out2/checkpoint.ckpt"
+train "$WORK/train2.yaml" "$WORK/phase2.gguf" "$WORK/out2/checkpoint.ckpt"
+train "$WORK/train3.yaml" "$WORK/default.gguf" "$WORK/out3/checkpoint.ckpt"
 
 # 4. the embedded model, its tokenizer, its config and how it was made
 "$CHATMPI" quantize --type f16 "$WORK/default.gguf" "$OUT/default.gguf" >/dev/null
 cp "$WORK/tokenizer.model" "$OUT/tokenizer.model"
-cat "$WORK/train.yaml" "$WORK/train2.yaml" > "$OUT/train.yaml"
+cat "$WORK/train.yaml" "$WORK/train2.yaml" "$WORK/train3.yaml" > "$OUT/train.yaml"
 log1="$WORK/out/train.jsonl"
-log="$WORK/out2/train.jsonl"
+log2="$WORK/out2/train.jsonl"
+log="$WORK/out3/train.jsonl"
 first=$(head -n 1 "$log1")
 mid=$(sed -n "${STOP1}p" "$log1")
+last2=$(tail -n 1 "$log2")
 last=$(tail -n 1 "$log")
+evals=$(grep -o '"step":[0-9]*,"loss":[^,]*,"eval_loss":[^,]*' "$log" | sed 's/"step":\([0-9]*\),"loss":[^,]*,"eval_loss":\(.*\)/[\1, \2]/' | paste -sd, -)
 field() { echo "$1" | sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p"; }
 ntrain=$(grep -c '"answer"' "$WORK/train.json")
 nheld=$(grep -c '"answer"' "$WORK/heldin.json")
@@ -154,10 +176,12 @@ cat > "$OUT/default.json" <<JSON
   "heldin_records": $nheld,
   "phase1": {"steps": $STOP1, "schedule_steps": $STEPS1, "sequences_per_step": 2, "loss_first": $(field "$first" loss),
              "loss_last": $(field "$mid" loss), "seconds": $(field "$mid" elapsed_s)},
-  "phase2": {"steps": $STEPS2, "sequences_per_step": 1, "loss_last": $(field "$last" loss),
-             "seconds": $(field "$last" elapsed_s)},
+  "phase2": {"steps": $STEPS2, "sequences_per_step": 1, "loss_last": $(field "$last2" loss),
+             "seconds": $(field "$last2" elapsed_s)},
+  "phase3": {"steps": $STEPS3, "sequences_per_step": 1, "loss_last": $(field "$last" loss),
+             "seconds": $(field "$last" elapsed_s), "heldin_loss_by_step": [$evals]},
   "sequence_tokens": 5120,
-  "answer_tokens_trained": $( (head -n "$STOP1" "$log1"; cat "$log") | awk -F'"tokens":' '{split($2, a, ","); s += a[1]} END {print s}')
+  "answer_tokens_trained": $( (head -n "$STOP1" "$log1"; cat "$log2" "$log") | awk -F'"tokens":' '{split($2, a, ","); s += a[1]} END {print s}')
 }
 JSON
 t_end=$(date +%s)

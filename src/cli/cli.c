@@ -16,6 +16,16 @@ int cli_report_error(int rc)
     return rc == CM_EINVAL ? EXIT_USAGE : EXIT_ENV;
 }
 
+int cli_check_stops(const char *cmd, const struct cm_strlist *stops)
+{
+    for (size_t i = 0; i < stops->n; i++)
+        if (!stops->items[i][0]) {
+            fprintf(stderr, "chatmpi %s: --stop needs a non-empty string\n", cmd);
+            return EXIT_USAGE;
+        }
+    return 0;
+}
+
 int cli_dispatch(const char *cmd, const char *what, const struct cli_subcommand *subs, size_t n, int argc,
                  char **argv)
 {

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "core/buf.h"
+
 #define CHATMPI_VERSION "0.1.0"
 
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_ENV = 3 };
@@ -32,6 +34,8 @@ int cli_dispatch(const char *cmd, const char *what, const struct cli_subcommand 
 /* Prints the library error (cm_error_message, and its hint) as "chatmpi: <message>" and
  * returns the exit code for it (usage errors 2, everything else 3). */
 int cli_report_error(int rc);
+/* 0 when every --stop string is non-empty; else a message naming the command and EXIT_USAGE. */
+int cli_check_stops(const char *cmd, const struct cm_strlist *stops);
 /* Re-executes the process once with OpenBLAS's best kernels for this CPU (and, with
  * passive_wait, sleeping OpenMP workers) when the environment does not choose them; see cli.c. */
 void cli_tune_runtime(char **argv, int passive_wait);

@@ -99,8 +99,8 @@ int cmd_generate(int argc, char **argv)
         {OPT_INT, "seed", 's', NULL, "sampling seed (default 1)", &seed, 0, 0x7fffffffffffffffL},
         {OPT_INT, "threads", 0, NULL, "threads (default: all cores)", &threads, 1, 1024},
         {OPT_INT, "ctx", 'c', NULL, "context length (default: the model's, at most 4096)", &ctx, 1, 1 << 24},
-        {OPT_STR_LIST, "lora", 0, "FILE[:SCALE]", "apply a LoRA adapter, scaled (default 1); repeatable", &loras},
-        {OPT_STR_LIST, "stop", 0, "STR", "stop when the text contains STR (not printed); repeatable", &stops},
+        {OPT_STR_LIST, "lora", 0, "FILE[:SCALE]", "apply a LoRA adapter, scaled (default 1)", &loras},
+        {OPT_STR_LIST, "stop", 0, "STR", "stop when the text contains STR (not printed)", &stops},
         {OPT_FLAG, "print-ids", 0, NULL, "print only the generated ids, space-separated, one line", &print_ids},
         {OPT_FLAG, "no-eos", 0, NULL, "do not stop at the end-of-sequence token", &no_eos},
         {OPT_FLAG, "verbose", 'v', NULL, "print timings and the reason generation stopped on stderr", &verbose},
@@ -158,12 +158,7 @@ int cmd_generate(int argc, char **argv)
             rc = cli_report_error(rc);
             goto done;
         }
-    for (size_t i = 0; i < stops.n; i++)
-        if (!stops.items[i][0]) {
-            fprintf(stderr, "chatmpi generate: --stop needs a non-empty string\n");
-            rc = EXIT_USAGE;
-            goto done;
-        }
+    if ((rc = cli_check_stops("generate", &stops))) goto done;
     if (stops.n && prompt_ids && !gguf_find_key(m->g, "tokenizer.ggml.tokens")) {
         fprintf(stderr, "chatmpi generate: --stop needs the text, but model '%s' has no tokenizer\n", model_path);
         rc = EXIT_USAGE;

@@ -248,12 +248,12 @@ int cmd_run(int argc, char **argv)
     long samples = 1, max_tokens = 4096, seed = 1, threads = 0, runs = 3;
     double temperature = 0, top_p = 0.95, timeout = 10;
     int no_verify = 0;
-    struct cm_strlist loras;
-    cm_strlist_init(&loras);
+    struct cm_strlist loras, stops;
+    cm_strlist_init(&loras), cm_strlist_init(&stops);
     const struct opt_spec specs[] = {
         {OPT_STR, "model", 'm', "MODEL", "llama GGUF with a tokenizer (default $CHATMPI_MODEL or models/default.gguf)",
          &model},
-        {OPT_STR_LIST, "lora", 0, "FILE[:SCALE]", "apply a LoRA adapter, scaled (default 1); repeatable", &loras},
+        {OPT_STR_LIST, "lora", 0, "FILE[:SCALE]", "apply a LoRA adapter, scaled (default 1)", &loras},
         {OPT_STR, "output", 'o', "OUT.c", "where the verified program goes (default FILE_mpi.c)", &out},
         {OPT_INT, "samples", 'k', "K", "candidates to generate and verify (default 1)", &samples, 1, 64},
         {OPT_INT_LIST, "np", 0, "N,N,...", "rank counts to verify at (default 1,2,3,4)", &np, 1, 1024},
@@ -268,6 +268,7 @@ int cmd_run(int argc, char **argv)
         {OPT_DOUBLE, "temperature", 'T', NULL, "sampling temperature (default 0: greedy; 0.7 for samples 2..K)",
          &temperature, 0, 0, 0, 10},
         {OPT_DOUBLE, "top-p", 0, NULL, "nucleus sampling (default 0.95)", &top_p, 0, 0, 0, 1},
+        {OPT_STR_LIST, "stop", 0, "STR", "end an answer where its text contains STR (not kept)", &stops},
         {OPT_INT, "seed", 's', NULL, "sampling seed (default 1)", &seed, 0, 1L << 62},
         {OPT_INT, "max-tokens", 'n', NULL, "answer length limit (default 4096; at most what the context leaves)", &max_tokens, 1, 1 << 20},
         {OPT_INT, "threads", 0, NULL, "threads (default all cores)", &threads, 0, 1024},
@@ -287,7 +288,7 @@ int cmd_run(int argc, char **argv)
     cm_strlist_init(&pos);
     char *model_path = NULL, *out_path = NULL;
     int rc = opt_parse(&cmd, argc, argv, &pos);
-    if (rc != OPT_OK) goto done;
+    if (rc != OPT_OK || (rc = cli_check_stops("run", &stops))) goto done;
     model_path = model ? cm_strdup(model) : assistant_default_model();
     struct assistant_opts ao = {0};
     ao.template_name = tmpl;
@@ -299,6 +300,8 @@ int cmd_run(int argc, char **argv)
     ao.threads = (int)threads;
     ao.lora = (const char *const *)loras.items;
     ao.n_lora = loras.n;
+    ao.stops = (const char *const *)stops.items;
+    ao.n_stops = stops.n;
     if (!pos.n) {
         rc = interactive(model_path, &ao);
         goto done;
@@ -323,5 +326,6 @@ done:
     check_opts_release(&co);
     cm_strlist_release(&pos);
     cm_strlist_release(&loras);
+    cm_strlist_release(&stops);
     return rc == OPT_HELP ? EXIT_OK : rc;
 }

@@ -53,12 +53,12 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
     long samples = 1, runs = 3, max_tokens = 4096, seed = 1, threads = 0;
     double timeout = 20, temperature = 0, top_p = 0.95;
     int bench = 0, expert = 0, quiet = 0;
-    struct cm_strlist loras;
-    cm_strlist_init(&loras);
+    struct cm_strlist loras, stops;
+    cm_strlist_init(&loras), cm_strlist_init(&stops);
     const struct opt_spec specs_all[] = {
         {OPT_STR, "model", 'm', "MODEL", "llama GGUF with a tokenizer (default $CHATMPI_MODEL or models/default.gguf)",
          &model},
-        {OPT_STR_LIST, "lora", 0, "FILE[:SCALE]", "apply a LoRA adapter, scaled (default 1); repeatable", &loras},
+        {OPT_STR_LIST, "lora", 0, "FILE[:SCALE]", "apply a LoRA adapter, scaled (default 1)", &loras},
         {OPT_STR, "split", 's', "SPLIT", is_test ? "corpus split(s): train, test, refine, a comma list or all (default test)" : "corpus split(s): train, test, refine, a comma list or all (default train)", &split},
         {OPT_INT, "samples", 'k', "N", "answers per record (default 1); pass@k needs N >= k", &samples, 1, 64},
         {OPT_INT_LIST, "pass-k", 0, "K,K,...", "pass@k values (default 1,2,4,8 up to N)", &ks, 1, EVAL_MAX_K},
@@ -71,6 +71,7 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
         {OPT_DOUBLE, "temperature", 'T', NULL, "sampling temperature (default 0; 0.7 for samples 2..N)", &temperature,
          0, 0, 0, 10},
         {OPT_DOUBLE, "top-p", 0, NULL, "nucleus sampling (default 0.95)", &top_p, 0, 0, 0, 1},
+        {OPT_STR_LIST, "stop", 0, "STR", "end an answer where its text contains STR (not kept)", &stops},
         {OPT_INT, "seed", 0, NULL, "sampling seed (default 1)", &seed, 0, 1L << 62},
         {OPT_INT, "max-tokens", 'n', NULL, "answer length limit (default 4096; at most what the context leaves)", &max_tokens, 1, 1 << 20},
         {OPT_INT, "threads", 0, NULL, "threads (default all cores)", &threads, 0, 1024},
@@ -105,7 +106,7 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
     check_opts_init(&o.check);
     char *model_path = NULL, *file = NULL;
     int rc = opt_parse(&cmd, argc, argv, &pos);
-    if (rc != OPT_OK) goto done;
+    if (rc != OPT_OK || (rc = cli_check_stops(name, &stops))) goto done;
     rc = EXIT_USAGE;
     if (is_test && pos.n && cm_is_file(pos.items[0])) { /* test FILE [CORPUS_PATH...]: file takes it */
         file = pos.items[0];
@@ -190,6 +191,8 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
                                 (int)threads};
     ao.lora = (const char *const *)loras.items;
     ao.n_lora = loras.n;
+    ao.stops = (const char *const *)stops.items;
+    ao.n_stops = stops.n;
     ao.interrupted = sandbox_interrupted;
     if ((err = assistant_open(&a, &ao))) {
         rc = cli_report_error(err);
@@ -256,6 +259,7 @@ done:
     corpus_release(&c);
     cm_strlist_release(&pos);
     cm_strlist_release(&loras);
+    cm_strlist_release(&stops);
     return rc == OPT_HELP ? EXIT_OK : rc;
 }
 

@@ -28,6 +28,17 @@ unset CHATMPI_MODEL
 expect_rc 0 "$CHATMPI" run examples/signal_corr.c --no-verify --max-tokens 24
 expect_out '=== candidate 1 of 1 (not verified)'
 [ "$(wc -c < "$OUT")" -gt 60 ] || die "run --no-verify printed almost nothing"
+# --stop ends the answer before the first occurrence of the string (greedy: the same text)
+sed '1d' "$OUT" > "$T/full.txt"
+stop=$(grep -o '[A-Za-z_][A-Za-z_0-9]\{3,\}' "$T/full.txt" | sed -n 3p)
+[ -n "$stop" ] || die "no word to stop at in: $(cat "$T/full.txt")"
+expect_rc 0 "$CHATMPI" run examples/signal_corr.c --no-verify --max-tokens 24 --stop "$stop"
+sed '1d' "$OUT" > "$T/stopped.txt"
+awk -v s="$stop" 'BEGIN { RS = "\001" } { i = index($0, s); printf "%s", substr($0, 1, i - 1) }' "$T/full.txt" > "$T/want.txt"
+[ -s "$T/want.txt" ] && ! grep -qF "$stop" "$T/stopped.txt" || die "--stop '$stop' did not stop: $(cat "$T/stopped.txt")"
+[ "$(cat "$T/stopped.txt")" = "$(cat "$T/want.txt")" ] || die "--stop '$stop': '$(cat "$T/stopped.txt")', want '$(cat "$T/want.txt")'"
+expect_rc 2 "$CHATMPI" verify --stop ""
+expect_err "needs a non-empty string"
 expect_rc 0 "$CHATMPI" generate -m models/default.gguf -p "int main(void)" --max-tokens 8 --print-ids
 [ "$(wc -w < "$OUT")" -ge 1 ] || die "generate printed no ids"
 # Ctrl-C during a long generation ends the run promptly (exit 3, "interrupted", nothing written)
