@@ -68,8 +68,10 @@ expect_err "outside the model's vocabulary"
 
 # memory: the estimate is in the start line and within 30% of the measured peak (VmHWM);
 # over --mem-limit (or CHATMPI_MEM_LIMIT) the run is refused before it starts
+# (records of 130 tokens: a batch is cut to its longest record, and the estimate is for full rows)
+awk 'BEGIN { for (r = 0; r < 16; r++) { s = ""; for (t = 0; t < 130; t++) s = s " " (r * 7 + t * 13) % 4096; print s } }' >"$D/long.txt"
 expect_rc 0 "$CHATMPI" train --init dim=64,layers=2,heads=4,ffn=128,ctx=128 --vocab 4096 --batch 16 --seq 128 \
-    --steps 2 -t 1 -o "$D/mm.gguf" "$D/d.txt"
+    --steps 2 -t 1 -o "$D/mm.gguf" "$D/long.txt"
 expect_err "memory ~[0-9]"
 peak=$(sed -n 's/.*peak memory \([0-9]*\) MiB (estimated \([0-9]*\) MiB).*/\1 \2/p' "$ERR")
 [ -n "$peak" ] || die "no peak memory in the summary"
