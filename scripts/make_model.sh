@@ -8,7 +8,10 @@
 #      side by side (they mostly wait on mpirun); a second, disjoint seed makes the held-in
 #      evaluation set (same kernels, new names and sizes) that docs/model.md reports on;
 #   3. training: `chatmpi train --config` from scratch on the originals plus the variants, in
-#      three phases (below), the held-in loss measured along the way;
+#      three phases (below), the held-in loss measured along the way; then a fourth phase on
+#      normalized names (src/corpus/names.h: the names a question's program declares become
+#      v1, v2, ...), on the originals plus variants that keep the names (sizes, precision,
+#      layout), so that the model copies nothing but canonical names from its prompt;
 #   4. models/default.gguf (weights in f16, with the tokenizer) and models/default.json (how it
 #      was made: shape, tokens, time, losses).
 #
@@ -16,7 +19,7 @@
 # interrupted run goes on where it stopped (rm -r build/model to start over).
 # Settings (environment): WORK (build/model), OUT (models), PER_CASE (variants per case, 6),
 # HELDIN (held-in variants per case, 2), JOBS (parallel augment processes, 4), STEPS1 (250),
-# STOP1 (101), STEPS2 (300), STEPS3 (2500), THREADS (OpenMP's default).
+# STOP1 (101), STEPS2 (300), STEPS3 (2500), STEPS4 (1500), THREADS (OpenMP's default).
 set -eu
 CHATMPI=${CHATMPI:-./chatmpi}
 WORK=${WORK:-build/model}
@@ -28,6 +31,7 @@ STEPS1=${STEPS1:-250}
 STOP1=${STOP1:-101}
 STEPS2=${STEPS2:-300}
 STEPS3=${STEPS3:-2500}
+STEPS4=${STEPS4:-1500}
 VOCAB=${VOCAB:-2000}
 SHAPE=${SHAPE:-dim=256,layers=4,heads=4,kv_heads=4,ffn=704,ctx=5120}
 mkdir -p "$WORK" "$OUT"
@@ -50,32 +54,43 @@ if [ ! -s "$WORK/tokenizer.gguf" ]; then
 fi
 
 # 2. verified variants, JOBS augment processes over interleaved shares of the cases
-augment() { # augment SEED PER_CASE DIR
+augment() { # augment SEED PER_CASE DIR [augment flags]
     if [ -f "$3/.done" ]; then return 0; fi
-    rm -rf "$3"
-    mkdir -p "$3"
-    say "augment: $2 variants of each of $ncases cases (seed $1) -> $3, $JOBS processes"
+    seed=$1 per=$2 dir=$3
+    shift 3
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    say "augment: $per variants of each of $ncases cases (seed $seed${1:+, $*}) -> $dir, $JOBS processes"
     j=0
     while [ $j -lt "$JOBS" ]; do
         share=$(echo "$cases" | awk -v j=$j -v n="$JOBS" '(NR - 1) % n == j')
-        "$CHATMPI" data augment -n "$2" --seed "$(($1 * 100 + j))" -o "$3/part$j" $share > "$3/part$j.log" 2>&1 &
+        "$CHATMPI" data augment -n "$per" --seed "$((seed * 100 + j))" "$@" -o "$dir/part$j" $share \
+            > "$dir/part$j.log" 2>&1 &
         j=$((j + 1))
     done
     wait
-    cat "$3"/part*.log >&2
-    touch "$3/.done"
+    cat "$dir"/part*.log >&2
+    touch "$dir/.done"
 }
 augment 1 "$PER_CASE" "$WORK/aug"
 augment 2 "$HELDIN" "$WORK/heldin"
+augment 5 "$PER_CASE" "$WORK/aug_nr" --only sizes,float,format
 
 if [ ! -s "$WORK/train.json" ]; then
     "$CHATMPI" data export --split train,refine -o "$WORK/train.json" data/corpus "$WORK"/aug/part*/
 fi
+if [ ! -s "$WORK/train4.json" ]; then
+    "$CHATMPI" data export --split train,refine -o "$WORK/train4.json" data/corpus "$WORK"/aug_nr/part*/
+fi
 if [ ! -s "$WORK/heldin.json" ]; then
-    # held-in means new to the model: drop a variant whose seq.c is a training variant's
-    md5sum data/corpus/*/*/seq.c "$WORK"/aug/part*/*/*/seq.c | cut -d' ' -f1 | sort -u > "$WORK/train.md5"
+    # held-in means new to the model: drop a variant whose seq.c is a training program's,
+    # also once names are normalized (a variant that only renamed is a training program then)
+    norm_md5() { for f in "$@"; do "$CHATMPI" data names -q "$f" | md5sum | cut -d' ' -f1; done; }
+    { md5sum data/corpus/*/*/seq.c "$WORK"/aug/part*/*/*/seq.c | cut -d' ' -f1
+      norm_md5 data/corpus/*/*/seq.c "$WORK"/aug_nr/part*/*/*/seq.c; } | sort -u > "$WORK/train.md5"
     for f in "$WORK"/heldin/part*/*/*/seq.c; do
-        if grep -qx "$(md5sum "$f" | cut -d' ' -f1)" "$WORK/train.md5"; then
+        if grep -qx "$(md5sum "$f" | cut -d' ' -f1)" "$WORK/train.md5" ||
+            grep -qx "$(norm_md5 "$f")" "$WORK/train.md5"; then
             say "held-in: $(dirname "$f") is the same program as a training one, dropped"
             rm -r "$(dirname "$f")"
         fi
@@ -88,7 +103,8 @@ fi
 #    (where its loss had flattened); phase 2 continues from those weights with a new
 #    optimizer and schedule, one sequence a step (twice the updates for the same compute);
 #    phase 3 goes on from phase 2 for STEPS3 steps at half the peak rate, measuring the loss
-#    on the held-in variants every 500 steps.
+#    on the held-in variants every 500 steps; phase 4 goes on from phase 3 with normalized
+#    names (normalize_names, which the model then carries in its GGUF) on train4.json.
 common="data_file: $WORK/train.json
 prompt_template: chathpc
 max_training_tokens: 5120
@@ -127,7 +143,7 @@ cat > "$WORK/train3.yaml" <<YAML
 $(echo "$common" | sed 's/^learning_rate: .*/learning_rate: 0.001/')
 base_model_path: $WORK/phase2.gguf
 full: true
-finetuned_model_path: $WORK/default.gguf
+finetuned_model_path: $WORK/phase3.gguf
 training_output_dir: $WORK/out3
 batch_size: 1
 steps: $STEPS3
@@ -135,6 +151,21 @@ warmup_steps: 20
 seed: 3
 eval_file: $WORK/heldin.json
 eval_every: 500
+YAML
+cat > "$WORK/train4.yaml" <<YAML
+# chatmpi's default model, phase 4: written by scripts/make_model.sh
+$(echo "$common" | sed 's/^learning_rate: .*/learning_rate: 0.0005/; s/train.json/train4.json/')
+normalize_names: true
+base_model_path: $WORK/phase3.gguf
+full: true
+finetuned_model_path: $WORK/default.gguf
+training_output_dir: $WORK/out4
+batch_size: 1
+steps: $STEPS4
+warmup_steps: 20
+seed: 4
+eval_file: $WORK/heldin.json
+eval_every: 250
 YAML
 train() { # train CONFIG OUTPUT CHECKPOINT [flags]
     if [ -s "$2" ]; then return 0; fi
@@ -147,7 +178,8 @@ train() { # train CONFIG OUTPUT CHECKPOINT [flags]
 }
 train "$WORK/train.yaml" "$WORK/phase1.gguf" "$WORK/out/checkpoint.ckpt" --stop-after "$STOP1"
 train "$WORK/train2.yaml" "$WORK/phase2.gguf" "$WORK/out2/checkpoint.ckpt"
-train "$WORK/train3.yaml" "$WORK/default.gguf" "$WORK/out3/checkpoint.ckpt"
+train "$WORK/train3.yaml" "$WORK/phase3.gguf" "$WORK/out3/checkpoint.ckpt"
+train "$WORK/train4.yaml" "$WORK/default.gguf" "$WORK/out4/checkpoint.ckpt"
 
 # 4. the embedded model, its tokenizer, its config and how it was made
 "$CHATMPI" quantize --type f16 "$WORK/default.gguf" "$OUT/default.gguf" >/dev/null

@@ -3,6 +3,7 @@
  *   export  writes a split in ChatHPC's JSON format (question / context / answer)
  *   stats   counts cases per domain, kernel and split, and their sizes in lines
  *   augment verified variants of cases for training (cmd_data_augment.c)
+ *   names   a program with normalized names (src/corpus/names.h)
  * Loading and validation live in src/corpus, checking in src/harness. */
 #include <jansson.h>
 #include <stdint.h>
@@ -17,6 +18,7 @@
 #include "core/fs.h"
 #include "core/mem.h"
 #include "corpus/corpus.h"
+#include "corpus/names.h"
 #include "corpus/shape.h"
 #include "tokenizer/tok_load.h"
 #include "tokenizer/tokenizer.h"
@@ -370,11 +372,65 @@ done:
     return rc == OPT_HELP ? EXIT_OK : rc;
 }
 
+/* `data names FILE.c [OTHER.c...]`: what a model trained with normalize_names reads. */
+static int data_names(int argc, char **argv)
+{
+    int quiet = 0;
+    const struct opt_spec specs[] = {
+        {OPT_FLAG, "quiet", 'q', NULL, "print the programs only, not the map", &quiet},
+        {0},
+    };
+    const struct opt_cmd cmd = {
+        "data names", "[-q] FILE.c [OTHER.c...]",
+        "Show a program as a model trained with normalize_names reads it: the names FILE.c\n"
+        "declares, replaced by v1, v2, ... in order of first declaration (comments, strings and\n"
+        "#include lines are kept). OTHER.c files (an MPI version, say) are rewritten with the\n"
+        "same map, as the training records' answers are. The map goes to stderr.",
+        NULL, 1, -1, specs};
+    struct cm_strlist pos;
+    cm_strlist_init(&pos);
+    struct names_map map;
+    names_map_init(&map);
+    char *text = NULL;
+    int rc = opt_parse(&cmd, argc, argv, &pos);
+    if (rc != OPT_OK) goto done;
+    for (size_t i = 0; i < pos.n; i++) {
+        size_t len;
+        free(text), text = NULL;
+        if ((rc = cm_read_file(&text, &len, pos.items[i], (size_t)64 << 20))) {
+            rc = cli_report_error(rc);
+            goto done;
+        }
+        if (!i) {
+            if (names_map_build(&map, text)) {
+                fprintf(stderr, "chatmpi data names: warning: %s; nothing renamed\n", cm_error_message());
+                cm_error_clear();
+            }
+            if (!quiet) {
+                fprintf(stderr, "%s: %zu names", pos.items[0], map.from.n);
+                for (size_t k = 0; k < map.from.n; k++)
+                    fprintf(stderr, "%s%s->%s", k ? ", " : ": ", map.from.items[k], map.to.items[k]);
+                fprintf(stderr, "\n");
+            }
+        }
+        char *out = names_normalize(text, &map);
+        if (pos.n > 1 && !quiet) printf("%s==> %s <==\n", i ? "\n" : "", pos.items[i]);
+        fputs(out, stdout);
+        free(out);
+    }
+done:
+    free(text);
+    names_map_release(&map);
+    cm_strlist_release(&pos);
+    return rc == OPT_HELP ? EXIT_OK : rc;
+}
+
 static const struct cli_subcommand data_cmds[] = {
     {"verify", data_verify, "check every case with the harness"},
     {"export", data_export, "write a split in ChatHPC's JSON format"},
     {"stats", data_stats, "counts per domain, kernel and split"},
     {"augment", cmd_data_augment, "verified variants of cases for training"},
+    {"names", data_names, "a program with normalized names, as such a model reads it"},
 };
 
 int cmd_data(int argc, char **argv)

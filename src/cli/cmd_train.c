@@ -25,7 +25,9 @@
 #include "cli/opt.h"
 #include "core/error.h"
 #include "core/mem.h"
+#include "corpus/names.h"
 #include "gguf/gguf.h"
+#include "model/assistant.h"
 #include "model/lora.h"
 #include "model/model.h"
 #include "tensor/tensor.h"
@@ -114,9 +116,16 @@ static const struct opt_cmd train_cmd = {
     train_opts,
 };
 
+static int normalize_names; /* the records and the model written use normalized names (corpus/names.h) */
+
+/* The tokenizer of the source, and the names convention the model was trained with. */
 static int copy_tokenizer(void *ctx, struct gguf_writer *w)
 {
     const struct gguf *g = ctx;
+    if (normalize_names) {
+        int rc = gguf_writer_set_str(w, NAMES_GGUF_KEY, NAMES_NORMALIZED);
+        if (rc) return rc;
+    }
     for (size_t i = 0; i < g->n_kv; i++)
         if (!strncmp(g->kv[i].key, "tokenizer.", 10)) {
             int rc = gguf_writer_copy_kv(w, g, &g->kv[i]);
@@ -236,7 +245,8 @@ static int tokenize_config_file(const char *tok_gguf, const char *records, const
     else rc = tmpl_open(&t, cfg.prompt_template);
     if (rc) goto done;
     struct tr_records_stats st;
-    if ((rc = tr_records_tokenize(&st, records, t, tk, (size_t)cfg.max_training_tokens, out))) goto done;
+    if ((rc = tr_records_tokenize(&st, records, t, tk, (size_t)cfg.max_training_tokens, normalize_names, out)))
+        goto done;
     if (ROOT) {
         fprintf(stderr, "chatmpi train: %zu records from %s: %llu tokens (%llu in answers)", st.records, records,
                 (unsigned long long)st.tokens, (unsigned long long)st.answer_tokens);
@@ -410,6 +420,13 @@ static int train_run(int argc, char **argv)
     if (o.threads) {
         omp_set_num_threads((int)o.threads);
         openblas_set_num_threads((int)o.threads);
+    }
+    normalize_names = records && cfg.normalize_names; /* or inherited from the base */
+    if (o.base && !normalize_names) {
+        struct gguf *g = NULL;
+        if (!(rc = gguf_open(&g, o.base))) rc = assistant_names_setting(g, &normalize_names);
+        gguf_close(g);
+        if (rc) goto fail;
     }
     const char *data_path = records ? cfg.data_file : pos.items[0];
     if ((rc = load_tokens(&data, data_path, records, "train"))) goto fail;

@@ -339,6 +339,24 @@ static void scan_decls(const struct src *s, struct names *nm)
     }
 }
 
+int aug_program_names(const char *text, struct cm_strlist *declared, struct cm_strlist *all)
+{
+    struct src s;
+    struct names nm;
+    names_init(&nm);
+    int rc = src_open(&s, text, "the program");
+    if (!rc) {
+        scan_fixed(&s, &nm);
+        scan_decls(&s, &nm);
+        for (size_t i = 0; i < nm.decl.n; i++)
+            if (!list_has(&nm.fixed, nm.decl.items[i])) cm_strlist_push(declared, nm.decl.items[i]);
+        for (size_t i = 0; i < nm.all.n; i++) cm_strlist_push(all, nm.all.items[i]);
+    }
+    src_close(&s);
+    names_release(&nm);
+    return rc;
+}
+
 /* ---- renaming ------------------------------------------------------------------------ */
 
 struct rename_map {

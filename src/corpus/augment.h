@@ -58,6 +58,13 @@ unsigned aug_pick_what(uint64_t seed, unsigned allowed, int allow_float);
 /* splitmix64: advances *state and returns the next value. */
 uint64_t aug_rng_next(uint64_t *state);
 
+/* The names a renaming may change in one program (declared by it, not macro, typedef, tag,
+ * main/argc/argv or MPI_ names), in order of first declaration, appended to declared; every
+ * identifier the program uses (directives included) appended to all. CM_EFORMAT when the
+ * text does not lex. */
+struct cm_strlist;
+int aug_program_names(const char *text, struct cm_strlist *declared, struct cm_strlist *all);
+
 /* Parses "rename,loops,sizes,float,format" (or "all") into a mask. CM_EINVAL on an unknown name. */
 int aug_parse_what(unsigned *out, const char *list);
 /* "rename,loops,..." for a mask, into buf. */

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/mem.h"
+#include "corpus/names.h"
 #include "gguf/gguf.h"
 #include "model/lora.h"
 #include "model/model.h"
@@ -22,6 +23,7 @@ struct assistant {
     struct llama_state *state;
     struct tokenizer *tok;
     struct tmpl *tmpl;
+    int normalize; /* the model was trained on normalized names (corpus/names.h) */
 };
 
 char *assistant_default_model(void)
@@ -53,6 +55,7 @@ int assistant_open(struct assistant **out, const struct assistant_opts *o)
         rc = cm_error_set(CM_EFORMAT, "model '%s': the tokenizer has %zu tokens but the model %u", o->model_path,
                           tok_n_vocab(a->tok), a->model->hp.n_vocab);
     if (!rc) rc = tmpl_open(&a->tmpl, o->template_name ? o->template_name : "chathpc");
+    if (!rc) rc = assistant_names_setting(a->model->g, &a->normalize);
     if (!rc) rc = llama_state_new(&a->state, a->model, o->n_ctx, 0);
     if (!rc && o->threads > 0) llama_set_threads(o->threads);
     if (rc) {
@@ -75,6 +78,20 @@ void assistant_close(struct assistant *a)
 
 uint32_t assistant_n_ctx(const struct assistant *a) { return a->model->hp.n_ctx; }
 
+int assistant_names_setting(const struct gguf *g, int *normalized)
+{
+    *normalized = 0;
+    if (!gguf_find_key(g, NAMES_GGUF_KEY)) return 0;
+    const char *v;
+    int rc = gguf_get_str(g, NAMES_GGUF_KEY, &v);
+    if (rc) return rc;
+    if (!strcmp(v, NAMES_NORMALIZED)) *normalized = 1;
+    else if (strcmp(v, "as-is"))
+        return cm_error_set(CM_EFORMAT, "the model's key '%s' is '%s'; expected '%s' or 'as-is'", NAMES_GGUF_KEY, v,
+                            NAMES_NORMALIZED);
+    return 0;
+}
+
 int assistant_answer(struct assistant *a, char **out, const char *question, const char *context,
                      const struct sampler_params *sampling, int *stopped_by_limit)
 {
@@ -85,6 +102,18 @@ int assistant_answer(struct assistant *a, char **out, const char *question, cons
     tok_ids_init(&ids);
     struct llama_text_result res;
     llama_text_result_init(&res);
+    struct names_map map;
+    names_map_init(&map);
+    char *nq = NULL, *nc = NULL;
+    if (a->normalize) { /* the model reads and writes canonical names; the user sees theirs */
+        struct cm_buf both; /* the program may be in either */
+        cm_buf_init(&both);
+        cm_buf_printf(&both, "%s\n%s", question, context ? context : "");
+        if (names_map_build(&map, both.data)) cm_error_clear(); /* not C: nothing to rename */
+        cm_buf_release(&both);
+        question = nq = names_normalize(question, &map);
+        if (context) context = nc = names_normalize(context, &map);
+    }
     struct tmpl_vars v = {question, context && *context ? context : NULL, NULL, NULL};
     int rc = tmpl_render_prompt(a->tmpl, &v, &prompt);
     if (!rc) rc = tok_encode(a->tok, &ids, prompt.data ? prompt.data : "", prompt.len, tok_add_bos(a->tok) ? TOK_ENCODE_BOS : 0);
@@ -107,7 +136,14 @@ int assistant_answer(struct assistant *a, char **out, const char *question, cons
     if (rc) goto done;
     if (stopped_by_limit) *stopped_by_limit = res.stop == LLAMA_STOP_MAX_TOKENS || res.stop == LLAMA_STOP_CONTEXT;
     *out = cm_buf_detach(&res.text);
+    if (a->normalize) {
+        char *back = names_restore(*out, &map);
+        free(*out);
+        *out = back;
+    }
 done:
+    names_map_release(&map);
+    free(nq), free(nc);
     cm_buf_release(&prompt);
     tok_ids_release(&ids);
     llama_text_result_release(&res);

@@ -58,6 +58,8 @@ static const struct key keys[] = {
     {"init", KEY_STR, F(init), NULL, "train from scratch with this shape: dim=..,layers=..,heads=..,..."},
     {"tokenizer", KEY_STR, F(tokenizer), NULL, "tokenizer (GGUF or sentencepiece .model) for init"},
     {"full", KEY_BOOL, F(full), "false", "full fine-tuning instead of LoRA (implied by init)"},
+    {"normalize_names", KEY_BOOL, F(normalize_names), "false",
+     "rename the names each question's program declares to v1, v2, ... in its record (the model remembers it)"},
     {"seed", KEY_INT, F(seed), "42", "random seed (initialization, shuffling, dropout)"},
     {"threads", KEY_INT, F(threads), "0", "OpenMP threads (0: all cores)"},
 };

@@ -36,6 +36,7 @@ struct train_config {
     long seed, threads;
     double lora_alpha, lora_dropout, learning_rate, weight_decay, grad_clip, min_lr_ratio;
     int full;                   /* full fine-tuning instead of LoRA (always with init) */
+    int normalize_names;        /* canonical names in the records (corpus/names.h); written in the model */
 };
 
 void train_config_init(struct train_config *c);       /* the defaults */

@@ -7,13 +7,14 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/mem.h"
+#include "corpus/names.h"
 #include "prompt/dataset.h"
 #include "prompt/template.h"
 #include "tokenizer/tokenizer.h"
 #include "train/data.h"
 
 int tr_records_tokenize(struct tr_records_stats *st, const char *data_file, const struct tmpl *t,
-                        const struct tokenizer *tk, size_t max_tokens, const char *out_path)
+                        const struct tokenizer *tk, size_t max_tokens, int normalize_names, const char *out_path)
 {
     memset(st, 0, sizeof(*st));
     struct dataset ds;
@@ -39,10 +40,25 @@ int tr_records_tokenize(struct tr_records_stats *st, const char *data_file, cons
             rc = cm_error_set(CM_EINVAL, "'%s': record %zu has no answer to train on", data_file, i + 1);
             break;
         }
-        struct tmpl_vars v = {r->question, r->context, r->answer, NULL};
+        struct names_map map;
+        char *nq = NULL, *nc = NULL, *na = NULL;
+        names_map_init(&map);
+        if (normalize_names) { /* the map comes from the question (and context), as in the assistant */
+            full.len = 0;
+            cm_buf_printf(&full, "%s\n%s", r->question, r->context ? r->context : "");
+            if (names_map_build(&map, full.data)) cm_error_clear(); /* not C: kept as written */
+            nq = names_normalize(r->question, &map);
+            nc = r->context ? names_normalize(r->context, &map) : NULL;
+            na = names_normalize(r->answer, &map);
+        }
+        struct tmpl_vars v = {nq ? nq : r->question, nc ? nc : r->context, na ? na : r->answer, NULL};
         size_t off = 0;
         full.len = prompt.len = 0, a.n = p.n = 0;
-        if ((rc = tmpl_render_full(t, &v, &full, &off)) || (rc = tmpl_render_prompt(t, &v, &prompt))) break;
+        rc = tmpl_render_full(t, &v, &full, &off);
+        if (!rc) rc = tmpl_render_prompt(t, &v, &prompt);
+        names_map_release(&map);
+        free(nq), free(nc), free(na);
+        if (rc) break;
         if ((rc = tok_encode(tk, &a, full.data, full.len, TOK_ENCODE_BOS | TOK_ENCODE_EOS)) ||
             (rc = tok_encode(tk, &p, prompt.data, prompt.len, TOK_ENCODE_BOS)))
             break;

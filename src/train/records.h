@@ -2,7 +2,9 @@
  * prompt template (question, context, answer), tokenized with BOS and EOS, marked (mask 1 on
  * the answer tokens and EOS, for --loss answer), truncated to max_tokens, and written as the
  * trainer's token file (src/train/data.h). The answer boundary is where the tokens of the
- * prompt alone stop agreeing with the tokens of the whole text. */
+ * prompt alone stop agreeing with the tokens of the whole text. With normalize_names the
+ * names each record's question declares are replaced by canonical ones in the question, the
+ * context and the answer alike (src/corpus/names.h), as the assistant does at inference. */
 #ifndef CM_TRAIN_RECORDS_H
 #define CM_TRAIN_RECORDS_H
 
@@ -23,6 +25,6 @@ struct tr_records_stats {
 /* Reads data_file (JSON array, JSON Lines or YAML, see src/prompt/dataset.h), writes out_path.
  * Records without an answer are an error naming the record. */
 int tr_records_tokenize(struct tr_records_stats *st, const char *data_file, const struct tmpl *t,
-                        const struct tokenizer *tk, size_t max_tokens, const char *out_path);
+                        const struct tokenizer *tk, size_t max_tokens, int normalize_names, const char *out_path);
 
 #endif

@@ -1,0 +1,51 @@
+/* names.h — name normalization: the names a user's program declares, replaced by canonical
+ * ones (v1, v2, ... in order of first declaration) before a model reads the program, and put
+ * back in the model's answer.
+ *
+ * Why: a small model trained on a few kernels learns the kernels' names along with them and,
+ * given a program with other names, writes the names it knows (`count` for `n`): the code
+ * then does not compile. With normalized names every program it reads or writes spells its
+ * variables the same way, whatever the user called them. A model trained so says it in its
+ * GGUF (key chatmpi.prompt.names = "normalized"); `chatmpi train` normalizes its records and
+ * the assistant the questions and answers (src/model/assistant.c).
+ *
+ * The map comes from the question (prose and the program): the names its program declares,
+ * found by the corpus augmenter's declaration scan (augment.h), so library functions, macros,
+ * typedefs, struct tags, main/argc/argv and MPI_* names are never touched. Replacing works on
+ * code only: identifiers outside comments, string and character literals and preprocessor
+ * lines other than #define. The scanner for that is tolerant (prose before or after the code
+ * is fine: a quote without its closing quote on the same line is an ordinary character).
+ * Restoring first renames any identifier in the answer's code that already spells one of the
+ * user's names (the model's own variable, say `n`, when the user's `n` became v1) to a fresh
+ * name (n_1), so that putting the user's names back cannot capture it.
+ *
+ * Left out: scopes (one name is one name everywhere in the program), names in comments
+ * (kept as written), questions that do not lex as C (nothing is renamed).
+ */
+#ifndef CM_CORPUS_NAMES_H
+#define CM_CORPUS_NAMES_H
+
+#include "core/buf.h"
+
+struct names_map {
+    struct cm_strlist from, to; /* the user's names and their canonical names, pairwise */
+};
+
+void names_map_init(struct names_map *m);
+void names_map_release(struct names_map *m);
+
+/* Builds the map from a question holding a C program. When the text does not lex as C the
+ * map stays empty (nothing will be renamed) and CM_EFORMAT is returned with the lexer's
+ * message (callers that go on without renaming clear it). */
+int names_map_build(struct names_map *m, const char *question);
+/* text with every identifier from[k] in its code replaced by to[k]. Caller frees. */
+char *names_normalize(const char *text, const struct names_map *m);
+/* The inverse, for an answer written with canonical names: to[k] -> from[k], after renaming
+ * the answer's own identifiers that spell a from[k]. Caller frees. */
+char *names_restore(const char *text, const struct names_map *m);
+
+/* The GGUF key and value of a model trained on normalized names. */
+#define NAMES_GGUF_KEY "chatmpi.prompt.names"
+#define NAMES_NORMALIZED "normalized"
+
+#endif

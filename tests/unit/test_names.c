@@ -1,0 +1,135 @@
+/* Name normalization (src/corpus/names.h): which names the map takes and in what order,
+ * what the rewriting may not touch (comments, literals, directives, library and MPI names),
+ * exact round trips, and the clash rule that keeps a model's own names from being captured. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/fs.h"
+#include "corpus/names.h"
+
+static const char *QUESTION =
+    "Can you parallelize this sequential code to MPI?\n"
+    "/* y := alpha*x; n is the size. Usage: ax [n] */\n"
+    "#include <math.h>\n"
+    "#include <stdio.h>\n"
+    "#include <stdlib.h>\n"
+    "#define SCALE 2.0\n"
+    "int main(int argc, char **argv)\n"
+    "{\n"
+    "    long n = argc > 1 ? strtol(argv[1], NULL, 10) : 100;\n"
+    "    double *x = malloc((size_t)n * sizeof *x), v2 = 1.5e-3;\n"
+    "    for (long i = 0; i < n; i++) x[i] = sqrt((double)i) * SCALE + v2;\n"
+    "    printf(\"n %ld x %.12e\\n\", n, x[n - 1]); // x is printed\n"
+    "    free(x);\n"
+    "    return 0;\n"
+    "}\n";
+
+static const char *from_of(const struct names_map *m, const char *to)
+{
+    for (size_t k = 0; k < m->to.n; k++)
+        if (!strcmp(m->to.items[k], to)) return m->from.items[k];
+    return NULL;
+}
+
+Test(names, map_takes_declared_names_in_order_and_skips_taken_canonical_names)
+{
+    struct names_map m;
+    names_map_init(&m);
+    names_map_build(&m, QUESTION);
+    /* n, x, v2 (declared: it becomes a canonical name too, but not "v2"), i */
+    cr_assert_eq(m.from.n, 4, "%zu names", m.from.n);
+    cr_assert_str_eq(m.from.items[0], "n");
+    cr_assert_str_eq(m.to.items[0], "v1");
+    cr_assert_str_eq(m.from.items[1], "x");
+    cr_assert_str_eq(m.to.items[1], "v3", "v2 is the program's own name");
+    cr_assert_str_eq(m.from.items[2], "v2");
+    cr_assert_str_eq(m.to.items[2], "v4");
+    cr_assert_str_eq(from_of(&m, "v5"), "i");
+    names_map_release(&m);
+}
+
+Test(names, normalize_touches_code_only)
+{
+    struct names_map m;
+    names_map_init(&m);
+    names_map_build(&m, QUESTION);
+    char *out = names_normalize(QUESTION, &m);
+    cr_assert(strstr(out, "/* y := alpha*x; n is the size. Usage: ax [n] */"), "comment kept:\n%s", out);
+    cr_assert(strstr(out, "// x is printed"), "line comment kept");
+    cr_assert(strstr(out, "printf(\"n %ld x %.12e\\n\", v1, v3[v1 - 1]);"), "strings kept, code renamed:\n%s", out);
+    cr_assert(strstr(out, "long v1 = argc > 1 ? strtol(argv[1], NULL, 10) : 100;"), "%s", out);
+    cr_assert(strstr(out, "for (long v5 = 0; v5 < v1; v5++) v3[v5] = sqrt((double)v5) * SCALE + v4;"), "%s", out);
+    cr_assert(strstr(out, "v4 = 1.5e-3"), "a number's exponent is not a name");
+    cr_assert(strstr(out, "#include <math.h>"), "directives kept");
+    cr_assert(strstr(out, "Can you parallelize this sequential code to MPI?"), "prose kept");
+    char *back = names_restore(out, &m);
+    cr_assert_str_eq(back, QUESTION, "restore(normalize(q)) == q");
+    free(out), free(back);
+    names_map_release(&m);
+}
+
+/* The model's own `n` (a name the user's program also uses, now v1) must not merge with it. */
+Test(names, restore_renames_the_answers_own_clashing_names)
+{
+    struct names_map m;
+    names_map_init(&m);
+    names_map_build(&m, QUESTION);
+    const char *answer = "Here it is:\n```c\nlong n = v1 / size; /* n: my share of v1 */\nv3[n] = 'x';\n"
+                         "puts(\"v1\");\n```\nIt's done, isn't it?\n";
+    char *back = names_restore(answer, &m);
+    cr_assert_str_eq(back,
+                     "Here it is:\n```c\nlong n_1 = n / size; /* n: my share of v1 */\nx[n_1] = 'x';\n"
+                     "puts(\"v1\");\n```\nIt's done, isn't it?\n",
+                     "got:\n%s", back);
+    free(back);
+    names_map_release(&m);
+}
+
+Test(names, unlexable_question_renames_nothing)
+{
+    struct names_map m;
+    names_map_init(&m);
+    cr_assert_neq(names_map_build(&m, "int main(void) { long n = 1; /* never closed\n"), 0);
+    cr_assert_eq(m.from.n, 0);
+    char *out = names_normalize("long n = 1;", &m);
+    cr_assert_str_eq(out, "long n = 1;");
+    free(out);
+    names_map_release(&m);
+}
+
+/* Every corpus pair: normalizing with the seq program's map and restoring gives the bytes
+ * back, and no MPI_ or library name is ever in a map. */
+Test(names, corpus_pairs_round_trip)
+{
+    const char *cases[] = {"blas1/axpy", "blas2/gemv", "spmv/csr_banded", "stencil/heat2d_5pt", "cg/cg_tridiag", "blas3/gemm"};
+    int tried = 0;
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        char path[256], *seq = NULL, *mpi = NULL;
+        size_t len;
+        snprintf(path, sizeof(path), "data/corpus/%s/seq.c", cases[c]);
+        if (cm_read_file(&seq, &len, path, 1 << 20)) continue;
+        snprintf(path, sizeof(path), "data/corpus/%s/mpi.c", cases[c]);
+        cr_assert_eq(cm_read_file(&mpi, &len, path, 1 << 20), 0, "%s", path);
+        tried++;
+        struct names_map m;
+        names_map_init(&m);
+        names_map_build(&m, seq);
+        cr_assert_gt(m.from.n, 2, "%s: %zu names", cases[c], m.from.n);
+        for (size_t k = 0; k < m.from.n; k++) {
+            cr_assert_neq(strncmp(m.from.items[k], "MPI_", 4), 0);
+            cr_assert(strcmp(m.from.items[k], "main") && strcmp(m.from.items[k], "malloc") &&
+                      strcmp(m.from.items[k], "printf") && strcmp(m.from.items[k], "argc"));
+        }
+        for (int f = 0; f < 2; f++) {
+            const char *text = f ? mpi : seq;
+            char *n = names_normalize(text, &m), *b = names_restore(n, &m);
+            cr_assert_str_eq(b, text, "%s %s round trip", cases[c], f ? "mpi.c" : "seq.c");
+            free(n), free(b);
+        }
+        names_map_release(&m);
+        free(seq), free(mpi);
+    }
+    cr_assert_eq(tried, 6, "corpus cases found: %d", tried);
+}
