@@ -87,7 +87,8 @@ if [ ! -s "$WORK/heldin.json" ]; then
     # also once names are normalized (a variant that only renamed is a training program then)
     norm_md5() { for f in "$@"; do "$CHATMPI" data names -q "$f" | md5sum | cut -d' ' -f1; done; }
     { md5sum data/corpus/*/*/seq.c "$WORK"/aug/part*/*/*/seq.c | cut -d' ' -f1
-      norm_md5 data/corpus/*/*/seq.c "$WORK"/aug_nr/part*/*/*/seq.c; } | sort -u > "$WORK/train.md5"
+      norm_md5 data/corpus/*/*/seq.c "$WORK"/aug/part*/*/*/seq.c "$WORK"/aug_nr/part*/*/*/seq.c; } |
+        sort -u > "$WORK/train.md5"
     for f in "$WORK"/heldin/part*/*/*/seq.c; do
         if grep -qx "$(md5sum "$f" | cut -d' ' -f1)" "$WORK/train.md5" ||
             grep -qx "$(norm_md5 "$f")" "$WORK/train.md5"; then
@@ -184,15 +185,17 @@ train "$WORK/train4.yaml" "$WORK/default.gguf" "$WORK/out4/checkpoint.ckpt"
 # 4. the embedded model, its tokenizer, its config and how it was made
 "$CHATMPI" quantize --type f16 "$WORK/default.gguf" "$OUT/default.gguf" >/dev/null
 cp "$WORK/tokenizer.model" "$OUT/tokenizer.model"
-cat "$WORK/train.yaml" "$WORK/train2.yaml" "$WORK/train3.yaml" > "$OUT/train.yaml"
+cat "$WORK/train.yaml" "$WORK/train2.yaml" "$WORK/train3.yaml" "$WORK/train4.yaml" > "$OUT/train.yaml"
 log1="$WORK/out/train.jsonl"
 log2="$WORK/out2/train.jsonl"
 log="$WORK/out3/train.jsonl"
+log4="$WORK/out4/train.jsonl"
 first=$(head -n 1 "$log1")
 mid=$(sed -n "${STOP1}p" "$log1")
 last2=$(tail -n 1 "$log2")
 last=$(tail -n 1 "$log")
-evals=$(grep -o '"step":[0-9]*,"loss":[^,]*,"eval_loss":[^,]*' "$log" | sed 's/"step":\([0-9]*\),"loss":[^,]*,"eval_loss":\(.*\)/[\1, \2]/' | paste -sd, -)
+last4=$(tail -n 1 "$log4")
+evals_of() { grep -o '"step":[0-9]*,"loss":[^,]*,"eval_loss":[^,]*' "$1" | sed 's/"step":\([0-9]*\),"loss":[^,]*,"eval_loss":\(.*\)/[\1, \2]/' | paste -sd, -; }
 field() { echo "$1" | sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p"; }
 ntrain=$(grep -c '"answer"' "$WORK/train.json")
 nheld=$(grep -c '"answer"' "$WORK/heldin.json")
@@ -211,9 +214,12 @@ cat > "$OUT/default.json" <<JSON
   "phase2": {"steps": $STEPS2, "sequences_per_step": 1, "loss_last": $(field "$last2" loss),
              "seconds": $(field "$last2" elapsed_s)},
   "phase3": {"steps": $STEPS3, "sequences_per_step": 1, "loss_last": $(field "$last" loss),
-             "seconds": $(field "$last" elapsed_s), "heldin_loss_by_step": [$evals]},
+             "seconds": $(field "$last" elapsed_s), "heldin_loss_by_step": [$(evals_of "$log")]},
+  "phase4": {"steps": $STEPS4, "sequences_per_step": 1, "names": "normalized",
+             "train_records": $(grep -c '"answer"' "$WORK/train4.json"), "loss_last": $(field "$last4" loss),
+             "seconds": $(field "$last4" elapsed_s), "heldin_loss_by_step": [$(evals_of "$log4")]},
   "sequence_tokens": 5120,
-  "answer_tokens_trained": $( (head -n "$STOP1" "$log1"; cat "$log2" "$log") | awk -F'"tokens":' '{split($2, a, ","); s += a[1]} END {print s}')
+  "answer_tokens_trained": $( (head -n "$STOP1" "$log1"; cat "$log2" "$log" "$log4") | awk -F'"tokens":' '{split($2, a, ","); s += a[1]} END {print s}')
 }
 JSON
 t_end=$(date +%s)
