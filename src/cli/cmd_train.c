@@ -519,14 +519,8 @@ static int train_run(int argc, char **argv)
         /* this rank's share of the step's global batch: micro-batches R*accum .. (R+1)*accum - 1 */
         uint64_t computed = 0; /* positions this rank computes: each micro-batch is cut to its longest row */
         for (long a = 0; a < o.accum; a++) {
-            int Tn = 1;
-            for (int b = 0; b < B; b++) {
-                uint64_t g = ((t.step * P + R) * (uint64_t)o.accum + (uint64_t)a) * (uint64_t)B + (uint64_t)b;
-                size_t off = (size_t)a * N + (size_t)b * T;
-                int n = tr_data_row(&data, g, T, answer_only, tok + off, tg + off, w + off);
-                if (n > Tn) Tn = n;
-            }
-            tr_rows_trim(tok + a * N, tg + a * N, w + a * N, B, T, Tn);
+            uint64_t g = ((t.step * P + R) * (uint64_t)o.accum + (uint64_t)a) * (uint64_t)B;
+            int Tn = tr_data_batch(&data, 1, g, UINT64_MAX, B, T, answer_only, tok + a * N, tg + a * N, w + a * N);
             mb[a] = (struct tr_batch){tok + a * N, tg + a * N, w + a * N, Tn};
             computed += (uint64_t)B * (uint64_t)Tn;
         }

@@ -189,3 +189,21 @@ void tr_rows_trim(int32_t *tok, int32_t *tg, float *w, int B, int T, int Tn)
         memmove(w + (size_t)b * Tn, w + (size_t)b * T, (size_t)Tn * sizeof(*w));
     }
 }
+
+int tr_data_batch(struct tr_data *d, int shuffled, uint64_t first, uint64_t end, int B, int T, int answer_only,
+                  int32_t *tok, int32_t *tg, float *w)
+{
+    int Tn = 1;
+    for (int b = 0; b < B; b++) {
+        size_t off = (size_t)b * T;
+        uint64_t r = first + (uint64_t)b;
+        int n = 0;
+        if (shuffled) n = tr_data_row(d, r, T, answer_only, tok + off, tg + off, w + off);
+        else if (r < end) n = tr_data_record(d, r, T, answer_only, tok + off, tg + off, w + off);
+        else
+            for (int t = 0; t < T; t++) tok[off + t] = tg[off + t] = 0, w[off + t] = 0;
+        if (n > Tn) Tn = n;
+    }
+    tr_rows_trim(tok, tg, w, B, T, Tn);
+    return Tn;
+}

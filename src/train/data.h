@@ -58,5 +58,10 @@ int tr_data_record(const struct tr_data *d, uint64_t r, int T, int answer_only, 
 /* Moves B rows laid out T apart in tok, tg, w to Tn apart (Tn <= T), keeping each row's
  * first Tn positions: what is cut must be padding. */
 void tr_rows_trim(int32_t *tok, int32_t *tg, float *w, int B, int T, int Tn);
+/* A micro-batch: B rows filled T apart, then cut to the longest (tr_rows_trim), whose length
+ * it returns (at least 1). Row b is row first + b of the shuffled order (tr_data_row) when
+ * shuffled, else record first + b in file order (tr_data_record), rows from `end` on empty. */
+int tr_data_batch(struct tr_data *d, int shuffled, uint64_t first, uint64_t end, int B, int T, int answer_only,
+                  int32_t *tok, int32_t *tg, float *w);
 
 #endif

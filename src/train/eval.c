@@ -7,7 +7,7 @@
 #include "core/mem.h"
 #include "train/dist.h"
 
-int tr_eval_loss(struct tr_eval_result *res, struct tr_model_f32 *m, const struct tr_data *d, int answer_only,
+int tr_eval_loss(struct tr_eval_result *res, struct tr_model_f32 *m, struct tr_data *d, int answer_only,
                  const struct tr_dist *dist)
 {
     int B = m->B, T = m->T_max, rank = dist ? dist->rank : 0, ranks = dist ? dist->size : 1, rc = 0;
@@ -19,17 +19,7 @@ int tr_eval_loss(struct tr_eval_result *res, struct tr_model_f32 *m, const struc
     double sums[2] = {0, 0}; /* weighted loss, weight */
     m->eval = 1;
     for (uint64_t r0 = lo; r0 < hi; r0 += (uint64_t)B) {
-        int Tn = 1; /* the longest row: the batch is cut there */
-        for (int b = 0; b < B; b++) {
-            if (r0 + (uint64_t)b < hi) {
-                int n = tr_data_record(d, r0 + (uint64_t)b, T, answer_only, tok + (size_t)b * T, tg + (size_t)b * T,
-                                       w + (size_t)b * T);
-                if (n > Tn) Tn = n;
-                continue;
-            }
-            for (int t = 0; t < T; t++) tok[(size_t)b * T + t] = tg[(size_t)b * T + t] = 0, w[(size_t)b * T + t] = 0;
-        }
-        tr_rows_trim(tok, tg, w, B, T, Tn);
+        int Tn = tr_data_batch(d, 0, r0, hi, B, T, answer_only, tok, tg, w);
         double loss;
         if ((rc = tr_model_set_len_f32(m, Tn)) || (rc = tr_model_forward_f32(m, tok, tg, w, &loss))) goto done;
         sums[0] += loss * m->wsum;

@@ -19,7 +19,7 @@ struct tr_eval_result {
  * targets [1, T] as in training, counted by the answer_only rule. With dist the records are
  * split into consecutive shares, one a rank, and the sums added over the ranks: every rank
  * gets the same result. CM_EINVAL when no target counts (or a token is outside the vocabulary). */
-int tr_eval_loss(struct tr_eval_result *res, struct tr_model_f32 *m, const struct tr_data *d, int answer_only,
+int tr_eval_loss(struct tr_eval_result *res, struct tr_model_f32 *m, struct tr_data *d, int answer_only,
                  const struct tr_dist *dist);
 
 #endif
