@@ -382,9 +382,9 @@ static int data_names(int argc, char **argv)
     };
     const struct opt_cmd cmd = {
         "data names", "[-q] FILE.c [OTHER.c...]",
-        "Show a program as a model trained with normalize_names reads it: the names FILE.c\n"
-        "declares, replaced by v1, v2, ... in order of first declaration (comments, strings and\n"
-        "#include lines are kept). OTHER.c files (an MPI version, say) are rewritten with the\n"
+        "Show a program as a model trained with normalize_names reads it: in the corpus's layout\n"
+        "(4-space indentation, K&R braces), the names FILE.c declares replaced by v1, v2, ... in\n"
+        "order of first declaration (comments, strings and #include lines are kept). OTHER.c files (an MPI version, say) are rewritten with the\n"
         "same map, as the training records' answers are. The map goes to stderr.",
         NULL, 1, -1, specs};
     struct cm_strlist pos;

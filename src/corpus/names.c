@@ -166,6 +166,23 @@ static char *swap(const char *text, const struct cm_strlist *from, const struct 
     return out;
 }
 
-char *names_normalize(const char *text, const struct names_map *m) { return swap(text, &m->from, &m->to); }
+/* The corpus's layout (4-space indentation, K&R braces, `if (`); a copy when text does not lex. */
+static char *layout(const char *text)
+{
+    const struct aug_style corpus = {4, AUG_BRACES_KR, 1};
+    char *out = NULL;
+    if (aug_format(&out, text, &corpus)) {
+        cm_error_clear();
+        return cm_strdup(text);
+    }
+    return out;
+}
+
+char *names_normalize(const char *text, const struct names_map *m)
+{
+    char *laid = layout(text), *out = swap(laid, &m->from, &m->to);
+    free(laid);
+    return out;
+}
 
 char *names_restore(const char *text, const struct names_map *m) { return swap(text, &m->to, &m->from); }

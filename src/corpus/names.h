@@ -2,9 +2,12 @@
  * ones (v1, v2, ... in order of first declaration) before a model reads the program, and put
  * back in the model's answer.
  *
+ * The layout is normalized too (the corpus's: 4-space indentation, K&R braces), and stays
+ * so in the answer.
+ *
  * Why: a small model trained on a few kernels learns the kernels' names along with them and,
  * given a program with other names, writes the names it knows (`count` for `n`): the code
- * then does not compile. With normalized names every program it reads or writes spells its
+ * then does not compile; given another layout (tabs, Allman braces) it loses its way. With normalized names every program it reads or writes spells its
  * variables the same way, whatever the user called them. A model trained so says it in its
  * GGUF (key chatmpi.prompt.names = "normalized"); `chatmpi train` normalizes its records and
  * the assistant the questions and answers (src/model/assistant.c).
@@ -38,7 +41,9 @@ void names_map_release(struct names_map *m);
  * map stays empty (nothing will be renamed) and CM_EFORMAT is returned with the lexer's
  * message (callers that go on without renaming clear it). */
 int names_map_build(struct names_map *m, const char *question);
-/* text with every identifier from[k] in its code replaced by to[k]. Caller frees. */
+/* text in the corpus's layout (4-space indentation, K&R braces, `if (`: augment.h's
+ * aug_format, which changes no token; kept as it is when it does not lex), with every
+ * identifier from[k] in its code replaced by to[k]. Caller frees. */
 char *names_normalize(const char *text, const struct names_map *m);
 /* The inverse, for an answer written with canonical names: to[k] -> from[k], after renaming
  * the answer's own identifiers that spell a from[k]. Caller frees. */

@@ -87,6 +87,23 @@ Test(names, restore_renames_the_answers_own_clashing_names)
     names_map_release(&m);
 }
 
+/* Layout is normalized with the names: tabs and Allman braces come out as the corpus writes. */
+Test(names, normalize_gives_the_corpus_layout)
+{
+    const char *allman = "int main(int argc, char **argv)\n{\n\tlong n = 3;\n\tfor (long i = 0; i < n; i++)\n\t{\n"
+                         "\t\tif(i > 1)\n\t\t{\n\t\t\tn--;\n\t\t}\n\t}\n\treturn 0;\n}\n";
+    struct names_map m;
+    names_map_init(&m);
+    cr_assert_eq(names_map_build(&m, allman), 0);
+    char *out = names_normalize(allman, &m);
+    cr_assert_str_eq(out,
+                     "int main(int argc, char **argv)\n{\n    long v1 = 3;\n    for (long v2 = 0; v2 < v1; v2++) {\n"
+                     "        if (v2 > 1) {\n            v1--;\n        }\n    }\n    return 0;\n}\n",
+                     "got:\n%s", out);
+    free(out);
+    names_map_release(&m);
+}
+
 Test(names, unlexable_question_renames_nothing)
 {
     struct names_map m;
