@@ -4,8 +4,10 @@
 # held-in records, 2.6 for the 28 test records and 6.6 for the 26 training records, and 8
 # samples a test record most of the rest, see docs/default-model.md):
 #   1. held-in: `chatmpi verify` on verified variants of the training kernels that training did
-#      not see (new names, loop indices, sizes, precision; made by scripts/make_model.sh with
-#      another seed), greedy, one answer each, timed at 2 ranks;
+#      not see (new names, loop indices, sizes, precision, layout; made by scripts/make_model.sh
+#      with another seed) and whose prompt differs from every training prompt once names and
+#      layout are normalized, greedy, one answer each, timed at 2 ranks; then the other
+#      held-in variants (build/model/heldin_seen: new names or layout only);
 #   2. unseen kernels: `chatmpi test --split test`, greedy (pass@1);
 #   3. memorization: `chatmpi verify` on the training and refine splits' original records, greedy;
 #   4. unseen kernels again, 8 samples a record at temperature 0.7 (pass@1 and pass@8 by the
@@ -31,6 +33,9 @@ run() { # run NAME chatmpi-args...
     echo "($name: $(($(date +%s) - t0)) s)" | tee -a "$E/$name.txt"
 }
 run heldin verify --split train,refine --bench --runs 1 "$WORK"/heldin/part*/
+if [ -d "$WORK/heldin_seen" ]; then # held-in variants whose prompt a training record has, once normalized
+    run heldin_seen verify --split train,refine "$WORK"/heldin_seen/part*/
+fi
 run test_greedy test --split test --bench --runs 1
 run train verify --split train,refine
 run test_sampled test --split test --samples "$SAMPLES"

@@ -92,8 +92,10 @@ if [ ! -s "$WORK/heldin.json" ]; then
     for f in "$WORK"/heldin/part*/*/*/seq.c; do
         if grep -qx "$(md5sum "$f" | cut -d' ' -f1)" "$WORK/train.md5" ||
             grep -qx "$(norm_md5 "$f")" "$WORK/train.md5"; then
-            say "held-in: $(dirname "$f") is the same program as a training one, dropped"
-            rm -r "$(dirname "$f")"
+            d=$(dirname "$f") seen="$WORK/heldin_seen/${f#"$WORK"/heldin/}"
+            say "held-in: $d is the same program as a training one, moved to $WORK/heldin_seen"
+            mkdir -p "$(dirname "$(dirname "$seen")")"
+            mv "$d" "$(dirname "$seen")"
         fi
     done
     "$CHATMPI" data export --split train,refine -o "$WORK/heldin.json" "$WORK"/heldin/part*/
