@@ -4,8 +4,8 @@
 # data): it generates K candidates with models/default.gguf, verifies each with the harness
 # (build, run at 1-4 ranks in a sandbox, compare with the sequential output at several sizes,
 # time at 2 ranks, profile) and writes the fastest verified one. When none verifies it says so
-# and shows the closest (today's default model verifies on its own training programs but not
-# yet on new ones: see docs/default-model.md); the demo then checks the hand-written reference MPI version with the
+# and shows the closest (today's default model verifies on new variants of its training kernels
+# but not yet on new kernels: see docs/default-model.md); the demo then checks the hand-written reference MPI version with the
 # same harness, so a new user sees what a verified report looks like. The demo's exit status
 # is that of the last check it ran (0 when it proved a program).
 set -u
@@ -37,8 +37,8 @@ if [ $rc -ne 1 ]; then exit $rc; fi # a usage or environment error: nothing to c
 cat <<MSG
 
 No candidate verified, and chatmpi wrote nothing (it never hands over unverified code).
-chatmpi's small default model verifies on 19 of the 26 programs it was trained on but does not
-yet carry that over to programs it has not seen (docs/default-model.md has the measurements);
+chatmpi's small default model verifies on 19 of 20 held-in variants of the kernels it was
+trained on, but not yet on new kernels such as this one (docs/default-model.md has the measurements);
 with a stronger model (-m, --lora) the same command writes the program.
 For comparison, the hand-written reference MPI version checked with the same harness:
 
