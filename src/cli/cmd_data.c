@@ -384,8 +384,9 @@ static int data_names(int argc, char **argv)
         "data names", "[-q] FILE.c [OTHER.c...]",
         "Show a program as a model trained with normalize_names reads it: in the corpus's layout\n"
         "(4-space indentation, K&R braces), the names FILE.c declares replaced by v1, v2, ... in\n"
-        "order of first declaration (comments, strings and #include lines are kept). OTHER.c files (an MPI version, say) are rewritten with the\n"
-        "same map, as the training records' answers are. The map goes to stderr.",
+        "order of first declaration (comments, strings and #include lines are kept). OTHER.c\n"
+        "files (an MPI version, say) are rewritten with the same map, as the training records'\n"
+        "answers are. The map goes to stderr.",
         NULL, 1, -1, specs};
     struct cm_strlist pos;
     cm_strlist_init(&pos);
