@@ -403,7 +403,7 @@ static int data_names(int argc, char **argv)
             goto done;
         }
         if (!i) {
-            if (names_map_build(&map, text)) {
+            if (names_map_build(&map, text, NULL)) {
                 fprintf(stderr, "chatmpi data names: warning: %s; nothing renamed\n", cm_error_message());
                 cm_error_clear();
             }

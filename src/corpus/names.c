@@ -24,11 +24,15 @@ static int list_find(const struct cm_strlist *l, const char *s, size_t n)
     return -1;
 }
 
-int names_map_build(struct names_map *m, const char *question)
+int names_map_build(struct names_map *m, const char *question, const char *context)
 {
     struct cm_strlist decl, all;
     cm_strlist_init(&decl), cm_strlist_init(&all);
-    int rc = aug_program_names(question, &decl, &all);
+    struct cm_buf both; /* the program may be in either */
+    cm_buf_init(&both);
+    cm_buf_printf(&both, "%s\n%s", question, context ? context : "");
+    int rc = aug_program_names(both.data, &decl, &all);
+    cm_buf_release(&both);
     if (!rc) {
         unsigned k = 1;
         for (size_t i = 0; i < decl.n; i++) {

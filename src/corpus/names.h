@@ -37,10 +37,10 @@ struct names_map {
 void names_map_init(struct names_map *m);
 void names_map_release(struct names_map *m);
 
-/* Builds the map from a question holding a C program. When the text does not lex as C the
- * map stays empty (nothing will be renamed) and CM_EFORMAT is returned with the lexer's
- * message (callers that go on without renaming clear it). */
-int names_map_build(struct names_map *m, const char *question);
+/* Builds the map from a question (and context, may be NULL) holding a C program. When the
+ * text does not lex as C the map stays empty (nothing will be renamed) and CM_EFORMAT is
+ * returned with the lexer's message (callers that go on without renaming clear it). */
+int names_map_build(struct names_map *m, const char *question, const char *context);
 /* text in the corpus's layout (4-space indentation, K&R braces, `if (`: augment.h's
  * aug_format, which changes no token; kept as it is when it does not lex), with every
  * identifier from[k] in its code replaced by to[k]. Caller frees. */

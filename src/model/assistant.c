@@ -106,11 +106,7 @@ int assistant_answer(struct assistant *a, char **out, const char *question, cons
     names_map_init(&map);
     char *nq = NULL, *nc = NULL;
     if (a->normalize) { /* the model reads and writes canonical names; the user sees theirs */
-        struct cm_buf both; /* the program may be in either */
-        cm_buf_init(&both);
-        cm_buf_printf(&both, "%s\n%s", question, context ? context : "");
-        if (names_map_build(&map, both.data)) cm_error_clear(); /* not C: nothing to rename */
-        cm_buf_release(&both);
+        if (names_map_build(&map, question, context)) cm_error_clear(); /* not C: nothing to rename */
         question = nq = names_normalize(question, &map);
         if (context) context = nc = names_normalize(context, &map);
     }

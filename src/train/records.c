@@ -44,9 +44,7 @@ int tr_records_tokenize(struct tr_records_stats *st, const char *data_file, cons
         char *nq = NULL, *nc = NULL, *na = NULL;
         names_map_init(&map);
         if (normalize_names) { /* the map comes from the question (and context), as in the assistant */
-            full.len = 0;
-            cm_buf_printf(&full, "%s\n%s", r->question, r->context ? r->context : "");
-            if (names_map_build(&map, full.data)) cm_error_clear(); /* not C: kept as written */
+            if (names_map_build(&map, r->question, r->context)) cm_error_clear(); /* not C: kept as written */
             nq = names_normalize(r->question, &map);
             nc = r->context ? names_normalize(r->context, &map) : NULL;
             na = names_normalize(r->answer, &map);

@@ -37,7 +37,7 @@ Test(names, map_takes_declared_names_in_order_and_skips_taken_canonical_names)
 {
     struct names_map m;
     names_map_init(&m);
-    names_map_build(&m, QUESTION);
+    names_map_build(&m, QUESTION, NULL);
     /* n, x, v2 (declared: it becomes a canonical name too, but not "v2"), i */
     cr_assert_eq(m.from.n, 4, "%zu names", m.from.n);
     cr_assert_str_eq(m.from.items[0], "n");
@@ -54,7 +54,7 @@ Test(names, normalize_touches_code_only)
 {
     struct names_map m;
     names_map_init(&m);
-    names_map_build(&m, QUESTION);
+    names_map_build(&m, QUESTION, NULL);
     char *out = names_normalize(QUESTION, &m);
     cr_assert(strstr(out, "/* y := alpha*x; n is the size. Usage: ax [n] */"), "comment kept:\n%s", out);
     cr_assert(strstr(out, "// x is printed"), "line comment kept");
@@ -75,7 +75,7 @@ Test(names, restore_renames_the_answers_own_clashing_names)
 {
     struct names_map m;
     names_map_init(&m);
-    names_map_build(&m, QUESTION);
+    names_map_build(&m, QUESTION, NULL);
     const char *answer = "Here it is:\n```c\nlong n = v1 / size; /* n: my share of v1 */\nv3[n] = 'x';\n"
                          "puts(\"v1\");\n```\nIt's done, isn't it?\n";
     char *back = names_restore(answer, &m);
@@ -94,7 +94,7 @@ Test(names, normalize_gives_the_corpus_layout)
                          "\t\tif(i > 1)\n\t\t{\n\t\t\tn--;\n\t\t}\n\t}\n\treturn 0;\n}\n";
     struct names_map m;
     names_map_init(&m);
-    cr_assert_eq(names_map_build(&m, allman), 0);
+    cr_assert_eq(names_map_build(&m, allman, NULL), 0);
     char *out = names_normalize(allman, &m);
     cr_assert_str_eq(out,
                      "int main(int argc, char **argv)\n{\n    long v1 = 3;\n    for (long v2 = 0; v2 < v1; v2++) {\n"
@@ -104,11 +104,22 @@ Test(names, normalize_gives_the_corpus_layout)
     names_map_release(&m);
 }
 
+/* ChatHPC records may carry the program in the context: the map sees both. */
+Test(names, map_reads_the_context_too)
+{
+    struct names_map m;
+    names_map_init(&m);
+    cr_assert_eq(names_map_build(&m, "Parallelize the program below.", "int main(void) { long n = 1; return 0; }"), 0);
+    cr_assert_eq(m.from.n, 1);
+    cr_assert_str_eq(m.from.items[0], "n");
+    names_map_release(&m);
+}
+
 Test(names, unlexable_question_renames_nothing)
 {
     struct names_map m;
     names_map_init(&m);
-    cr_assert_neq(names_map_build(&m, "int main(void) { long n = 1; /* never closed\n"), 0);
+    cr_assert_neq(names_map_build(&m, "int main(void) { long n = 1; /* never closed\n", NULL), 0);
     cr_assert_eq(m.from.n, 0);
     char *out = names_normalize("long n = 1;", &m);
     cr_assert_str_eq(out, "long n = 1;");
@@ -132,7 +143,7 @@ Test(names, corpus_pairs_round_trip)
         tried++;
         struct names_map m;
         names_map_init(&m);
-        names_map_build(&m, seq);
+        names_map_build(&m, seq, NULL);
         cr_assert_gt(m.from.n, 2, "%s: %zu names", cases[c], m.from.n);
         for (size_t k = 0; k < m.from.n; k++) {
             cr_assert_neq(strncmp(m.from.items[k], "MPI_", 4), 0);
