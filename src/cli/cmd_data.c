@@ -383,10 +383,10 @@ static int data_names(int argc, char **argv)
     const struct opt_cmd cmd = {
         "data names", "[-q] FILE.c [OTHER.c...]",
         "Show a program as a model trained with normalize_names reads it: in the corpus's layout\n"
-        "(4-space indentation, K&R braces), the names FILE.c declares replaced by v1, v2, ... in\n"
-        "order of first declaration (comments, strings and #include lines are kept). OTHER.c\n"
-        "files (an MPI version, say) are rewritten with the same map, as the training records'\n"
-        "answers are. The map goes to stderr.",
+        "(4-space indentation, K&R braces), without comments, the names FILE.c declares or\n"
+        "#defines replaced by v1, v2, ... in order of first appearance (strings and #include\n"
+        "lines are kept). OTHER.c files (an MPI version, say) are rewritten with the same map\n"
+        "and keep their comments, as the training records' answers are. The map goes to stderr.",
         NULL, 1, -1, specs};
     struct cm_strlist pos;
     cm_strlist_init(&pos);
@@ -414,7 +414,7 @@ static int data_names(int argc, char **argv)
                 fprintf(stderr, "\n");
             }
         }
-        char *out = names_normalize(text, &map);
+        char *out = i ? names_normalize(text, &map) : names_normalize_prompt(text, &map);
         if (pos.n > 1 && !quiet) printf("%s==> %s <==\n", i ? "\n" : "", pos.items[i]);
         fputs(out, stdout);
         free(out);

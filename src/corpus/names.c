@@ -9,7 +9,11 @@
 #include "core/mem.h"
 #include "corpus/augment.h"
 
-void names_map_init(struct names_map *m) { cm_strlist_init(&m->from), cm_strlist_init(&m->to); }
+void names_map_init(struct names_map *m)
+{
+    cm_strlist_init(&m->from), cm_strlist_init(&m->to);
+    m->is_c = 0;
+}
 
 void names_map_release(struct names_map *m)
 {
@@ -24,6 +28,36 @@ static int list_find(const struct cm_strlist *l, const char *s, size_t n)
     return -1;
 }
 
+static int is_id0(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+static int is_id(char c) { return is_id0(c) || (c >= '0' && c <= '9'); }
+
+/* The names of the object-like macros text defines with a value (`#define N 100`; not
+ * `#define F(x) ...`, not an empty `#define GUARD_H`), in order. */
+static void macro_names(const char *text, struct cm_strlist *out)
+{
+    for (const char *p = text; *p;) {
+        const char *q = p;
+        while (*q == ' ' || *q == '\t') q++;
+        if (*q == '#') {
+            q++;
+            while (*q == ' ' || *q == '\t') q++;
+            if (!strncmp(q, "define", 6) && (q[6] == ' ' || q[6] == '\t')) {
+                q += 6;
+                while (*q == ' ' || *q == '\t') q++;
+                const char *w = q;
+                while (is_id(*q)) q++;
+                const char *v = q;
+                while (*v == ' ' || *v == '\t') v++;
+                if (q > w && is_id0(*w) && v > q && *v && *v != '\n' && strncmp(v, "/*", 2) && strncmp(v, "//", 2) &&
+                    list_find(out, w, (size_t)(q - w)) < 0)
+                    cm_strlist_push_owned(out, cm_strndup(w, (size_t)(q - w)));
+            }
+        }
+        while (*p && *p != '\n') p++;
+        if (*p) p++;
+    }
+}
+
 int names_map_build(struct names_map *m, const char *question, const char *context)
 {
     struct cm_strlist decl, all;
@@ -32,8 +66,15 @@ int names_map_build(struct names_map *m, const char *question, const char *conte
     cm_buf_init(&both);
     cm_buf_printf(&both, "%s\n%s", question, context ? context : "");
     int rc = aug_program_names(both.data, &decl, &all);
-    cm_buf_release(&both);
     if (!rc) {
+        m->is_c = 1;
+        struct cm_strlist names; /* the object-like macros first (they come first), then the rest */
+        cm_strlist_init(&names);
+        macro_names(both.data, &names);
+        for (size_t i = 0; i < decl.n; i++)
+            if (list_find(&names, decl.items[i], strlen(decl.items[i])) < 0) cm_strlist_push(&names, decl.items[i]);
+        cm_strlist_release(&decl);
+        decl = names;
         unsigned k = 1;
         for (size_t i = 0; i < decl.n; i++) {
             char cand[32];
@@ -43,12 +84,10 @@ int names_map_build(struct names_map *m, const char *question, const char *conte
             cm_strlist_push(&m->to, cand);
         }
     }
+    cm_buf_release(&both);
     cm_strlist_release(&decl), cm_strlist_release(&all);
     return rc;
 }
-
-static int is_id0(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-static int is_id(char c) { return is_id0(c) || (c >= '0' && c <= '9'); }
 
 /* The end of a literal opened by the quote at p, on the same line, or NULL. */
 static const char *literal_end(const char *p)
@@ -62,15 +101,22 @@ static const char *literal_end(const char *p)
 }
 
 /* Calls fn for every identifier in the code of text (see names.h for what is code) and
- * copies everything else through; fn appends the identifier or its replacement. */
+ * copies everything else through; fn appends the identifier or its replacement. With
+ * drop_comments, comments are left out (a space where one joins two words), and so are the
+ * blanks before a dropped comment and a line a dropped comment leaves empty. */
+static void trim_blanks(struct cm_buf *b)
+{
+    while (b->len && (b->data[b->len - 1] == ' ' || b->data[b->len - 1] == '\t')) b->data[--b->len] = 0;
+}
+
 typedef void (*ident_fn)(void *ctx, const char *id, size_t n, struct cm_buf *out);
 
-static char *rewrite(const char *text, ident_fn fn, void *ctx)
+static char *rewrite(const char *text, ident_fn fn, void *ctx, int drop_comments)
 {
     struct cm_buf b;
     cm_buf_init(&b);
     const char *p = text;
-    int line_start = 1;
+    int line_start = 1, dropped = 0; /* a comment was dropped on this output line */
     while (*p) {
         const char *s = p;
         if (line_start) { /* a directive other than #define is copied whole */
@@ -88,11 +134,18 @@ static char *rewrite(const char *text, ident_fn fn, void *ctx)
             }
         }
         line_start = 0;
-        if (p[0] == '/' && p[1] == '/') {
-            while (*p && *p != '\n') p++;
-        } else if (p[0] == '/' && p[1] == '*') {
-            const char *e = strstr(p + 2, "*/");
-            p = e ? e + 2 : p + strlen(p);
+        if (p[0] == '/' && (p[1] == '/' || p[1] == '*')) {
+            if (p[1] == '/') {
+                while (*p && *p != '\n') p++;
+            } else {
+                const char *e = strstr(p + 2, "*/");
+                p = e ? e + 2 : p + strlen(p);
+            }
+            if (drop_comments) {
+                if (b.len && is_id(b.data[b.len - 1]) && is_id(*p)) cm_buf_append(&b, " ", 1);
+                dropped = 1;
+                continue;
+            }
         } else if (*p == '"' || *p == '\'') {
             const char *e = literal_end(p);
             p = e ? e : p + 1;
@@ -104,6 +157,12 @@ static char *rewrite(const char *text, ident_fn fn, void *ctx)
             while (is_id(*p)) p++;
             fn(ctx, s, (size_t)(p - s), &b);
             continue;
+        } else if (*p == '\n' && dropped) {
+            trim_blanks(&b);
+            p++;
+            line_start = 1, dropped = 0;
+            if (b.len && b.data[b.len - 1] != '\n') cm_buf_append(&b, "\n", 1);
+            continue;
         } else {
             line_start = *p == '\n';
             p++;
@@ -111,6 +170,7 @@ static char *rewrite(const char *text, ident_fn fn, void *ctx)
         cm_buf_append(&b, s, (size_t)(p - s));
         if (p > s && p[-1] == '\n') line_start = 1;
     }
+    if (dropped) trim_blanks(&b);
     return cm_buf_detach(&b);
 }
 
@@ -153,7 +213,7 @@ static char *swap(const char *text, const struct cm_strlist *from, const struct 
 {
     struct swap_ctx c = {from, to, {0}, {0}, {0}};
     cm_strlist_init(&c.seen), cm_strlist_init(&c.clash), cm_strlist_init(&c.fresh);
-    free(rewrite(text, collect, &c));
+    free(rewrite(text, collect, &c, 0));
     for (size_t i = 0; i < c.seen.n; i++) {
         const char *w = c.seen.items[i];
         if (list_find(to, w, strlen(w)) < 0 || list_find(from, w, strlen(w)) >= 0) continue;
@@ -165,7 +225,7 @@ static char *swap(const char *text, const struct cm_strlist *from, const struct 
         cm_strlist_push(&c.clash, w);
         cm_strlist_push(&c.fresh, cand);
     }
-    char *out = rewrite(text, replace, &c);
+    char *out = rewrite(text, replace, &c, 0);
     cm_strlist_release(&c.seen), cm_strlist_release(&c.clash), cm_strlist_release(&c.fresh);
     return out;
 }
@@ -179,6 +239,20 @@ static char *layout(const char *text)
         cm_error_clear();
         return cm_strdup(text);
     }
+    return out;
+}
+
+static void keep(void *ctx, const char *id, size_t n, struct cm_buf *out)
+{
+    (void)ctx;
+    cm_buf_append(out, id, n);
+}
+
+char *names_normalize_prompt(const char *text, const struct names_map *m)
+{
+    if (!m->is_c) return names_normalize(text, m);
+    char *code = rewrite(text, keep, NULL, 1), *out = names_normalize(code, m);
+    free(code);
     return out;
 }
 

@@ -32,6 +32,7 @@
 
 struct names_map {
     struct cm_strlist from, to; /* the user's names and their canonical names, pairwise */
+    int is_c;                   /* the question lexed as C (else nothing is normalized) */
 };
 
 void names_map_init(struct names_map *m);
@@ -45,6 +46,10 @@ int names_map_build(struct names_map *m, const char *question, const char *conte
  * aug_format, which changes no token; kept as it is when it does not lex), with every
  * identifier from[k] in its code replaced by to[k]. Caller frees. */
 char *names_normalize(const char *text, const struct names_map *m);
+/* names_normalize for what the model reads (question, context): comments are left out too
+ * (the blanks before them, and the lines they leave empty), when the question lexed as C.
+ * Answers keep their comments. */
+char *names_normalize_prompt(const char *text, const struct names_map *m);
 /* The inverse, for an answer written with canonical names: to[k] -> from[k], after renaming
  * the answer's own identifiers that spell a from[k]. Caller frees. */
 char *names_restore(const char *text, const struct names_map *m);

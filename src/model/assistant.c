@@ -107,8 +107,8 @@ int assistant_answer(struct assistant *a, char **out, const char *question, cons
     char *nq = NULL, *nc = NULL;
     if (a->normalize) { /* the model reads and writes canonical names; the user sees theirs */
         if (names_map_build(&map, question, context)) cm_error_clear(); /* not C: nothing to rename */
-        question = nq = names_normalize(question, &map);
-        if (context) context = nc = names_normalize(context, &map);
+        question = nq = names_normalize_prompt(question, &map);
+        if (context) context = nc = names_normalize_prompt(context, &map);
     }
     struct tmpl_vars v = {question, context && *context ? context : NULL, NULL, NULL};
     int rc = tmpl_render_prompt(a->tmpl, &v, &prompt);

@@ -45,8 +45,8 @@ int tr_records_tokenize(struct tr_records_stats *st, const char *data_file, cons
         names_map_init(&map);
         if (normalize_names) { /* the map comes from the question (and context), as in the assistant */
             if (names_map_build(&map, r->question, r->context)) cm_error_clear(); /* not C: kept as written */
-            nq = names_normalize(r->question, &map);
-            nc = r->context ? names_normalize(r->context, &map) : NULL;
+            nq = names_normalize_prompt(r->question, &map);
+            nc = r->context ? names_normalize_prompt(r->context, &map) : NULL;
             na = names_normalize(r->answer, &map);
         }
         struct tmpl_vars v = {nq ? nq : r->question, nc ? nc : r->context, na ? na : r->answer, NULL};

@@ -23,7 +23,8 @@ expect_rc 3 "$CHATMPI" data names "$T/missing.c"
 expect_err "cannot open '$T/missing.c'"
 expect_rc 2 "$CHATMPI" data names
 
-# one record, memorized: the program declares `width`, the answer uses it
+# one record, memorized: the program declares `width`, the answer uses it; the user's
+# program says `depth` and has comments the record does not (a normalized model reads none)
 cat data/corpus/blas1/*/seq.c data/corpus/blas1/*/mpi.c > "$T/text"
 spm_train --input="$T/text" --model_prefix="$T/spm" --vocab_size=600 --model_type=bpe --byte_fallback=true \
     --normalization_rule_name=identity --remove_extra_whitespaces=false >/dev/null 2>&1 || die "spm_train failed"
@@ -35,6 +36,8 @@ cat > "$T/rec.json" <<'JSON'
 JSON
 printf '#include <stdio.h>\nint main(void)\n{\n    long depth = 5;\n    printf("%%ld\\n", depth);\n    return 0;\n}\n' \
     > "$T/user.c"
+printf '/* the user'"'"'s own comment */\n#include <stdio.h>\nint main(void)\n{\n    long depth = 5; // a depth\n    printf("%%ld\\n", depth);\n    return 0;\n}\n' \
+    > "$T/user_commented.c"
 for mode in true false; do
     cat > "$T/cfg_$mode.yaml" <<YAML
 data_file: $T/rec.json
@@ -60,6 +63,8 @@ YAML
     expect_rc 0 "$CHATMPI" run "$T/user.c" -m "$T/model_$mode.gguf" --no-verify -n 24
     cp "$OUT" "$T/answer_$mode"
 done
+expect_rc 0 "$CHATMPI" run "$T/user_commented.c" -m "$T/model_true.gguf" --no-verify -n 24
+grep -q 'long depth = 5 \* 2;' "$OUT" || { cat "$OUT"; die "normalized model: the user's comments changed the answer"; }
 grep -q 'long depth = 5 \* 2;' "$T/answer_true" || { cat "$T/answer_true"; die "normalized model: no user names"; }
 grep -q 'width' "$T/answer_true" && die "normalized model wrote the record's name"
 grep -q 'long width = 5 \* 2;' "$T/answer_false" || { cat "$T/answer_false"; die "as-is model: not memorized"; }

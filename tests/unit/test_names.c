@@ -33,20 +33,62 @@ static const char *from_of(const struct names_map *m, const char *to)
     return NULL;
 }
 
-Test(names, map_takes_declared_names_in_order_and_skips_taken_canonical_names)
+Test(names, map_takes_macros_then_declared_names_in_order_and_skips_taken_canonical_names)
 {
     struct names_map m;
     names_map_init(&m);
     names_map_build(&m, QUESTION, NULL);
-    /* n, x, v2 (declared: it becomes a canonical name too, but not "v2"), i */
-    cr_assert_eq(m.from.n, 4, "%zu names", m.from.n);
-    cr_assert_str_eq(m.from.items[0], "n");
+    /* SCALE (an object-like macro), n, x, v2 (declared: it becomes a canonical name too, but
+     * not "v2"), i */
+    cr_assert_eq(m.from.n, 5, "%zu names", m.from.n);
+    cr_assert_str_eq(m.from.items[0], "SCALE");
     cr_assert_str_eq(m.to.items[0], "v1");
-    cr_assert_str_eq(m.from.items[1], "x");
+    cr_assert_str_eq(m.from.items[1], "n");
     cr_assert_str_eq(m.to.items[1], "v3", "v2 is the program's own name");
-    cr_assert_str_eq(m.from.items[2], "v2");
+    cr_assert_str_eq(m.from.items[2], "x");
     cr_assert_str_eq(m.to.items[2], "v4");
-    cr_assert_str_eq(from_of(&m, "v5"), "i");
+    cr_assert_str_eq(m.from.items[3], "v2");
+    cr_assert_str_eq(m.to.items[3], "v5");
+    cr_assert_str_eq(from_of(&m, "v6"), "i");
+    names_map_release(&m);
+}
+
+/* Only object-like macros with a value: not function-like ones, not empty guards. */
+Test(names, map_takes_object_like_macros_only)
+{
+    const char *q = "#ifndef GUARD_H\n#define GUARD_H\n#define IDX(i, j) ((i) * 4 + (j))\n"
+                    "#  define   N\t100\n#define EMPTY /* nothing */\n"
+                    "int main(void) { double a[N]; a[IDX(0, 1)] = 1; return 0; }\n#endif\n";
+    struct names_map m;
+    names_map_init(&m);
+    cr_assert_eq(names_map_build(&m, q, NULL), 0);
+    cr_assert_eq(m.from.n, 2, "%zu names", m.from.n);
+    cr_assert_str_eq(m.from.items[0], "N");
+    cr_assert_str_eq(m.from.items[1], "a");
+    char *out = names_normalize(q, &m), *back = names_restore(out, &m);
+    cr_assert(strstr(out, "#  define   v1\t100\n"), "%s", out);
+    cr_assert(strstr(out, "double v2[v1];"), "%s", out);
+    cr_assert_str_eq(back, q);
+    free(out), free(back);
+    names_map_release(&m);
+}
+
+/* What the model reads has no comments: a line a comment filled goes, a trailing comment
+ * goes with the blanks before it, one between two words leaves a space; strings keep theirs. */
+Test(names, prompt_drops_comments)
+{
+    const char *q = "/* header\n * more */\n#include <stdio.h>\nint main(void)\n{\n    // a line comment\n"
+                    "    long n = 2;   /* trailing */\n    long/**/m = n; // end\n\n"
+                    "    printf(\"/* %ld */ // x\\n\", m);\n    return 0;\n}\n";
+    struct names_map m;
+    names_map_init(&m);
+    cr_assert_eq(names_map_build(&m, q, NULL), 0);
+    char *out = names_normalize_prompt(q, &m);
+    cr_assert_str_eq(out,
+                     "#include <stdio.h>\nint main(void)\n{\n    long v1 = 2;\n    long v2 = v1;\n\n"
+                     "    printf(\"/* %ld */ // x\\n\", v2);\n    return 0;\n}\n",
+                     "got:\n%s", out);
+    free(out);
     names_map_release(&m);
 }
 
@@ -58,10 +100,10 @@ Test(names, normalize_touches_code_only)
     char *out = names_normalize(QUESTION, &m);
     cr_assert(strstr(out, "/* y := alpha*x; n is the size. Usage: ax [n] */"), "comment kept:\n%s", out);
     cr_assert(strstr(out, "// x is printed"), "line comment kept");
-    cr_assert(strstr(out, "printf(\"n %ld x %.12e\\n\", v1, v3[v1 - 1]);"), "strings kept, code renamed:\n%s", out);
-    cr_assert(strstr(out, "long v1 = argc > 1 ? strtol(argv[1], NULL, 10) : 100;"), "%s", out);
-    cr_assert(strstr(out, "for (long v5 = 0; v5 < v1; v5++) v3[v5] = sqrt((double)v5) * SCALE + v4;"), "%s", out);
-    cr_assert(strstr(out, "v4 = 1.5e-3"), "a number's exponent is not a name");
+    cr_assert(strstr(out, "printf(\"n %ld x %.12e\\n\", v3, v4[v3 - 1]);"), "strings kept, code renamed:\n%s", out);
+    cr_assert(strstr(out, "long v3 = argc > 1 ? strtol(argv[1], NULL, 10) : 100;"), "%s", out);
+    cr_assert(strstr(out, "for (long v6 = 0; v6 < v3; v6++) v4[v6] = sqrt((double)v6) * v1 + v5;"), "%s", out);
+    cr_assert(strstr(out, "v5 = 1.5e-3"), "a number's exponent is not a name");
     cr_assert(strstr(out, "#include <math.h>"), "directives kept");
     cr_assert(strstr(out, "Can you parallelize this sequential code to MPI?"), "prose kept");
     char *back = names_restore(out, &m);
@@ -76,12 +118,12 @@ Test(names, restore_renames_the_answers_own_clashing_names)
     struct names_map m;
     names_map_init(&m);
     names_map_build(&m, QUESTION, NULL);
-    const char *answer = "Here it is:\n```c\nlong n = v1 / size; /* n: my share of v1 */\nv3[n] = 'x';\n"
-                         "puts(\"v1\");\n```\nIt's done, isn't it?\n";
+    const char *answer = "Here it is:\n```c\nlong n = v3 / size; /* n: my share of v3 */\nv4[n] = 'x';\n"
+                         "puts(\"v3\");\n```\nIt's done, isn't it?\n";
     char *back = names_restore(answer, &m);
     cr_assert_str_eq(back,
-                     "Here it is:\n```c\nlong n_1 = n / size; /* n: my share of v1 */\nx[n_1] = 'x';\n"
-                     "puts(\"v1\");\n```\nIt's done, isn't it?\n",
+                     "Here it is:\n```c\nlong n_1 = n / size; /* n: my share of v3 */\nx[n_1] = 'x';\n"
+                     "puts(\"v3\");\n```\nIt's done, isn't it?\n",
                      "got:\n%s", back);
     free(back);
     names_map_release(&m);
