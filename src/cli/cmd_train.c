@@ -27,7 +27,6 @@
 #include "core/mem.h"
 #include "corpus/names.h"
 #include "gguf/gguf.h"
-#include "model/assistant.h"
 #include "model/lora.h"
 #include "model/model.h"
 #include "tensor/tensor.h"
@@ -424,7 +423,7 @@ static int train_run(int argc, char **argv)
     normalize_names = records && cfg.normalize_names; /* or inherited from the base */
     if (o.base && !normalize_names) {
         struct gguf *g = NULL;
-        if (!(rc = gguf_open(&g, o.base))) rc = assistant_names_setting(g, &normalize_names);
+        if (!(rc = gguf_open(&g, o.base))) rc = names_model_setting(g, &normalize_names);
         gguf_close(g);
         if (rc) goto fail;
     }

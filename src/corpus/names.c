@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/mem.h"
+#include "gguf/gguf.h"
 #include "corpus/augment.h"
 
 void names_map_init(struct names_map *m)
@@ -264,3 +265,17 @@ char *names_normalize(const char *text, const struct names_map *m)
 }
 
 char *names_restore(const char *text, const struct names_map *m) { return swap(text, &m->to, &m->from); }
+
+int names_model_setting(const struct gguf *g, int *normalized)
+{
+    *normalized = 0;
+    if (!gguf_find_key(g, NAMES_GGUF_KEY)) return 0;
+    const char *v;
+    int rc = gguf_get_str(g, NAMES_GGUF_KEY, &v);
+    if (rc) return rc;
+    if (!strcmp(v, NAMES_NORMALIZED)) *normalized = 1;
+    else if (strcmp(v, "as-is"))
+        return cm_error_set(CM_EFORMAT, "the model's key '%s' is '%s'; expected '%s' or 'as-is'", NAMES_GGUF_KEY, v,
+                            NAMES_NORMALIZED);
+    return 0;
+}

@@ -58,4 +58,11 @@ char *names_restore(const char *text, const struct names_map *m);
 #define NAMES_GGUF_KEY "chatmpi.prompt.names"
 #define NAMES_NORMALIZED "normalized"
 
+/* Reads a model's chatmpi.prompt.names key: *normalized is 1 for "normalized" (the model
+ * reads and writes canonical names: the assistant normalizes the question before the prompt
+ * and restores the answer; training inherits it from a base), 0 for "as-is" or no key.
+ * CM_EFORMAT for another value. */
+struct gguf;
+int names_model_setting(const struct gguf *g, int *normalized);
+
 #endif

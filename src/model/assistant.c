@@ -55,7 +55,7 @@ int assistant_open(struct assistant **out, const struct assistant_opts *o)
         rc = cm_error_set(CM_EFORMAT, "model '%s': the tokenizer has %zu tokens but the model %u", o->model_path,
                           tok_n_vocab(a->tok), a->model->hp.n_vocab);
     if (!rc) rc = tmpl_open(&a->tmpl, o->template_name ? o->template_name : "chathpc");
-    if (!rc) rc = assistant_names_setting(a->model->g, &a->normalize);
+    if (!rc) rc = names_model_setting(a->model->g, &a->normalize);
     if (!rc) rc = llama_state_new(&a->state, a->model, o->n_ctx, 0);
     if (!rc && o->threads > 0) llama_set_threads(o->threads);
     if (rc) {
@@ -77,20 +77,6 @@ void assistant_close(struct assistant *a)
 }
 
 uint32_t assistant_n_ctx(const struct assistant *a) { return a->model->hp.n_ctx; }
-
-int assistant_names_setting(const struct gguf *g, int *normalized)
-{
-    *normalized = 0;
-    if (!gguf_find_key(g, NAMES_GGUF_KEY)) return 0;
-    const char *v;
-    int rc = gguf_get_str(g, NAMES_GGUF_KEY, &v);
-    if (rc) return rc;
-    if (!strcmp(v, NAMES_NORMALIZED)) *normalized = 1;
-    else if (strcmp(v, "as-is"))
-        return cm_error_set(CM_EFORMAT, "the model's key '%s' is '%s'; expected '%s' or 'as-is'", NAMES_GGUF_KEY, v,
-                            NAMES_NORMALIZED);
-    return 0;
-}
 
 int assistant_answer(struct assistant *a, char **out, const char *question, const char *context,
                      const struct sampler_params *sampling, int *stopped_by_limit)

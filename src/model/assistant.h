@@ -46,12 +46,6 @@ void assistant_close(struct assistant *a); /* accepts NULL */
  * set when the answer hit max_tokens or the context. */
 int assistant_answer(struct assistant *a, char **out, const char *question, const char *context,
                      const struct sampler_params *sampling, int *stopped_by_limit);
-/* Reads the model's chatmpi.prompt.names key: *normalized is 1 for "normalized" (the model
- * reads and writes canonical names, corpus/names.h: the assistant renames the question's
- * names before the prompt and puts them back in the answer), 0 for "as-is" or no key.
- * CM_EFORMAT for another value. */
-struct gguf;
-int assistant_names_setting(const struct gguf *g, int *normalized);
 /* The model's context length and the prompt's token count for a question (for messages). */
 uint32_t assistant_n_ctx(const struct assistant *a);
 
