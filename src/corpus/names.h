@@ -13,8 +13,9 @@
  * the assistant the questions and answers (src/model/assistant.c).
  *
  * The map comes from the question (prose and the program): the names its program declares,
- * found by the corpus augmenter's declaration scan (augment.h), so library functions, macros,
- * typedefs, struct tags, main/argc/argv and MPI_* names are never touched. Replacing works on
+ * found by the corpus augmenter's declaration scan (augment.h), so library functions,
+ * function-like macros, typedefs, struct tags, main/argc/argv and MPI_* names are never
+ * touched, and its object-like macros. Replacing works on
  * code only: identifiers outside comments, string and character literals and preprocessor
  * lines other than #define. The scanner for that is tolerant (prose before or after the code
  * is fine: a quote without its closing quote on the same line is an ordinary character).
@@ -22,8 +23,14 @@
  * user's names (the model's own variable, say `n`, when the user's `n` became v1) to a fresh
  * name (n_1), so that putting the user's names back cannot capture it.
  *
- * Left out: scopes (one name is one name everywhere in the program), names in comments
- * (kept as written), questions that do not lex as C (nothing is renamed).
+ * What the model reads (names_normalize_prompt) has no comments either: the user's comments
+ * are prose the corpus's programs do not have, and a small model keyed on the text loses its
+ * way among them. Object-like macros with a value (`#define N 100`) are renamed with the
+ * declared names, first.
+ *
+ * Left out: scopes (one name is one name everywhere in the program), names in the answer's
+ * comments and in strings (kept as written), questions that do not lex as C (nothing is
+ * renamed or dropped).
  */
 #ifndef CM_CORPUS_NAMES_H
 #define CM_CORPUS_NAMES_H
