@@ -9,9 +9,10 @@
 #      evaluation set (same kernels, new names and sizes) that docs/model.md reports on;
 #   3. training: `chatmpi train --config` from scratch on the originals plus the variants, in
 #      three phases (below), the held-in loss measured along the way; then a fourth phase on
-#      normalized names (src/corpus/names.h: the names a question's program declares become
-#      v1, v2, ...), on the originals plus variants that keep the names (sizes, precision,
-#      layout), so that the model copies nothing but canonical names from its prompt;
+#      normalized prompts (src/corpus/names.h: code only, without comments, the names a
+#      question's program declares or #defines become v1, v2, ...), on the originals plus
+#      variants that keep the names (sizes, precision, layout), so that the model copies
+#      nothing but canonical names from its prompt;
 #   4. models/default.gguf (weights in f16, with the tokenizer) and models/default.json (how it
 #      was made: shape, tokens, time, losses).
 #
