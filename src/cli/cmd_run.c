@@ -207,8 +207,13 @@ static int parallelize(const char *model, const struct assistant_opts *ao, const
             rc = cli_report_error(rc);
             goto done;
         }
-        printf("\nchatmpi run: candidate %ld of %ld verified%s; written to %s\n", best + 1, samples,
-               samples > 1 ? " (the fastest of those that verified)" : "", out_path);
+        long n_ok = 0;
+        for (long k = 0; k < samples; k++) n_ok += cand[k].checked && cand[k].rep.outcome == CHECK_CORRECT;
+        if (n_ok > 1)
+            printf("\nchatmpi run: %ld of %ld candidates verified; candidate %ld, the fastest, written to %s\n", n_ok,
+                   samples, best + 1, out_path);
+        else
+            printf("\nchatmpi run: candidate %ld of %ld verified; written to %s\n", best + 1, samples, out_path);
         if (json) rc = check_report_write_json(&cand[best].rep, json) ? cli_report_error(CM_EIO) : EXIT_OK;
         else rc = EXIT_OK;
         goto done;

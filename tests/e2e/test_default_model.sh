@@ -1,7 +1,8 @@
 # The embedded default model (models/): it loads without -m, its size is what default.json
 # says, its tokenizer is the sentencepiece model beside it (identical ids to Debian's
-# spm_encode on an example program), and run/generate use it. How well it does is measured
-# by `make model-eval`, not here (docs/default-model.md).
+# spm_encode on an example program), run/generate use it, and it parallelizes the demo's
+# example. How well it does on the corpus is measured by `make model-eval`, not here
+# (docs/default-model.md).
 . tests/e2e/lib.sh
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 [ -s models/default.gguf ] || die "models/default.gguf is missing (make model)"
@@ -37,6 +38,12 @@ sed '1d' "$OUT" > "$T/stopped.txt"
 awk -v s="$stop" 'BEGIN { RS = "\001" } { i = index($0, s); printf "%s", substr($0, 1, i - 1) }' "$T/full.txt" > "$T/want.txt"
 [ -s "$T/want.txt" ] && ! grep -qF "$stop" "$T/stopped.txt" || die "--stop '$stop' did not stop: $(cat "$T/stopped.txt")"
 [ "$(cat "$T/stopped.txt")" = "$(cat "$T/want.txt")" ] || die "--stop '$stop': '$(cat "$T/stopped.txt")', want '$(cat "$T/want.txt")'"
+# the demo's example verifies (a retrained model that loses it fails here, not only in make
+# demo); near-greedy sampling makes the second candidate the same program, so both verify
+expect_rc 0 "$CHATMPI" run examples/rod_heat.c -o "$T/rod_mpi.c" -n 3000 --samples 2 -T 0.01 --np 1,2 \
+    --args "1 5" --args "17 7" --args "101 13"
+expect_out "chatmpi run: 2 of 2 candidates verified; candidate [12], the fastest, written to $T/rod_mpi.c"
+[ -s "$T/rod_mpi.c" ] || die "no program written"
 expect_rc 2 "$CHATMPI" verify --stop ""
 expect_err "needs a non-empty string"
 expect_rc 0 "$CHATMPI" generate -m models/default.gguf -p "int main(void)" --max-tokens 8 --print-ids
