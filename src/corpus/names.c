@@ -101,15 +101,15 @@ static const char *literal_end(const char *p)
     return NULL;
 }
 
-/* Calls fn for every identifier in the code of text (see names.h for what is code) and
- * copies everything else through; fn appends the identifier or its replacement. With
- * drop_comments, comments are left out (a space where one joins two words), and so are the
- * blanks before a dropped comment and a line a dropped comment leaves empty. */
 static void trim_blanks(struct cm_buf *b)
 {
     while (b->len && (b->data[b->len - 1] == ' ' || b->data[b->len - 1] == '\t')) b->data[--b->len] = 0;
 }
 
+/* Calls fn for every identifier in the code of text (see names.h for what is code) and
+ * copies everything else through; fn appends the identifier or its replacement. With
+ * drop_comments, comments are left out (a space where one joins two words), and so are the
+ * blanks before a dropped comment and a line a dropped comment leaves empty. */
 typedef void (*ident_fn)(void *ctx, const char *id, size_t n, struct cm_buf *out);
 
 static char *rewrite(const char *text, ident_fn fn, void *ctx, int drop_comments)
