@@ -190,7 +190,7 @@ static int parallelize(const char *model, const struct assistant_opts *ao, const
         rc = EXIT_OK;
         goto done;
     }
-    long best = -1, closest = -1;
+    long best = -1, closest = -1, n_ok = 0;
     for (long k = 0; k < samples; k++) {
         struct candidate *c = &cand[k];
         if (c->checked && c->rep.outcome == CHECK_SEQ_ERROR) {
@@ -198,7 +198,9 @@ static int parallelize(const char *model, const struct assistant_opts *ao, const
             rc = EXIT_USAGE;
             goto done;
         }
-        if (c->checked && c->rep.outcome == CHECK_CORRECT && (best < 0 || c->speedup2 > cand[best].speedup2)) best = k;
+        int ok = c->checked && c->rep.outcome == CHECK_CORRECT;
+        n_ok += ok;
+        if (ok && (best < 0 || c->speedup2 > cand[best].speedup2)) best = k;
         if (c->checked && (closest < 0 || c->passes > cand[closest].passes)) closest = k;
     }
     if (best >= 0) {
@@ -207,8 +209,6 @@ static int parallelize(const char *model, const struct assistant_opts *ao, const
             rc = cli_report_error(rc);
             goto done;
         }
-        long n_ok = 0;
-        for (long k = 0; k < samples; k++) n_ok += cand[k].checked && cand[k].rep.outcome == CHECK_CORRECT;
         if (n_ok > 1)
             printf("\nchatmpi run: %ld of %ld candidates verified; candidate %ld, the fastest, written to %s\n", n_ok,
                    samples, best + 1, out_path);
