@@ -110,18 +110,19 @@ struct names {
     struct cm_strlist types; /* typedef names (declarations start with them) */
     struct cm_strlist decl;  /* declared by the programs: rename candidates */
     struct cm_strlist loops; /* declared or assigned in a for-init */
+    struct cm_strlist macros; /* object-like macros with a value (`#define N 100`), also in fixed */
 };
 
 static void names_init(struct names *nm)
 {
     cm_strlist_init(&nm->all), cm_strlist_init(&nm->fixed), cm_strlist_init(&nm->types);
-    cm_strlist_init(&nm->decl), cm_strlist_init(&nm->loops);
+    cm_strlist_init(&nm->decl), cm_strlist_init(&nm->loops), cm_strlist_init(&nm->macros);
 }
 
 static void names_release(struct names *nm)
 {
     cm_strlist_release(&nm->all), cm_strlist_release(&nm->fixed), cm_strlist_release(&nm->types);
-    cm_strlist_release(&nm->decl), cm_strlist_release(&nm->loops);
+    cm_strlist_release(&nm->decl), cm_strlist_release(&nm->loops), cm_strlist_release(&nm->macros);
 }
 
 /* One program: its tokens and a replacement per token (NULL = keep). */
@@ -235,6 +236,10 @@ static void scan_fixed(const struct src *s, struct names *nm)
             if (n < lx->n && lx->toks[n].kind == CLEX_IDENT) {
                 char *w = tok_dup(s, n);
                 list_add(&nm->fixed, w);
+                /* object-like: no "(" right after the name; with a value: more on the line */
+                size_t v = clex_next_sig(lx, n);
+                if (!clex_is(lx, n + 1, "(") && v < lx->n && lx->toks[v].in_define && lx->toks[v].kind != CLEX_DEFINE)
+                    list_add(&nm->macros, w);
                 free(w);
             }
             int pastes = 0; /* # and ## see spellings: fix every name of such a macro */
@@ -339,7 +344,8 @@ static void scan_decls(const struct src *s, struct names *nm)
     }
 }
 
-int aug_program_names(const char *text, struct cm_strlist *declared, struct cm_strlist *all)
+int aug_program_names(const char *text, struct cm_strlist *declared, struct cm_strlist *all,
+                      struct cm_strlist *macros)
 {
     struct src s;
     struct names nm;
@@ -351,6 +357,7 @@ int aug_program_names(const char *text, struct cm_strlist *declared, struct cm_s
         for (size_t i = 0; i < nm.decl.n; i++)
             if (!list_has(&nm.fixed, nm.decl.items[i])) cm_strlist_push(declared, nm.decl.items[i]);
         for (size_t i = 0; i < nm.all.n; i++) cm_strlist_push(all, nm.all.items[i]);
+        for (size_t i = 0; macros && i < nm.macros.n; i++) cm_strlist_push(macros, nm.macros.items[i]);
     }
     src_close(&s);
     names_release(&nm);

@@ -60,10 +60,13 @@ uint64_t aug_rng_next(uint64_t *state);
 
 /* The names a renaming may change in one program (declared by it, not macro, typedef, tag,
  * main/argc/argv or MPI_ names), in order of first declaration, appended to declared; every
- * identifier the program uses (directives included) appended to all. CM_EFORMAT when the
+ * identifier the program uses (directives included) appended to all; the object-like macros
+ * it defines with a value (`#define N 100`; not `#define F(x) ...`, not an empty
+ * `#define GUARD_H`), in order, appended to macros unless it is NULL. CM_EFORMAT when the
  * text does not lex. */
 struct cm_strlist;
-int aug_program_names(const char *text, struct cm_strlist *declared, struct cm_strlist *all);
+int aug_program_names(const char *text, struct cm_strlist *declared, struct cm_strlist *all,
+                      struct cm_strlist *macros);
 
 /* Parses "rename,loops,sizes,float,format" (or "all") into a mask. CM_EINVAL on an unknown name. */
 int aug_parse_what(unsigned *out, const char *list);

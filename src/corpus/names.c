@@ -32,61 +32,29 @@ static int list_find(const struct cm_strlist *l, const char *s, size_t n)
 static int is_id0(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 static int is_id(char c) { return is_id0(c) || (c >= '0' && c <= '9'); }
 
-/* The names of the object-like macros text defines with a value (`#define N 100`; not
- * `#define F(x) ...`, not an empty `#define GUARD_H`), in order. */
-static void macro_names(const char *text, struct cm_strlist *out)
-{
-    for (const char *p = text; *p;) {
-        const char *q = p;
-        while (*q == ' ' || *q == '\t') q++;
-        if (*q == '#') {
-            q++;
-            while (*q == ' ' || *q == '\t') q++;
-            if (!strncmp(q, "define", 6) && (q[6] == ' ' || q[6] == '\t')) {
-                q += 6;
-                while (*q == ' ' || *q == '\t') q++;
-                const char *w = q;
-                while (is_id(*q)) q++;
-                const char *v = q;
-                while (*v == ' ' || *v == '\t') v++;
-                if (q > w && is_id0(*w) && v > q && *v && *v != '\n' && strncmp(v, "/*", 2) && strncmp(v, "//", 2) &&
-                    list_find(out, w, (size_t)(q - w)) < 0)
-                    cm_strlist_push_owned(out, cm_strndup(w, (size_t)(q - w)));
-            }
-        }
-        while (*p && *p != '\n') p++;
-        if (*p) p++;
-    }
-}
-
 int names_map_build(struct names_map *m, const char *question, const char *context)
 {
-    struct cm_strlist decl, all;
-    cm_strlist_init(&decl), cm_strlist_init(&all);
+    struct cm_strlist names, decl, all; /* names: the object-like macros first (they come first), then the rest */
+    cm_strlist_init(&names), cm_strlist_init(&decl), cm_strlist_init(&all);
     struct cm_buf both; /* the program may be in either */
     cm_buf_init(&both);
     cm_buf_printf(&both, "%s\n%s", question, context ? context : "");
-    int rc = aug_program_names(both.data, &decl, &all);
+    int rc = aug_program_names(both.data, &decl, &all, &names);
     if (!rc) {
         m->is_c = 1;
-        struct cm_strlist names; /* the object-like macros first (they come first), then the rest */
-        cm_strlist_init(&names);
-        macro_names(both.data, &names);
         for (size_t i = 0; i < decl.n; i++)
             if (list_find(&names, decl.items[i], strlen(decl.items[i])) < 0) cm_strlist_push(&names, decl.items[i]);
-        cm_strlist_release(&decl);
-        decl = names;
         unsigned k = 1;
-        for (size_t i = 0; i < decl.n; i++) {
+        for (size_t i = 0; i < names.n; i++) {
             char cand[32];
             do snprintf(cand, sizeof(cand), "v%u", k++);
             while (list_find(&all, cand, strlen(cand)) >= 0);
-            cm_strlist_push(&m->from, decl.items[i]);
+            cm_strlist_push(&m->from, names.items[i]);
             cm_strlist_push(&m->to, cand);
         }
     }
     cm_buf_release(&both);
-    cm_strlist_release(&decl), cm_strlist_release(&all);
+    cm_strlist_release(&names), cm_strlist_release(&decl), cm_strlist_release(&all);
     return rc;
 }
 

@@ -53,21 +53,24 @@ Test(names, map_takes_macros_then_declared_names_in_order_and_skips_taken_canoni
     names_map_release(&m);
 }
 
-/* Only object-like macros with a value: not function-like ones, not empty guards. */
+/* Only object-like macros with a value: not function-like ones (a "(" right after the name),
+ * not empty guards; `#define W (8)` is object-like. */
 Test(names, map_takes_object_like_macros_only)
 {
     const char *q = "#ifndef GUARD_H\n#define GUARD_H\n#define IDX(i, j) ((i) * 4 + (j))\n"
-                    "#  define   N\t100\n#define EMPTY /* nothing */\n"
-                    "int main(void) { double a[N]; a[IDX(0, 1)] = 1; return 0; }\n#endif\n";
+                    "#  define   N\t100\n#define EMPTY /* nothing */\n#define W (8)\n"
+                    "int main(void) { double a[N]; a[IDX(0, 1)] = W; return 0; }\n#endif\n";
     struct names_map m;
     names_map_init(&m);
     cr_assert_eq(names_map_build(&m, q, NULL), 0);
-    cr_assert_eq(m.from.n, 2, "%zu names", m.from.n);
+    cr_assert_eq(m.from.n, 3, "%zu names", m.from.n);
     cr_assert_str_eq(m.from.items[0], "N");
-    cr_assert_str_eq(m.from.items[1], "a");
+    cr_assert_str_eq(m.from.items[1], "W");
+    cr_assert_str_eq(m.from.items[2], "a");
     char *out = names_normalize(q, &m), *back = names_restore(out, &m);
     cr_assert(strstr(out, "#  define   v1\t100\n"), "%s", out);
-    cr_assert(strstr(out, "double v2[v1];"), "%s", out);
+    cr_assert(strstr(out, "#define v2 (8)\n"), "%s", out);
+    cr_assert(strstr(out, "double v3[v1];"), "%s", out);
     cr_assert_str_eq(back, q);
     free(out), free(back);
     names_map_release(&m);
