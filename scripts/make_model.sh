@@ -16,11 +16,16 @@
 #   4. models/default.gguf (weights in f16, with the tokenizer) and models/default.json (how it
 #      was made: shape, tokens, time, losses).
 #
-# Every stage keeps its output in $WORK and is skipped when that output exists, so an
-# interrupted run goes on where it stopped (rm -r build/model to start over).
+# Every stage keeps its output in $WORK and is skipped when that output exists (an augment
+# stage: when it was made with the same settings; one made otherwise is made again, and so is
+# everything made from it), so an interrupted run goes on where it stopped (rm -r build/model
+# to start over).
 # Settings (environment): WORK (build/model), OUT (models), PER_CASE (variants per case, 6),
 # HELDIN (held-in variants per case, 2), JOBS (parallel augment processes, 4), STEPS1 (250),
-# STOP1 (101), STEPS2 (300), STEPS3 (2500), STEPS4 (1500), THREADS (OpenMP's default).
+# STOP1 (101), STEPS2 (300), STEPS3 (2500), STEPS4 (1500), THREADS (OpenMP's default); for a
+# quick try of the recipe (tests/e2e/test_make_model.sh): CASES (the case directories the
+# tokenizer reads and the augmenter varies, default every train and refine case; the records
+# are always every train and refine case), VOCAB (2000), SHAPE.
 set -eu
 CHATMPI=${CHATMPI:-./chatmpi}
 WORK=${WORK:-build/model}
@@ -39,7 +44,7 @@ mkdir -p "$WORK" "$OUT"
 t_start=$(date +%s)
 say() { echo "make model: $*" >&2; }
 
-cases=$(grep -l '"split": *"\(train\|refine\)"' data/corpus/*/*/case.json | xargs -n1 dirname | sort)
+cases=${CASES:-$(grep -l '"split": *"\(train\|refine\)"' data/corpus/*/*/case.json | xargs -n1 dirname | sort)}
 ncases=$(echo "$cases" | wc -l)
 
 # 1. tokenizer
@@ -54,28 +59,39 @@ if [ ! -s "$WORK/tokenizer.gguf" ]; then
     "$CHATMPI" tokenizer import "$WORK/tokenizer.model" -o "$WORK/tokenizer.gguf"
 fi
 
-# 2. verified variants, JOBS augment processes over interleaved shares of the cases
+# 2. verified variants, JOBS augment processes over interleaved shares of the cases; a stage's
+#    .done holds its settings
 augment() { # augment SEED PER_CASE DIR [augment flags]
-    if [ -f "$3/.done" ]; then return 0; fi
     seed=$1 per=$2 dir=$3
     shift 3
-    rm -rf "$dir"
+    how="seed $seed, $per a case${1:+, $*}"
+    if [ -f "$dir/.done" ] && [ "$(cat "$dir/.done")" = "$how" ]; then return 0; fi
+    rm -rf "$dir" "${dir}_seen"
     mkdir -p "$dir"
     say "augment: $per variants of each of $ncases cases (seed $seed${1:+, $*}) -> $dir, $JOBS processes"
     j=0
     while [ $j -lt "$JOBS" ]; do
         share=$(echo "$cases" | awk -v j=$j -v n="$JOBS" '(NR - 1) % n == j')
-        "$CHATMPI" data augment -n "$per" --seed "$((seed * 100 + j))" "$@" -o "$dir/part$j" $share \
-            > "$dir/part$j.log" 2>&1 &
+        if [ -n "$share" ]; then
+            "$CHATMPI" data augment -n "$per" --seed "$((seed * 100 + j))" "$@" -o "$dir/part$j" $share \
+                > "$dir/part$j.log" 2>&1 &
+        fi
         j=$((j + 1))
     done
     wait
     cat "$dir"/part*.log >&2
-    touch "$dir/.done"
+    # what is made from these variants is made again: from training variants, the records, the
+    # held-in set (filtered against the training programs) and every training phase
+    rm -f "$WORK/heldin.json"
+    if [ "$dir" != "$WORK/heldin" ]; then
+        rm -rf "$WORK/train.json" "$WORK/train4.json" "$WORK/heldin/.done" "$WORK"/phase[123].gguf \
+            "$WORK/default.gguf" "$WORK"/out "$WORK"/out[234]
+    fi
+    echo "$how" > "$dir/.done"
 }
 augment 1 "$PER_CASE" "$WORK/aug"
-augment 2 "$HELDIN" "$WORK/heldin"
 augment 5 "$PER_CASE" "$WORK/aug_nr" --only sizes,float,format
+augment 2 "$HELDIN" "$WORK/heldin" # last: new training variants make it again
 
 if [ ! -s "$WORK/train.json" ]; then
     "$CHATMPI" data export --split train,refine -o "$WORK/train.json" data/corpus "$WORK"/aug/part*/
@@ -109,6 +125,9 @@ fi
 #    phase 3 goes on from phase 2 for STEPS3 steps at half the peak rate, measuring the loss
 #    on the held-in variants every 500 steps; phase 4 goes on from phase 3 with normalized
 #    names (normalize_names, which the model then carries in its GGUF) on train4.json.
+evals() { # the held-in loss every $1 steps, when there is a held-in set
+    if grep -q '"answer"' "$WORK/heldin.json"; then printf 'eval_file: %s\neval_every: %s\n' "$WORK/heldin.json" "$1"; fi
+}
 common="data_file: $WORK/train.json
 prompt_template: chathpc
 max_training_tokens: 5120
@@ -153,8 +172,7 @@ batch_size: 1
 steps: $STEPS3
 warmup_steps: 20
 seed: 3
-eval_file: $WORK/heldin.json
-eval_every: 500
+$(evals 500)
 YAML
 cat > "$WORK/train4.yaml" <<YAML
 # chatmpi's default model, phase 4: written by scripts/make_model.sh
@@ -168,8 +186,7 @@ batch_size: 1
 steps: $STEPS4
 warmup_steps: 20
 seed: 4
-eval_file: $WORK/heldin.json
-eval_every: 250
+$(evals 250)
 YAML
 train() { # train CONFIG OUTPUT CHECKPOINT [flags]
     if [ -s "$2" ]; then return 0; fi
@@ -201,7 +218,7 @@ last4=$(tail -n 1 "$log4")
 evals_of() { grep -o '"step":[0-9]*,"loss":[^,]*,"eval_loss":[^,]*' "$1" | sed 's/"step":\([0-9]*\),"loss":[^,]*,"eval_loss":\(.*\)/[\1, \2]/' | paste -sd, -; }
 field() { echo "$1" | sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p"; }
 ntrain=$(grep -c '"answer"' "$WORK/train.json")
-nheld=$(grep -c '"answer"' "$WORK/heldin.json")
+nheld=$(grep -c '"answer"' "$WORK/heldin.json" || true) # 0 when every held-in variant was a training program
 cat > "$OUT/default.json" <<JSON
 {
   "shape": "$SHAPE",
@@ -226,5 +243,5 @@ cat > "$OUT/default.json" <<JSON
 }
 JSON
 t_end=$(date +%s)
-say "models/default.gguf written ($(du -h "$OUT/default.gguf" | cut -f1)), $((t_end - t_start)) s in this run"
+say "$OUT/default.gguf written ($(du -h "$OUT/default.gguf" | cut -f1)), $((t_end - t_start)) s in this run"
 cat "$OUT/default.json" >&2
