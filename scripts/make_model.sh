@@ -60,13 +60,13 @@ if [ ! -s "$WORK/tokenizer.gguf" ]; then
 fi
 
 # 2. verified variants, JOBS augment processes over interleaved shares of the cases; a stage's
-#    .done holds its settings
+#    .done holds its settings, and a stage made anew sets $made
 augment() { # augment SEED PER_CASE DIR [augment flags]
     seed=$1 per=$2 dir=$3
     shift 3
     how="seed $seed, $per a case${1:+, $*}"
     if [ -f "$dir/.done" ] && [ "$(cat "$dir/.done")" = "$how" ]; then return 0; fi
-    rm -rf "$dir" "${dir}_seen"
+    rm -rf "$dir"
     mkdir -p "$dir"
     say "augment: $per variants of each of $ncases cases (seed $seed${1:+, $*}) -> $dir, $JOBS processes"
     j=0
@@ -80,18 +80,20 @@ augment() { # augment SEED PER_CASE DIR [augment flags]
     done
     wait
     cat "$dir"/part*.log >&2
-    # what is made from these variants is made again: from training variants, the records, the
-    # held-in set (filtered against the training programs) and every training phase
-    rm -f "$WORK/heldin.json"
-    if [ "$dir" != "$WORK/heldin" ]; then
-        rm -rf "$WORK/train.json" "$WORK/train4.json" "$WORK/heldin/.done" "$WORK"/phase[123].gguf \
-            "$WORK/default.gguf" "$WORK"/out "$WORK"/out[234]
-    fi
     echo "$how" > "$dir/.done"
+    made=1
 }
+made=""
 augment 1 "$PER_CASE" "$WORK/aug"
 augment 5 "$PER_CASE" "$WORK/aug_nr" --only sizes,float,format
-augment 2 "$HELDIN" "$WORK/heldin" # last: new training variants make it again
+if [ -n "$made" ]; then # new training variants: new records, training and held-in set
+    rm -rf "$WORK/train.json" "$WORK/train4.json" "$WORK"/phase[123].gguf "$WORK/default.gguf" \
+        "$WORK"/out "$WORK"/out[234] "$WORK/heldin/.done"
+fi
+augment 2 "$HELDIN" "$WORK/heldin"
+if [ -n "$made" ]; then # filtered anew against the training programs
+    rm -rf "$WORK/heldin.json" "$WORK/heldin_seen"
+fi
 
 if [ ! -s "$WORK/train.json" ]; then
     "$CHATMPI" data export --split train,refine -o "$WORK/train.json" data/corpus "$WORK"/aug/part*/

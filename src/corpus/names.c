@@ -34,7 +34,7 @@ static int is_id(char c) { return is_id0(c) || (c >= '0' && c <= '9'); }
 
 int names_map_build(struct names_map *m, const char *question, const char *context)
 {
-    struct cm_strlist names, decl, all; /* names: the object-like macros first (they come first), then the rest */
+    struct cm_strlist names, decl, all; /* names: the object-like macros (they come first), then the declared */
     cm_strlist_init(&names), cm_strlist_init(&decl), cm_strlist_init(&all);
     struct cm_buf both; /* the program may be in either */
     cm_buf_init(&both);
@@ -42,8 +42,7 @@ int names_map_build(struct names_map *m, const char *question, const char *conte
     int rc = aug_program_names(both.data, &decl, &all, &names);
     if (!rc) {
         m->is_c = 1;
-        for (size_t i = 0; i < decl.n; i++)
-            if (list_find(&names, decl.items[i], strlen(decl.items[i])) < 0) cm_strlist_push(&names, decl.items[i]);
+        for (size_t i = 0; i < decl.n; i++) cm_strlist_push(&names, decl.items[i]); /* never a macro name */
         unsigned k = 1;
         for (size_t i = 0; i < names.n; i++) {
             char cand[32];
