@@ -475,6 +475,9 @@ int harness_check(struct check_report *rep, const char *seq_path, const char *mp
     int rc = sandbox_init();
     if (rc) return rc;
     check_env_detect(&rep->env, check_launcher_cmd(o));
+    /* a signal during the launcher's --version cuts its output short: that is an interrupt,
+     * not a missing launcher */
+    if (sandbox_interrupted()) return cm_error_set(CM_EENV, "interrupted");
     if (!strcmp(rep->env.mpi_version, "unknown") && o->launcher != LAUNCHER_SRUN) {
         cm_error_set(CM_EENV, "no MPI launcher found: '%s --version' did not run", rep->env.launcher);
         cm_error_hint("install Open MPI (apt-get install openmpi-bin libopenmpi-dev) or run 'sh scripts/setup.sh'");

@@ -59,4 +59,19 @@ grep -q interrupted "$T/int.out" || die "no 'interrupted' message"
 [ -z "$(ls -A "$T/tmp")" ] || die "work directory left behind: $(ls "$T/tmp")"
 uid=$((200000 + pid % 100000)) # the sandbox uid of that chatmpi process (sandbox.h)
 ps -eo uid= | grep -qx " *$uid" && die "processes of uid $uid left behind"
+# an interrupt while the launcher answers --version is an interrupt, not a missing launcher
+cat > "$T/slow_mpirun" <<'EOS'
+#!/bin/sh
+[ "$1" = --version ] && { sleep 2; echo "mpirun (Open MPI) 4.1.4"; exit 0; }
+exec mpirun "$@"
+EOS
+chmod +x "$T/slow_mpirun"
+"$CHATMPI" check $D/harmonic_seq.c $D/harmonic_mpi.c --args 3 --np 1 --mpirun "$T/slow_mpirun" -q >"$T/int2.out" 2>&1 &
+pid=$!
+sleep 0.5
+kill -INT $pid
+wait $pid; rc=$?
+[ $rc = 3 ] || die "check interrupted in the launcher probe exited $rc, expected 3: $(cat "$T/int2.out")"
+grep -q interrupted "$T/int2.out" || die "no 'interrupted' message: $(cat "$T/int2.out")"
+grep -q "no MPI launcher" "$T/int2.out" && die "an interrupt was reported as a missing launcher"
 exit 0
