@@ -127,6 +127,27 @@ struct candidate {
     double speedup2;
 };
 
+/* The user's program must keep the contract (builds, prints, deterministic at every check size)
+ * before minutes of generation: otherwise no candidate can be judged. */
+static int check_sequential(const char *file, const struct check_opts *co)
+{
+    struct check_opts so = *co;
+    so.seq_only = 1, so.bench_args = NULL, so.profile = 0;
+    struct check_report rep;
+    if (isatty(2)) fprintf(stderr, "checking the sequential program\r");
+    int rc = harness_check(&rep, file, file, &so);
+    if (rc) {
+        rc = cli_report_error(rc);
+    } else if (rep.outcome == CHECK_SEQ_ERROR) {
+        fprintf(stderr, "chatmpi run: '%s' does not keep the program contract (docs/run.md), nothing generated:\n%s\n",
+                file, rep.seq_error ? rep.seq_error : "");
+        rc = EXIT_USAGE;
+    }
+    if (isatty(2)) fprintf(stderr, "\033[K");
+    check_report_release(&rep);
+    return rc;
+}
+
 static int parallelize(const char *model, const struct assistant_opts *ao, const char *file, const char *out_path,
                        long samples, int no_verify, struct check_opts *co, const char *json)
 {
@@ -146,6 +167,7 @@ static int parallelize(const char *model, const struct assistant_opts *ao, const
         rc = cli_report_error(rc);
         goto done;
     }
+    if (!no_verify && (rc = check_sequential(file, co)) != EXIT_OK) goto done;
     int tty = isatty(2);
     for (long k = 0; k < samples; k++) {
         if (tty) fprintf(stderr, "\r\033[K[%ld/%ld] generating", k + 1, samples);

@@ -485,15 +485,17 @@ int harness_check(struct check_report *rep, const char *seq_path, const char *mp
     }
     if ((rc = setup_work(&c, seq_path, mpi_path))) goto done;
     c.view = sandbox_view(c.work);
-    c.steps = 3 + n_args * (1 + o->n_np) + (o->bench_args ? 1 + o->n_np : 0);
+    c.steps = o->seq_only ? 1 + n_args : 3 + n_args * (1 + o->n_np) + (o->bench_args ? 1 + o->n_np : 0);
 
     int seq_ok = 0, mpi_ok = 0, empty_ok = 0;
     progress(&c, "building the sequential program");
     if ((rc = compile(&c, "cc", "src/seq.c", "bin/seq", 0, &rep->seq_diag, &seq_ok))) goto done;
-    progress(&c, "building the MPI program");
     const char *mpicc = o->mpicc ? o->mpicc : "mpicc";
-    if ((rc = compile(&c, mpicc, "src/mpi.c", "bin/mpi", o->profile, &rep->mpi_diag, &mpi_ok))) goto done;
-    if (o->bench_args) {
+    if (!o->seq_only) {
+        progress(&c, "building the MPI program");
+        if ((rc = compile(&c, mpicc, "src/mpi.c", "bin/mpi", o->profile, &rep->mpi_diag, &mpi_ok))) goto done;
+    }
+    if (o->bench_args && !o->seq_only) {
         char *d = NULL;
         progress(&c, "building the empty MPI program");
         if ((rc = compile(&c, mpicc, "src/empty.c", "bin/emp", 0, &d, &empty_ok))) goto done;
@@ -507,12 +509,21 @@ int harness_check(struct check_report *rep, const char *seq_path, const char *mp
     if (!seq_ok) {
         struct cm_buf m;
         cm_buf_init(&m);
-        cm_buf_printf(&m, "the sequential program does not build:\n%s", rep->seq_diag ? rep->seq_diag : "");
+        /* the compiler saw the user's file as src/seq.c: name it as the user does */
+        cm_buf_puts(&m, "the sequential program does not build:\n");
+        for (const char *d = rep->seq_diag ? rep->seq_diag : "", *hit; *d; d = hit + 10) {
+            if (!(hit = strstr(d, "src/seq.c:"))) {
+                cm_buf_puts(&m, d);
+                break;
+            }
+            cm_buf_append(&m, d, (size_t)(hit - d));
+            cm_buf_printf(&m, "%s:", seq_path);
+        }
         rep->seq_error = cm_buf_detach(&m);
         rep->outcome = CHECK_SEQ_ERROR;
         goto done;
     }
-    if (!mpi_ok) {
+    if (!mpi_ok && !o->seq_only) {
         /* one BUILD_FAIL verdict per run that could not happen */
         char first[256] = "the MPI program does not build";
         if (rep->mpi_diag) {
@@ -541,7 +552,7 @@ int harness_check(struct check_report *rep, const char *seq_path, const char *mp
             rep->outcome = CHECK_SEQ_ERROR;
             goto done;
         }
-        for (size_t i = 0; i < o->n_np; i++) {
+        for (size_t i = 0; i < o->n_np && !o->seq_only; i++) {
             struct check_run r;
             progress(&c, "running the MPI program (args \"%s\") at np=%ld", args, o->np[i]);
             rc = mpi_run(&c, o->np[i], (int)a, args, o->timeout_s, &c.ref_out[a], &c.ref_err[a],
@@ -550,7 +561,7 @@ int harness_check(struct check_report *rep, const char *seq_path, const char *mp
             add_run(rep, &r);
         }
     }
-    if (o->bench_args && (rc = bench(&c)) == 0 && rep->seq_error) {
+    if (o->bench_args && !o->seq_only && (rc = bench(&c)) == 0 && rep->seq_error) {
         rep->outcome = CHECK_SEQ_ERROR;
         goto done;
     }

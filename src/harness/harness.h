@@ -52,6 +52,7 @@ struct check_opts {
     const char *mpirun;       /* launcher command (default: the launcher's name) */
     int keep;                 /* keep the work directory */
     int profile;              /* link the PMPI profiler */
+    int seq_only;             /* only the sequential program: built, run twice a size set (CORRECT or SEQ_ERROR) */
     int progress;             /* progress lines on stderr */
     struct sandbox_limits lim;
 };

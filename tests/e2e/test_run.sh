@@ -51,5 +51,16 @@ expect_rc 2 "$CHATMPI" generate -m "$T/bare.gguf" -p "x"; expect_err "has no tok
 expect_rc 3 env CHATMPI_MODEL="$T/none.gguf" "$CHATMPI" run "$T/pi.c"; expect_err "no model at"
 expect_rc 2 "$CHATMPI" run "$T/none.c" -m "$T/m.gguf"; expect_err "cannot read"
 expect_rc 3 "$CHATMPI" run "$T/pi.c" -m "$T/spm.model"; expect_err "cannot"
+# a program that breaks the contract is refused before anything is generated, its file named
+printf 'int main(void) { return 0; }\n' > "$T/quiet.c"
+expect_rc 2 "$CHATMPI" run "$T/quiet.c" -m "$T/m.gguf" --args 5
+expect_err "'$T/quiet.c' does not keep the program contract"; expect_err 'printed nothing with args "5"'
+printf 'int main(void) { return 0 }\n' > "$T/typo.c"
+expect_rc 2 "$CHATMPI" run "$T/typo.c" -m "$T/m.gguf"
+expect_err "does not build"; expect_err "$T/typo.c:1:"
+printf '#include <stdio.h>\n#include <stdlib.h>\nint main(void) { printf("%%p\\n", malloc(8)); return 0; }\n' > "$T/addr.c"
+expect_rc 2 "$CHATMPI" run "$T/addr.c" -m "$T/m.gguf"
+expect_err "not deterministic"
+[ -e "$T/quiet_mpi.c" ] || [ -e "$T/typo_mpi.c" ] || [ -e "$T/addr_mpi.c" ] && die "a refused program got an output"
 expect_rc 2 "$CHATMPI" test -m "$T/m.gguf" data/train.json data/corpus/blas1/dot; expect_err "has no corpus case"
 exit 0
