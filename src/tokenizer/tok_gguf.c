@@ -77,7 +77,7 @@ int tok_gguf_vocab_read(struct tok_gguf_vocab *v, const struct gguf *g)
     int rc;
     if (!gguf_find_key(g, K_MODEL)) {
         cm_error_set(CM_EINVAL, "model '%s' has no tokenizer", g->path);
-        cm_error_hint("add one with 'chatmpi tokenizer import SPM.model --into %s', or use --spm SPM.model", g->path);
+        cm_error_hint("add one with 'chatmpi tokenizer import SPM.model --into %s'", g->path);
         return CM_EINVAL;
     }
     if ((rc = gguf_get_str(g, K_MODEL, &model))) return rc;
