@@ -201,6 +201,10 @@ static int parallelize(const char *model, const struct assistant_opts *ao, const
             goto done;
         }
         c->checked = 1;
+        /* the candidate's file is gone: the report names the candidate (or, once written, OUT.c) */
+        free(c->rep.mpi_path);
+        c->rep.mpi_path = cm_malloc(48);
+        snprintf(c->rep.mpi_path, 48, "candidate %ld", k + 1);
         for (size_t i = 0; i < c->rep.n_runs; i++) c->passes += c->rep.runs[i].verdict == VERDICT_PASS;
         for (size_t i = 1; i < c->rep.n_perf; i++)
             if (c->rep.perf[i].np == 2 && c->rep.perf[i].ok) c->speedup2 = c->rep.perf[i].speedup;
@@ -226,6 +230,8 @@ static int parallelize(const char *model, const struct assistant_opts *ao, const
         if (c->checked && (closest < 0 || c->passes > cand[closest].passes)) closest = k;
     }
     if (best >= 0) {
+        free(cand[best].rep.mpi_path);
+        cand[best].rep.mpi_path = cm_strdup(out_path);
         check_report_print(&cand[best].rep, stdout);
         if ((rc = cm_write_file_atomic(out_path, cand[best].program, strlen(cand[best].program)))) {
             rc = cli_report_error(rc);

@@ -44,6 +44,15 @@ expect_rc 0 "$CHATMPI" run examples/rod_heat.c -o "$T/rod_mpi.c" -n 3000 --sampl
     --args "1 5" --args "17 7" --args "101 13"
 expect_out "chatmpi run: 2 of 2 candidates verified; candidate [12], the fastest, written to $T/rod_mpi.c"
 [ -s "$T/rod_mpi.c" ] || die "no program written"
+expect_out "^chatmpi check: examples/rod_heat.c vs $T/rod_mpi.c\$" # the file written, not a temporary one
+# a new kernel the model does not parallelize: exit 1, nothing written, and the closest
+# candidate's report names the candidate (its temporary file is gone)
+expect_rc 1 "$CHATMPI" run examples/signal_corr.c -o "$T/sig_mpi.c" -n 3000 --np 1,2
+expect_out "the candidate did not verify; nothing was written"
+[ ! -e "$T/sig_mpi.c" ] || die "an unverified candidate was written"
+if grep -q "^The closest" "$OUT"; then
+    expect_out "^chatmpi check: examples/signal_corr.c vs candidate 1\$"
+fi
 expect_rc 2 "$CHATMPI" verify --stop ""
 expect_err "needs a non-empty string"
 expect_rc 0 "$CHATMPI" generate -m models/default.gguf -p "int main(void)" --max-tokens 8 --print-ids
