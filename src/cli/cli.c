@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "core/error.h"
+#include "core/fs.h"
 
 int cli_report_error(int rc)
 {
@@ -24,6 +25,14 @@ int cli_check_stops(const char *cmd, const struct cm_strlist *stops)
             return EXIT_USAGE;
         }
     return 0;
+}
+
+int cli_check_output(const char *cmd, const char *opt, const char *path, int is_dir)
+{
+    if (!path || !strcmp(path, "-") || !cm_check_writable(path, is_dir)) return 0;
+    fprintf(stderr, "chatmpi %s: %s: %s\n", cmd, opt, cm_error_message());
+    cm_error_clear();
+    return EXIT_USAGE;
 }
 
 int cli_dispatch(const char *cmd, const char *what, const struct cli_subcommand *subs, size_t n, int argc,

@@ -36,6 +36,10 @@ int cli_dispatch(const char *cmd, const char *what, const struct cli_subcommand 
 int cli_report_error(int rc);
 /* 0 when every --stop string is non-empty; else a message naming the command and EXIT_USAGE. */
 int cli_check_stops(const char *cmd, const struct cm_strlist *stops);
+/* 0 when the output path (NULL or "-" for none or stdout) can be written; else a message
+ * naming the command and the option ("chatmpi run: -o: cannot write ...") and EXIT_USAGE.
+ * Called before long work, so that its result is not lost at the end. */
+int cli_check_output(const char *cmd, const char *opt, const char *path, int is_dir);
 /* Re-executes the process once with OpenBLAS's best kernels for this CPU (and, with
  * passive_wait, sleeping OpenMP workers) when the environment does not choose them; see cli.c. */
 void cli_tune_runtime(char **argv, int passive_wait);

@@ -98,6 +98,7 @@ int cmd_check(int argc, char **argv)
                     pos.items[i]);
             goto done;
         }
+    if (cli_check_output("check", "--json", json, 0)) goto done;
     memcpy(o.np, np.v, np.n * sizeof(np.v[0]));
     o.n_np = np.n;
     o.runs = (int)runs;

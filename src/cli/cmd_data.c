@@ -113,7 +113,9 @@ static int data_verify(int argc, char **argv)
         rc = rc == OPT_HELP ? EXIT_OK : EXIT_USAGE; /* OPT_HELP and EXIT_FAILED are both 1 */
         goto done;
     }
-    if ((rc = check_split_opt("verify", split)) || (rc = load(&c, &pos, split))) goto done;
+    if ((rc = check_split_opt("verify", split)) || (rc = cli_check_output("data verify", "--json", json, 0)) ||
+        (rc = load(&c, &pos, split)))
+        goto done;
     if (!c.n) {
         fprintf(stderr, "chatmpi data verify: no cases found\n");
         rc = EXIT_USAGE;

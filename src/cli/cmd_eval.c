@@ -103,6 +103,7 @@ int cmd_eval(int argc, char **argv)
         cli_report_error(CM_EINVAL);
         goto done;
     }
+    if (cli_check_output("eval", "--json", json, 0) || cli_check_output("eval", "--markdown", markdown, 0)) goto done;
     int err = corpus_load(&c, pos.items, pos.n);
     if (err) {
         cli_report_error(err);

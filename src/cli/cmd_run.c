@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -350,6 +351,19 @@ int cmd_run(int argc, char **argv)
         size_t n = strlen(f);
         out_path = cm_malloc(n + 8);
         snprintf(out_path, n + 8, "%.*s_mpi.c", (int)(n > 2 && !strcmp(f + n - 2, ".c") ? n - 2 : n), f);
+    }
+    /* before minutes of generation: where the verified program and its report go */
+    if (!no_verify) {
+        struct stat in_st, out_st;
+        if ((rc = cli_check_output("run", "-o", out_path, 0)) || (rc = cli_check_output("run", "--json", json, 0)))
+            goto done;
+        if (stat(pos.items[0], &in_st) == 0 && stat(out_path, &out_st) == 0 && in_st.st_dev == out_st.st_dev &&
+            in_st.st_ino == out_st.st_ino) {
+            fprintf(stderr, "chatmpi run: -o '%s' is FILE.c itself: the sequential program would be overwritten\n",
+                    out_path);
+            rc = EXIT_USAGE;
+            goto done;
+        }
     }
     sandbox_catch_signals();
     ao.interrupted = sandbox_interrupted;

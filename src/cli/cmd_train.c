@@ -484,6 +484,10 @@ static int train_run(int argc, char **argv)
         ckpt = cm_malloc(n);
         snprintf(ckpt, n, "%s.ckpt", o.out);
     }
+    /* before hours of training: where its result goes */
+    if (ROOT && ((ex = cli_check_output("train", "-o", o.out, 0)) || (ex = cli_check_output("train", "--checkpoint", ckpt, 0)) ||
+                 (config && (ex = cli_check_output("train", "merged_model_path", cfg.merged_model_path, 0)))))
+        goto done;
     /* rank 0 reads the checkpoint and gives its state to the others */
     if (o.resume && ROOT && (rc = tr_checkpoint_load(&t, o.resume))) goto fail;
     if (dist.size > 1 && (rc = tr_trainer_broadcast(&t))) goto fail;

@@ -107,6 +107,9 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
     char *model_path = NULL, *file = NULL;
     int rc = opt_parse(&cmd, argc, argv, &pos);
     if (rc != OPT_OK || (rc = cli_check_stops(name, &stops))) goto done;
+    if ((rc = cli_check_output(name, "--json", json, 0)) || (rc = cli_check_output(name, "--markdown", markdown, 0)) ||
+        (rc = cli_check_output(name, "--save-answers", save, 1)))
+        goto done;
     rc = EXIT_USAGE;
     if (is_test && pos.n && cm_is_file(pos.items[0])) { /* test FILE [CORPUS_PATH...]: file takes it */
         file = pos.items[0];

@@ -146,6 +146,51 @@ int cm_make_dirs(const char *path, unsigned mode)
     return rc;
 }
 
+int cm_check_writable(const char *path, int is_dir)
+{
+    if (!*path) return cm_error_set(CM_EINVAL, "cannot write '': an empty path");
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        if (!is_dir && S_ISDIR(st.st_mode))
+            return cm_error_set(CM_EINVAL, "cannot write '%s': it is a directory", path);
+        if (is_dir && !S_ISDIR(st.st_mode))
+            return cm_error_set(CM_EINVAL, "cannot write in '%s': it is not a directory", path);
+        if (is_dir && access(path, W_OK | X_OK) != 0)
+            return cm_error_set(CM_EINVAL, "cannot write in '%s': %s", path, strerror(errno));
+        if (is_dir) return 0;
+    }
+    /* the directory that must hold it: the parent for a file (written beside it, then renamed),
+     * the nearest existing ancestor for a directory */
+    char *dir = cm_strdup(path);
+    int rc = 0;
+    for (;;) {
+        size_t n = strlen(dir);
+        while (n > 1 && dir[n - 1] == '/') dir[--n] = '\0';
+        char *slash = strrchr(dir, '/');
+        if (!slash) {
+            strcpy(dir, ".");
+        } else if (slash == dir) {
+            dir[1] = '\0';
+        } else {
+            *slash = '\0';
+        }
+        if (stat(dir, &st) == 0) {
+            if (!S_ISDIR(st.st_mode))
+                rc = cm_error_set(CM_EINVAL, "cannot write '%s': '%s' is not a directory", path, dir);
+            else if (access(dir, W_OK | X_OK) != 0)
+                rc = cm_error_set(CM_EINVAL, "cannot write '%s': directory '%s': %s", path, dir, strerror(errno));
+            break;
+        }
+        if (!is_dir) {
+            rc = cm_error_set(CM_EINVAL, "cannot write '%s': no directory '%s'", path, dir);
+            break;
+        }
+        if (!strcmp(dir, ".") || !strcmp(dir, "/")) break;
+    }
+    free(dir);
+    return rc;
+}
+
 int cm_is_dir(const char *path)
 {
     struct stat st;

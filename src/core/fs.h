@@ -16,6 +16,11 @@ int cm_make_temp_dir(char **out, const char *prefix);
 int cm_remove_tree(const char *path);
 /* Creates path and its missing parents (mkdir -p). */
 int cm_make_dirs(const char *path, unsigned mode);
+/* Whether path can be written later (checked before long work, so that its result is not lost
+ * at the end): for a file, its directory exists and is writable and path is not a directory;
+ * for a directory (is_dir), it is a writable directory or the nearest existing ancestor is one
+ * (cm_make_dirs will create the rest). 0, or CM_EINVAL with "cannot write 'path': why". */
+int cm_check_writable(const char *path, int is_dir);
 int cm_is_dir(const char *path);
 int cm_is_file(const char *path);
 /* Returns the directory of the running executable (owned by the caller) or NULL. */

@@ -88,6 +88,10 @@ expect_rc 2 "$CHATMPI" train $ARGS --mem-limit lots -o "$D/x.gguf" "$D/d.txt"
 # refusals
 expect_rc 2 "$CHATMPI" train --init $SHAPE -o "$D/x.gguf" "$D/d.txt"
 expect_err "vocab"
+# where the model and the checkpoint go is checked before training, not after it
+expect_rc 2 "$CHATMPI" train $ARGS -o "$D/no/x.gguf" "$D/d.txt"; expect_err "train: -o: cannot write '$D/no/x.gguf': no directory"
+expect_rc 2 "$CHATMPI" train $ARGS -o "$D/x.gguf" --checkpoint "$D/d.txt/c" "$D/d.txt"; expect_err "train: --checkpoint: cannot write"
+[ -e "$D/x.gguf" ] && die "a refused run wrote its model"
 expect_rc 2 "$CHATMPI" train --init $SHAPE --vocab 32 --base "$D/m.gguf" -o "$D/x.gguf" "$D/d.txt"
 expect_rc 2 "$CHATMPI" train --base "$D/m.gguf" --lora r=0 -o "$D/x.gguf" "$D/d.txt"
 expect_rc 2 "$CHATMPI" train --init $SHAPE --vocab 16 --steps 1 -o "$D/x.gguf" "$D/d.txt"
