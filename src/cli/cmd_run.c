@@ -235,6 +235,10 @@ static int parallelize(const char *model, const struct assistant_opts *ao, const
         cand[best].rep.mpi_path = cm_strdup(out_path);
         check_report_print(&cand[best].rep, stdout);
         if ((rc = cm_write_file_atomic(out_path, cand[best].program, strlen(cand[best].program)))) {
+            /* checked writable before generation, but a disk can fill: the program is not lost */
+            printf("\n--- the verified program (candidate %ld), which could not be written ---\n%s", best + 1,
+                   cand[best].program);
+            fflush(stdout);
             rc = cli_report_error(rc);
             goto done;
         }
