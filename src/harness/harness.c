@@ -510,9 +510,10 @@ int harness_check(struct check_report *rep, const char *seq_path, const char *mp
         struct cm_buf m;
         cm_buf_init(&m);
         /* the compiler saw the user's file as src/seq.c: name it as the user does */
+        static const char as_built[] = "src/seq.c:";
         cm_buf_puts(&m, "the sequential program does not build:\n");
-        for (const char *d = rep->seq_diag ? rep->seq_diag : "", *hit; *d; d = hit + 10) {
-            if (!(hit = strstr(d, "src/seq.c:"))) {
+        for (const char *d = rep->seq_diag ? rep->seq_diag : "", *hit; *d; d = hit + sizeof(as_built) - 1) {
+            if (!(hit = strstr(d, as_built))) {
                 cm_buf_puts(&m, d);
                 break;
             }
