@@ -63,10 +63,11 @@ static void row(FILE *f, int md, const char *label, const struct agg *a, const s
     for (size_t i = 0; i < o->n_ks; i++)
         if (a->cases) fprintf(f, "%s%6.1f%%", sep, 100.0 * a->pass[o->ks[i]] / (double)a->cases);
     if (o->bench) {
-        if (a->timed)
-            fprintf(f, "%s%9.2f", sep, exp(a->log_speedup / (double)a->timed));
+        if (a->timed) /* parallel efficiency at 2 ranks: the speedup over the 2 ranks */
+            fprintf(f, "%s%9.2f%s%5.2f", sep, exp(a->log_speedup / (double)a->timed), sep,
+                    exp(a->log_speedup / (double)a->timed) / 2);
         else
-            fprintf(f, "%s%9s", sep, "-");
+            fprintf(f, "%s%9s%s%5s", sep, "-", sep, "-");
         if (o->compare_expert) {
             if (a->expert_timed)
                 fprintf(f, "%s%9.2f", sep, exp(a->log_expert / (double)a->expert_timed));
@@ -87,13 +88,13 @@ static void header(FILE *f, int md, const struct eval_opts *o)
     fprintf(f, md ? "| %-9s" : "  %-9s", "domain");
     fprintf(f, "%s%5s%s%7s%s%6s%s%6s", sep, "cases", sep, "samples", sep, "build", sep, "pass");
     for (size_t i = 0; i < o->n_ks; i++) fprintf(f, "%spass@%-2ld", sep, o->ks[i]);
-    if (o->bench) fprintf(f, "%s%9s", sep, "speedup@2");
+    if (o->bench) fprintf(f, "%s%9s%s%5s", sep, "speedup@2", sep, "eff@2");
     if (o->bench && o->compare_expert) fprintf(f, "%s%9s", sep, "expert@2");
     fprintf(f, "%s%11s%s%6s%s\n", sep, "bytes@2", sep, "exact", md ? " |" : "");
     if (md) {
         fprintf(f, "|---|---:|---:|---:|---:|");
         for (size_t i = 0; i < o->n_ks; i++) fprintf(f, "---:|");
-        if (o->bench) fprintf(f, "---:|");
+        if (o->bench) fprintf(f, "---:|---:|");
         if (o->bench && o->compare_expert) fprintf(f, "---:|");
         fprintf(f, "---:|---:|\n");
     }
@@ -117,22 +118,29 @@ static void table(const struct eval_case *cases, size_t n, const struct eval_opt
 
 static void per_case(const struct eval_case *cases, size_t n, const struct eval_opts *o, FILE *f, int md)
 {
-    if (md) fprintf(f, "\n| case | split | correct | speedup@2 | expert@2 | baseline@2 | first failure |\n|---|---|---:|---:|---:|---:|---|\n");
-    else fprintf(f, "\n  %-34s %-6s %8s %10s %9s %10s  %s\n", "case", "split", "correct", "speedup@2", "expert@2", "baseline@2", "first failure");
+    if (md)
+        fprintf(f, "\n| case | split | correct | speedup@2 | eff@2 | expert@2 | baseline@2 | first failure |\n"
+                   "|---|---|---:|---:|---:|---:|---:|---|\n");
+    else
+        fprintf(f, "\n  %-34s %-6s %8s %10s %6s %9s %10s  %s\n", "case", "split", "correct", "speedup@2", "eff@2",
+                "expert@2", "baseline@2", "first failure");
     for (size_t i = 0; i < n; i++) {
         const struct eval_case *ec = &cases[i];
-        char cor[16], sp[16] = "-", ex[16] = "-", bl[16] = "-";
+        char cor[16], sp[16] = "-", ef[16] = "-", ex[16] = "-", bl[16] = "-";
         snprintf(cor, sizeof(cor), "%zu/%zu", ec->n_correct, ec->n);
         if (ec->best_speedup2 > 0) snprintf(sp, sizeof(sp), "%.2f", ec->best_speedup2);
+        if (ec->best_speedup2 > 0) snprintf(ef, sizeof(ef), "%.2f", ec->best_speedup2 / 2);
         if (ec->expert_speedup2 > 0) snprintf(ex, sizeof(ex), "%.2f", ec->expert_speedup2);
         if (ec->baseline_speedup2 > 0) snprintf(bl, sizeof(bl), "%.2f", ec->baseline_speedup2);
         const char *fail = "";
         for (size_t k = 0; k < ec->n && !*fail; k++)
             if (!ec->samples[k].correct) fail = ec->samples[k].detail;
         if (md)
-            fprintf(f, "| %s | %s | %s | %s | %s | %s | %.120s |\n", ec->cc->id, ec->cc->split, cor, sp, ex, bl, fail);
+            fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %.120s |\n", ec->cc->id, ec->cc->split, cor, sp, ef, ex, bl,
+                    fail);
         else
-            fprintf(f, "  %-34s %-6s %8s %10s %9s %10s  %.90s\n", ec->cc->id, ec->cc->split, cor, sp, ex, bl, fail);
+            fprintf(f, "  %-34s %-6s %8s %10s %6s %9s %10s  %.90s\n", ec->cc->id, ec->cc->split, cor, sp, ef, ex, bl,
+                    fail);
     }
 }
 
@@ -146,7 +154,8 @@ void eval_report_print(const struct eval_case *cases, size_t n, const struct eva
     per_case(cases, n, o, f, 0);
     fprintf(f, "\nbuild and pass are shares of samples; pass@k is the unbiased estimator averaged over cases;\n"
                "speedup@2 is the geometric mean over cases of the best correct sample's speedup at 2 ranks\n"
-               "(launcher start-up subtracted); bytes@2 is the mean bytes moved at 2 ranks by correct samples;\n"
+               "(launcher start-up subtracted) and eff@2 the parallel efficiency there (speedup@2 / 2);\n"
+               "bytes@2 is the mean bytes moved at 2 ranks by correct samples;\n"
                "exact is the share of samples equal to the expert answer up to whitespace.\n");
 }
 
@@ -173,6 +182,7 @@ int eval_report_json(const struct eval_case *cases, size_t n, const struct eval_
                                   "extracted", s->extracted, "built", s->built, "correct", s->correct, "exact",
                                   s->exact, "outcome", check_outcome_name(s->outcome), "detail", s->detail);
             if (s->speedup2 > 0) json_object_set_new(j, "speedup2", json_real(s->speedup2));
+            if (s->speedup2 > 0) json_object_set_new(j, "efficiency2", json_real(s->efficiency2));
             if (s->has_bytes) json_object_set_new(j, "bytes2", json_integer((json_int_t)s->bytes2));
             json_array_append_new(samples, j);
         }
@@ -186,6 +196,7 @@ int eval_report_json(const struct eval_case *cases, size_t n, const struct eval_
                               (json_int_t)ec->n, "built", (json_int_t)ec->n_built, "correct",
                               (json_int_t)ec->n_correct, "pass_at_k", pass, "results", samples);
         if (ec->best_speedup2 > 0) json_object_set_new(c, "speedup2", json_real(ec->best_speedup2));
+        if (ec->best_speedup2 > 0) json_object_set_new(c, "efficiency2", json_real(ec->best_speedup2 / 2));
         if (ec->expert_speedup2 > 0) json_object_set_new(c, "expert_speedup2", json_real(ec->expert_speedup2));
         if (ec->baseline_speedup2 > 0) json_object_set_new(c, "baseline_speedup2", json_real(ec->baseline_speedup2));
         json_array_append_new(arr, c);

@@ -28,3 +28,9 @@ expect_rc 2 "$CHATMPI" eval --answers /nonexistent; expect_err "is not a directo
 # unbiased pass@k on a case with 2 samples, 1 correct: pass@1 = 0.5, pass@2 = 1
 expect_rc 0 "$CHATMPI" eval --answers "$A" --np 1,2 --k 1,2 -q data/corpus/blas1/copy
 grep -Eq '^  blas1 +1 +2 +100\.0% +50\.0% +50\.0% +100\.0%' "$OUT" || { cat "$OUT"; die "pass@k row"; }
+# --bench: speedup and parallel efficiency at 2 ranks, in the tables and the JSON (eff = speedup / 2)
+expect_rc 0 "$CHATMPI" eval --answers "$A" --np 1,2 --bench --runs 1 -q --json "$T/b.json" data/corpus/blas1/scal
+expect_out "speedup@2  eff@2"
+awk '$1 == "blas1/scal" { s = $4; e = $5; found = 1 }
+     END { exit !(found && s > 0 && (e - s / 2) < 0.006 && (s / 2 - e) < 0.006) }' "$OUT" || { cat "$OUT"; die "eff@2 is not speedup@2 / 2"; }
+grep -q '"efficiency2"' "$T/b.json" || die "JSON lacks efficiency2"
