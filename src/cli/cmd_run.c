@@ -39,7 +39,43 @@ static int open_assistant(struct assistant **a, const char *model, const struct 
 
 /* ---- interactive ---- */
 
-static int interactive(const char *model, const struct assistant_opts *ao)
+static int parallelize(struct assistant *a, const struct assistant_opts *ao, const char *file, const char *out_path,
+                       long samples, int no_verify, struct check_opts *co, const char *json);
+static int check_outputs(const char *file, const char *out_path, const char *json);
+static char *default_output(const char *file);
+
+#define INTERACTIVE_HELP                                                                                  \
+    "/file FILE.c [OUT.c]  parallelize FILE.c and prove it, as 'chatmpi run FILE.c' (writes OUT.c,\n"  \
+    "                      default FILE_mpi.c, only when the program verifies)\n"                        \
+    "/context [text]       set or clear the context\n"                                                  \
+    "/help                 this list\n"                                                                 \
+    "/bye                  leave (or end of input)\n"                                                   \
+    "Anything else is a question to the model (not verified); end a line with \\ to continue it.\n"   \
+    "Ctrl-C stops the answer or the /file run in progress.\n"
+
+/* /file FILE.c [OUT.c]: the main job inside the chat; Ctrl-C ends it, not the session. */
+static void interactive_file(struct assistant *a, const struct assistant_opts *ao, struct check_opts *co,
+                             const char *args)
+{
+    struct cm_strlist w;
+    cm_strlist_init(&w);
+    cm_strlist_split_ws(&w, args);
+    if (w.n < 1 || w.n > 2) {
+        fprintf(stderr, "chatmpi: usage: /file FILE.c [OUT.c]\n");
+        cm_strlist_release(&w);
+        return;
+    }
+    char *out = w.n > 1 ? cm_strdup(w.items[1]) : default_output(w.items[0]);
+    if (check_outputs(w.items[0], out, NULL) == EXIT_OK) {
+        sandbox_catch_signals();
+        parallelize(a, ao, w.items[0], out, 1, 0, co, NULL);
+        sandbox_release_signals();
+    }
+    free(out);
+    cm_strlist_release(&w);
+}
+
+static int interactive(const char *model, const struct assistant_opts *ao, struct check_opts *co)
 {
     struct assistant *a = NULL;
     int rc = open_assistant(&a, model, ao);
@@ -51,7 +87,8 @@ static int interactive(const char *model, const struct assistant_opts *ao)
     if (hist) read_history(hist);
     char *context = cm_strdup(CONTEXT);
     printf("chatmpi assistant (model %s). One question at a time; end a line with \\ to continue it.\n"
-           "/context [text] sets or clears the context, /file FILE.c asks to parallelize a file, /bye leaves.\n",
+           "/file FILE.c parallelizes a file and proves the result, /context [text] sets or clears the\n"
+           "context, /help lists the commands, /bye leaves.\n",
            model);
     struct cm_buf q;
     cm_buf_init(&q);
@@ -79,17 +116,24 @@ static int interactive(const char *model, const struct assistant_opts *ao)
             free(line);
             continue;
         }
-        if (!q.len && !strncmp(line, "/file ", 6)) {
-            char *src = NULL;
-            if (cm_read_file(&src, NULL, line + 6, 1u << 20) != 0) {
-                fprintf(stderr, "chatmpi: %s\n", cm_error_message());
-                free(line);
-                continue;
-            }
-            cm_buf_puts(&q, QUESTION);
-            cm_buf_puts(&q, src);
-            free(src);
-        } else if (n && line[n - 1] == '\\') {
+        if (!q.len && !strcmp(line, "/help")) {
+            fputs(INTERACTIVE_HELP, stdout);
+            free(line);
+            continue;
+        }
+        if (!q.len && !strncmp(line, "/file", 5) && (line[5] == ' ' || !line[5])) {
+            interactive_file(a, ao, co, line + 5);
+            fflush(stdout);
+            free(line);
+            continue;
+        }
+        /* "/word": a command; a "//" or "/ *" comment begins C code, a question like any other */
+        if (!q.len && line[0] == '/' && ((line[1] >= 'a' && line[1] <= 'z') || (line[1] >= 'A' && line[1] <= 'Z'))) {
+            fprintf(stderr, "chatmpi: unknown command '%.*s' (/help lists them)\n", (int)strcspn(line, " "), line);
+            free(line);
+            continue;
+        }
+        if (n && line[n - 1] == '\\') {
             cm_buf_append(&q, line, n - 1);
             cm_buf_puts(&q, "\n");
             free(line);
@@ -103,7 +147,10 @@ static int interactive(const char *model, const struct assistant_opts *ao)
         int lim = 0;
         struct sampler_params sp = ao->sampling;
         sp.seed = seed++;
-        if (assistant_answer(a, &answer, q.data, context, &sp, &lim) != 0)
+        sandbox_catch_signals(); /* Ctrl-C ends this answer, not the session */
+        int arc = assistant_answer(a, &answer, q.data, context, &sp, &lim);
+        sandbox_release_signals();
+        if (arc != 0)
             fprintf(stderr, "chatmpi: %s\n", cm_error_message());
         else
             printf("%s\n%s", answer, lim ? "(answer cut at the token limit)\n" : "");
@@ -149,7 +196,31 @@ static int check_sequential(const char *file, const struct check_opts *co)
     return rc;
 }
 
-static int parallelize(const char *model, const struct assistant_opts *ao, const char *file, const char *out_path,
+static char *default_output(const char *file)
+{
+    size_t n = strlen(file);
+    char *out = cm_malloc(n + 8);
+    snprintf(out, n + 8, "%.*s_mpi.c", (int)(n > 2 && !strcmp(file + n - 2, ".c") ? n - 2 : n), file);
+    return out;
+}
+
+/* Before minutes of generation: where the verified program and its report go. */
+static int check_outputs(const char *file, const char *out_path, const char *json)
+{
+    struct stat in_st, out_st;
+    int rc;
+    if ((rc = cli_check_output("run", "-o", out_path, 0)) || (rc = cli_check_output("run", "--json", json, 0)))
+        return rc;
+    if (stat(file, &in_st) == 0 && stat(out_path, &out_st) == 0 && in_st.st_dev == out_st.st_dev &&
+        in_st.st_ino == out_st.st_ino) {
+        fprintf(stderr, "chatmpi run: -o '%s' is FILE.c itself: the sequential program would be overwritten\n",
+                out_path);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+static int parallelize(struct assistant *a, const struct assistant_opts *ao, const char *file, const char *out_path,
                        long samples, int no_verify, struct check_opts *co, const char *json)
 {
     char *src = NULL;
@@ -158,16 +229,11 @@ static int parallelize(const char *model, const struct assistant_opts *ao, const
         fprintf(stderr, "chatmpi run: cannot read '%s'\n", file);
         return EXIT_USAGE;
     }
-    struct assistant *a = NULL;
     struct candidate *cand = cm_calloc((size_t)samples, sizeof(*cand));
     struct cm_buf q;
     cm_buf_init(&q);
     cm_buf_puts(&q, QUESTION);
     cm_buf_puts(&q, src);
-    if ((rc = open_assistant(&a, model, ao))) {
-        rc = cli_report_error(rc);
-        goto done;
-    }
     if (!no_verify && (rc = check_sequential(file, co)) != EXIT_OK) goto done;
     int tty = isatty(2);
     for (long k = 0; k < samples; k++) {
@@ -271,7 +337,6 @@ done:
         if (cand[k].checked) check_report_release(&cand[k].rep);
     }
     free(cand);
-    assistant_close(a);
     cm_buf_release(&q);
     free(src);
     return rc;
@@ -340,38 +405,25 @@ int cmd_run(int argc, char **argv)
     ao.n_lora = loras.n;
     ao.stops = (const char *const *)stops.items;
     ao.n_stops = stops.n;
-    if (!pos.n) {
-        rc = interactive(model_path, &ao);
-        goto done;
-    }
     memcpy(co.np, np.v, np.n * sizeof(np.v[0]));
     co.n_np = np.n;
     co.runs = (int)runs;
     co.timeout_s = timeout;
-    if (out) {
-        out_path = cm_strdup(out);
-    } else {
-        const char *f = pos.items[0];
-        size_t n = strlen(f);
-        out_path = cm_malloc(n + 8);
-        snprintf(out_path, n + 8, "%.*s_mpi.c", (int)(n > 2 && !strcmp(f + n - 2, ".c") ? n - 2 : n), f);
+    ao.interrupted = sandbox_interrupted; /* 0 until sandbox_catch_signals: then Ctrl-C ends the answer */
+    if (!pos.n) {
+        rc = interactive(model_path, &ao, &co);
+        goto done;
     }
-    /* before minutes of generation: where the verified program and its report go */
-    if (!no_verify) {
-        struct stat in_st, out_st;
-        if ((rc = cli_check_output("run", "-o", out_path, 0)) || (rc = cli_check_output("run", "--json", json, 0)))
-            goto done;
-        if (stat(pos.items[0], &in_st) == 0 && stat(out_path, &out_st) == 0 && in_st.st_dev == out_st.st_dev &&
-            in_st.st_ino == out_st.st_ino) {
-            fprintf(stderr, "chatmpi run: -o '%s' is FILE.c itself: the sequential program would be overwritten\n",
-                    out_path);
-            rc = EXIT_USAGE;
-            goto done;
-        }
-    }
+    out_path = out ? cm_strdup(out) : default_output(pos.items[0]);
+    if (!no_verify && (rc = check_outputs(pos.items[0], out_path, json))) goto done;
     sandbox_catch_signals();
-    ao.interrupted = sandbox_interrupted;
-    rc = parallelize(model_path, &ao, pos.items[0], out_path, samples, no_verify, &co, json);
+    struct assistant *a = NULL;
+    if ((rc = open_assistant(&a, model_path, &ao))) {
+        rc = cli_report_error(rc);
+        goto done;
+    }
+    rc = parallelize(a, &ao, pos.items[0], out_path, samples, no_verify, &co, json);
+    assistant_close(a);
 done:
     free(model_path), free(out_path);
     check_opts_release(&co);

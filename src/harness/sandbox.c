@@ -52,6 +52,14 @@ void sandbox_catch_signals(void)
     sigaction(SIGHUP, &sa, NULL);
 }
 
+void sandbox_release_signals(void)
+{
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    g_stop = 0;
+}
+
 #define NS_FLAGS (CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS)
 #define STACK_SIZE (256 * 1024)
 

@@ -90,6 +90,9 @@ void sandbox_limits_default(struct sandbox_limits *lim);
  * one) stop: its processes are killed and sandbox_run fails with "interrupted", so callers
  * clean up their work directories on the way out. */
 void sandbox_catch_signals(void);
+/* Puts the default handlers back and forgets an interrupt (the interactive assistant: Ctrl-C
+ * stops one verified /file run, not the session). */
+void sandbox_release_signals(void);
 int sandbox_interrupted(void);
 /* Runs the command. Returns 0 when it ran (whatever its end), negative when it could not be
  * started (message set). res must be released with sandbox_result_release. */

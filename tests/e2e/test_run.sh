@@ -28,6 +28,15 @@ printf 'hello\n/context HPC codes\n/context\nline one \\\nline two\n/bye\n' |
     HOME="$T" "$CHATMPI" run -m "$T/m.gguf" --max-tokens 4 > "$T/chat" 2>&1 || die "interactive run failed"
 grep -q "context set" "$T/chat" && grep -q "context cleared" "$T/chat" || { cat "$T/chat"; die "no /context"; }
 [ -s "$T/.chatmpi_history" ] || die "no history file"
+# /help, an unknown command, and /file: the main job inside the chat, verified (this model's
+# answer is noise: nothing verifies, nothing is written) and the session goes on
+printf '/help\n/frobnicate\n/file\n/file %s\n/context after\n/bye\n' "$T/pi.c" |
+    HOME="$T" "$CHATMPI" run -m "$T/m.gguf" --max-tokens 24 --np 1 > "$T/chat2" 2>&1 || die "interactive run failed"
+for want in "/file FILE.c \[OUT.c\]" "unknown command '/frobnicate'" "usage: /file FILE.c" \
+    "the candidate did not verify; nothing was written" "context set"; do
+    grep -q "$want" "$T/chat2" || { cat "$T/chat2"; die "interactive: no '$want'"; }
+done
+[ ! -e "$T/pi_mpi.c" ] || die "/file wrote an unverified program"
 
 expect_rc 0 "$CHATMPI" test -m "$T/m.gguf" --max-tokens 12 --np 1 --samples 2 --save-answers "$T/ans" -q \
     data/corpus/blas1/scal
