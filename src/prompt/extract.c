@@ -122,6 +122,50 @@ static int looks_like_c_start(const struct line *ln)
     return 0;
 }
 
+/* The line without its leading blanks begins with w / without its trailing blanks ends with w. */
+static int trimmed_starts(const struct line *ln, const char *w)
+{
+    size_t i = 0, n = strlen(w);
+    while (i < ln->len && (ln->s[i] == ' ' || ln->s[i] == '\t')) i++;
+    return ln->len - i >= n && !memcmp(ln->s + i, w, n);
+}
+
+static int trimmed_ends(const struct line *ln, const char *w)
+{
+    size_t e = ln->len, n = strlen(w);
+    while (e > 0 && (ln->s[e - 1] == ' ' || ln->s[e - 1] == '\t')) e--;
+    return e >= n && !memcmp(ln->s + e - n, w, n);
+}
+
+static int blank(const struct line *ln)
+{
+    return !has_text(ln, 0, 1);
+}
+
+/* Bare code begins at its first C line; the comments right above it (a file's header block,
+ * // lines; blank lines between them) are the program's too. A block comment counts only
+ * whole: from a line that begins with its opening to one that ends with its closing. */
+static size_t take_leading_comments(const struct line *v, size_t start)
+{
+    for (size_t i = start;;) {
+        size_t j = i;
+        while (j > 0 && blank(&v[j - 1])) j--;
+        if (j == 0) return i;
+        const struct line *ln = &v[j - 1];
+        if (trimmed_starts(ln, "//")) {
+            i = j - 1;
+            continue;
+        }
+        if (!trimmed_ends(ln, "*/")) return i;
+        size_t k = j - 1;
+        while (!trimmed_starts(&v[k], "/*")) {
+            if (k == 0) return i;
+            k--;
+        }
+        i = k;
+    }
+}
+
 char *extract_program(const char *text, size_t len, enum extract_how *how, const char **why)
 {
     size_t n;
@@ -191,7 +235,7 @@ char *extract_program(const char *text, size_t len, enum extract_how *how, const
         *why = "the answer's code has no closing brace at column 0 (cut off, or not a whole program)";
         goto done;
     }
-    out = join(v, start, last + 1);
+    out = join(v, take_leading_comments(v, start), last + 1);
     if (how) *how = EXTRACT_BARE;
 done:
     free(blocks);

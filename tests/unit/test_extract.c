@@ -80,6 +80,21 @@ Test(extract, bare_code)
     expect("```c\n```\n" SEQ, SEQ, EXTRACT_BARE);
 }
 
+Test(extract, bare_code_keeps_its_header_comment)
+{
+#define HDR "/* AXPY, MPI version.\n * Usage: axpy [n] [reps] */\n"
+    /* the corpus's files begin with a comment: it is part of the program (exact match) */
+    expect(HDR "\n" PROG, HDR "\n" PROG, EXTRACT_BARE);
+    expect("Here it is.\n\n" HDR PROG "\nDone.\n", HDR PROG, EXTRACT_BARE);
+    expect("// dot product\n// MPI\n" HDR PROG, "// dot product\n// MPI\n" HDR PROG, EXTRACT_BARE);
+    expect("/* one line */\n" PROG, "/* one line */\n" PROG, EXTRACT_BARE);
+    /* chatter is not a comment: a Markdown bullet, a block comment never opened */
+    expect("* a bullet\n" PROG, PROG, EXTRACT_BARE);
+    expect("see the note */\n" PROG, PROG, EXTRACT_BARE);
+    expect("Intro.\n * not opened\n */\n" PROG, PROG, EXTRACT_BARE);
+#undef HDR
+}
+
 Test(extract, nothing_to_extract)
 {
     expect_none("", "no code block");
