@@ -63,9 +63,9 @@ static void row(FILE *f, int md, const char *label, const struct agg *a, const s
     for (size_t i = 0; i < o->n_ks; i++)
         if (a->cases) fprintf(f, "%s%6.1f%%", sep, 100.0 * a->pass[o->ks[i]] / (double)a->cases);
     if (o->bench) {
-        if (a->timed) /* parallel efficiency at 2 ranks: the speedup over the 2 ranks */
-            fprintf(f, "%s%9.2f%s%5.2f", sep, exp(a->log_speedup / (double)a->timed), sep,
-                    exp(a->log_speedup / (double)a->timed) / 2);
+        double sp2 = a->timed ? exp(a->log_speedup / (double)a->timed) : 0;
+        if (a->timed) /* and the parallel efficiency at 2 ranks: the speedup over the 2 ranks */
+            fprintf(f, "%s%9.2f%s%5.2f", sep, sp2, sep, sp2 / 2);
         else
             fprintf(f, "%s%9s%s%5s", sep, "-", sep, "-");
         if (o->compare_expert) {
