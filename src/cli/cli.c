@@ -14,7 +14,7 @@ int cli_report_error(int rc)
     const char *msg = cm_error_message(), *hint = cm_error_hint_text();
     fprintf(stderr, "chatmpi: %s\n", *msg ? msg : "unknown error");
     if (*hint) fprintf(stderr, "hint: %s\n", hint);
-    return rc == CM_EINVAL ? EXIT_USAGE : EXIT_ENV;
+    return rc == CM_EINVAL || rc == CM_EFORMAT ? EXIT_USAGE : EXIT_ENV; /* bad input: argument or file content */
 }
 
 int cli_check_stops(const char *cmd, const struct cm_strlist *stops)

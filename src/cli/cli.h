@@ -1,5 +1,6 @@
 /* cli.h — the command table and the helpers every cmd_<name>.c shares.
- * Exit codes: 0 success, 1 the checked thing failed, 2 usage, 3 environment or internal error. */
+ * Exit codes: 0 success, 1 the checked thing failed, 2 usage or bad input (an argument, a malformed
+ * file), 3 environment or internal error (a missing file, no compiler or MPI). */
 #ifndef CM_CLI_H
 #define CM_CLI_H
 
@@ -32,7 +33,8 @@ int cli_dispatch(const char *cmd, const char *what, const struct cli_subcommand 
                  char **argv);
 
 /* Prints the library error (cm_error_message, and its hint) as "chatmpi: <message>" and
- * returns the exit code for it (usage errors 2, everything else 3). */
+ * returns the exit code for it: 2 for bad input (CM_EINVAL: an argument or a value; CM_EFORMAT:
+ * a malformed file), 3 for everything else (a file that cannot be opened, the environment). */
 int cli_report_error(int rc);
 /* 0 when every --stop string is non-empty; else a message naming the command and EXIT_USAGE. */
 int cli_check_stops(const char *cmd, const struct cm_strlist *stops);

@@ -149,8 +149,7 @@ int cmd_generate(int argc, char **argv)
                 mm_kernel_name());
     llama_set_threads(threads ? (int)threads : omp_get_num_procs());
     if ((rc = llama_model_load(&m, model_path))) {
-        cli_report_error(rc);
-        rc = EXIT_ENV;
+        rc = cli_report_error(rc);
         goto done;
     }
     for (size_t i = 0; i < loras.n; i++)

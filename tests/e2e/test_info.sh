@@ -103,26 +103,26 @@ cmp -s "$D/same.gguf" "$D/q8.gguf" || die "quantizing in place differs from quan
 
 # malformed and wrong inputs
 head -c 100 "$D/tiny.gguf" >"$D/cut.gguf"
-expect_rc 3 "$CHATMPI" info "$D/cut.gguf"
+expect_rc 2 "$CHATMPI" info "$D/cut.gguf"
 expect_err "chatmpi: cannot read '.*cut.gguf': tensor count 4 at offset 8 exceeds the file"
 head -c 200 "$D/tiny.gguf" >"$D/cut.gguf"
-expect_rc 3 "$CHATMPI" info "$D/cut.gguf"
+expect_rc 2 "$CHATMPI" info "$D/cut.gguf"
 expect_err "chatmpi: cannot read '.*cut.gguf': .* at offset [0-9]* exceeds the file"
 head -c 2000 "$D/tiny.gguf" >"$D/short.gguf"
-expect_rc 3 "$CHATMPI" quantize --type q8_0 "$D/short.gguf" "$D/x.gguf"
+expect_rc 2 "$CHATMPI" quantize --type q8_0 "$D/short.gguf" "$D/x.gguf"
 expect_err "data of tensor 'odd.weight' (its info at offset [0-9]*) exceeds the file"
 [ ! -e "$D/x.gguf" ] || die "a failed quantize wrote its output"
 off=$("$CHATMPI" info "$D/tiny.gguf" | sed -n 's/.*tensor data at offset \([0-9]*\)$/\1/p')
 cp "$D/tiny.gguf" "$D/nan.gguf"
 u32 2143289344 | dd of="$D/nan.gguf" bs=1 seek=$((off + 4 * 5)) conv=notrunc 2>/dev/null # a NaN
-expect_rc 3 "$CHATMPI" quantize --type q8_0 "$D/nan.gguf" "$D/x.gguf"
+expect_rc 2 "$CHATMPI" quantize --type q8_0 "$D/nan.gguf" "$D/x.gguf"
 expect_err "cannot convert tensor 'token_embd.weight': cannot quantize to 'q8_0': value nan at index 5 is not finite"
 [ ! -e "$D/x.gguf" ] || die "a failed quantize wrote its output"
 expect_rc 0 "$CHATMPI" quantize --type f16 "$D/nan.gguf" "$D/x.gguf" # f16 keeps NaN
 expect_rc 0 "$CHATMPI" info "$D/x.gguf" -t token_embd.weight
 expect_out "non-finite values: 1"
 echo "not a model" >"$D/text.gguf"
-expect_rc 3 "$CHATMPI" info "$D/text.gguf"
+expect_rc 2 "$CHATMPI" info "$D/text.gguf"
 expect_err "not a GGUF file (magic bytes 6e 6f 74 20 at offset 0)"
 expect_err "hint: "
 expect_rc 3 "$CHATMPI" info "$D/missing.gguf"
