@@ -1,6 +1,7 @@
 /* The training model as a whole: gradients of every parameter against central finite
  * differences in double precision (the library's own code compiled in double; see
- * test_train_grad.c for the method and the tolerance 1e-7 + 1e-6 |fd|), full and tied,
+ * test_train_grad.c for the method and the tolerance 1e-7 + 1e-6 |fd|), full and tied, with
+ * the loss on every position or on answers only (the output head skips the prompt's rows),
  * LoRA over quantized bases with dropout; the float build against the double one;
  * AdamW memorizing two sequences; exact resume from a checkpoint; GGUF model and adapter
  * export read back with the GGUF reader. */
@@ -84,7 +85,9 @@ static double model_fd_worst(struct tr_model_f64 *m, const struct batch *b)
     return worst;
 }
 
-static void check_full(int tied)
+/* prompt: the first two positions of each sequence get weight 0, as with the loss on answers
+ * only, so that the output head computes rows 2..N-2 only (tr_model_forward's head_lo/hi). */
+static void check_full(int tied, int prompt)
 {
     struct llama_hparams hp = shape("dim=8,layers=2,heads=4,kv_heads=2,ffn=12,ctx=8,rot=2", 11);
     struct tr_model_f64 m;
@@ -95,12 +98,22 @@ static void check_full(int tied)
     cr_assert_eq(tr_model_alloc_f64(&m, B, T), 0);
     struct batch b;
     make_batch(&b, 11, 99);
+    if (prompt) {
+        for (int n = 0; n < N; n++)
+            if (n % T < 2) b.w[n] = 0;
+        double l;
+        cr_assert_eq(tr_model_forward_f64(&m, b.tok, b.tg, b.w, &l), 0);
+        cr_assert(m.head_lo == 2 && m.head_hi == N - 1, "head rows %d..%d, expected 2..%d", m.head_lo, m.head_hi,
+                  N - 1);
+    }
     cr_assert_leq(model_fd_worst(&m, &b), 1.0);
     tr_model_release_f64(&m);
 }
 
-Test(train_model, full_untied_gradients) { check_full(0); }
-Test(train_model, full_tied_gradients) { check_full(1); }
+Test(train_model, full_untied_gradients) { check_full(0, 0); }
+Test(train_model, full_tied_gradients) { check_full(1, 0); }
+Test(train_model, answer_only_untied_gradients) { check_full(0, 1); }
+Test(train_model, answer_only_tied_gradients) { check_full(1, 1); }
 
 /* The float build computes the same gradients as the double one, to float accuracy. */
 Test(train_model, float_matches_double)
