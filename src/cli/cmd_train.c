@@ -24,6 +24,7 @@
 #include "cli/cli.h"
 #include "cli/opt.h"
 #include "core/error.h"
+#include "core/fs.h"
 #include "core/mem.h"
 #include "corpus/names.h"
 #include "gguf/gguf.h"
@@ -420,6 +421,21 @@ static int train_run(int argc, char **argv)
         omp_set_num_threads((int)o.threads);
         openblas_set_num_threads((int)o.threads);
     }
+    ckpt = o.ckpt ? cm_strdup(o.ckpt) : NULL;
+    if (!ckpt) {
+        size_t n = strlen(o.out) + 6;
+        ckpt = cm_malloc(n);
+        snprintf(ckpt, n, "%s.ckpt", o.out);
+    }
+    /* before the data is read and hours of training: where the result goes (a config's
+     * training_output_dir, which holds the checkpoint, is made now, as mkdir -p would) */
+    if (ROOT && config && cfg.training_output_dir) {
+        if ((ex = cli_check_output("train", "training_output_dir", cfg.training_output_dir, 1))) goto done;
+        if ((rc = cm_make_dirs(cfg.training_output_dir, 0755))) goto fail;
+    }
+    if (ROOT && ((ex = cli_check_output("train", "-o", o.out, 0)) || (ex = cli_check_output("train", "--checkpoint", ckpt, 0)) ||
+                 (config && (ex = cli_check_output("train", "merged_model_path", cfg.merged_model_path, 0)))))
+        goto done;
     normalize_names = records && cfg.normalize_names; /* or inherited from the base */
     if (o.base && !normalize_names) {
         struct gguf *g = NULL;
@@ -478,16 +494,6 @@ static int train_run(int argc, char **argv)
     oc.total_steps = (int)o.steps, oc.weight_decay = o.wd, oc.clip = o.clip;
     tr_trainer_init(&t, &m, &oc, (uint64_t)o.seed);
     t.dist = &dist;
-    ckpt = o.ckpt ? cm_strdup(o.ckpt) : NULL;
-    if (!ckpt) {
-        size_t n = strlen(o.out) + 6;
-        ckpt = cm_malloc(n);
-        snprintf(ckpt, n, "%s.ckpt", o.out);
-    }
-    /* before hours of training: where its result goes */
-    if (ROOT && ((ex = cli_check_output("train", "-o", o.out, 0)) || (ex = cli_check_output("train", "--checkpoint", ckpt, 0)) ||
-                 (config && (ex = cli_check_output("train", "merged_model_path", cfg.merged_model_path, 0)))))
-        goto done;
     /* rank 0 reads the checkpoint and gives its state to the others */
     if (o.resume && ROOT && (rc = tr_checkpoint_load(&t, o.resume))) goto fail;
     if (dist.size > 1 && (rc = tr_trainer_broadcast(&t))) goto fail;

@@ -92,6 +92,8 @@ expect_err "vocab"
 expect_rc 2 "$CHATMPI" train $ARGS -o "$D/no/x.gguf" "$D/d.txt"; expect_err "train: -o: cannot write '$D/no/x.gguf': no directory"
 expect_rc 2 "$CHATMPI" train $ARGS -o "$D/x.gguf" --checkpoint "$D/d.txt/c" "$D/d.txt"; expect_err "train: --checkpoint: cannot write"
 [ -e "$D/x.gguf" ] && die "a refused run wrote its model"
+# ... and before the data is read: the output's error comes first, not the missing data's
+expect_rc 2 "$CHATMPI" train $ARGS -o "$D/no/x.gguf" "$D/missing.txt"; expect_err "train: -o: cannot write"
 expect_rc 2 "$CHATMPI" train --init $SHAPE --vocab 32 --base "$D/m.gguf" -o "$D/x.gguf" "$D/d.txt"
 expect_rc 2 "$CHATMPI" train --base "$D/m.gguf" --lora r=0 -o "$D/x.gguf" "$D/d.txt"
 expect_rc 2 "$CHATMPI" train --init $SHAPE --vocab 16 --steps 1 -o "$D/x.gguf" "$D/d.txt"

@@ -87,4 +87,11 @@ expect_rc 2 "$CHATMPI" train --config "$T/syntax.json"; expect_err "syntax.json:
 sed '/prompt_template/d' "$T/cfg.yaml" > "$T/notmpl.yaml"
 expect_rc 2 "$CHATMPI" train --config "$T/notmpl.yaml"; expect_err "exactly one of prompt_template"
 expect_rc 2 "$CHATMPI" train --steps 3; expect_err "give the token DATA file, or --config"
+# training_output_dir is made as by mkdir -p; one that cannot be is refused before any work
+sed "s|^training_output_dir: .*|training_output_dir: $T/deep/er/out|" "$T/cfg.yaml" > "$T/deep.yaml"
+expect_rc 0 "$CHATMPI" train --config "$T/deep.yaml" --steps 1 -q
+[ -s "$T/deep/er/out/checkpoint.ckpt" ] || die "no checkpoint in the nested training_output_dir"
+sed "s|^training_output_dir: .*|training_output_dir: $T/cfg.yaml/out|" "$T/cfg.yaml" > "$T/under.yaml"
+expect_rc 2 "$CHATMPI" train --config "$T/under.yaml" --steps 1 -q
+expect_err "training_output_dir: cannot write '$T/cfg.yaml/out'"
 exit 0
