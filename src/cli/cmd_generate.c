@@ -172,7 +172,7 @@ int cmd_generate(int argc, char **argv)
                                tok_add_bos(tk) ? TOK_ENCODE_BOS : 0);
         free(text);
         if (e) {
-            rc = cli_report_error(e) == EXIT_USAGE ? EXIT_USAGE : EXIT_ENV;
+            rc = cli_report_error(e);
             goto done;
         }
         if (!ids.n) {
@@ -227,7 +227,7 @@ int cmd_generate(int argc, char **argv)
     llama_text_result_release(&res);
     printf("\n");
     if (rc) {
-        rc = cli_report_error(rc) == EXIT_USAGE ? EXIT_USAGE : EXIT_ENV;
+        rc = cli_report_error(rc);
         goto done;
     }
     if (verbose) {

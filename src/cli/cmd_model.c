@@ -82,7 +82,7 @@ static int model_init(int argc, char **argv)
         return EXIT_USAGE;
     }
     rc = llama_model_write_random(out, &hp, type, (uint64_t)seed, tied);
-    if (rc) return rc == CM_EINVAL ? (cli_report_error(rc), EXIT_USAGE) : cli_report_error(rc);
+    if (rc) return cli_report_error(rc);
     if (!quiet) {
         uint64_t np = llama_hparams_n_params(&hp, tied);
         printf("wrote %s: %llu parameters (%.1fM), %s, dim %u, %u layers, %u/%u heads, ffn %u, ctx %u, vocab %u%s\n",

@@ -43,7 +43,6 @@
 #include "prompt/template.h"
 #include "tokenizer/tok_load.h"
 #include "tokenizer/tokenizer.h"
-#include <sys/stat.h>
 
 static struct {
     const char *init, *base, *tokenizer, *lora, *out, *resume, *ckpt, *log, *sched, *loss, *out_type, *config;
@@ -230,8 +229,7 @@ static int tokenize_config_file(const char *tok_gguf, const char *records, const
     struct tmpl *t = NULL;
     int rc = 0;
     if (!tok_gguf) return cm_error_set(CM_EINVAL, "no tokenizer: give base_model_path or a tokenizer GGUF");
-    if (ROOT) {
-        mkdir(cfg.training_output_dir, 0755);
+    if (ROOT) { /* train_run has made training_output_dir */
         snprintf(out, n, "%s/%s.tok", cfg.training_output_dir, name);
     } else {
         const char *tmp = getenv("TMPDIR");
@@ -429,7 +427,7 @@ static int train_run(int argc, char **argv)
     }
     /* before the data is read and hours of training: where the result goes (a config's
      * training_output_dir, which holds the checkpoint, is made now, as mkdir -p would) */
-    if (ROOT && config && cfg.training_output_dir) {
+    if (ROOT && config) {
         if ((ex = cli_check_output("train", "training_output_dir", cfg.training_output_dir, 1))) goto done;
         if ((rc = cm_make_dirs(cfg.training_output_dir, 0755))) goto fail;
     }
