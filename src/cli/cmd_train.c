@@ -243,11 +243,20 @@ static int tokenize_config_file(const char *tok_gguf, const char *records, const
     else rc = tmpl_open(&t, cfg.prompt_template);
     if (rc) goto done;
     struct tr_records_stats st;
-    if ((rc = tr_records_tokenize(&st, records, t, tk, (size_t)cfg.max_training_tokens, normalize_names, out)))
+    long shuffles = strcmp(name, "train") ? 0 : cfg.shuffled_names; /* the eval records as the model reads */
+    if (shuffles && !normalize_names) {
+        rc = cm_error_set(CM_EINVAL, "shuffled_names %ld needs normalize_names (in the config or the base model)",
+                          shuffles);
+        goto done;
+    }
+    if ((rc = tr_records_tokenize(&st, records, t, tk, (size_t)cfg.max_training_tokens, normalize_names, shuffles,
+                                  (uint64_t)cfg.seed, out)))
         goto done;
     if (ROOT) {
-        fprintf(stderr, "chatmpi train: %zu records from %s: %llu tokens (%llu in answers)", st.records, records,
-                (unsigned long long)st.tokens, (unsigned long long)st.answer_tokens);
+        fprintf(stderr, "chatmpi train: %zu records from %s", st.records, records);
+        if (shuffles) fprintf(stderr, " (each in %ld orders of its names)", 1 + shuffles);
+        fprintf(stderr, ": %llu tokens (%llu in answers)", (unsigned long long)st.tokens,
+                (unsigned long long)st.answer_tokens);
         if (st.truncated)
             fprintf(stderr, "; %zu longer than max_training_tokens %ld were truncated (longest %zu)", st.truncated,
                     cfg.max_training_tokens, st.longest);

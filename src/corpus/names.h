@@ -35,6 +35,8 @@
 #ifndef CM_CORPUS_NAMES_H
 #define CM_CORPUS_NAMES_H
 
+#include <stdint.h>
+
 #include "core/buf.h"
 
 struct names_map {
@@ -57,6 +59,10 @@ char *names_normalize(const char *text, const struct names_map *m);
  * (the blanks before them, and the lines they leave empty), when the question lexed as C.
  * Answers keep their comments. */
 char *names_normalize_prompt(const char *text, const struct names_map *m);
+/* Deals m's canonical names (to) to its names (from) in another order: a random permutation
+ * drawn from *rng (any state; it is advanced). For training records in which the model must
+ * copy each name from its prompt rather than remember it by kernel (train's shuffled_names). */
+void names_map_shuffle(struct names_map *m, uint64_t *rng);
 /* The inverse, for an answer written with canonical names: to[k] -> from[k], after renaming
  * the answer's own identifiers that spell a from[k]. Caller frees. */
 char *names_restore(const char *text, const struct names_map *m);

@@ -60,6 +60,8 @@ static const struct key keys[] = {
     {"full", KEY_BOOL, F(full), "false", "full fine-tuning instead of LoRA (implied by init)"},
     {"normalize_names", KEY_BOOL, F(normalize_names), "false",
      "rename the names each question's program declares to v1, v2, ... in its record (the model remembers it)"},
+    {"shuffled_names", KEY_INT, F(shuffled_names), "0",
+     "with normalize_names: each record this many more times, its v1, v2, ... dealt in a random order"},
     {"seed", KEY_INT, F(seed), "42", "random seed (initialization, shuffling, dropout)"},
     {"threads", KEY_INT, F(threads), "0", "OpenMP threads (0: all cores)"},
 };

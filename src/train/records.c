@@ -14,7 +14,8 @@
 #include "train/data.h"
 
 int tr_records_tokenize(struct tr_records_stats *st, const char *data_file, const struct tmpl *t,
-                        const struct tokenizer *tk, size_t max_tokens, int normalize_names, const char *out_path)
+                        const struct tokenizer *tk, size_t max_tokens, int normalize_names, long shuffles,
+                        uint64_t seed, const char *out_path)
 {
     memset(st, 0, sizeof(*st));
     struct dataset ds;
@@ -25,7 +26,13 @@ int tr_records_tokenize(struct tr_records_stats *st, const char *data_file, cons
         dataset_release(&ds);
         return cm_error_set(CM_EINVAL, "'%s' holds no records", data_file);
     }
-    uint64_t *offsets = cm_malloc((ds.n + 1) * sizeof(*offsets));
+    if (shuffles < 0 || (shuffles && !normalize_names)) {
+        dataset_release(&ds);
+        return cm_error_set(CM_EINVAL, "shuffled_names %ld: needs normalize_names and a count of 0 or more", shuffles);
+    }
+    size_t copies = 1 + (size_t)shuffles; /* each record as normalized, then in shuffled orders */
+    uint64_t rng = seed;
+    uint64_t *offsets = cm_malloc((ds.n * copies + 1) * sizeof(*offsets));
     size_t cap = 1 << 16, n = 0;
     uint32_t *tokens = cm_malloc(cap * sizeof(*tokens));
     uint8_t *mask = cm_malloc(cap);
@@ -34,7 +41,8 @@ int tr_records_tokenize(struct tr_records_stats *st, const char *data_file, cons
     struct tok_ids a, p;
     tok_ids_init(&a), tok_ids_init(&p);
     offsets[0] = 0;
-    for (size_t i = 0; i < ds.n && !rc; i++) {
+    for (size_t ic = 0; ic < ds.n * copies && !rc; ic++) {
+        size_t i = ic / copies, copy = ic % copies;
         const struct dataset_record *r = &ds.recs[i];
         if (!r->answer) {
             rc = cm_error_set(CM_EINVAL, "'%s': record %zu has no answer to train on", data_file, i + 1);
@@ -45,6 +53,7 @@ int tr_records_tokenize(struct tr_records_stats *st, const char *data_file, cons
         names_map_init(&map);
         if (normalize_names) { /* the map comes from the question (and context), as in the assistant */
             if (names_map_build(&map, r->question, r->context)) cm_error_clear(); /* not C: kept as written */
+            if (copy) names_map_shuffle(&map, &rng);
             nq = names_normalize_prompt(r->question, &map);
             nc = r->context ? names_normalize_prompt(r->context, &map) : NULL;
             na = names_normalize(r->answer, &map);

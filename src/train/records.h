@@ -4,7 +4,10 @@
  * trainer's token file (src/train/data.h). The answer boundary is where the tokens of the
  * prompt alone stop agreeing with the tokens of the whole text. With normalize_names the
  * names each record's question declares are replaced by canonical ones in the question, the
- * context and the answer alike (src/corpus/names.h), as the assistant does at inference. */
+ * context and the answer alike (src/corpus/names.h), as the assistant does at inference; with
+ * shuffles > 0 (normalize_names only) each record is written 1 + shuffles times, after its
+ * normalized form in that many random orders of its canonical names (names_map_shuffle,
+ * drawn from seed), one after the other. */
 #ifndef CM_TRAIN_RECORDS_H
 #define CM_TRAIN_RECORDS_H
 
@@ -25,6 +28,7 @@ struct tr_records_stats {
 /* Reads data_file (JSON array, JSON Lines or YAML, see src/prompt/dataset.h), writes out_path.
  * Records without an answer are an error naming the record. */
 int tr_records_tokenize(struct tr_records_stats *st, const char *data_file, const struct tmpl *t,
-                        const struct tokenizer *tk, size_t max_tokens, int normalize_names, const char *out_path);
+                        const struct tokenizer *tk, size_t max_tokens, int normalize_names, long shuffles,
+                        uint64_t seed, const char *out_path);
 
 #endif

@@ -76,4 +76,16 @@ sed -e "s|^init:.*|base_model_path: $T/model_true.gguf\nfull: true|" -e '/^token
 expect_rc 0 "$CHATMPI" train --config "$T/cfg_ft.yaml" -q
 expect_rc 0 "$CHATMPI" info "$T/model_ft.gguf"
 expect_out 'chatmpi.prompt.names.*normalized'
+
+# shuffled_names: every record again in other orders of its canonical names (the eval records
+# as they are); it needs normalize_names
+sed -e 's|^steps:.*|steps: 2|' -e 's|out_true|out_sh|' -e 's|model_true.gguf$|model_sh.gguf|' "$T/cfg_true.yaml" \
+    > "$T/cfg_sh.yaml"
+printf 'shuffled_names: 3\neval_file: %s\n' "$T/rec.json" >> "$T/cfg_sh.yaml"
+expect_rc 0 "$CHATMPI" train --config "$T/cfg_sh.yaml"
+expect_err "chatmpi train: 4 records from $T/rec.json (each in 4 orders of its names)"
+expect_err "chatmpi train: 1 records from $T/rec.json: "
+sed 's|^normalize_names:.*|normalize_names: false|' "$T/cfg_sh.yaml" > "$T/cfg_bad.yaml"
+expect_rc 2 "$CHATMPI" train --config "$T/cfg_bad.yaml"
+expect_err "shuffled_names 3 needs normalize_names"
 echo "ok"
