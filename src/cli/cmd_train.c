@@ -244,15 +244,6 @@ static int tokenize_config_file(const char *tok_gguf, const char *records, const
     if (rc) goto done;
     struct tr_records_stats st;
     long shuffles = strcmp(name, "train") ? 0 : cfg.shuffled_names; /* the eval records as the model reads */
-    if (shuffles && !normalize_names) {
-        rc = cm_error_set(CM_EINVAL, "shuffled_names %ld needs normalize_names (in the config or the base model)",
-                          shuffles);
-        goto done;
-    }
-    if (shuffles > 1000) { /* every copy is held in memory */
-        rc = cm_error_set(CM_EINVAL, "shuffled_names %ld: at most 1000", shuffles);
-        goto done;
-    }
     if ((rc = tr_records_tokenize(&st, records, t, tk, (size_t)cfg.max_training_tokens, normalize_names, shuffles,
                                   (uint64_t)cfg.seed, out)))
         goto done;

@@ -59,12 +59,8 @@ int names_map_build(struct names_map *m, const char *question, const char *conte
 
 void names_map_shuffle(struct names_map *m, uint64_t *rng)
 {
-    for (size_t i = m->to.n; i > 1; i--) { /* Fisher-Yates over splitmix64 */
-        uint64_t z = (*rng += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        z ^= z >> 31;
-        size_t j = (size_t)(z % i);
+    for (size_t i = m->to.n; i > 1; i--) { /* Fisher-Yates */
+        size_t j = (size_t)(aug_rng_next(rng) % i);
         char *t = m->to.items[i - 1];
         m->to.items[i - 1] = m->to.items[j], m->to.items[j] = t;
     }

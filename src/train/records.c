@@ -18,6 +18,11 @@ int tr_records_tokenize(struct tr_records_stats *st, const char *data_file, cons
                         uint64_t seed, const char *out_path)
 {
     memset(st, 0, sizeof(*st));
+    if (shuffles && !normalize_names)
+        return cm_error_set(CM_EINVAL, "shuffled_names %ld needs normalize_names (in the config or the base model)",
+                            shuffles);
+    if (shuffles < 0 || shuffles > 1000) /* every copy is held in memory */
+        return cm_error_set(CM_EINVAL, "shuffled_names %ld: at most 1000", shuffles);
     struct dataset ds;
     dataset_init(&ds);
     int rc = dataset_load(&ds, data_file);
@@ -25,10 +30,6 @@ int tr_records_tokenize(struct tr_records_stats *st, const char *data_file, cons
     if (!ds.n) {
         dataset_release(&ds);
         return cm_error_set(CM_EINVAL, "'%s' holds no records", data_file);
-    }
-    if (shuffles < 0 || (shuffles && !normalize_names)) {
-        dataset_release(&ds);
-        return cm_error_set(CM_EINVAL, "shuffled_names %ld: needs normalize_names and a count of 0 or more", shuffles);
     }
     size_t copies = 1 + (size_t)shuffles; /* each record as normalized, then in shuffled orders */
     uint64_t rng = seed;

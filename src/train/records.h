@@ -26,7 +26,8 @@ struct tr_records_stats {
 };
 
 /* Reads data_file (JSON array, JSON Lines or YAML, see src/prompt/dataset.h), writes out_path.
- * Records without an answer are an error naming the record. */
+ * Records without an answer are an error naming the record; so is shuffles without
+ * normalize_names or outside 0..1000 (CM_EINVAL). */
 int tr_records_tokenize(struct tr_records_stats *st, const char *data_file, const struct tmpl *t,
                         const struct tokenizer *tk, size_t max_tokens, int normalize_names, long shuffles,
                         uint64_t seed, const char *out_path);
