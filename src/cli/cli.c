@@ -1,8 +1,10 @@
 /* cli.c — shared CLI helpers (see cli.h). */
 #include <cblas.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -50,39 +52,58 @@ int cli_dispatch(const char *cmd, const char *what, const struct cli_subcommand 
     return help ? EXIT_OK : EXIT_USAGE;
 }
 
-/* OpenBLAS 0.3.21 (Debian 12) does not know recent Xeons and falls back to its SSE3
- * ("Prescott") kernels; OpenMP's idle workers spin after each parallel region and take the
- * cores OpenBLAS's own threads need for the products in between. Both libraries read their
- * settings from the environment when they load, so the one place to choose them is before
- * the process starts: chatmpi executes itself again, once, with OPENBLAS_CORETYPE set to the
- * best kernels the CPU runs (SkylakeX with AVX-512, Haswell with AVX2+FMA) and, for train,
- * OMP_WAIT_POLICY=PASSIVE. Measured on this project's 2-core AVX-512 machine, training a
- * 5M-parameter model at 4096 tokens: 530 tok/s as is, 810 passive, 1050 passive + SkylakeX
- * (docs/BENCHMARKS.md). A variable the user set is left as it is; CHATMPI_NO_TUNE=1 turns it off. */
+/* OpenBLAS 0.3.21 (Debian 12) picks its kernels from the CPU's name: it does not know recent
+ * Xeons and falls back to its SSE3 ("Prescott") kernels, and it gives AMD's AVX-512 EPYCs its
+ * AVX2 ("Haswell"/"Zen") kernels. OpenMP's idle workers spin after each parallel region, and
+ * OpenBLAS's own idle threads spin on sched_yield for 2^28 cycles after each product: on two
+ * cores, each takes the core the other library's threads need next. All three are read from
+ * the environment when the libraries load, so the one place to choose them is before the
+ * process starts: chatmpi executes itself again, once, with OPENBLAS_CORETYPE set to the best
+ * kernels the CPU runs (SkylakeX with AVX-512, Haswell with AVX2+FMA) and, for train,
+ * OMP_WAIT_POLICY=PASSIVE and OPENBLAS_THREAD_TIMEOUT=8 (idle after 2^8 cycles). Measured on
+ * this project's 2-core machines, training the default model's shape (docs/BENCHMARKS.md):
+ * on an Intel Xeon, 530 tok/s as is, 810 passive, 1050 passive + SkylakeX; on an AMD EPYC,
+ * 1500 (Haswell), 1830 (SkylakeX), 2360 (+ the timeout). A variable the user set is left as
+ * it is; CHATMPI_NO_TUNE=1 turns it all off. */
 static const char *best_coretype(void)
 {
-    static const char *generic[] = {"Prescott", "Core2", "Katmai", "Coppermine", "Northwood", "Banias", "Atom", "Penryn",
-                                    "Dunnington", "Nehalem", "Sandybridge", NULL};
+    static const char *avx512[] = {"SkylakeX", "Cooperlake", "SapphireRapids", NULL};
+    static const char *avx2[] = {"Haswell", "Zen", NULL};
     const char *name = openblas_get_corename();
-    int is_generic = 0;
-    for (int i = 0; name && generic[i]; i++)
-        if (!strcmp(name, generic[i])) is_generic = 1;
-    if (!is_generic) return NULL;
+    int has512 = 0, has2 = 0;
+    for (int i = 0; name && avx512[i]; i++)
+        if (!strcmp(name, avx512[i])) has512 = 1;
+    for (int i = 0; name && avx2[i]; i++)
+        if (!strcmp(name, avx2[i])) has2 = 1;
+    if (has512) return NULL;
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
         __builtin_cpu_supports("avx512vl"))
         return "SkylakeX";
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
+    if (!has2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
     return NULL;
 }
 
-void cli_tune_runtime(char **argv, int passive_wait)
+void cli_tune_runtime(char **argv, int shared_cores)
 {
     if (getenv("CHATMPI_NO_TUNE")) return;
     int again = 0;
     const char *core = getenv("OPENBLAS_CORETYPE") ? NULL : best_coretype();
     if (core) setenv("OPENBLAS_CORETYPE", core, 1), again = 1;
-    if (passive_wait && !getenv("OMP_WAIT_POLICY")) setenv("OMP_WAIT_POLICY", "PASSIVE", 1), again = 1;
+    if (shared_cores && !getenv("OMP_WAIT_POLICY")) setenv("OMP_WAIT_POLICY", "PASSIVE", 1), again = 1;
+    if (shared_cores && !getenv("OPENBLAS_THREAD_TIMEOUT") && !getenv("GOTO_THREAD_TIMEOUT"))
+        setenv("OPENBLAS_THREAD_TIMEOUT", "8", 1), again = 1;
     if (!again) return;
     execv("/proc/self/exe", argv); /* on failure, go on as we are */
+}
+
+void cli_runtime_describe(char *buf, size_t n)
+{
+    const char *wait = getenv("OMP_WAIT_POLICY"), *timeout = getenv("OPENBLAS_THREAD_TIMEOUT");
+    if (!timeout) timeout = getenv("GOTO_THREAD_TIMEOUT");
+    const char *core = openblas_get_corename();
+    snprintf(buf, n, "%d OpenMP threads (%s when idle), OpenBLAS %s kernels, %d threads (idle: %s%s%s)",
+             omp_get_max_threads(), wait && !strcasecmp(wait, "passive") ? "sleeping" : "spinning",
+             core ? core : "unknown", openblas_get_num_threads(), timeout ? "sleep after 2^" : "spin for 2^28 cycles",
+             timeout ? timeout : "", timeout ? " cycles" : "");
 }

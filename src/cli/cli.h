@@ -43,8 +43,12 @@ int cli_check_stops(const char *cmd, const struct cm_strlist *stops);
  * Called before long work, so that its result is not lost at the end. */
 int cli_check_output(const char *cmd, const char *opt, const char *path, int is_dir);
 /* Re-executes the process once with OpenBLAS's best kernels for this CPU (and, with
- * passive_wait, sleeping OpenMP workers) when the environment does not choose them; see cli.c. */
-void cli_tune_runtime(char **argv, int passive_wait);
+ * shared_cores, OpenMP workers and OpenBLAS threads that sleep when idle rather than spin)
+ * when the environment does not choose them; see cli.c. */
+void cli_tune_runtime(char **argv, int shared_cores);
+/* One line on the threads and kernels the products run with ("2 OpenMP threads (sleeping when
+ * idle), OpenBLAS Cooperlake kernels, 2 threads (idle: sleep after 2^8 cycles)"). */
+void cli_runtime_describe(char *buf, size_t n);
 
 int cmd_help(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);

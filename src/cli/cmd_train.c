@@ -518,6 +518,9 @@ static int train_run(int argc, char **argv)
         if (dist.size > 1) fprintf(stderr, ", %d ranks (effective batch %ld)", dist.size, B * o.accum * dist.size);
         fprintf(stderr, "; memory ~%s%s (%s%s)\n", est, dist.size > 1 ? " a rank" : "", mem_limit ? "limit " : "",
                 lim);
+        char rt[160];
+        cli_runtime_describe(rt, sizeof(rt));
+        fprintf(stderr, "train: %s%s\n", rt, dist.size > 1 ? " a rank" : "");
     }
     int tty = isatty(2);
     uint64_t every_line = (uint64_t)o.steps / 20 ? (uint64_t)o.steps / 20 : 1;

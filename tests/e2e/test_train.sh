@@ -17,6 +17,15 @@ ARGS="--init $SHAPE --vocab 32 --steps 40 --lr 1e-2 --warmup 4 --batch 4 --seq 1
 expect_rc 0 "$CHATMPI" train $ARGS -o "$D/m.gguf" --log "$D/log.jsonl" "$D/d.txt"
 expect_err "full model"
 expect_err "step 40/40"
+# the threads and kernels the products run with: chatmpi makes idle OpenMP workers and OpenBLAS
+# threads sleep (src/cli/cli.c) unless the user chose otherwise or turned tuning off
+if [ -z "${OPENBLAS_THREAD_TIMEOUT:-}${GOTO_THREAD_TIMEOUT:-}${OMP_WAIT_POLICY:-}${CHATMPI_NO_TUNE:-}" ]; then
+    expect_err "OpenMP threads (sleeping when idle), OpenBLAS [A-Za-z0-9]* kernels, [0-9]* threads (idle: sleep after 2^8 cycles)"
+    expect_rc 0 env OPENBLAS_THREAD_TIMEOUT=12 "$CHATMPI" train $ARGS --steps 1 -o "$D/t.gguf" "$D/d.txt"
+    expect_err "(idle: sleep after 2^12 cycles)"
+    expect_rc 0 env CHATMPI_NO_TUNE=1 "$CHATMPI" train $ARGS --steps 1 -o "$D/t.gguf" "$D/d.txt"
+    expect_err "OpenMP threads (spinning when idle), .*(idle: spin for 2^28 cycles)"
+fi
 [ "$(wc -l <"$D/log.jsonl")" -eq 40 ] || die "log has $(wc -l <"$D/log.jsonl") lines, expected 40"
 first=$(head -1 "$D/log.jsonl" | sed 's/.*"loss":\([0-9.]*\).*/\1/')
 last=$(tail -1 "$D/log.jsonl" | sed 's/.*"loss":\([0-9.]*\).*/\1/')
