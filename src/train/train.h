@@ -70,6 +70,9 @@ uint64_t tr_rng_next(uint64_t *state);
 double tr_rng_uniform(uint64_t *state); /* [0, 1) */
 double tr_rng_normal(uint64_t *state);  /* N(0, 1), Box-Muller */
 
+/* e^x as the float attention's softmax computes it (x <= 0; at least e^-87; kernels.c). */
+float tr_expf_softmax(float x);
+
 #define R float
 #define SFX(x) x##_f32
 #include "train/model_decl.inc"

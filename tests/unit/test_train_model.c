@@ -201,3 +201,22 @@ Test(train_model, lora_f16_tied_all_targets_dropout_gradients)
 {
     check_lora(TENSOR_TYPE_F16, 1, (1u << TR_MOD_COUNT) - 1, 0.25f);
 }
+
+/* The float softmax's own e^x: within 2e-7 of libm's relatively from 0 to -87, e^-87 below
+ * (not 0, not garbage), a NaN passed on. */
+Test(train_model, softmax_exp_matches_libm)
+{
+    double worst = 0;
+    for (float x = 0; x > -87.0f; x -= 0.000731f) {
+        double rel = fabs((double)tr_expf_softmax(x) - expf(x)) / expf(x);
+        if (rel > worst) worst = rel;
+    }
+    cr_assert_lt(worst, 2e-7, "worst relative error %g", worst);
+    cr_assert_eq(tr_expf_softmax(0.0f), 1.0f);
+    cr_assert_eq(tr_expf_softmax(-0.0f), 1.0f);
+    float floor87 = tr_expf_softmax(-87.0f);
+    cr_assert(floor87 > 0 && fabs(floor87 - expf(-87.0f)) / expf(-87.0f) < 2e-7);
+    cr_assert_eq(tr_expf_softmax(-1000.0f), floor87);
+    cr_assert_eq(tr_expf_softmax(-INFINITY), floor87);
+    cr_assert(isnan(tr_expf_softmax(NAN)));
+}
