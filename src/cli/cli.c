@@ -53,8 +53,8 @@ int cli_dispatch(const char *cmd, const char *what, const struct cli_subcommand 
 }
 
 /* OpenBLAS 0.3.21 (Debian 12) picks its kernels from the CPU's name: it does not know recent
- * Xeons and falls back to its SSE3 ("Prescott") kernels, and it gives AMD's AVX-512 EPYCs its
- * AVX2 ("Haswell"/"Zen") kernels. OpenMP's idle workers spin after each parallel region, and
+ * Xeons and falls back to its SSE3 ("Prescott") kernels, and an AVX-512 CPU it takes for an
+ * AVX2 one gets AVX2 ("Haswell"/"Zen") kernels. OpenMP's idle workers spin after each parallel region, and
  * OpenBLAS's own idle threads spin on sched_yield for 2^28 cycles after each product: on two
  * cores, each takes the core the other library's threads need next. All three are read from
  * the environment when the libraries load, so the one place to choose them is before the
@@ -62,8 +62,9 @@ int cli_dispatch(const char *cmd, const char *what, const struct cli_subcommand 
  * kernels the CPU runs (SkylakeX with AVX-512, Haswell with AVX2+FMA) and, for train,
  * OMP_WAIT_POLICY=PASSIVE and OPENBLAS_THREAD_TIMEOUT=8 (idle after 2^8 cycles). Measured on
  * this project's 2-core machines, training the default model's shape (docs/BENCHMARKS.md):
- * on an Intel Xeon, 530 tok/s as is, 810 passive, 1050 passive + SkylakeX; on an AMD EPYC,
- * 1500 (Haswell), 1830 (SkylakeX), 2360 (+ the timeout). A variable the user set is left as
+ * on an Intel Xeon, 530 tok/s as is, 810 passive, 1050 passive + SkylakeX; on an AMD EPYC
+ * (OpenBLAS picks Cooperlake there), 2117-2320 spinning, 2535-2607 with the timeout; Haswell
+ * kernels forced there, 1.3x slower. A variable the user set is left as
  * it is; CHATMPI_NO_TUNE=1 turns it all off. */
 static const char *best_coretype(void)
 {
