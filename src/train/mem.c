@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "train/ops.h"
 
 /* Resident bytes beyond the named parts, measured as peak RSS (VmHWM) less those parts
  * (docs/train.md): up to 8 MiB a thread (stacks, OpenBLAS's small buffers), and for each
@@ -55,8 +56,8 @@ void tr_mem_estimate(struct tr_mem_plan *p, const struct llama_hparams *hp, int 
     if (r) p->params += (2 * (uint64_t)hp->n_layer + 1) * hp->dim * sizeof(float);
     p->optimizer = 2 * n * sizeof(float);
     p->activations = tr_model_alloc_bytes_f32(hp, r, B, T);
-    /* attention backward's score block (rows of at most 256 queries, T keys) */
-    p->activations += (uint64_t)(T < 256 ? T : 256) * T * sizeof(float);
+    /* attention backward's score block (rows of at most TR_ATT_ROWS queries, T keys) */
+    p->activations += (uint64_t)(T < TR_ATT_ROWS ? T : TR_ATT_ROWS) * T * sizeof(float);
     p->checkpoint = 104 + 3 * n * sizeof(float);
     p->comm = ranks > 1 ? n * sizeof(float) : 0;
     p->runtime = runtime_bytes(hp, r > 0, threads);

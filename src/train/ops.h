@@ -5,6 +5,12 @@
 
 #include "train/train.h"
 
+/* Attention's query rows a block (train/ops.inc): the forward's scores and the backward's
+ * gradient block are (rows, keys) matrices. */
+#ifndef TR_ATT_ROWS
+#define TR_ATT_ROWS 256
+#endif
+
 #define R float
 #define SFX(x) x##_f32
 #include "train/ops_decl.inc"
