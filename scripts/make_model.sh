@@ -40,15 +40,27 @@ STEPS3=${STEPS3:-2500}
 STEPS4=${STEPS4:-1500}
 VOCAB=${VOCAB:-2000}
 SHAPE=${SHAPE:-dim=256,layers=4,heads=4,kv_heads=4,ffn=704,ctx=5120}
-mkdir -p "$WORK" "$OUT"
+mkdir -p "$WORK/seconds" "$OUT"
 t_start=$(date +%s)
 say() { echo "make model: $*" >&2; }
+# each stage's wall-clock seconds, in $WORK/seconds/STAGE (added up over the runs that made it)
+timed() { # timed STAGE command...
+    stage=$1
+    shift
+    t0=$(date +%s)
+    "$@"
+    s=$(($(date +%s) - t0 + $(cat "$WORK/seconds/$stage" 2>/dev/null || echo 0)))
+    echo "$s" > "$WORK/seconds/$stage"
+    say "$stage: $s s"
+}
+secs() { cat "$WORK/seconds/$1" 2>/dev/null || echo null; }
 
 cases=${CASES:-$(grep -l '"split": *"\(train\|refine\)"' data/corpus/*/*/case.json | xargs -n1 dirname | sort)}
 ncases=$(echo "$cases" | wc -l)
 
 # 1. tokenizer
-if [ ! -s "$WORK/tokenizer.gguf" ]; then
+tokenizer() {
+    rm -f "$WORK/seconds/tokenizer"
     say "tokenizer: BPE, $VOCAB pieces, on the seq.c and mpi.c of $ncases train and refine cases"
     for c in $cases; do cat "$c/seq.c" "$c/mpi.c"; done > "$WORK/tokenizer.txt"
     spm_train --input="$WORK/tokenizer.txt" --model_prefix="$WORK/tokenizer" --vocab_size="$VOCAB" \
@@ -57,7 +69,8 @@ if [ ! -s "$WORK/tokenizer.gguf" ]; then
         --split_by_whitespace=false > "$WORK/spm_train.log" 2>&1 ||
         { tail -5 "$WORK/spm_train.log" >&2; exit 3; }
     "$CHATMPI" tokenizer import "$WORK/tokenizer.model" -o "$WORK/tokenizer.gguf"
-fi
+}
+if [ ! -s "$WORK/tokenizer.gguf" ]; then timed tokenizer tokenizer; fi
 
 # 2. verified variants, JOBS augment processes over interleaved shares of the cases; a stage's
 #    .done holds its settings, and a stage made anew sets $made
@@ -68,6 +81,7 @@ augment() { # augment SEED PER_CASE DIR [augment flags]
     if [ -f "$dir/.done" ] && [ "$(cat "$dir/.done")" = "$how" ]; then return 0; fi
     rm -rf "$dir"
     mkdir -p "$dir"
+    stage=$(basename "$dir") t0=$(date +%s)
     say "augment: $per variants of each of $ncases cases (seed $seed${1:+, $*}) -> $dir, $JOBS processes"
     j=0
     while [ $j -lt "$JOBS" ]; do
@@ -80,6 +94,8 @@ augment() { # augment SEED PER_CASE DIR [augment flags]
     done
     wait
     cat "$dir"/part*.log >&2
+    echo $(($(date +%s) - t0)) > "$WORK/seconds/$stage"
+    say "augment: $dir made in $(cat "$WORK/seconds/$stage") s"
     echo "$how" > "$dir/.done"
     made=1
 }
@@ -88,7 +104,7 @@ augment 1 "$PER_CASE" "$WORK/aug"
 augment 5 "$PER_CASE" "$WORK/aug_nr" --only sizes,float,format
 if [ -n "$made" ]; then # new training variants: new records, training and held-in set
     rm -rf "$WORK/train.json" "$WORK/train4.json" "$WORK"/phase[123].gguf "$WORK/default.gguf" \
-        "$WORK"/out "$WORK"/out[234] "$WORK/heldin/.done"
+        "$WORK"/out "$WORK"/out[234] "$WORK/heldin/.done" "$WORK"/seconds/phase[1234]
 fi
 augment 2 "$HELDIN" "$WORK/heldin"
 if [ -n "$made" ]; then # filtered anew against the training programs
@@ -190,19 +206,19 @@ warmup_steps: 20
 seed: 4
 $(evals 250)
 YAML
-train() { # train CONFIG OUTPUT CHECKPOINT [flags]
-    if [ -s "$2" ]; then return 0; fi
-    cfg=$1 ckpt=$3
-    shift 3
+train() { # train PHASE CONFIG OUTPUT CHECKPOINT [flags]; a resumed phase adds to its seconds
+    if [ -s "$3" ]; then return 0; fi
+    phase=$1 cfg=$2 ckpt=$4
+    shift 4
     resume=""
-    if [ -s "$ckpt" ]; then resume="--resume $ckpt"; fi
+    if [ -s "$ckpt" ]; then resume="--resume $ckpt"; else rm -f "$WORK/seconds/$phase"; fi
     # shellcheck disable=SC2086
-    "$CHATMPI" train --config "$cfg" ${THREADS:+--threads $THREADS} $resume "$@"
+    timed "$phase" "$CHATMPI" train --config "$cfg" ${THREADS:+--threads $THREADS} $resume "$@"
 }
-train "$WORK/train.yaml" "$WORK/phase1.gguf" "$WORK/out/checkpoint.ckpt" --stop-after "$STOP1"
-train "$WORK/train2.yaml" "$WORK/phase2.gguf" "$WORK/out2/checkpoint.ckpt"
-train "$WORK/train3.yaml" "$WORK/phase3.gguf" "$WORK/out3/checkpoint.ckpt"
-train "$WORK/train4.yaml" "$WORK/default.gguf" "$WORK/out4/checkpoint.ckpt"
+train phase1 "$WORK/train.yaml" "$WORK/phase1.gguf" "$WORK/out/checkpoint.ckpt" --stop-after "$STOP1"
+train phase2 "$WORK/train2.yaml" "$WORK/phase2.gguf" "$WORK/out2/checkpoint.ckpt"
+train phase3 "$WORK/train3.yaml" "$WORK/phase3.gguf" "$WORK/out3/checkpoint.ckpt"
+train phase4 "$WORK/train4.yaml" "$WORK/default.gguf" "$WORK/out4/checkpoint.ckpt"
 
 # 4. the embedded model, its tokenizer, its config and how it was made
 "$CHATMPI" quantize --type f16 "$WORK/default.gguf" "$OUT/default.gguf" >/dev/null
@@ -240,6 +256,9 @@ cat > "$OUT/default.json" <<JSON
   "phase4": {"steps": $STEPS4, "sequences_per_step": 1, "names": "normalized",
              "train_records": $(grep -c '"answer"' "$WORK/train4.json"), "loss_last": $(field "$last4" loss),
              "seconds": $(field "$last4" elapsed_s), "heldin_loss_by_step": [$(evals_of "$log4")]},
+  "wall_seconds": {"tokenizer": $(secs tokenizer), "augment": $(secs aug), "augment_names_kept": $(secs aug_nr),
+                   "heldin": $(secs heldin), "phase1": $(secs phase1), "phase2": $(secs phase2), "phase3": $(secs phase3),
+                   "phase4": $(secs phase4), "total": $(cat "$WORK"/seconds/* 2>/dev/null | awk '{s += $1} END {print s + 0}')},
   "sequence_tokens": 5120,
   "answer_tokens_trained": $( (head -n "$STOP1" "$log1"; cat "$log2" "$log" "$log4") | awk -F'"tokens":' '{split($2, a, ","); s += a[1]} END {print s}')
 }

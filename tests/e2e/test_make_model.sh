@@ -21,6 +21,10 @@ for f in default.gguf default.json train.yaml tokenizer.model; do [ -s "$T/o/$f"
 grep -q '"train_records": 27,' "$T/o/default.json" || die "27 records (26 corpus + 1 variant): $(cat "$T/o/default.json")"
 grep -q '"phase4": {"steps": 2,' "$T/o/default.json" || die "phase 4's steps: $(cat "$T/o/default.json")"
 grep -q '"answer_tokens_trained": [1-9]' "$T/o/default.json" || die "tokens: $(cat "$T/o/default.json")"
+# every stage's wall-clock seconds, and their total
+tr -d ' \n' < "$T/o/default.json" | grep -q '"wall_seconds":{"tokenizer":[0-9]*,"augment":[0-9]*,"augment_names_kept":[0-9]*,"heldin":[0-9]*,"phase1":[0-9]*,"phase2":[0-9]*,"phase3":[0-9]*,"phase4":[0-9]*,"total":[0-9]*}' ||
+    die "wall_seconds: $(cat "$T/o/default.json")"
+expect_err "make model: phase4: [0-9]* s"
 [ "$(grep -c '^# chatmpi.s default model, phase' "$T/o/train.yaml")" = 4 ] || die "train.yaml: $(cat "$T/o/train.yaml")"
 grep -q '^normalize_names: true$' "$T/o/train.yaml" || die "train.yaml: $(cat "$T/o/train.yaml")"
 expect_rc 0 "$CHATMPI" info "$T/o/default.gguf"
