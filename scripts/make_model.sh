@@ -43,7 +43,8 @@ SHAPE=${SHAPE:-dim=256,layers=4,heads=4,kv_heads=4,ffn=704,ctx=5120}
 mkdir -p "$WORK/seconds" "$OUT"
 t_start=$(date +%s)
 say() { echo "make model: $*" >&2; }
-# each stage's wall-clock seconds, in $WORK/seconds/STAGE (added up over the runs that made it)
+# each stage's wall-clock seconds, in $WORK/seconds/STAGE, added up over the runs that made it
+# (a stage that starts afresh removes its file first)
 timed() { # timed STAGE command...
     stage=$1
     shift
@@ -60,7 +61,6 @@ ncases=$(echo "$cases" | wc -l)
 
 # 1. tokenizer
 tokenizer() {
-    rm -f "$WORK/seconds/tokenizer"
     say "tokenizer: BPE, $VOCAB pieces, on the seq.c and mpi.c of $ncases train and refine cases"
     for c in $cases; do cat "$c/seq.c" "$c/mpi.c"; done > "$WORK/tokenizer.txt"
     spm_train --input="$WORK/tokenizer.txt" --model_prefix="$WORK/tokenizer" --vocab_size="$VOCAB" \
@@ -70,7 +70,10 @@ tokenizer() {
         { tail -5 "$WORK/spm_train.log" >&2; exit 3; }
     "$CHATMPI" tokenizer import "$WORK/tokenizer.model" -o "$WORK/tokenizer.gguf"
 }
-if [ ! -s "$WORK/tokenizer.gguf" ]; then timed tokenizer tokenizer; fi
+if [ ! -s "$WORK/tokenizer.gguf" ]; then
+    rm -f "$WORK/seconds/tokenizer"
+    timed tokenizer tokenizer
+fi
 
 # 2. verified variants, JOBS augment processes over interleaved shares of the cases; a stage's
 #    .done holds its settings, and a stage made anew sets $made
@@ -79,10 +82,16 @@ augment() { # augment SEED PER_CASE DIR [augment flags]
     shift 3
     how="seed $seed, $per a case${1:+, $*}"
     if [ -f "$dir/.done" ] && [ "$(cat "$dir/.done")" = "$how" ]; then return 0; fi
-    rm -rf "$dir"
+    rm -rf "$dir" "$WORK/seconds/$(basename "$dir")"
     mkdir -p "$dir"
-    stage=$(basename "$dir") t0=$(date +%s)
     say "augment: $per variants of each of $ncases cases (seed $seed${1:+, $*}) -> $dir, $JOBS processes"
+    timed "$(basename "$dir")" augment_parts "$dir" "$per" "$seed" "$@"
+    echo "$how" > "$dir/.done"
+    made=1
+}
+augment_parts() { # augment_parts DIR PER_CASE SEED [augment flags]: JOBS processes, their logs
+    dir=$1 per=$2 seed=$3
+    shift 3
     j=0
     while [ $j -lt "$JOBS" ]; do
         share=$(echo "$cases" | awk -v j=$j -v n="$JOBS" '(NR - 1) % n == j')
@@ -94,17 +103,13 @@ augment() { # augment SEED PER_CASE DIR [augment flags]
     done
     wait
     cat "$dir"/part*.log >&2
-    echo $(($(date +%s) - t0)) > "$WORK/seconds/$stage"
-    say "augment: $dir made in $(cat "$WORK/seconds/$stage") s"
-    echo "$how" > "$dir/.done"
-    made=1
 }
 made=""
 augment 1 "$PER_CASE" "$WORK/aug"
 augment 5 "$PER_CASE" "$WORK/aug_nr" --only sizes,float,format
 if [ -n "$made" ]; then # new training variants: new records, training and held-in set
     rm -rf "$WORK/train.json" "$WORK/train4.json" "$WORK"/phase[123].gguf "$WORK/default.gguf" \
-        "$WORK"/out "$WORK"/out[234] "$WORK/heldin/.done" "$WORK"/seconds/phase[1234]
+        "$WORK"/out "$WORK"/out[234] "$WORK/heldin/.done"
 fi
 augment 2 "$HELDIN" "$WORK/heldin"
 if [ -n "$made" ]; then # filtered anew against the training programs
