@@ -150,13 +150,14 @@ static void launcher_argv(struct ctx *c, long np, struct cm_strlist *argv)
     } else {
         cm_strlist_push(argv, check_launcher_cmd(o));
         if (ompi) cm_strlist_push(argv, "--oversubscribe");
-        /* On one node, Open MPI's cm PML only probes fabric MTLs (libfabric, PSM2) before it
-         * falls back to ob1 or ucx: 0.2 s of each launch (0.47 -> 0.26 s at 2 ranks; a
-         * 24-run check 12.7 -> 7.7 s). A user's own OMPI_MCA_pml, or a hostfile, keeps it. */
+        /* On one node, Open MPI's ob1 PML (shared memory through its BTLs) is chosen outright:
+         * otherwise every launch first probes the cm PML's fabric MTLs (libfabric, PSM2) and
+         * ucx's devices, 0.2 s and more of CPU a launch (docs/BENCHMARKS.md). A user's own
+         * OMPI_MCA_pml, or a hostfile, keeps Open MPI's own choice. */
         if (ompi && !o->hostfile && !getenv("OMPI_MCA_pml")) {
             cm_strlist_push(argv, "--mca");
             cm_strlist_push(argv, "pml");
-            cm_strlist_push(argv, "^cm");
+            cm_strlist_push(argv, "ob1");
         }
         cm_strlist_push(argv, ompi ? "-np" : "-n");
         cm_strlist_push(argv, n);
