@@ -1,6 +1,6 @@
 /* cmd_data_augment.c — `chatmpi data augment`: verified variants of corpus cases, for training.
  * Each variant (renamed identifiers, other loop indices, other default sizes, single precision,
- * another layout: src/corpus/augment.h) is checked with the harness at np 1,2,3,4 on the case's
+ * another layout, a changed formula: src/corpus/augment.h) is checked with the harness at np 1,2,3,4 on the case's
  * check_args before it is written as DIR/<domain>/<case>_aug<k>/; one that fails is dropped.
  * Deliberately leaves out baseline.c (variants are seq/mpi pairs) and parallel checking (the
  * harness already runs up to four ranks at a time). */
@@ -32,7 +32,7 @@ static double now_s(void)
 
 static int make_dir(const char *p)
 {
-    if (mkdir(p, 0777) == 0 || cm_is_dir(p)) return 0;
+    if (cm_make_dirs(p, 0777) == 0 && cm_is_dir(p)) return 0;
     return cm_error_set(CM_EIO, "cannot create the directory '%s'", p);
 }
 
@@ -89,8 +89,8 @@ int cmd_data_augment(int argc, char **argv)
         {OPT_INT, "seed", 0, "S", "seed of every random choice (default 1)", &seed, 0, LONG_MAX},
         {OPT_STR, "output", 'o', "DIR", "where the variant case directories go (required)", &out},
         {OPT_STR, "split", 's', "SPLIT", "only cases of these splits (train, test, refine; comma list)", &split},
-        {OPT_STR, "only", 0, "LIST", "transformations to draw from: rename,loops,sizes,float,format (default all)",
-         &only},
+        {OPT_STR, "only", 0, "LIST",
+         "transformations to draw from: rename,loops,sizes,float,format,formula (default all: all but formula)", &only},
         {OPT_DOUBLE, "timeout", 't', "SECONDS", "limit of each check run (default 20)", &timeout, 0, 0, 0.1, 86400},
         {OPT_FLAG, "verbose", 'v', NULL, "say why each dropped variant failed", &verbose},
         {0},
@@ -98,7 +98,8 @@ int cmd_data_augment(int argc, char **argv)
     const struct opt_cmd cmd = {
         "data augment", "-o DIR [options] [PATH...]",
         "Make verified variants of corpus cases for training: consistent renaming of user identifiers\n"
-        "and loop indices, other default sizes, double -> float, other layouts, applied to seq.c and\n"
+        "and loop indices, other default sizes, double -> float, other layouts and, only when named,\n"
+        "a changed constant or operator in a formula both programs share, applied to seq.c and\n"
         "mpi.c alike. Every variant is checked with the harness (np 1,2,3,4, the case's check_args and\n"
         "tolerances) and written as DIR/<domain>/<case>_aug<k>/ only when it verifies. PATH: case\n"
         "directories, domains or the corpus root (default data/corpus).",

@@ -47,7 +47,8 @@ uint64_t aug_case_seed(uint64_t seed, const char *id, unsigned k, unsigned attem
     return aug_rng_next(&s);
 }
 
-static const char *const what_names[] = {"rename", "loops", "sizes", "float", "format"};
+static const char *const what_names[] = {"rename", "loops", "sizes", "float", "format", "formula"};
+#define N_WHAT 6
 
 int aug_parse_what(unsigned *out, const char *list)
 {
@@ -57,11 +58,11 @@ int aug_parse_what(unsigned *out, const char *list)
         size_t n = strcspn(p, ",");
         int found = n == 3 && !memcmp(p, "all", 3);
         if (found) *out |= AUG_ALL;
-        for (int i = 0; i < 5 && !found; i++)
+        for (int i = 0; i < N_WHAT && !found; i++)
             if (strlen(what_names[i]) == n && !memcmp(p, what_names[i], n)) *out |= 1u << i, found = 1;
         if (!found) {
             cm_error_set(CM_EINVAL, "unknown transformation '%.*s'", (int)n, p);
-            cm_error_hint("use rename, loops, sizes, float, format or all");
+            cm_error_hint("use rename, loops, sizes, float, format, formula or all (all but formula)");
             return CM_EINVAL;
         }
         p += n + (p[n] == ',');
@@ -73,17 +74,17 @@ void aug_what_names(char *buf, size_t n, unsigned what)
 {
     size_t k = 0;
     buf[0] = '\0';
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < N_WHAT; i++)
         if (what & (1u << i) && k < n) k += (size_t)snprintf(buf + k, n - k, "%s%s", k ? "," : "", what_names[i]);
 }
 
 unsigned aug_pick_what(uint64_t seed, unsigned allowed, int allow_float)
 {
-    static const unsigned pct[5] = {75, 60, 50, 40, 70};
+    static const unsigned pct[N_WHAT] = {75, 60, 50, 40, 70, 60};
     if (!allow_float) allowed &= ~AUG_FLOAT;
     for (int tries = 0; allowed && tries < 64; tries++) {
         unsigned w = 0;
-        for (int i = 0; i < 5; i++)
+        for (int i = 0; i < N_WHAT; i++)
             if (allowed & (1u << i) && rng_chance(&seed, pct[i])) w |= 1u << i;
         if (w) return w;
     }
@@ -695,6 +696,15 @@ int aug_variant_make(struct aug_variant *v, const char *seq, const char *mpi, un
     struct cm_buf notes;
     cm_buf_init(&notes);
     uint64_t rng = seed;
+    char *fseq = NULL, *fmpi = NULL, *fnote = NULL; /* the formula's change comes first */
+    if (what & AUG_FORMULA) {
+        aug_formula(&fseq, &fmpi, &fnote, seq, mpi, &rng);
+        if (fseq) {
+            seq = fseq, mpi = fmpi;
+            v->applied |= AUG_FORMULA;
+            cm_buf_puts(&notes, fnote);
+        }
+    }
     int rc = src_open(&s[0], seq, "seq.c");
     if (rc) {
         s[1].rep = NULL, clex_init(&s[1].lx);
@@ -757,6 +767,7 @@ done:
     cm_strlist_release(&names.from), cm_strlist_release(&names.to), cm_strlist_release(&sizes.from);
     cm_strlist_release(&sizes.to);
     cm_buf_release(&notes);
+    free(fseq), free(fmpi), free(fnote);
     if (rc) aug_variant_release(v);
     return rc;
 }

@@ -13,10 +13,13 @@
  *               strtod, libm names (sqrt -> sqrtf), literals (0.5 -> 0.5f), printf precisions
  *               (%.12e -> %.6e); the caller relaxes the tolerances (AUG_FLOAT_RTOL/ATOL);
  *   AUG_FORMAT  layout only: indentation (2/4/8 spaces or tabs), brace placement (K&R, Allman,
- *               attached), `if (` vs `if(`; the token sequence is checked to be unchanged.
+ *               attached), `if (` vs `if(`; the token sequence is checked to be unchanged;
+ *   AUG_FORMULA one constant or operator of a floating-point formula that both programs share
+ *               (augment_formula.c): the only transformation that changes what the programs
+ *               compute, so it is never drawn unless named (AUG_ALL leaves it out).
  * All choices come from a seed: the same seed gives the same bytes.
- * Deliberately leaves out verification (the caller runs the harness) and anything semantic:
- * names in comments keep their old spelling, and no statement is reordered.
+ * Deliberately leaves out verification (the caller runs the harness) and any semantic change
+ * but AUG_FORMULA's: names in comments keep their old spelling, and no statement is reordered.
  */
 #ifndef CM_AUGMENT_H
 #define CM_AUGMENT_H
@@ -30,7 +33,8 @@ enum aug_what {
     AUG_SIZES = 1u << 2,
     AUG_FLOAT = 1u << 3,
     AUG_FORMAT = 1u << 4,
-    AUG_ALL = (1u << 5) - 1,
+    AUG_ALL = (1u << 5) - 1, /* every transformation that keeps the computation */
+    AUG_FORMULA = 1u << 5,
 };
 
 #define AUG_FLOAT_RTOL 1e-4
@@ -68,7 +72,12 @@ struct cm_strlist;
 int aug_program_names(const char *text, struct cm_strlist *declared, struct cm_strlist *all,
                       struct cm_strlist *macros);
 
-/* Parses "rename,loops,sizes,float,format" (or "all") into a mask. CM_EINVAL on an unknown name. */
+/* AUG_FORMULA alone (augment_formula.c), on the texts: one site drawn with *rng among the
+ * floating-point formulas both programs share, changed in both. *seq_out, *mpi_out and *note
+ * (owned by the caller) stay NULL when there is no such site or a text does not lex. */
+int aug_formula(char **seq_out, char **mpi_out, char **note, const char *seq, const char *mpi, uint64_t *rng);
+
+/* Parses "rename,loops,sizes,float,format,formula" (or "all": all but formula) into a mask. CM_EINVAL on an unknown name. */
 int aug_parse_what(unsigned *out, const char *list);
 /* "rename,loops,..." for a mask, into buf. */
 void aug_what_names(char *buf, size_t n, unsigned what);

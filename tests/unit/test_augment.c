@@ -338,3 +338,131 @@ Test(augment, pick_and_parse)
     aug_what_names(buf, sizeof(buf), AUG_LOOPS | AUG_FLOAT);
     cr_assert_str_eq(buf, "loops,float");
 }
+
+/* AUG_FORMULA: one site of a floating formula both programs share, changed in both, never an
+ * index, an integer statement, a pointer or a statement that reads argv. */
+static const char *FSEQ = "#include <stdio.h>\n"
+                          "#include <stdlib.h>\n"
+                          "int main(int argc, char **argv)\n"
+                          "{\n"
+                          "    long n = argc > 1 ? strtol(argv[1], NULL, 10) : 8;\n"
+                          "    double *buf = malloc((size_t)(n + 2) * sizeof *buf), *x = buf + 1;\n"
+                          "    double *y = malloc((size_t)n * sizeof *y), a = 0.5;\n"
+                          "    long stride = (n + 3) / 4;\n"
+                          "    for (long i = 0; i < n; i++) x[i] = 0.25 * (double)(i % 5) + 1.0;\n"
+                          "    for (long i = 0; i < n; i++)\n"
+                          "        y[i] = a * x[i + 1 - 1] - x[i];\n"
+                          "    for (long i = 0; i < n; i += stride) printf(\"%.6e\\n\", y[i]);\n"
+                          "    return 0;\n"
+                          "}\n";
+static const char *FMPI = "#include <mpi.h>\n"
+                          "#include <stdio.h>\n"
+                          "#include <stdlib.h>\n"
+                          "int main(int argc, char **argv)\n"
+                          "{\n"
+                          "    long n = argc > 1 ? strtol(argv[1], NULL, 10) : 8, lo = 0, cnt = n;\n"
+                          "    double *buf = malloc((size_t)(cnt + 2) * sizeof *buf), *x = buf + 1;\n"
+                          "    double *y = malloc((size_t)cnt * sizeof *y), a = 0.5;\n"
+                          "    long stride = (n + 3) / 4;\n"
+                          "    for (long k = 0; k < cnt; k++) {\n"
+                          "        long i = lo + k;\n"
+                          "        x[k] = 0.25 * (double)(i % 5) + 1.0;\n"
+                          "    }\n"
+                          "    for (long k = 0; k < cnt; k++) y[k] = a * x[k] - x[k];\n"
+                          "    for (long i = 0; i < n; i += stride) printf(\"%.6e\\n\", y[i - lo]);\n"
+                          "    return 0;\n"
+                          "}\n";
+
+/* the lines of a that differ from b's, counted */
+static int lines_changed(const char *a, const char *b)
+{
+    int n = 0;
+    while (*a && *b) {
+        size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
+        n += la != lb || memcmp(a, b, la);
+        a += la + (a[la] == '\n'), b += lb + (b[lb] == '\n');
+    }
+    return n;
+}
+
+Test(augment, formula_changes_one_shared_site)
+{
+    int seen_init = 0, seen_kernel = 0;
+    for (uint64_t s = 1; s <= 60; s++) {
+        struct aug_variant v;
+        cr_assert_eq(aug_variant_make(&v, FSEQ, FMPI, AUG_FORMULA, s), 0);
+        cr_assert_eq(v.applied, AUG_FORMULA, "seed %lu: %s", (unsigned long)s, v.notes);
+        cr_assert(strstr(v.notes, "formula ("), "%s", v.notes);
+        /* one line changed in each program, the same change */
+        cr_assert_eq(lines_changed(v.seq, FSEQ), 1, "seed %lu: %s\n%s", (unsigned long)s, v.notes, v.seq);
+        cr_assert_eq(lines_changed(v.mpi, FMPI), 1, "seed %lu: %s\n%s", (unsigned long)s, v.notes, v.mpi);
+        /* never the pointer, the integer stride, sizes, indices or the printing */
+        cr_assert(strstr(v.seq, "*x = buf + 1;") && strstr(v.mpi, "*x = buf + 1;"));
+        cr_assert(strstr(v.seq, "long stride = (n + 3) / 4;") && strstr(v.mpi, "long stride = (n + 3) / 4;"));
+        cr_assert(strstr(v.seq, ": 8;") && strstr(v.seq, "x[i + 1 - 1]"));
+        cr_assert(strstr(v.seq, "printf(\"%.6e\\n\", y[i]);"));
+        if (strstr(v.notes, "x[i] = 0.25")) {
+            seen_init++;
+            cr_assert(!strstr(v.mpi, "x[k] = 0.25 * (double)(i % 5) + 1.0;"), "%s\n%s", v.notes, v.mpi);
+        }
+        if (strstr(v.notes, "y[i] = a")) {
+            seen_kernel++;
+            cr_assert(!strstr(v.mpi, "y[k] = a * x[k] - x[k];"), "%s\n%s", v.notes, v.mpi);
+        }
+        aug_variant_release(&v);
+    }
+    cr_assert_gt(seen_init, 0);
+    cr_assert_gt(seen_kernel, 0);
+}
+
+Test(augment, formula_needs_a_shared_floating_statement)
+{
+    /* a = 0.5 is the only shared floating formula here: the kernels differ */
+    static const char *seq = "int main(void)\n{\n    double a = 0.5, s = 0;\n    long n = 4 + 1;\n"
+                             "    for (long i = 0; i < n; i++) s = s * a;\n    return (int)s;\n}\n";
+    static const char *mpi = "int main(void)\n{\n    double a = 0.5, s = 0;\n    long n = 4 + 1;\n"
+                             "    for (long i = 0; i < n; i++) s = s * (a + 0.0);\n    return (int)s;\n}\n";
+    for (uint64_t s = 1; s <= 20; s++) {
+        struct aug_variant v;
+        cr_assert_eq(aug_variant_make(&v, seq, mpi, AUG_FORMULA, s), 0);
+        cr_assert_eq(v.applied, AUG_FORMULA);
+        cr_assert(strstr(v.notes, "in `double a = 0.5, s = 0;`"), "%s", v.notes);
+        cr_assert(strstr(v.seq, "long n = 4 + 1;") && strstr(v.seq, "s = s * a;"));
+        aug_variant_release(&v);
+    }
+    /* nothing shared: nothing applied, the texts unchanged */
+    struct aug_variant v;
+    cr_assert_eq(aug_variant_make(&v, "int main(void) { double s = 1.5; return (int)s; }\n",
+                                  "int main(void) { double t = 1.5; return (int)t; }\n", AUG_FORMULA, 1), 0);
+    cr_assert_eq(v.applied, 0u);
+    cr_assert_str_eq(v.seq, "int main(void) { double s = 1.5; return (int)s; }\n");
+    aug_variant_release(&v);
+}
+
+Test(augment, formula_only_when_named)
+{
+    unsigned w;
+    cr_assert_eq(aug_parse_what(&w, "all"), 0);
+    cr_assert_eq(w & AUG_FORMULA, 0u);
+    cr_assert_eq(aug_parse_what(&w, "formula,sizes"), 0);
+    cr_assert_eq(w, AUG_FORMULA | AUG_SIZES);
+    for (uint64_t s = 0; s < 200; s++) cr_assert_eq(aug_pick_what(s, AUG_ALL, 1) & AUG_FORMULA, 0u);
+    char buf[64];
+    aug_what_names(buf, sizeof(buf), AUG_FORMULA | AUG_FLOAT);
+    cr_assert_str_eq(buf, "float,formula");
+    /* with float too, the new literal is made single precision like every other one */
+    struct aug_variant v;
+    int lit = 0;
+    for (uint64_t s = 1; s <= 40; s++) {
+        cr_assert_eq(aug_variant_make(&v, FSEQ, FMPI, AUG_FORMULA | AUG_FLOAT, s), 0);
+        char from[32], to[32];
+        if (v.applied & AUG_FLOAT && sscanf(v.notes, "formula (%31s -> %31s in", from, to) == 2 && strchr(to, '.')) {
+            lit++;
+            char want[40];
+            snprintf(want, sizeof(want), " %sf", to);
+            cr_assert(strstr(v.seq, want) && strstr(v.mpi, want), "%s\n%s", v.notes, v.seq);
+        }
+        aug_variant_release(&v);
+    }
+    cr_assert_gt(lit, 0);
+}
