@@ -1,7 +1,7 @@
 /* cmd_data_augment.c — `chatmpi data augment`: verified variants of corpus cases, for training.
  * Each variant (renamed identifiers, other loop indices, other default sizes, single precision,
  * another layout, a changed formula: src/corpus/augment.h) is checked with the harness at np 1,2,3,4 on the case's
- * check_args before it is written as DIR/<domain>/<case>_aug<k>/; one that fails is dropped.
+ * check_args before it is written as DIR/<domain>/<case>_<tag><k>/; one that fails is dropped.
  * Deliberately leaves out baseline.c (variants are seq/mpi pairs) and parallel checking (the
  * harness already runs up to four ranks at a time). */
 #include <jansson.h>
@@ -81,7 +81,7 @@ static void fail_reason(char *buf, size_t n, const struct check_report *rep, con
 int cmd_data_augment(int argc, char **argv)
 {
     long per_case = 3, seed = 1;
-    const char *out = NULL, *split = NULL, *only = "all";
+    const char *out = NULL, *split = NULL, *only = "all", *tag = "aug";
     double timeout = 20;
     int verbose = 0;
     const struct opt_spec specs[] = {
@@ -92,6 +92,7 @@ int cmd_data_augment(int argc, char **argv)
         {OPT_STR, "only", 0, "LIST",
          "transformations to draw from: rename,loops,sizes,float,format,formula (default all: all but formula)", &only},
         {OPT_DOUBLE, "timeout", 't', "SECONDS", "limit of each check run (default 20)", &timeout, 0, 0, 0.1, 86400},
+        {OPT_STR, "tag", 0, "NAME", "variants are named <case>_<NAME><k> (default aug; a-z, 0-9, _)", &tag},
         {OPT_FLAG, "verbose", 'v', NULL, "say why each dropped variant failed", &verbose},
         {0},
     };
@@ -100,9 +101,9 @@ int cmd_data_augment(int argc, char **argv)
         "Make verified variants of corpus cases for training: consistent renaming of user identifiers\n"
         "and loop indices, other default sizes, double -> float, other layouts and, only when named,\n"
         "a changed constant or operator in a formula both programs share, applied to seq.c and\n"
-        "mpi.c alike. Every variant is checked with the harness (np 1,2,3,4, the case's check_args and\n"
-        "tolerances) and written as DIR/<domain>/<case>_aug<k>/ only when it verifies. PATH: case\n"
-        "directories, domains or the corpus root (default data/corpus).",
+        "mpi.c alike. Every variant is checked with the harness (np 1,2,3,4, the case's check_args\n"
+        "and tolerances) and written as DIR/<domain>/<case>_aug<k>/ (the tag set by --tag) only\n"
+        "when it verifies. PATH: case directories, domains or the corpus root (default data/corpus).",
         "The same seed gives byte-identical output. exit status: 0 done (dropped variants are counted,\n"
         "not errors), 1 every variant failed, 2 usage or invalid case.json, 3 environment error.",
         0, -1, specs};
@@ -126,6 +127,10 @@ int cmd_data_augment(int argc, char **argv)
     }
     if (split && corpus_split_check(split)) {
         cli_report_error(CM_EINVAL);
+        goto done;
+    }
+    if (!*tag || strspn(tag, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(tag) || strlen(tag) > 32) {
+        fprintf(stderr, "chatmpi data augment: --tag '%s': use 1 to 32 of a-z, 0-9 and _\n", tag);
         goto done;
     }
     if (aug_parse_what(&allowed, only)) {
@@ -180,7 +185,7 @@ int cmd_data_augment(int argc, char **argv)
         const char *name = strrchr(cc->id, '/') + 1;
         for (unsigned kv = 1; kv <= (unsigned)per_case && !sandbox_interrupted(); kv++, done_n++) {
             char vname[256], id[300];
-            snprintf(vname, sizeof(vname), "%s_aug%u", name, kv);
+            snprintf(vname, sizeof(vname), "%s_%s%u", name, tag, kv);
             snprintf(id, sizeof(id), "%s/%s", cc->domain, vname);
             char *vdir = cm_path_join(ddir, vname);
             if (tty)

@@ -35,14 +35,20 @@ expect_rc 0 "$CHATMPI" data augment --per-case 2 --seed 5 -o "$T/a2" "$T/corpus"
 diff -r "$T/a1" "$T/a2" >/dev/null || die "a second run with the same seed differs"
 
 # a changed formula (named only: all leaves it out) verifies and is noted; -o makes its parents
-expect_rc 0 "$CHATMPI" data augment --only formula --per-case 2 --seed 3 -v -o "$T/f/new/dir" "$T/corpus"
+# (--tag names them apart from the others, so that both export together)
+expect_rc 0 "$CHATMPI" data augment --only formula --per-case 2 --seed 3 --tag augf -v -o "$T/f/new/dir" "$T/corpus"
 expect_out "data augment: 2 variants written, 0 dropped"
 for k in 1 2; do
-    V=$T/f/new/dir/stencil/heat1d_3pt_aug$k
+    V=$T/f/new/dir/stencil/heat1d_3pt_augf$k
+    grep -q "\"id\": \"stencil/heat1d_3pt_augf$k\"" "$V/case.json" || die "formula variant $k id"
     grep -q '"notes": "augmented from stencil/heat1d_3pt: formula (' "$V/case.json" || die "formula variant $k notes"
     [ "$(diff "$C/seq.c" "$V/seq.c" | grep -c '^>')" = 1 ] || die "formula variant $k changed more than one seq.c line"
 done
 grep -q 'formula' "$T"/a1/stencil/*/case.json && die "all drew formula"
+expect_rc 0 "$CHATMPI" data export --split train -o "$T/xf.json" "$T/a1" "$T/f/new/dir"
+[ "$(grep -c '"answer"' "$T/xf.json")" = 4 ] || die "the tagged variants did not export beside the others"
+expect_rc 2 "$CHATMPI" data augment --tag "a/b" -o "$T/a3" "$T/corpus"
+expect_err "--tag 'a/b': use 1 to 32 of a-z, 0-9 and _"
 
 # a variant that does not verify is dropped (-v says why) and a stale one of an earlier run goes:
 # in single precision the order of summation loses a different number of ones per rank count
