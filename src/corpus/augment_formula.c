@@ -229,12 +229,14 @@ static int is_binary(const struct clex *lx, size_t j)
     return clex_is(lx, pv, ")") || clex_is(lx, pv, "]");
 }
 
-/* The sites of statement s: positions among its tokens outside brackets (as counted by
- * site_token), right of the assignment. */
-static size_t stmt_sites(const struct prog *p, const struct stmt *s, size_t *pos, size_t max)
+/* The significant tokens of statement s outside brackets, up to its `;`, into *out (owned
+ * by the caller); returns their count. A site is a position in this list, so that the same
+ * position names the same token in every statement of one shape. */
+static size_t outside(const struct prog *p, const struct stmt *s, size_t **out)
 {
     const struct clex *lx = &p->lx;
-    size_t n = 0, k = 0;
+    size_t n = 0;
+    *out = cm_malloc((s->b - s->a + 1) * sizeof(**out));
     int br = 0;
     for (size_t j = s->a; j < s->b; j = clex_next_sig(lx, j)) {
         if (clex_is(lx, j, "[")) br++;
@@ -242,6 +244,18 @@ static size_t stmt_sites(const struct prog *p, const struct stmt *s, size_t *pos
             if (clex_is(lx, j, "]")) br--;
             continue;
         }
+        (*out)[n++] = j;
+    }
+    return n;
+}
+
+/* The sites of statement s, right of the assignment: positions in outside()'s list. */
+static size_t stmt_sites(const struct prog *p, const struct stmt *s, size_t *pos, size_t max)
+{
+    const struct clex *lx = &p->lx;
+    size_t *tok, nt = outside(p, s, &tok), n = 0;
+    for (size_t k = 0; k < nt; k++) {
+        size_t j = tok[k];
         const struct clex_tok *t = &lx->toks[j];
         int site = 0;
         if (j == s->asg) site = !clex_is(lx, j, "=");
@@ -249,25 +263,17 @@ static size_t stmt_sites(const struct prog *p, const struct stmt *s, size_t *pos
         else if (j > s->asg && (clex_is(lx, j, "+") || clex_is(lx, j, "-") || clex_is(lx, j, "*")))
             site = is_binary(lx, j);
         if (site && n < max) pos[n++] = k;
-        k++;
     }
+    free(tok);
     return n;
 }
 
-/* The token at position k (outside brackets) of statement s. */
+/* The token at site k of statement s, or SIZE_MAX. */
 static size_t site_token(const struct prog *p, const struct stmt *s, size_t k)
 {
-    const struct clex *lx = &p->lx;
-    int br = 0;
-    for (size_t j = s->a; j < s->b; j = clex_next_sig(lx, j)) {
-        if (clex_is(lx, j, "[")) br++;
-        if (br) {
-            if (clex_is(lx, j, "]")) br--;
-            continue;
-        }
-        if (k-- == 0) return j;
-    }
-    return SIZE_MAX;
+    size_t *tok, nt = outside(p, s, &tok), j = k < nt ? tok[k] : SIZE_MAX;
+    free(tok);
+    return j;
 }
 
 static const char *const new_values[] = {"0.25", "0.5", "0.75", "1.5", "2.0", "0.2", "0.3", "1.25", NULL};
