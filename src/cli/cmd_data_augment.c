@@ -1,7 +1,8 @@
 /* cmd_data_augment.c — `chatmpi data augment`: verified variants of corpus cases, for training.
  * Each variant (renamed identifiers, other loop indices, other default sizes, single precision,
- * another layout, a changed formula: src/corpus/augment.h) is checked with the harness at np 1,2,3,4 on the case's
- * check_args before it is written as DIR/<domain>/<case>_<tag><k>/; one that fails is dropped.
+ * another layout, a changed formula: src/corpus/augment.h) is checked with the harness at
+ * np 1,2,3,4 on the case's check_args before it is written as DIR/<domain>/<case>_<tag><k>/;
+ * one that fails is dropped.
  * Deliberately leaves out baseline.c (variants are seq/mpi pairs) and parallel checking (the
  * harness already runs up to four ranks at a time). */
 #include <jansson.h>
