@@ -21,6 +21,15 @@ for i in $(seq "$REPS"); do
     sub "$t1" "$t0"
 done | median > "$T/check"
 
+# 1b. the same check through a warm run cache (docs/check.md): the runs are taken, only the
+#     builds and image ids are left (the first check, not timed, fills the cache)
+"$CHATMPI" check $D/harmonic_seq.c $D/harmonic_mpi.c --args 1000 --no-profile --run-cache "$T/rc" -q >/dev/null
+for i in $(seq "$REPS"); do
+    t0=$(now); "$CHATMPI" check $D/harmonic_seq.c $D/harmonic_mpi.c --args 1000 --no-profile --run-cache "$T/rc" -q \
+        >/dev/null; t1=$(now)
+    sub "$t1" "$t0"
+done | median > "$T/cached"
+
 # 2. the launcher start-up the harness measures and subtracts (empty MPI program, per np)
 "$CHATMPI" check $D/harmonic_seq.c $D/harmonic_mpi.c --args 10 --bench-args 1000 --runs "$REPS" \
     --json "$T/r.json" -q >/dev/null
@@ -43,6 +52,7 @@ launches > "$T/plain"
 c=$(cat "$T/check"); b=$(cat "$T/bare")
 printf '%-58s %8.2f s   (goal < 3 s)\n' "check of a small correct pair at np 1,2,3,4 (median of $REPS)" "$c"
 printf '%-58s %8.2f s   (ceiling: launches alone)\n' "the same 4 launches of an empty MPI program, no harness" "$b"
+printf '%-58s %8.2f s   (builds only)\n' "the same check, its runs taken from a warm --run-cache" "$(cat "$T/cached")"
 printf '%-58s %8.2f s\n' "the same 4 launches, plain mpirun (cm, ucx probed)" "$(cat "$T/plain")"
 printf '%-58s %8.2f     (launch time / check time)\n' "fraction of the check spent in launches" "$(awk -v a="$b" -v b="$c" 'BEGIN { print a / b }')"
 printf '%-58s %s s\n' "launcher start-up subtracted, np 1,2,3,4 (median of $REPS)" "$startup"

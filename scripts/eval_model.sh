@@ -12,7 +12,9 @@
 #   3. memorization: `chatmpi verify` on the training and refine splits' original records, greedy;
 #   4. unseen kernels again, 8 samples a record at temperature 0.7 (pass@1 and pass@8 by the
 #      unbiased estimator).
-# Markdown tables and JSON go to $WORK/eval/ (build/model/eval).
+# Markdown tables and JSON go to $WORK/eval/ (build/model/eval). Check runs go through make model's
+# run cache ($WORK/run-cache, docs/check.md): the reference runs of a record are launched once, and
+# an answer that reproduces a program checked before (a held-in variant's own mpi.c) is not run again.
 set -eu
 CHATMPI=${CHATMPI:-./chatmpi}
 WORK=${WORK:-build/model}
@@ -28,7 +30,7 @@ run() { # run NAME chatmpi-args...
     echo "== $name: chatmpi $*" >&2
     t0=$(date +%s)
     "$CHATMPI" "$@" -m "$MODEL" -n "$MAX_TOKENS" -q --json "$E/$name.json" --markdown "$E/$name.md" --save-answers "$E/$name.answers" \
-        > "$E/$name.txt"
+        --run-cache "$WORK/run-cache" > "$E/$name.txt"
     cat "$E/$name.txt"
     echo "($name: $(($(date +%s) - t0)) s)" | tee -a "$E/$name.txt"
 }

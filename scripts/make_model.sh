@@ -76,7 +76,9 @@ if [ ! -s "$WORK/tokenizer.gguf" ]; then
 fi
 
 # 2. verified variants, JOBS augment processes over interleaved shares of the cases; a stage's
-#    .done holds its settings, and a stage made anew sets $made
+#    .done holds its settings, and a stage made anew sets $made. The processes and stages share
+#    one run cache ($WORK/run-cache, docs/check.md): a variant whose executables have the image of
+#    one checked before (renamed locals, another layout, a repeated draw) is not launched again.
 augment() { # augment SEED PER_CASE DIR [augment flags]
     seed=$1 per=$2 dir=$3
     shift 3
@@ -96,7 +98,8 @@ augment_parts() { # augment_parts DIR PER_CASE SEED [augment flags]: JOBS proces
     while [ $j -lt "$JOBS" ]; do
         share=$(echo "$cases" | awk -v j=$j -v n="$JOBS" '(NR - 1) % n == j')
         if [ -n "$share" ]; then
-            "$CHATMPI" data augment -n "$per" --seed "$((seed * 100 + j))" "$@" -o "$dir/part$j" $share \
+            "$CHATMPI" data augment -n "$per" --seed "$((seed * 100 + j))" "$@" -o "$dir/part$j" \
+                --run-cache "$WORK/run-cache" $share \
                 > "$dir/part$j.log" 2>&1 &
         fi
         j=$((j + 1))

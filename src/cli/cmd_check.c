@@ -20,6 +20,9 @@ static const char check_details[] =
     "only when every run passes. With --bench-args it also reports median wall times, speedup and\n"
     "parallel efficiency (the launcher's start-up is measured with an empty MPI program and\n"
     "subtracted) and the PMPI communication profile at every rank count.\n\n"
+    "With --run-cache DIR, a check run that an executable with the same image (the code and data the\n"
+    "loader maps, not symbol names) made before with the same arguments, ranks and limits is taken\n"
+    "from DIR instead of being launched; timed and profiled runs are always launched.\n\n"
     "exit status: 0 correct, 1 incorrect or the MPI program does not build, 2 usage error or a\n"
     "sequential program that fails, prints nothing or is not deterministic, 3 environment error.\n\n"
     "example:\n"
@@ -56,6 +59,8 @@ int cmd_check(int argc, char **argv)
          &no_isolation},
         {OPT_INT, "mem-limit", 0, "MIB", "address-space limit per process (default 4096)", &mem_mib, 64, 1 << 20},
         {OPT_INT, "output-cap", 0, "MIB", "stdout beyond this kills the run (default 16)", &out_mib, 1, 4096},
+        {OPT_STR, "run-cache", 0, "DIR", "reuse runs of the same executable image from DIR (created)",
+         &o.run_cache},
         {OPT_FLAG, "quiet", 'q', NULL, "no progress lines on stderr", &quiet},
         {0},
     };
@@ -98,7 +103,8 @@ int cmd_check(int argc, char **argv)
                     pos.items[i]);
             goto done;
         }
-    if (cli_check_output("check", "--json", json, 0)) goto done;
+    if (cli_check_output("check", "--json", json, 0) || cli_check_output("check", "--run-cache", o.run_cache, 1))
+        goto done;
     memcpy(o.np, np.v, np.n * sizeof(np.v[0]));
     o.n_np = np.n;
     o.runs = (int)runs;

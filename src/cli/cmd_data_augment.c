@@ -82,7 +82,7 @@ static void fail_reason(char *buf, size_t n, const struct check_report *rep, con
 int cmd_data_augment(int argc, char **argv)
 {
     long per_case = 3, seed = 1;
-    const char *out = NULL, *split = NULL, *only = "all", *tag = "aug";
+    const char *out = NULL, *split = NULL, *only = "all", *tag = "aug", *run_cache = NULL;
     double timeout = 20;
     int verbose = 0;
     const struct opt_spec specs[] = {
@@ -94,6 +94,7 @@ int cmd_data_augment(int argc, char **argv)
          "transformations to draw from: rename,loops,sizes,float,format,formula (default all: all but formula)", &only},
         {OPT_DOUBLE, "timeout", 't', "SECONDS", "limit of each check run (default 20)", &timeout, 0, 0, 0.1, 86400},
         {OPT_STR, "tag", 0, "NAME", "variants are named <case>_<NAME><k> (default aug; a-z, 0-9, _)", &tag},
+        {OPT_STR, "run-cache", 0, "DIR", "reuse runs of the same executable image from DIR (created)", &run_cache},
         {OPT_FLAG, "verbose", 'v', NULL, "say why each dropped variant failed", &verbose},
         {0},
     };
@@ -105,6 +106,9 @@ int cmd_data_augment(int argc, char **argv)
         "mpi.c alike. Every variant is checked with the harness (np 1,2,3,4, the case's check_args\n"
         "and tolerances) and written as DIR/<domain>/<case>_aug<k>/ (the tag set by --tag) only\n"
         "when it verifies. PATH: case directories, domains or the corpus root (default data/corpus).",
+        "With --run-cache DIR, a check run made before by an executable of the same image (a variant\n"
+        "that only renamed locals or changed the layout, a repeated draw) is taken from DIR, shared\n"
+        "by processes and runs, instead of launched again (docs/check.md).\n"
         "The same seed gives byte-identical output. exit status: 0 done (dropped variants are counted,\n"
         "not errors), 1 every variant failed, 2 usage or invalid case.json, 3 environment error.",
         0, -1, specs};
@@ -155,15 +159,21 @@ int cmd_data_augment(int argc, char **argv)
         rc = EXIT_USAGE;
         goto done;
     }
+    if (cli_check_output("data augment", "--run-cache", run_cache, 1)) {
+        rc = EXIT_USAGE;
+        goto done;
+    }
     if (make_dir(out) || cm_make_temp_dir(&work, "chatmpi-augment-")) {
         rc = cli_report_error(CM_EIO);
         goto done;
     }
     o.timeout_s = timeout;
     o.profile = 0;
+    o.run_cache = run_cache;
     sandbox_catch_signals();
     int tty = isatty(2);
     size_t written = 0, dropped = 0, same = 0, total = c.n * (size_t)per_case, done_n = 0;
+    size_t cache_hits = 0, cache_runs = 0;
     double t0 = now_s();
     rc = EXIT_OK;
     for (size_t i = 0; i < c.n && !sandbox_interrupted(); i++) {
@@ -233,6 +243,7 @@ int cmd_data_augment(int argc, char **argv)
                     cm_strlist_release(&seen);
                     goto done;
                 }
+                cache_hits += rep.cache_hits, cache_runs += rep.cache_hits + rep.cache_misses;
                 if (rep.outcome == CHECK_CORRECT) {
                     size_t nn = strlen(cc->id) + strlen(v.notes) + 32;
                     char *notes = cm_malloc(nn);
@@ -278,6 +289,9 @@ int cmd_data_augment(int argc, char **argv)
     printf("data augment: %zu variants written, %zu dropped (did not verify) from %zu cases in %.0f s -> %s\n",
            written, dropped, c.n, now_s() - t0, out);
     if (same) printf("data augment: %zu variants not made (no distinct variant found)\n", same);
+    if (run_cache)
+        printf("data augment: %zu of %zu check runs taken from the run cache %s\n", cache_hits, cache_runs,
+               run_cache);
     if (rc == EXIT_OK && !written && dropped) rc = EXIT_FAILED;
 done:
     if (work) cm_remove_tree(work), free(work);

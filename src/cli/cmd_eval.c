@@ -50,7 +50,7 @@ static void find_answers(struct cm_strlist *out, const char *dir, const char *id
 
 int cmd_eval(int argc, char **argv)
 {
-    const char *answers = NULL, *split = "test", *json = NULL, *markdown = NULL;
+    const char *answers = NULL, *split = "test", *json = NULL, *markdown = NULL, *run_cache = NULL;
     struct opt_ints np = {{1, 2, 3, 4}, 4}, ks = {{0}, 0};
     long runs = 3;
     double timeout = 20;
@@ -68,6 +68,7 @@ int cmd_eval(int argc, char **argv)
         {OPT_DOUBLE, "timeout", 't', "SECONDS", "limit of each check run (default 20)", &timeout, 0, 0, 0.1, 86400},
         {OPT_STR, "json", 'j', "FILE", "every sample's result as JSON", &json},
         {OPT_STR, "markdown", 0, "FILE", "the tables as Markdown", &markdown},
+        {OPT_STR, "run-cache", 0, "DIR", "reuse runs of the same executable image from DIR (created)", &run_cache},
         {OPT_FLAG, "quiet", 'q', NULL, "no progress line", &quiet},
         {0},
     };
@@ -103,7 +104,9 @@ int cmd_eval(int argc, char **argv)
         cli_report_error(CM_EINVAL);
         goto done;
     }
-    if (cli_check_output("eval", "--json", json, 0) || cli_check_output("eval", "--markdown", markdown, 0)) goto done;
+    if (cli_check_output("eval", "--json", json, 0) || cli_check_output("eval", "--markdown", markdown, 0) ||
+        cli_check_output("eval", "--run-cache", run_cache, 1))
+        goto done;
     int err = corpus_load(&c, pos.items, pos.n);
     if (err) {
         cli_report_error(err);
@@ -116,6 +119,7 @@ int cmd_eval(int argc, char **argv)
     o.check.n_np = np.n;
     o.check.runs = (int)runs;
     o.check.timeout_s = timeout;
+    o.check.run_cache = run_cache;
     o.bench = bench;
     o.compare_expert = expert;
     cases = cm_calloc(c.n ? c.n : 1, sizeof(*cases));

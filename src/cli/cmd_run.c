@@ -376,6 +376,7 @@ int cmd_run(int argc, char **argv)
         {OPT_INT, "max-tokens", 'n', NULL, "answer length limit (default 4096; at most what the context leaves)", &max_tokens, 1, 1 << 20},
         {OPT_INT, "threads", 0, NULL, "threads (default all cores)", &threads, 0, 1024},
         {OPT_STR, "json", 'j', "FILE", "the verified program's check report as JSON", &json},
+        {OPT_STR, "run-cache", 0, "DIR", "reuse runs of the same executable image from DIR (created)", &co.run_cache},
         {0},
     };
     const struct opt_cmd cmd = {
@@ -391,7 +392,9 @@ int cmd_run(int argc, char **argv)
     cm_strlist_init(&pos);
     char *model_path = NULL, *out_path = NULL;
     int rc = opt_parse(&cmd, argc, argv, &pos);
-    if (rc != OPT_OK || (rc = cli_check_stops("run", &stops))) goto done;
+    if (rc != OPT_OK || (rc = cli_check_stops("run", &stops)) ||
+        (rc = cli_check_output("run", "--run-cache", co.run_cache, 1)))
+        goto done;
     model_path = model ? cm_strdup(model) : assistant_default_model();
     struct assistant_opts ao = {0};
     ao.template_name = tmpl;

@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/mem.h"
+#include "harness/runcache.h"
 
 #define SOURCE_MAX (8u << 20)
 
@@ -29,6 +30,9 @@ struct ctx {
     struct cm_buf *ref_out, *ref_err; /* reference outputs, one per check size set */
     struct cm_buf bench_out, bench_err;
     size_t step, steps;
+    /* the run cache (opts.run_cache): each program's image id, when its runs can be keyed */
+    char seq_id[RUNCACHE_ID_LEN + 1], mpi_id[RUNCACHE_ID_LEN + 1];
+    int seq_keyed, mpi_keyed, cache_warned;
 };
 
 void check_opts_init(struct check_opts *o)
@@ -311,6 +315,59 @@ static void judge(struct ctx *c, struct check_run *r, const struct sandbox_resul
     r->stderr_tail = tail_lines(&res->err, 4);
 }
 
+/* The run cache's key of a check run (runcache.h): everything that can change the run but the
+ * work directory's path and the time limit (a cached run is used only when it took less than
+ * half the limit in force). np 0 is the sequential program. */
+static void run_key(struct ctx *c, struct cm_buf *k, long np, const char *args)
+{
+    const struct sandbox_limits *l = &c->o->lim;
+    cm_buf_puts(k, "chatmpi run key 1\n");
+    if (np == 0) {
+        cm_buf_printf(k, "program seq %s\n", c->seq_id);
+    } else {
+        struct cm_strlist a;
+        cm_strlist_init(&a);
+        launcher_argv(c, np, &a);
+        cm_buf_printf(k, "program mpi %s\nlauncher", c->mpi_id);
+        for (size_t i = 0; i + 1 < a.n; i++) cm_buf_printf(k, " %s", a.items[i]); /* the last: bin/mpi */
+        cm_buf_printf(k, "\nmpi %s (%s)\n", c->rep->env.mpi_impl, c->rep->env.mpi_version);
+        cm_strlist_release(&a);
+    }
+    cm_buf_printf(k, "args %s\nsandbox %d\nlimits cpu=%.17g mem=%llu fsize=%llu nproc=%ld out=%zu err=%zu\n", args,
+                  (int)sandbox_mode(), l->cpu_s, l->mem_bytes, l->fsize_bytes, l->nproc, l->out_cap, l->err_cap);
+    struct cm_strlist env;
+    cm_strlist_init(&env);
+    sandbox_env_passed(&env);
+    for (size_t i = 0; i < env.n; i++) cm_buf_printf(k, "env %s\n", env.items[i]);
+    cm_strlist_release(&env);
+}
+
+/* Looks a check run up in the run cache: 1 and *res filled, or 0 (then key holds the key). */
+static int cache_get(struct ctx *c, struct cm_buf *key, long np, const char *args, double timeout,
+                     struct sandbox_result *res)
+{
+    run_key(c, key, np, args);
+    if (runcache_get(c->o->run_cache, key->data, res)) {
+        if (res->wall_s < timeout / 2) {
+            c->rep->cache_hits++;
+            return 1;
+        }
+        sandbox_result_release(res); /* too close to today's limit to vouch for it */
+    }
+    c->rep->cache_misses++;
+    return 0;
+}
+
+/* Stores a run that was launched; the first failure to write is reported, the check goes on. */
+static void cache_put(struct ctx *c, const struct cm_buf *key, const struct sandbox_result *res)
+{
+    if (runcache_put(c->o->run_cache, key->data, res) && !c->cache_warned) {
+        fprintf(stderr, "chatmpi: run cache: %s (runs go on uncached)\n", cm_error_message());
+        c->cache_warned = 1;
+    }
+    cm_error_clear();
+}
+
 /* Runs the sequential program for one size set: twice, to catch nondeterminism. */
 static int reference_run(struct ctx *c, const char *args, struct cm_buf *out, struct cm_buf *err, double timeout,
                          double *wall)
@@ -320,7 +377,11 @@ static int reference_run(struct ctx *c, const char *args, struct cm_buf *out, st
     struct sandbox_result res[2];
     struct sandbox_spec spec = {c->work, "run", NULL, NULL, 0, NULL, c->o->lim};
     spec.lim.wall_s = timeout;
-    int rc = 0, n = wall ? 1 : 2;
+    struct cm_buf key;
+    cm_buf_init(&key);
+    int keyed = c->seq_keyed && !wall; /* timed runs are never cached */
+    int hit = keyed && cache_get(c, &key, 0, args, timeout, &res[0]);
+    int rc = 0, n = hit ? 0 : wall ? 1 : 2;
     for (int k = 0; k < n && !rc; k++) {
         struct cm_strlist argv;
         cm_strlist_init(&argv);
@@ -329,12 +390,14 @@ static int reference_run(struct ctx *c, const char *args, struct cm_buf *out, st
         cm_strlist_release(&argv);
         if (rc) {
             if (k == 1) sandbox_result_release(&res[0]);
+            cm_buf_release(&key);
             return rc;
         }
     }
     char d[300];
     struct cm_buf msg;
     cm_buf_init(&msg);
+    int nondet = 0;
     if (res[0].end != SANDBOX_EXITED || res[0].exit_code != 0) {
         sandbox_describe_end(&res[0], &spec, d, sizeof(d));
         cm_buf_printf(&msg, "the sequential program failed with args \"%s\": %s", args, d);
@@ -347,11 +410,15 @@ static int reference_run(struct ctx *c, const char *args, struct cm_buf *out, st
         struct cmp_result cr;
         if (!cmp_outputs(&cr, res[1].out.data ? res[1].out.data : "", res[1].out.len,
                          res[0].out.data ? res[0].out.data : "", res[0].out.len, 0, 0)) {
+            nondet = 1;
             cmp_describe(&cr, d, sizeof(d));
             cm_buf_printf(&msg, "the sequential program is not deterministic with args \"%s\": two runs differ at %s",
                           args, d);
         }
     }
+    /* a nondeterministic program is not stored: the next check runs it twice again */
+    if (keyed && !hit && !nondet) cache_put(c, &key, &res[0]);
+    cm_buf_release(&key);
     if (msg.len) c->rep->seq_error = cm_buf_detach(&msg);
     cm_buf_release(&msg);
     *out = res[0].out, *err = res[0].err;
@@ -371,7 +438,17 @@ static int mpi_run(struct ctx *c, long np, int args_index, const char *args, dou
     memset(r, 0, sizeof(*r));
     r->args_index = args_index;
     r->np = np;
-    int rc = run_in_sandbox(c, &argv, args, timeout, &res, want_prof ? &r->prof : NULL, np, &r->has_profile);
+    struct cm_buf key;
+    cm_buf_init(&key);
+    int keyed = c->mpi_keyed && !want_prof && args_index >= 0; /* profiled and bench runs are launched */
+    int rc = 0;
+    if (keyed && cache_get(c, &key, np, args, timeout, &res)) {
+        r->cached = 1;
+    } else {
+        rc = run_in_sandbox(c, &argv, args, timeout, &res, want_prof ? &r->prof : NULL, np, &r->has_profile);
+        if (!rc && keyed) cache_put(c, &key, &res);
+    }
+    cm_buf_release(&key);
     if (!rc) {
         struct sandbox_spec spec = {c->work, "run", NULL, NULL, 0, NULL, c->o->lim};
         spec.lim.wall_s = timeout;
@@ -472,13 +549,13 @@ int harness_check(struct check_report *rep, const char *seq_path, const char *mp
     cm_strlist_init(&rep->own_opts.args);
     for (size_t i = 0; i < o->args.n; i++) cm_strlist_push(&rep->own_opts.args, o->args.items[i]);
     const char **strs[] = {&rep->own_opts.bench_args, &rep->own_opts.hostfile, &rep->own_opts.cflags,
-                           &rep->own_opts.mpicc, &rep->own_opts.mpirun};
+                           &rep->own_opts.mpicc, &rep->own_opts.mpirun, &rep->own_opts.run_cache};
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
         if (*strs[i]) *strs[i] = cm_strdup(*strs[i]);
     rep->opts = o = &rep->own_opts;
     rep->seq_path = cm_strdup(seq_path);
     rep->mpi_path = cm_strdup(mpi_path);
-    struct ctx c = {o, rep, NULL, NULL, NULL, NULL, {0}, {0}, 0, 0};
+    struct ctx c = {o, rep, NULL, NULL, NULL, NULL, {0}, {0}, 0, 0, {0}, {0}, 0, 0, 0};
     cm_buf_init(&c.bench_out), cm_buf_init(&c.bench_err);
     size_t n_args = o->args.n ? o->args.n : 1;
     int rc = sandbox_init();
@@ -552,6 +629,17 @@ int harness_check(struct check_report *rep, const char *seq_path, const char *mp
         goto done;
     }
 
+    if (o->run_cache) {
+        char *p = cm_path_join(c.work, "bin/seq");
+        c.seq_keyed = runcache_image_id(c.seq_id, p) == 0;
+        free(p);
+        /* a hostfile's or a scheduler's nodes are not part of the key: such runs are launched */
+        if (!o->seq_only && !o->hostfile && o->launcher != LAUNCHER_SRUN) {
+            p = cm_path_join(c.work, "bin/mpi");
+            c.mpi_keyed = runcache_image_id(c.mpi_id, p) == 0;
+            free(p);
+        }
+    }
     c.ref_out = cm_calloc(n_args, sizeof(struct cm_buf));
     c.ref_err = cm_calloc(n_args, sizeof(struct cm_buf));
     for (size_t a = 0; a < n_args && !rc; a++) {
@@ -613,7 +701,7 @@ void check_report_release(struct check_report *rep)
     free(rep->workdir);
     cm_strlist_release(&rep->own_opts.args);
     char *strs[] = {(char *)rep->own_opts.bench_args, (char *)rep->own_opts.hostfile, (char *)rep->own_opts.cflags,
-                    (char *)rep->own_opts.mpicc, (char *)rep->own_opts.mpirun};
+                    (char *)rep->own_opts.mpicc, (char *)rep->own_opts.mpirun, (char *)rep->own_opts.run_cache};
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) free(strs[i]);
     memset(rep, 0, sizeof(*rep));
 }

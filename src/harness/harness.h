@@ -6,6 +6,8 @@
  * every rank count in the sandbox, compares outputs (compare.h), and with bench arguments times
  * both (median of N runs, launcher start-up measured with an empty MPI program and subtracted)
  * and reads the PMPI communication profile. The report is filled in; printing is report.c's.
+ * With opts.run_cache, a check run (not a timed or profiled one) made before by the same
+ * executable image with the same arguments, ranks and limits is taken from there (runcache.h).
  */
 #ifndef CM_HARNESS_H
 #define CM_HARNESS_H
@@ -54,6 +56,7 @@ struct check_opts {
     int profile;              /* link the PMPI profiler */
     int seq_only;             /* only the sequential program: built, run twice a size set (CORRECT or SEQ_ERROR) */
     int progress;             /* progress lines on stderr */
+    const char *run_cache;    /* directory of the memo of runs (runcache.h), or NULL: launch every run */
     struct sandbox_limits lim;
 };
 
@@ -67,6 +70,7 @@ struct check_run {
     int out_truncated;
     int has_profile;
     struct prof_run prof;
+    int cached;               /* taken from the run cache (opts.run_cache), not launched */
 };
 
 struct check_perf {
@@ -101,6 +105,8 @@ struct check_report {
     int perf_runs;
     enum check_outcome outcome;
     char *workdir;             /* kept work directory (--keep), else NULL */
+    size_t cache_hits;         /* runs taken from opts.run_cache, sequential ones included */
+    size_t cache_misses;       /* runs looked up there and launched (then stored when they exited) */
     const struct check_opts *opts; /* = &own_opts */
     struct check_opts own_opts;    /* a copy of the options the check ran with (owned strings) */
 };

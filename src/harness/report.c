@@ -119,6 +119,9 @@ void check_report_print(const struct check_report *rep, FILE *f)
     fprintf(f, "  %s (%s); %s; %d physical cores (%d logical)\n", e->mpi_version, e->launcher, e->cc_version,
             e->cores_physical, e->cores_logical);
     fprintf(f, "  isolation: %s\n", e->isolation);
+    if (rep->cache_hits + rep->cache_misses)
+        fprintf(f, "  run cache: %zu of %zu runs taken from %s (the same executable image run before)\n",
+                rep->cache_hits, rep->cache_hits + rep->cache_misses, rep->opts->run_cache);
     if (rep->outcome == CHECK_SEQ_ERROR) {
         fprintf(f, "error: ");
         print_diag(f, rep->seq_error, 30);
@@ -186,6 +189,7 @@ void *check_report_to_json(const struct check_report *rep)
                               "output_truncated", r->out_truncated);
         CM_ASSERT(j != NULL); /* json_pack fails only on a NULL string: a broken invariant */
         json_object_set_new(j, "profile", r->has_profile ? profile_json(&r->prof) : json_null());
+        json_object_set_new(j, "cached", json_boolean(r->cached));
         json_array_append_new(runs, j);
     }
     json_t *perf = json_null();
@@ -214,6 +218,10 @@ void *check_report_to_json(const struct check_report *rep)
         o->timeout_s, "compare", cmp, "build", "seq_diagnostics", str_or_null(rep->seq_diag), "mpi_diagnostics",
         str_or_null(rep->mpi_diag), "seq_error", str_or_null(rep->seq_error), "runs", runs, "performance", perf,
         "work_directory", str_or_null(rep->workdir));
+    if (root && o->run_cache)
+        json_object_set_new(root, "run_cache", json_pack("{s:s, s:I, s:I}", "directory", o->run_cache, "hits",
+                                                         (json_int_t)rep->cache_hits, "misses",
+                                                         (json_int_t)rep->cache_misses));
     return root;
 }
 

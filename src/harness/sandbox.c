@@ -324,6 +324,21 @@ static char **make_env(const struct sandbox_spec *spec, const char *home)
     return l.items;
 }
 
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+void sandbox_env_passed(struct cm_strlist *out)
+{
+    extern char **environ;
+    size_t first = out->n;
+    for (char **e = environ; *e; e++)
+        for (const char *const *p = pass_prefixes; *p; p++)
+            if (!strncmp(*e, *p, strlen(*p))) {
+                cm_strlist_push(out, *e);
+                break;
+            }
+    qsort(out->items + first, out->n - first, sizeof(char *), cmp_str);
+}
+
 static void free_env(char **env)
 {
     for (char **e = env; *e; e++) free(*e);

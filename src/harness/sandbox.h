@@ -94,6 +94,9 @@ void sandbox_catch_signals(void);
  * stops one verified /file run, not the session). */
 void sandbox_release_signals(void);
 int sandbox_interrupted(void);
+/* Appends the caller's environment entries that sandbox_run passes through to the command
+ * (OMPI_MCA_*, MPICH_*, SLURM_*, ...; everything else is cleared), sorted. */
+void sandbox_env_passed(struct cm_strlist *out);
 /* Runs the command. Returns 0 when it ran (whatever its end), negative when it could not be
  * started (message set). res must be released with sandbox_result_release. */
 int sandbox_run(struct sandbox_result *res, const struct sandbox_spec *spec);
