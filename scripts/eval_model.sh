@@ -14,7 +14,7 @@
 #      unbiased estimator).
 # Markdown tables and JSON go to $WORK/eval/ (build/model/eval). Check runs go through make model's
 # run cache ($WORK/run-cache, docs/check.md): the reference runs of a record are launched once, and
-# an answer that reproduces a program checked before (a held-in variant's own mpi.c) is not run again.
+# an answer built as one checked before by an evaluation is launched only for its profiled size set.
 set -eu
 CHATMPI=${CHATMPI:-./chatmpi}
 WORK=${WORK:-build/model}
