@@ -48,7 +48,7 @@ static const char *record_id(const struct dataset_record *r)
 static int run_jobs(const char *name, int argc, char **argv, int is_test)
 {
     const char *model = NULL, *split = is_test ? "test" : "train", *json = NULL, *markdown = NULL, *tmpl = NULL,
-               *o_run_cache = NULL;
+               *run_cache = NULL;
     const char *save = NULL;
     struct opt_ints np = {{1, 2, 3, 4}, 4}, ks = {{0}, 0};
     long samples = 1, runs = 3, max_tokens = 4096, seed = 1, threads = 0;
@@ -79,7 +79,7 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
         {OPT_STR, "save-answers", 0, "DIR", "keep every answer (DIR/<id>/sample_NN.txt, eval's layout)", &save},
         {OPT_STR, "json", 'j', "FILE", "every answer's result as JSON", &json},
         {OPT_STR, "markdown", 0, "FILE", "the tables as Markdown", &markdown},
-        {OPT_STR, "run-cache", 0, "DIR", "reuse runs of the same executable image from DIR (created)", &o_run_cache},
+        {OPT_STR, "run-cache", 0, "DIR", "reuse runs of the same executable image from DIR (created)", &run_cache},
         {OPT_FLAG, "quiet", 'q', NULL, "no progress line", &quiet},
         {0},
     };
@@ -111,7 +111,7 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
     if (rc != OPT_OK || (rc = cli_check_stops(name, &stops))) goto done;
     if ((rc = cli_check_output(name, "--json", json, 0)) || (rc = cli_check_output(name, "--markdown", markdown, 0)) ||
         (rc = cli_check_output(name, "--save-answers", save, 1)) ||
-        (rc = cli_check_output(name, "--run-cache", o_run_cache, 1)))
+        (rc = cli_check_output(name, "--run-cache", run_cache, 1)))
         goto done;
     rc = EXIT_USAGE;
     if (is_test && pos.n && cm_is_file(pos.items[0])) { /* test FILE [CORPUS_PATH...]: file takes it */
@@ -183,7 +183,7 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
     o.check.n_np = np.n;
     o.check.runs = (int)runs;
     o.check.timeout_s = timeout;
-    o.check.run_cache = o_run_cache;
+    o.check.run_cache = run_cache;
     o.bench = bench;
     o.compare_expert = expert;
 
