@@ -295,6 +295,14 @@ static char *resolve_exe(const char *name)
 static const char *const pass_prefixes[] = {"OMPI_MCA_", "PMIX_MCA_", "PRTE_MCA_", "HYDRA_", "MPIR_CVAR_",
                                             "MPICH_", "SLURM_", "OMP_NUM_THREADS", NULL};
 
+/* Whether the caller's environment entry e reaches the programs (make_env, sandbox_env_passed). */
+static int passes_through(const char *e)
+{
+    for (const char *const *p = pass_prefixes; *p; p++)
+        if (!strncmp(e, *p, strlen(*p))) return 1;
+    return 0;
+}
+
 static char **make_env(const struct sandbox_spec *spec, const char *home)
 {
     struct cm_strlist l;
@@ -314,11 +322,7 @@ static char **make_env(const struct sandbox_spec *spec, const char *home)
     cm_strlist_push(&l, "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1");
     extern char **environ;
     for (char **e = environ; *e; e++)
-        for (const char *const *p = pass_prefixes; *p; p++)
-            if (!strncmp(*e, *p, strlen(*p))) {
-                cm_strlist_push(&l, *e);
-                break;
-            }
+        if (passes_through(*e)) cm_strlist_push(&l, *e);
     for (char *const *e = spec->env_extra; e && *e; e++) cm_strlist_push(&l, *e);
     cm_strlist_push_owned(&l, NULL);
     return l.items;
@@ -331,11 +335,7 @@ void sandbox_env_passed(struct cm_strlist *out)
     extern char **environ;
     size_t first = out->n;
     for (char **e = environ; *e; e++)
-        for (const char *const *p = pass_prefixes; *p; p++)
-            if (!strncmp(*e, *p, strlen(*p))) {
-                cm_strlist_push(out, *e);
-                break;
-            }
+        if (passes_through(*e)) cm_strlist_push(out, *e);
     qsort(out->items + first, out->n - first, sizeof(char *), cmp_str);
 }
 
