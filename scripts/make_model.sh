@@ -4,8 +4,9 @@
 #   1. tokenizer: sentencepiece BPE (Debian's spm_train) on the train and refine cases'
 #      seq.c and mpi.c only (the test split stays unseen), imported into GGUF;
 #   2. data: `chatmpi data augment` makes harness-verified variants of every train and refine
-#      case (new names, loop indices, sizes, float/double, layout), several augment processes
-#      side by side (they mostly wait on mpirun); a second, disjoint seed makes the held-in
+#      case that keep its names (sizes, float/double, layout), then a renamed twin of each (new
+#      names and loop indices), several augment processes side by side (they mostly wait on
+#      mpirun; a twin's runs come from the run cache); a second, disjoint seed makes the held-in
 #      evaluation set (same kernels, new names and sizes) that docs/model.md reports on;
 #   3. training: `chatmpi train --config` from scratch on the originals plus the variants, in
 #      three phases (below), the held-in loss measured along the way; then a fourth phase on
@@ -108,8 +109,18 @@ augment_parts() { # augment_parts DIR PER_CASE SEED [augment flags]: JOBS proces
     cat "$dir"/part*.log >&2
 }
 made=""
-augment 1 "$PER_CASE" "$WORK/aug"
 augment 5 "$PER_CASE" "$WORK/aug_nr" --only sizes,float,format
+# the renamed variants are twins of the name-keeping ones: each of aug_nr's variants once more,
+# with new names and loop indices only, so its executables have their parent's images and every
+# check run is taken from the run cache (a stage made from another aug_nr is made again)
+if [ -n "$made" ]; then rm -f "$WORK/aug/.done"; fi
+all_cases=$cases
+cases=$(ls -d "$WORK"/aug_nr/part*/*/*/ 2>/dev/null | sed 's:/$::' | sort)
+if [ -z "$cases" ]; then say "no name-keeping variant verified (see $WORK/aug_nr/part*.log)"; exit 3; fi
+ncases=$(echo "$cases" | wc -l)
+augment 7 1 "$WORK/aug" --only rename,loops --tag tw
+cases=$all_cases
+ncases=$(echo "$cases" | wc -l)
 if [ -n "$made" ]; then # new training variants: new records, training and held-in set
     rm -rf "$WORK/train.json" "$WORK/train4.json" "$WORK"/phase[123].gguf "$WORK/default.gguf" \
         "$WORK"/out "$WORK"/out[234] "$WORK/heldin/.done"

@@ -1,5 +1,5 @@
 # `make model`'s recipe (scripts/make_model.sh) end to end at a toy size: one case, one
-# verified variant of each kind and one held-in variant, a tiny model trained a step or two
+# name-keeping variant, its renamed twin and one held-in variant, a tiny model trained a step or two
 # in each of the four phases. Checks what it writes (a model that carries normalized names
 # and loads, its config, default.json), that a second run skips every stage, and that a run
 # with other augment settings makes the data and the model again.
@@ -12,8 +12,8 @@ mm() { # mm [VAR=value...]: the recipe at a toy size, into $T
 
 expect_rc 0 mm
 expect_err "tokenizer: BPE, 400 pieces, on the seq.c and mpi.c of 1 train and refine cases"
-expect_err "augment: 1 variants of each of 1 cases (seed 1)"
 expect_err "augment: 1 variants of each of 1 cases (seed 5, --only sizes,float,format)"
+expect_err "augment: 1 variants of each of 1 cases (seed 7, --only rename,loops --tag tw)"
 expect_err "augment: 1 variants of each of 1 cases (seed 2)"
 expect_err "data augment: 1 variants written, 0 dropped"
 expect_err "$T/o/default.gguf written"
@@ -39,8 +39,8 @@ cmp -s "$T/o/default.gguf" "$T/first.gguf" || die "a second run changed the mode
 
 # other augment settings: the variants, the records and the model are made again
 expect_rc 0 mm PER_CASE=2
-expect_err "augment: 2 variants of each of 1 cases (seed 1)"
 expect_err "augment: 2 variants of each of 1 cases (seed 5, --only sizes,float,format)"
+expect_err "augment: 1 variants of each of 2 cases (seed 7, --only rename,loops --tag tw)"
 expect_err "augment: 1 variants of each of 1 cases (seed 2)"
 grep -q '"train_records": 28,' "$T/o/default.json" || die "28 records after PER_CASE=2: $(cat "$T/o/default.json")"
 cmp -s "$T/o/default.gguf" "$T/first.gguf" && die "PER_CASE=2 kept the model trained before"
