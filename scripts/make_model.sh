@@ -23,7 +23,8 @@
 # to start over).
 # Settings (environment): WORK (build/model), OUT (models), PER_CASE (variants per case, 6),
 # HELDIN (held-in variants per case, 2), JOBS (parallel augment processes, 4), STEPS1 (250),
-# STOP1 (101), STEPS2 (300), STEPS3 (2500), STEPS4 (1500), THREADS (OpenMP's default); for a
+# STOP1 (101), STEPS2 (300), STEPS3 (2500), STEPS4 (1500), THREADS (OpenMP's default), MATMUL
+# (bf16, or f32: the training's products, train config `matmul`); for a
 # quick try of the recipe (tests/e2e/test_make_model.sh): CASES (the case directories the
 # tokenizer reads and the augmenter varies, default every train and refine case; the records
 # are always every train and refine case), VOCAB (2000), SHAPE.
@@ -41,9 +42,15 @@ STEPS3=${STEPS3:-2500}
 STEPS4=${STEPS4:-1500}
 VOCAB=${VOCAB:-2000}
 SHAPE=${SHAPE:-dim=256,layers=4,heads=4,kv_heads=4,ffn=704,ctx=5120}
+# the products: bf16 inputs, float sums (src/train/gemm.h); f32 where the CPU has no AVX-512
+MATMUL=${MATMUL:-bf16}
 mkdir -p "$WORK/seconds" "$OUT"
 t_start=$(date +%s)
 say() { echo "make model: $*" >&2; }
+if [ "$MATMUL" = bf16 ] && ! grep -q '^flags.* avx512f' /proc/cpuinfo 2>/dev/null; then
+    say "no AVX-512 on this CPU: training with matmul f32 (OpenBLAS sgemm), not bf16"
+    MATMUL=f32
+fi
 # each stage's wall-clock seconds, in $WORK/seconds/STAGE, added up over the runs that made it
 # (a stage that starts afresh removes its file first)
 timed() { # timed STAGE command...
@@ -173,7 +180,8 @@ micro_batch: 1
 learning_rate: 0.002
 loss: answer
 weight_decay: 0.01
-checkpoint_every: 50"
+checkpoint_every: 50
+matmul: $MATMUL"
 cat > "$WORK/train.yaml" <<YAML
 # chatmpi's default model, phase 1: written by scripts/make_model.sh
 $common
@@ -260,6 +268,7 @@ cat > "$OUT/default.json" <<JSON
 {
   "shape": "$SHAPE",
   "vocab": $VOCAB,
+  "matmul": "$MATMUL",
   "parameters": $("$CHATMPI" info "$OUT/default.gguf" | sed -n 's/^total: [0-9]* tensors, \([0-9]*\) elements.*/\1/p' | head -n 1 | grep . || echo null),
   "tokenizer": "sentencepiece BPE, $VOCAB pieces, byte fallback, on the train and refine cases",
   "train_records": $ntrain,

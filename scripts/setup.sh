@@ -5,7 +5,7 @@
 set -eu
 
 PKGS="gcc make pkg-config openmpi-bin libopenmpi-dev libopenblas-dev libjansson-dev \
-libyaml-dev libcriterion-dev libedit-dev libxxhash-dev sentencepiece util-linux procps \
+libyaml-dev libcriterion-dev libedit-dev libxxhash-dev libdnnl-dev sentencepiece util-linux procps \
 mpich libmpich-dev"
 
 missing=""

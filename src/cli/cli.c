@@ -85,17 +85,31 @@ static const char *best_coretype(void)
     return NULL;
 }
 
+static char **tuned_argv; /* main's, for cli_tune_spin */
+
 void cli_tune_runtime(char **argv, int shared_cores)
 {
     if (getenv("CHATMPI_NO_TUNE")) return;
+    tuned_argv = argv;
     int again = 0;
     const char *core = getenv("OPENBLAS_CORETYPE") ? NULL : best_coretype();
     if (core) setenv("OPENBLAS_CORETYPE", core, 1), again = 1;
-    if (shared_cores && !getenv("OMP_WAIT_POLICY")) setenv("OMP_WAIT_POLICY", "PASSIVE", 1), again = 1;
+    if (shared_cores && !getenv("OMP_WAIT_POLICY")) {
+        setenv("OMP_WAIT_POLICY", "PASSIVE", 1), again = 1;
+        setenv("CHATMPI_TUNED_WAIT", "1", 1); /* ours, not the user's: cli_tune_spin may change it */
+    }
     if (shared_cores && !getenv("OPENBLAS_THREAD_TIMEOUT") && !getenv("GOTO_THREAD_TIMEOUT"))
         setenv("OPENBLAS_THREAD_TIMEOUT", "8", 1), again = 1;
     if (!again) return;
     execv("/proc/self/exe", argv); /* on failure, go on as we are */
+}
+
+void cli_tune_spin(void)
+{
+    const char *wait = getenv("OMP_WAIT_POLICY");
+    if (!tuned_argv || !getenv("CHATMPI_TUNED_WAIT") || !wait || strcasecmp(wait, "passive")) return;
+    setenv("OMP_WAIT_POLICY", "ACTIVE", 1);
+    execv("/proc/self/exe", tuned_argv); /* on failure, go on as we are */
 }
 
 void cli_runtime_describe(char *buf, size_t n)

@@ -49,6 +49,11 @@ void cli_tune_runtime(char **argv, int shared_cores);
 /* One line on the threads and kernels the products run with ("2 OpenMP threads (sleeping when
  * idle), OpenBLAS Cooperlake kernels, 2 threads (idle: sleep after 2^8 cycles)"). */
 void cli_runtime_describe(char *buf, size_t n);
+/* After cli_tune_runtime made train's OpenMP workers sleep when idle (OMP_WAIT_POLICY=PASSIVE,
+ * for OpenBLAS's threads' sake): executes chatmpi once more with them spinning, for bf16
+ * training, which leaves OpenBLAS idle (its many short parallel regions run 1.2x faster so,
+ * docs/BENCHMARKS.md). Does nothing when the user chose the policy, or it is spinning already. */
+void cli_tune_spin(void);
 
 int cmd_help(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);

@@ -38,6 +38,7 @@
 #include "train/config.h"
 #include "train/dist.h"
 #include "train/eval.h"
+#include "train/gemm.h"
 #include "train/mem.h"
 #include "train/records.h"
 #include "prompt/template.h"
@@ -46,7 +47,7 @@
 
 static struct {
     const char *init, *base, *tokenizer, *lora, *out, *resume, *ckpt, *log, *sched, *loss, *out_type, *config;
-    const char *eval, *mem_limit;
+    const char *eval, *mem_limit, *matmul;
     long vocab, steps, stop_after, batch, seq, accum, warmup, seed, every, threads, eval_every;
     double lr, min_lr, wd, clip;
     int quiet;
@@ -88,6 +89,8 @@ static const struct opt_spec train_opts[] = {
      &o.mem_limit},
     {OPT_STR, "out-type", 0, "TYPE", "element type of the output's matrices: f32 (default), f16, q8_0", &o.out_type},
     {OPT_INT, "threads", 't', "N", "threads (default: OpenMP's)", &o.threads, 1, 1024},
+    {OPT_STR, "matmul", 0, "KIND", "f32 (OpenBLAS sgemm, default) or bf16: products of bf16-rounded inputs, float sums",
+     &o.matmul},
     {OPT_FLAG, "quiet", 'q', NULL, "no progress line", &o.quiet},
     {OPT_STR, "config", 'c', "FILE", "ChatHPC config (JSON or YAML): data_file, base_model_path, ...; flags override it",
      &o.config},
@@ -205,6 +208,7 @@ static int apply_config(const struct train_config *c)
     o.loss = c->loss, o.seed = c->seed, o.every = c->checkpoint_every;
     o.eval = c->eval_file, o.eval_every = c->eval_every;
     if (c->threads) o.threads = c->threads;
+    o.matmul = c->matmul;
     if (c->base_model_path && !c->full) {
         char targets[64];
         snprintf(targets, sizeof(targets), "%s", c->lora_targets);
@@ -423,6 +427,11 @@ static int train_run(int argc, char **argv)
         omp_set_num_threads((int)o.threads);
         openblas_set_num_threads((int)o.threads);
     }
+    if (o.matmul) {
+        enum tr_matmul mm;
+        if ((rc = tr_matmul_parse(&mm, o.matmul)) || (rc = tr_matmul_set(mm))) goto fail;
+        if (mm == TR_MATMUL_BF16 && !dist.active) cli_tune_spin();
+    }
     ckpt = o.ckpt ? cm_strdup(o.ckpt) : NULL;
     if (!ckpt) {
         size_t n = strlen(o.out) + 6;
@@ -521,6 +530,8 @@ static int train_run(int argc, char **argv)
         char rt[160];
         cli_runtime_describe(rt, sizeof(rt));
         fprintf(stderr, "train: %s%s\n", rt, dist.size > 1 ? " a rank" : "");
+        if (tr_matmul_get() == TR_MATMUL_BF16)
+            fprintf(stderr, "train: matrix products of bf16-rounded inputs, float sums (oneDNN %s)\n", tr_matmul_impl());
     }
     int tty = isatty(2);
     uint64_t every_line = (uint64_t)o.steps / 20 ? (uint64_t)o.steps / 20 : 1;
@@ -605,6 +616,7 @@ fail:
     ex = cli_report_error(rc);
 done:
     if (logf) fclose(logf);
+    tr_matmul_release();
     free(tok), free(tg), free(w), free(mb), free(ckpt);
     tr_trainer_release(&t);
     tr_model_release_f32(&m);

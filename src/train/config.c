@@ -64,6 +64,7 @@ static const struct key keys[] = {
      "with normalize_names: each record this many more times, its v1, v2, ... dealt in a random order"},
     {"seed", KEY_INT, F(seed), "42", "random seed (initialization, shuffling, dropout)"},
     {"threads", KEY_INT, F(threads), "0", "OpenMP threads (0: all cores)"},
+    {"matmul", KEY_STR, F(matmul), "f32", "the products: f32 (OpenBLAS sgemm) or bf16 (bf16 inputs, float sums; oneDNN)"},
 };
 #undef F
 
@@ -260,6 +261,8 @@ int train_config_validate(const struct train_config *c)
     }
     if (c->init && !c->tokenizer) return cm_error_set(CM_EINVAL, "init (training from scratch) needs a tokenizer");
     if (!c->finetuned_model_path) return cm_error_set(CM_EINVAL, "no finetuned_model_path: where should the result go?");
+    if (strcmp(c->matmul, "f32") && strcmp(c->matmul, "bf16"))
+        return cm_error_set(CM_EINVAL, "matmul '%s' must be f32 or bf16", c->matmul);
     if (strcmp(c->loss, "all") && strcmp(c->loss, "answer"))
         return cm_error_set(CM_EINVAL, "loss '%s' must be all or answer", c->loss);
     if (strcmp(c->schedule, "cosine") && strcmp(c->schedule, "linear") && strcmp(c->schedule, "constant"))

@@ -31,6 +31,7 @@ struct train_config {
     char *eval_file;            /* held-out records for the evaluation loss */
     char *lora_targets;         /* "q,k,v,o" */
     char *loss;                 /* "all" (ChatHPC) or "answer" */
+    char *matmul;               /* "f32" (sgemm) or "bf16" (train/gemm.h) */
     char *schedule;             /* "cosine", "linear" or "constant" after warmup */
     long lora_r, steps, warmup_steps, batch_size, micro_batch, seq_len, eval_every, checkpoint_every;
     long seed, threads, shuffled_names;

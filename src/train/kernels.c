@@ -13,6 +13,7 @@
 #include "core/mem.h"
 #include "gguf/gguf.h"
 #include "tensor/tensor.h"
+#include "train/gemm.h"
 #include "train/ops.h"
 #include "train/train.h"
 
@@ -138,23 +139,27 @@ int tr_lora_parse(struct tr_lora_cfg *cfg, const char *spec)
 #define R float
 #define SFX(x) x##_f32
 #define TR_GEMM cblas_sgemm
+#define TR_GEMM_W tr_sgemm
 #define TR_IS_DOUBLE 0
 #include "train/ops.inc"
 #include "train/model.inc"
 #undef R
 #undef SFX
 #undef TR_GEMM
+#undef TR_GEMM_W
 #undef TR_IS_DOUBLE
 
 #define R double
 #define SFX(x) x##_f64
 #define TR_GEMM cblas_dgemm
+#define TR_GEMM_W cblas_dgemm
 #define TR_IS_DOUBLE 1
 #include "train/ops.inc"
 #include "train/model.inc"
 #undef R
 #undef SFX
 #undef TR_GEMM
+#undef TR_GEMM_W
 #undef TR_IS_DOUBLE
 
 void tr_model_widen(struct tr_model_f64 *dst, const struct tr_model_f32 *src)

@@ -31,6 +31,17 @@ first=$(head -1 "$D/log.jsonl" | sed 's/.*"loss":\([0-9.]*\).*/\1/')
 last=$(tail -1 "$D/log.jsonl" | sed 's/.*"loss":\([0-9.]*\).*/\1/')
 awk -v f="$first" -v l="$last" 'BEGIN { exit !(f > 3.0 && l < f - 1.0) }' || die "loss went from $first to $last"
 
+# bf16 products (src/train/gemm.h), where this CPU has a fast kernel for them: the model learns as well
+if "$CHATMPI" train $ARGS --matmul bf16 -o "$D/b.gguf" --log "$D/b.jsonl" "$D/d.txt" 2>"$D/b.err"; then
+    grep -q "matrix products of bf16-rounded inputs, float sums (oneDNN " "$D/b.err" || die "bf16: $(cat "$D/b.err")"
+    lb=$(tail -1 "$D/b.jsonl" | sed 's/.*"loss":\([0-9.]*\).*/\1/')
+    awk -v f="$first" -v l="$lb" 'BEGIN { exit !(l < f - 1.0) }' || die "bf16: loss went from $first to $lb"
+else
+    grep -q "matmul: bf16 has no fast kernel on this CPU" "$D/b.err" || die "bf16 refused: $(cat "$D/b.err")"
+fi
+expect_rc 2 "$CHATMPI" train $ARGS --matmul fp8 -o "$D/x.gguf" "$D/d.txt"
+expect_err "unknown matmul 'fp8'"
+
 expect_rc 0 "$CHATMPI" info "$D/m.gguf"
 expect_out "llama.block_count"
 expect_out "blk.1.attn_k.weight"

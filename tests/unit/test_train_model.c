@@ -16,7 +16,9 @@
 #include "core/mem.h"
 #include "gguf/gguf.h"
 #include "tensor/tensor.h"
+#include "train/gemm.h"
 #include "train/io.h"
+#include "train/ops.h"
 #include "train/optim.h"
 #include "train/train.h"
 
@@ -144,6 +146,58 @@ Test(train_model, float_matches_double)
     cr_assert_lt(sqrt(num / den), 1e-3);
     tr_model_release_f32(&mf);
     tr_model_release_f64(&md);
+}
+
+/* bf16 mode (train/gemm.h) computes the float build's loss and gradients to bf16 accuracy,
+ * over sequences of two attention blocks (TR_ATT_ROWS rows each) and GQA; back in f32 mode
+ * the float build gives its own result again, to the bit. */
+Test(train_model, bf16_matches_float)
+{
+    if (tr_matmul_set(TR_MATMUL_BF16)) {
+        cr_skip_test("bf16 is not available here: %s", cm_error_message());
+        return;
+    }
+    tr_matmul_set(TR_MATMUL_F32);
+    enum { BB = 2, TT = TR_ATT_ROWS + 45, NN = BB * TT, V = 37 };
+    struct llama_hparams hp = shape("dim=32,layers=2,heads=4,kv_heads=2,ffn=48,ctx=512", V);
+    static int32_t tok[NN], tg[NN];
+    static float w[NN];
+    uint64_t s = 9;
+    for (int n = 0; n < NN; n++) tok[n] = (int32_t)(tr_rng_next(&s) % V);
+    for (int n = 0; n < NN; n++) tg[n] = n % TT == TT - 1 ? -1 : tok[n + 1], w[n] = n % TT == TT - 1 ? 0.0f : 1.0f;
+    struct tr_model_f32 m;
+    cr_assert_eq(tr_model_init_f32(&m, &hp, 0, 5), 0);
+    for (size_t i = 0; i < m.n_params; i++) m.params[i] += (float)(0.2 * tr_rng_normal(&s));
+    cr_assert_eq(tr_model_alloc_f32(&m, BB, TT), 0);
+    float *g32 = cm_malloc(m.n_params * sizeof(float)), *again = cm_malloc(m.n_params * sizeof(float));
+    double l32, l16, l32b;
+    /* f32, bf16, f32 again */
+    cr_assert_eq(tr_model_forward_f32(&m, tok, tg, w, &l32), 0);
+    memset(m.grads, 0, m.n_params * sizeof(float));
+    tr_model_backward_f32(&m, 1.0);
+    memcpy(g32, m.grads, m.n_params * sizeof(float));
+    cr_assert_eq(tr_matmul_set(TR_MATMUL_BF16), 0);
+    cr_assert_eq(tr_model_forward_f32(&m, tok, tg, w, &l16), 0);
+    memset(m.grads, 0, m.n_params * sizeof(float));
+    tr_model_backward_f32(&m, 1.0);
+    double num = 0, den = 0;
+    for (size_t i = 0; i < m.n_params; i++) {
+        double d = (double)m.grads[i] - g32[i];
+        num += d * d, den += (double)g32[i] * g32[i];
+    }
+    cr_assert_float_eq(l16, l32, 1e-2 * l32, "loss %g in bf16, %g in f32", l16, l32);
+    cr_assert_lt(sqrt(num / den), 3e-2, "relative gradient difference %g", sqrt(num / den));
+    cr_assert_gt(sqrt(num / den), 0, "bf16 mode gave f32's gradients to the bit: not bf16");
+    cr_assert_eq(tr_matmul_set(TR_MATMUL_F32), 0);
+    cr_assert_eq(tr_model_forward_f32(&m, tok, tg, w, &l32b), 0);
+    memset(m.grads, 0, m.n_params * sizeof(float));
+    tr_model_backward_f32(&m, 1.0);
+    memcpy(again, m.grads, m.n_params * sizeof(float));
+    cr_assert_eq(l32b, l32);
+    cr_assert_eq(memcmp(again, g32, m.n_params * sizeof(float)), 0);
+    tr_matmul_release();
+    free(g32), free(again);
+    tr_model_release_f32(&m);
 }
 
 /* A base model GGUF in memory, 2-D tensors in `type`. */
