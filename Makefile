@@ -3,7 +3,7 @@
 #   make test     install missing packages, build, run every test (unit, end-to-end, corpus)
 #   make demo     install missing packages, build, run the main job on the default model
 #   make data     regenerate data/{train,test,refine}.json from data/corpus
-#   make model    reproduce models/default.gguf from the corpus (about 1 h 45 on 2 cores)
+#   make model    reproduce models/default.gguf from the corpus (about 1 h 04 on 2 cores with AMX)
 #   make model-eval  measure it (held-in variants, test split pass@1/pass@8; about 1.5 hours)
 #   make bench    run the benchmarks (not tests: they print tables, they do not fail on speed)
 #   make asan     build and test under address+undefined sanitizers (in build-asan/)

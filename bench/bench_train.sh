@@ -1,7 +1,9 @@
 #!/bin/sh
 # Benchmark of training: tokens/s and model FLOPs utilization (MFU) of `chatmpi train` for a
 # ~11M and a ~110M llama model, full training and LoRA, at 1 and 2 threads and at 2 MPI ranks
-# of 1 thread, beside cblas_sgemm's GFLOP/s measured in the same run (bench/sgemm_rate.c).
+# of 1 thread, full training with bf16 products at 2 threads (`--matmul bf16`, its MFU over
+# the same float ceiling), beside cblas_sgemm's GFLOP/s measured in the same run
+# (bench/sgemm_rate.c).
 #   sh bench/bench_train.sh                 # both sizes
 #   SIZES=small STEPS=5 sh bench/bench_train.sh
 #   OPENBLAS_CORETYPE=Haswell sh bench/bench_train.sh   # other kernels
@@ -99,6 +101,14 @@ for size in $SIZES; do
         fpt=$((6 * nmat + attn)) trained=$params
         run "$size" full "$how" --init "$shape" --vocab $V $common
     done
+    # bf16 products (src/train/gemm.h), where the CPU has a fast kernel for them
+    if ./chatmpi train --init "$shape" --vocab $V --steps 1 --batch 1 --seq 8 --matmul bf16 -q -o "$D/out.gguf" \
+        "$D/data.txt" 2>/dev/null; then
+        fpt=$((6 * nmat + attn)) trained=$params
+        run "$size" bf16 t2 --init "$shape" --vocab $V $common --matmul bf16
+    else
+        echo "  $size bf16: no fast bf16 kernel on this CPU"
+    fi
     for how in t1 t2 np2; do
         fpt=$((4 * nmat + 6 * nlora + attn)) trained=$nlora
         run "$size" lora "$how" --base "$base" --lora r=$r,alpha=32,dropout=0.05,targets=q+k+v+o $common

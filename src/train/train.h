@@ -7,7 +7,8 @@
  * so "blk.3.attn_q.weight" is the slice wq + 3*dim*dim.
  *
  * The model code is written once over a real type and compiled twice (train/kernels.c):
- * the _f32 variant trains (OpenBLAS sgemm), the _f64 variant exists so that the tests
+ * the _f32 variant trains (OpenBLAS sgemm, or bf16 products in float sums: train/gemm.h,
+ * `matmul: bf16`), the _f64 variant exists so that the tests
  * can check the very same code against central finite differences in double precision.
  *
  * Two modes:
@@ -18,7 +19,7 @@
  *                  parameters are the adapters A (r, n_in) and B (n_out, r):
  *                  y = W x + (alpha / r) * B (A dropout(x)).
  * Data parallelism sits outside the model (train/dist.h, train/optim.h).
- * Left out: mixed precision, KV-cache style inference (the runtime
+ * Left out: bf16 or f16 parameters and activations, loss scaling, KV-cache style inference (the runtime
  * in src/model does that), biases (llama has none).
  */
 #ifndef CM_TRAIN_TRAIN_H
