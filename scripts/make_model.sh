@@ -24,7 +24,7 @@
 # Settings (environment): WORK (build/model), OUT (models), PER_CASE (variants per case, 6),
 # HELDIN (held-in variants per case, 2), JOBS (parallel augment processes, 4), STEPS1 (250),
 # STOP1 (101), STEPS2 (300), STEPS3 (2500), STEPS4 (1500), THREADS (OpenMP's default), MATMUL
-# (bf16, or f32: the training's products, train config `matmul`); for a
+# (the training's products, train config `matmul`: bf16 with AMX, else f32); for a
 # quick try of the recipe (tests/e2e/test_make_model.sh): CASES (the case directories the
 # tokenizer reads and the augmenter varies, default every train and refine case; the records
 # are always every train and refine case), VOCAB (2000), SHAPE.
@@ -42,8 +42,12 @@ STEPS3=${STEPS3:-2500}
 STEPS4=${STEPS4:-1500}
 VOCAB=${VOCAB:-2000}
 SHAPE=${SHAPE:-dim=256,layers=4,heads=4,kv_heads=4,ffn=704,ctx=5120}
-# the products: bf16 inputs, float sums (src/train/gemm.h); f32 where the CPU has no AVX-512
-MATMUL=${MATMUL:-bf16}
+# the products: bf16 inputs, float sums (src/train/gemm.h) where the CPU has AMX (training 1.6x
+# faster there; the shipped model was made so), float elsewhere (bf16 through AVX512_BF16 alone
+# measured 10% slower than float on the same Xeon: docs/BENCHMARKS.md)
+if [ -z "${MATMUL:-}" ]; then
+    if grep -q '^flags.* amx_bf16' /proc/cpuinfo 2>/dev/null; then MATMUL=bf16; else MATMUL=f32; fi
+fi
 mkdir -p "$WORK/seconds" "$OUT"
 t_start=$(date +%s)
 say() { echo "make model: $*" >&2; }
