@@ -96,7 +96,7 @@ static void convert(uint16_t *dst, const float *src, int rows, int cols, int ld)
 
 /* one compiled product: its key and oneDNN's objects */
 struct kern {
-    int used, ta, tb, M, N, K, ldc;
+    int used, ta, tb, M, N, K;
     uint32_t alpha, beta; /* their bits */
     dnnl_primitive_t prim;
     dnnl_memory_t a, b, c;
@@ -104,7 +104,7 @@ struct kern {
 
 #define KERN_SLOTS 4096 /* a power of two; the table is emptied when it is 3/4 full */
 static struct kern *kerns;
-static size_t n_kerns, n_fallback;
+static size_t n_kerns;
 static dnnl_engine_t engine;
 static dnnl_stream_t stream;
 static uint16_t *abuf, *bbuf;
@@ -146,13 +146,13 @@ void tr_matmul_release(void)
     stream = NULL, engine = NULL;
 }
 
-/* A (M, K) as stored: transposed or not, dense; B (K, N) likewise; C (M, N) with row stride ldc */
+/* A (M, K) as stored: transposed or not, dense; B (K, N) likewise; C (M, N) dense */
 static dnnl_status_t kern_make(struct kern *k, float alpha, float beta)
 {
     dnnl_memory_desc_t ad, bd, cd;
     dnnl_dims_t da = {k->M, k->K}, db = {k->K, k->N}, dc = {k->M, k->N};
     dnnl_dims_t sa = {k->ta ? 1 : k->K, k->ta ? k->M : 1}, sb = {k->tb ? 1 : k->N, k->tb ? k->K : 1};
-    dnnl_dims_t sc = {k->ldc, 1};
+    dnnl_dims_t sc = {k->N, 1};
     dnnl_status_t s;
     dnnl_matmul_desc_t md;
     dnnl_primitive_attr_t attr = NULL;
@@ -196,14 +196,14 @@ static int engine_up(void)
     return 0;
 }
 
-static struct kern *kern_get(int ta, int tb, int M, int N, int K, int ldc, float alpha, float beta)
+static struct kern *kern_get(int ta, int tb, int M, int N, int K, float alpha, float beta)
 {
     uint32_t ab, bb;
     memcpy(&ab, &alpha, 4);
     memcpy(&bb, &beta, 4);
     if (!kerns) kerns = cm_calloc(KERN_SLOTS, sizeof(*kerns));
     uint64_t h = 1469598103934665603ull;
-    uint64_t parts[] = {(uint64_t)ta, (uint64_t)tb, (uint64_t)M, (uint64_t)N, (uint64_t)K, (uint64_t)ldc, ab, bb};
+    uint64_t parts[] = {(uint64_t)ta, (uint64_t)tb, (uint64_t)M, (uint64_t)N, (uint64_t)K, ab, bb};
     for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) h = (h ^ parts[i]) * 1099511628211ull;
     for (size_t i = h & (KERN_SLOTS - 1);; i = (i + 1) & (KERN_SLOTS - 1)) {
         struct kern *k = &kerns[i];
@@ -212,22 +212,32 @@ static struct kern *kern_get(int ta, int tb, int M, int N, int K, int ldc, float
                 for (size_t j = 0; j < KERN_SLOTS; j++)
                     if (kerns[j].used) kern_free(&kerns[j]);
                 n_kerns = 0;
-                return kern_get(ta, tb, M, N, K, ldc, alpha, beta);
+                return kern_get(ta, tb, M, N, K, alpha, beta);
             }
-            *k = (struct kern){1, ta, tb, M, N, K, ldc, ab, bb, NULL, NULL, NULL, NULL};
+            *k = (struct kern){1, ta, tb, M, N, K, ab, bb, NULL, NULL, NULL, NULL};
             if (engine_up() || kern_make(k, alpha, beta) != dnnl_success) { /* no kernel for this shape: sgemm does it */
                 dnnl_memory_destroy(k->a), dnnl_memory_destroy(k->b), dnnl_memory_destroy(k->c);
                 dnnl_primitive_destroy(k->prim);
                 k->a = k->b = k->c = NULL, k->prim = NULL;
-                n_fallback++;
             }
             n_kerns++;
             return k;
         }
-        if (k->ta == ta && k->tb == tb && k->M == M && k->N == N && k->K == K && k->ldc == ldc && k->alpha == ab &&
+        if (k->ta == ta && k->tb == tb && k->M == M && k->N == N && k->K == K && k->alpha == ab &&
             k->beta == bb)
             return k;
     }
+}
+
+/* C (dense) = the kernel's product of A and B (bf16, laid out as made) */
+static void kern_run(struct kern *k, const uint16_t *A, const uint16_t *B, float *C)
+{
+    check(dnnl_memory_set_data_handle(k->a, (void *)A), "setting A");
+    check(dnnl_memory_set_data_handle(k->b, (void *)B), "setting B");
+    check(dnnl_memory_set_data_handle(k->c, C), "setting C");
+    dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC, k->a}, {DNNL_ARG_WEIGHTS, k->b}, {DNNL_ARG_DST, k->c}};
+    check(dnnl_primitive_execute(k->prim, stream, 3, args), "a bf16 matmul");
+    check(dnnl_stream_wait(stream), "waiting for a bf16 matmul");
 }
 
 static uint16_t *grow(uint16_t **buf, size_t *have, size_t need)
@@ -246,9 +256,8 @@ static void gemm_bf16(int ta, int tb, int M, int N, int K, float alpha, const fl
     /* oneDNN's fast kernels want C dense: a C inside a wider matrix gets a dense product,
      * added to it here */
     int dense = ldc == N;
-    struct kern *k = kern_get(ta, tb, M, N, K, N, alpha, dense ? beta : 0);
+    struct kern *k = kern_get(ta, tb, M, N, K, alpha, dense ? beta : 0);
     if (!k->prim) {
-        if (getenv("CHATMPI_DEBUG_GEMM")) fprintf(stderr, "gemm: sgemm for %c%c %dx%dx%d\n", ta ? 'T' : 'N', tb ? 'T' : 'N', M, N, K);
         cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, alpha, A,
                     lda, B, ldb, beta, C, ldc);
         return;
@@ -268,12 +277,7 @@ static void gemm_bf16(int ta, int tb, int M, int N, int K, float alpha, const fl
         }
         c = cbuf;
     }
-    check(dnnl_memory_set_data_handle(k->a, a), "setting A");
-    check(dnnl_memory_set_data_handle(k->b, b), "setting B");
-    check(dnnl_memory_set_data_handle(k->c, c), "setting C");
-    dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC, k->a}, {DNNL_ARG_WEIGHTS, k->b}, {DNNL_ARG_DST, k->c}};
-    check(dnnl_primitive_execute(k->prim, stream, 3, args), "a bf16 matmul");
-    check(dnnl_stream_wait(stream), "waiting for a bf16 matmul");
+    kern_run(k, a, b, c);
     if (dense) return;
 #pragma omp parallel for schedule(static) if ((size_t)M * N >= 65536)
     for (int i = 0; i < M; i++) {
@@ -299,7 +303,7 @@ void *tr_bf16_scratch(int slot, size_t bytes)
 
 void tr_gemm_bf16(int ta, int tb, int M, int N, int K, float alpha, const uint16_t *A, const uint16_t *B, float *C)
 {
-    struct kern *k = kern_get(ta, tb, M, N, K, N, alpha, 0);
+    struct kern *k = kern_get(ta, tb, M, N, K, alpha, 0);
     if (!k->prim) { /* no kernel for this shape: the same bf16 values, widened, through sgemm */
         float *a = cm_malloc(sizeof(float) * ((size_t)M * K + (size_t)K * N)), *b = a + (size_t)M * K;
         for (size_t i = 0; i < (size_t)M * K; i++) a[i] = from_bf16(A[i]);
@@ -309,12 +313,7 @@ void tr_gemm_bf16(int ta, int tb, int M, int N, int K, float alpha, const uint16
         free(a);
         return;
     }
-    check(dnnl_memory_set_data_handle(k->a, (void *)A), "setting A");
-    check(dnnl_memory_set_data_handle(k->b, (void *)B), "setting B");
-    check(dnnl_memory_set_data_handle(k->c, C), "setting C");
-    dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC, k->a}, {DNNL_ARG_WEIGHTS, k->b}, {DNNL_ARG_DST, k->c}};
-    check(dnnl_primitive_execute(k->prim, stream, 3, args), "a bf16 matmul");
-    check(dnnl_stream_wait(stream), "waiting for a bf16 matmul");
+    kern_run(k, A, B, C);
 }
 
 int tr_matmul_set(enum tr_matmul m)

@@ -7,9 +7,10 @@
  * which multiply several times faster than float FMA. Parameters, activations, gradients
  * and AdamW stay float; only the products' inputs are rounded (mixed precision as bf16
  * training does it on accelerators). The first call of a shape compiles its kernel
- * (oneDNN's JIT); the kernels are kept for the run, keyed by shape, transposition, alpha,
- * beta and C's row stride. Results are deterministic run to run on one machine and thread
- * count; unlike sgemm's, they may change with the thread count and between CPUs.
+ * (oneDNN's JIT); the kernels are kept for the run, keyed by shape, transposition, alpha
+ * and beta (C is always a dense block, added into place when it is not). Results are
+ * deterministic run to run on one machine and thread count; unlike sgemm's, they may change
+ * with the thread count and between CPUs.
  *
  * Called from one thread at a time (the products themselves are threaded).
  */
