@@ -483,6 +483,14 @@ static int train_run(int argc, char **argv)
         if ((rc = llama_hparams_parse(&hp, o.init))) goto fail;
     } else {
         if ((rc = llama_hparams_read(&hp, base))) goto fail;
+        if (hp.arch != LLAMA_ARCH_LLAMA) { /* the trainer's graph has no biases and no NEOX RoPE */
+            rc = cm_error_set(CM_EINVAL, "cannot train '%s': its architecture is '%s', and chatmpi train handles "
+                                         "llama only (it would drop qwen2's Q/K/V biases and rotate the wrong pairs)",
+                              o.base, llama_arch_name(hp.arch));
+            cm_error_hint("fine-tune a llama-architecture base (SmolLM2, Code Llama); %s models run with "
+                          "chatmpi run/generate", llama_arch_name(hp.arch));
+            goto fail;
+        }
         tied = gguf_find_tensor(base, "output.weight") == NULL;
     }
     const struct tr_data *vd[2] = {&data, &evd};
