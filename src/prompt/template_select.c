@@ -21,7 +21,10 @@ const char *tmpl_detect(const char *chat_template)
 }
 
 /* Text that is a template itself rather than a name or a path. */
-static int is_inline(const char *s) { return strchr(s, '\n') || strstr(s, "{{") || strstr(s, "{%"); }
+static int is_inline(const char *s)
+{
+    return strchr(s, '\n') || strstr(s, "{{") || strstr(s, "{%");
+}
 
 int tmpl_resolve(struct tmpl **out, const char *spec, const struct gguf *model, const char **why)
 {
@@ -42,6 +45,7 @@ int tmpl_resolve(struct tmpl **out, const char *spec, const struct gguf *model, 
     if (tmpl_is_builtin(spec)) return tmpl_builtin(out, spec);
     if (cm_is_file(spec) || strchr(spec, '/')) return tmpl_load(out, spec);
     cm_error_set(CM_EINVAL, "unknown template '%s': not a built-in template nor a file", spec);
-    cm_error_hint("built-in templates: %s; or give a template file or the template text", tmpl_builtin_list());
+    cm_error_hint("built-in templates: %s; or give a template file or the template text",
+                  tmpl_builtin_list());
     return CM_EINVAL;
 }
