@@ -7,8 +7,11 @@
  * context or a --stop string. Token-id prompts print the generated ids on one line; text
  * prompts (-p/-f, encoded with the tokenizer stored in the model) print the decoded text as
  * it comes, holding back what may be the start of a stop string (src/model/textgen.h).
+ * --template NAME|FILE renders a text prompt as the question of that prompt template
+ * (tmpl_resolve: chatml, chathpc, codellama, a file or the text) and adds the template's
+ * end-of-turn stop strings; without it the prompt goes to the model as it is.
  * --verbose adds timings on stderr.
- * Left out: chat templates and the interactive mode (`chatmpi run` is the assistant).
+ * Left out: chat history and the interactive mode (`chatmpi run` is the assistant).
  */
 #include <errno.h>
 #include <omp.h>
@@ -28,6 +31,7 @@
 #include "model/textgen.h"
 #include "core/fs.h"
 #include "gguf/gguf.h"
+#include "prompt/template.h"
 #include "tokenizer/tok_gguf.h"
 #include "tokenizer/tokenizer.h"
 
@@ -79,7 +83,7 @@ static void gen_print_text(void *ctx, const char *text, size_t len)
 
 int cmd_generate(int argc, char **argv)
 {
-    const char *model_path = NULL, *prompt_ids = NULL, *prompt_text = NULL, *prompt_file = NULL;
+    const char *model_path = NULL, *prompt_ids = NULL, *prompt_text = NULL, *prompt_file = NULL, *tmpl_spec = NULL;
     long max_tokens = 128, top_k = 0, seed = 1, threads = 0, ctx = 0;
     double temperature = 0, top_p = 1;
     int print_ids = 0, verbose = 0, no_eos = 0;
@@ -101,6 +105,8 @@ int cmd_generate(int argc, char **argv)
         {OPT_INT, "ctx", 'c', NULL, "context length (default: the model's, at most 4096)", &ctx, 1, 1 << 24},
         {OPT_STR_LIST, "lora", 0, "FILE[:SCALE]", "apply a LoRA adapter, scaled (default 1)", &loras},
         {OPT_STR_LIST, "stop", 0, "STR", "stop when the text contains STR (not printed)", &stops},
+        {OPT_STR, "template", 0, "NAME|FILE", "render the text prompt as the question of this template (chatml, "
+         "chathpc, codellama, a file) and stop at its end of turn", &tmpl_spec},
         {OPT_FLAG, "print-ids", 0, NULL, "print only the generated ids, space-separated, one line", &print_ids},
         {OPT_FLAG, "no-eos", 0, NULL, "do not stop at the end-of-sequence token", &no_eos},
         {OPT_FLAG, "verbose", 'v', NULL, "print timings and the reason generation stopped on stderr", &verbose},
@@ -108,7 +114,7 @@ int cmd_generate(int argc, char **argv)
     };
     const struct opt_cmd cmd = {
         "generate", "-m MODEL (--prompt-ids IDS | -p TEXT | -f FILE) [options]",
-        "Generate tokens with a llama-architecture model.",
+        "Generate tokens with a llama or qwen2 model.",
         "The prompt is evaluated in one batch, then tokens are sampled one at a time until\n"
         "--max-tokens, the model's end-of-sequence token (tokenizer.ggml.eos_token_id) or a\n"
         "full context, or until the generated text contains a --stop string (which is not\n"
@@ -123,6 +129,8 @@ int cmd_generate(int argc, char **argv)
     cm_strlist_init(&pos);
     struct tok_ids ids;
     tok_ids_init(&ids);
+    struct cm_buf rendered; /* the prompt rendered with --template */
+    cm_buf_init(&rendered);
     struct llama_model *m = NULL;
     struct llama_state *st = NULL;
     struct tokenizer *tk = NULL;
@@ -136,6 +144,11 @@ int cmd_generate(int argc, char **argv)
     if (!model_path || (!!prompt_ids + !!prompt_text + !!prompt_file) != 1) {
         fprintf(stderr, "chatmpi generate: -m MODEL and one of --prompt-ids, -p TEXT and -f FILE are required\n"
                         "hint: see 'chatmpi generate --help'\n");
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    if (tmpl_spec && prompt_ids) {
+        fprintf(stderr, "chatmpi generate: --template renders a text prompt (-p or -f), not --prompt-ids\n");
         rc = EXIT_USAGE;
         goto done;
     }
@@ -158,6 +171,24 @@ int cmd_generate(int argc, char **argv)
             goto done;
         }
     if ((rc = cli_check_stops("generate", &stops))) goto done;
+    if (tmpl_spec) { /* the prompt becomes the template's question; its end of turn stops */
+        struct tmpl *t = NULL;
+        char *q = NULL;
+        int e = tmpl_resolve(&t, tmpl_spec, m->g, NULL);
+        if (!e && prompt_file) e = cm_read_file(&q, NULL, prompt_file, 64u << 20);
+        struct tmpl_vars v = {q ? q : prompt_text, NULL, NULL, NULL};
+        if (!e) e = tmpl_render_prompt(t, &v, &rendered);
+        size_t nt = 0;
+        const char *const *ts = e ? NULL : tmpl_stops(t, &nt);
+        for (size_t i = 0; i < nt; i++) cm_strlist_push(&stops, ts[i]);
+        tmpl_free(t);
+        free(q);
+        if (e) {
+            rc = cli_report_error(e);
+            goto done;
+        }
+        prompt_text = rendered.data ? rendered.data : "", prompt_file = NULL;
+    }
     if (stops.n && prompt_ids && !gguf_find_key(m->g, "tokenizer.ggml.tokens")) {
         fprintf(stderr, "chatmpi generate: --stop needs the text, but model '%s' has no tokenizer\n", model_path);
         rc = EXIT_USAGE;
@@ -246,6 +277,7 @@ done:
     llama_state_free(st);
     llama_model_free(m);
     tok_ids_release(&ids);
+    cm_buf_release(&rendered);
     cm_strlist_release(&pos);
     cm_strlist_release(&loras), cm_strlist_release(&stops);
     return rc;

@@ -2,7 +2,9 @@
  *
  * Prints the header facts, every metadata key with its type and value (long strings
  * cut, arrays summarized by element type, length and first items), and a table of
- * tensors (name, type, shape, bytes) with totals. --tensor NAME adds statistics and the
+ * tensors (name, type, shape, bytes) with totals. A model's architecture (and whether
+ * chatmpi runs it) and the prompt template its tokenizer.chat_template is recognized as
+ * (tmpl_detect) come first. --tensor NAME adds statistics and the
  * first values of one tensor, dequantized. --memory loads the file as a llama model and
  * prints the memory running it takes (weights mapped, KV cache at full context, scratch).
  * Left out: dumping whole tensors or whole arrays (other tools do that better).
@@ -20,6 +22,7 @@
 #include "core/mem.h"
 #include "gguf/gguf.h"
 #include "model/model.h"
+#include "prompt/template.h"
 #include "tensor/tensor.h"
 
 #define INFO_STR_MAX 60
@@ -29,7 +32,7 @@ static const char *info_tensor;
 static int info_memory;
 static const struct opt_spec info_opts[] = {
     {OPT_STR, "tensor", 't', "NAME", "also print statistics and the first values of tensor NAME", &info_tensor},
-    {OPT_FLAG, "memory", 0, NULL, "only the memory a llama model needs to run: weights, KV cache, scratch", &info_memory},
+    {OPT_FLAG, "memory", 0, NULL, "only the memory a llama or qwen2 model needs to run: weights, KV cache, scratch", &info_memory},
     {0},
 };
 static const struct opt_cmd info_cmd = {
@@ -145,6 +148,15 @@ static void print_info(const struct gguf *g)
     char sz[32];
     printf("%s: GGUF v%u, %s, alignment %u, tensor data at offset %llu\n", g->path, g->version,
            cli_fmt_bytes(sz, sizeof(sz), g->size), g->alignment, (ull)g->data_offset);
+    const char *arch = NULL, *jinja = NULL;
+    if (gguf_find_key(g, "general.architecture") && !gguf_get_str(g, "general.architecture", &arch))
+        printf("architecture: %s%s\n", arch, llama_arch_from_name(arch) >= 0 ? "" : " (chatmpi does not run it)");
+    if (gguf_find_key(g, "tokenizer.chat_template") && !gguf_get_str(g, "tokenizer.chat_template", &jinja)) {
+        const char *name = tmpl_detect(jinja);
+        if (name) printf("chat template: %s (detected from tokenizer.chat_template)\n", name);
+        else printf("chat template: not one chatmpi knows (chathpc is used unless --template says otherwise)\n");
+    }
+    cm_error_clear();
     printf("\nmetadata (%zu keys):\n", g->n_kv);
     size_t kw = 24;
     for (size_t i = 0; i < g->n_kv; i++)
@@ -206,8 +218,8 @@ static int print_memory(struct gguf *g)
     uint64_t w = m->weight_bytes, kv = llama_state_kv_bytes(hp, hp->n_ctx),
              sc = llama_state_scratch_bytes(hp, hp->n_ctx, 64, threads);
     char b1[32], b2[32], b3[32], b4[32];
-    printf("%s: llama, %.1fM parameters, dim %u, %u layers, %u/%u heads, ffn %u, ctx %u, vocab %u%s\n", m->g->path,
-           (double)llama_hparams_n_params(hp, m->tied) / 1e6, hp->dim, hp->n_layer, hp->n_head, hp->n_head_kv,
+    printf("%s: %s, %.1fM parameters, dim %u, %u layers, %u/%u heads, ffn %u, ctx %u, vocab %u%s\n", m->g->path,
+           llama_arch_name(hp->arch), (double)llama_hparams_n_params(hp, m->tied) / 1e6, hp->dim, hp->n_layer, hp->n_head, hp->n_head_kv,
            hp->n_ff, hp->n_ctx, hp->n_vocab, m->tied ? ", tied output" : "");
     printf("  weights   %12s  (mapped from the file)\n", cli_fmt_bytes(b1, sizeof(b1), w));
     printf("  kv cache  %12s  (%u layers x 2 x %u positions x %u kv heads x %u x 4 bytes)\n",

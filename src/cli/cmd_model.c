@@ -1,5 +1,5 @@
 /* cmd_model.c — `chatmpi model init`: models for tests and benchmarks.
- *   init  writes a llama model with random weights of a given shape and type
+ *   init  writes a llama or qwen2 model with random weights of a given shape and type
  * The writer is llama_model_write_random (src/model/init.c).
  * Left out: a tokenizer in the file (the vocabulary size is given; other tools attach one). */
 #include <errno.h>
@@ -15,7 +15,7 @@
 
 static int model_init(int argc, char **argv)
 {
-    const char *shape = NULL, *type_name = "f32", *out = NULL;
+    const char *shape = NULL, *type_name = "f32", *out = NULL, *arch = "llama";
     long vocab = 0, seed = 1;
     int tied = 0, quiet = 0;
     const struct opt_spec specs[] = {
@@ -24,14 +24,15 @@ static int model_init(int argc, char **argv)
          &shape},
         {OPT_STR, "type", 't', "TYPE", "weight type: f32 (default), f16, bf16, q8_0 or q4_0", &type_name},
         {OPT_INT, "seed", 0, "S", "random seed (default 1)", &seed, 0, 0x7fffffffffffffffL},
+        {OPT_STR, "arch", 0, "ARCH", "architecture: llama (default) or qwen2 (adds Q/K/V biases, NEOX RoPE)", &arch},
         {OPT_FLAG, "tied", 0, NULL, "no output.weight: the output projection is the token embedding", &tied},
         {OPT_STR, "output", 'o', "OUT.gguf", "file to write (required)", &out},
         {OPT_FLAG, "quiet", 'q', NULL, "print nothing on success", &quiet},
         {0},
     };
     const struct opt_cmd cmd = {
-        "model init", "--shape SPEC [--type TYPE] [--seed S] [--tied] -o OUT.gguf",
-        "Write a llama-architecture model with seeded random weights (for tests and benchmarks).",
+        "model init", "--shape SPEC [--arch ARCH] [--type TYPE] [--seed S] [--tied] -o OUT.gguf",
+        "Write a llama or qwen2 model with seeded random weights (for tests and benchmarks).",
         "Matrices are Gaussian scaled by 1/sqrt(rows' length) so activations stay O(1); norm\n"
         "weights are near 1. The same seed gives the same file; the same seed in another\n"
         "type gives the same weights rounded to that type. q8_0 and q4_0 need dim and ffn to\n"
@@ -75,7 +76,12 @@ static int model_init(int argc, char **argv)
                         "dim=288,layers=6,heads=6,kv_heads=6,ffn=768,ctx=256,vocab=32000\n");
         return EXIT_USAGE;
     }
-    struct llama_hparams hp = {.n_vocab = (uint32_t)vocab};
+    int a = llama_arch_from_name(arch);
+    if (a < 0) {
+        fprintf(stderr, "chatmpi model init: unknown architecture '%s'; supported: %s\n", arch, llama_arch_list());
+        return EXIT_USAGE;
+    }
+    struct llama_hparams hp = {.n_vocab = (uint32_t)vocab, .arch = (enum llama_arch)a};
     uint32_t type;
     if ((rc = llama_hparams_parse(&hp, spec)) || (rc = tensor_type_from_name(&type, type_name))) {
         cli_report_error(CM_EINVAL);
@@ -85,8 +91,8 @@ static int model_init(int argc, char **argv)
     if (rc) return cli_report_error(rc);
     if (!quiet) {
         uint64_t np = llama_hparams_n_params(&hp, tied);
-        printf("wrote %s: %llu parameters (%.1fM), %s, dim %u, %u layers, %u/%u heads, ffn %u, ctx %u, vocab %u%s\n",
-               out, (unsigned long long)np, (double)np / 1e6, tensor_type_name(type), hp.dim, hp.n_layer, hp.n_head,
+        printf("wrote %s: %s, %llu parameters (%.1fM), %s, dim %u, %u layers, %u/%u heads, ffn %u, ctx %u, vocab %u%s\n",
+               out, llama_arch_name(hp.arch), (unsigned long long)np, (double)np / 1e6, tensor_type_name(type), hp.dim, hp.n_layer, hp.n_head,
                hp.n_head_kv, hp.n_ff, hp.n_ctx, hp.n_vocab, tied ? ", tied output" : "");
     }
     return EXIT_OK;
@@ -98,6 +104,6 @@ static const struct cli_subcommand model_cmds[] = {
 
 int cmd_model(int argc, char **argv)
 {
-    return cli_dispatch("model", "llama-architecture models.", model_cmds, sizeof(model_cmds) / sizeof(model_cmds[0]),
+    return cli_dispatch("model", "llama and qwen2 models.", model_cmds, sizeof(model_cmds) / sizeof(model_cmds[0]),
                         argc, argv);
 }

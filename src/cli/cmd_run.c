@@ -367,7 +367,7 @@ int cmd_run(int argc, char **argv)
         {OPT_DOUBLE, "atol", 0, NULL, "absolute tolerance (default 1e-9)", &co.atol, 0, 0, 0, 1e300},
         {OPT_DOUBLE, "timeout", 't', "SECONDS", "limit of each check run (default 10)", &timeout, 0, 0, 0.1, 86400},
         {OPT_FLAG, "no-verify", 0, NULL, "print the raw generations without checking them", &no_verify},
-        {OPT_STR, "template", 0, "NAME|FILE", "prompt template: chathpc (default), codellama or a file", &tmpl},
+        {OPT_STR, "template", 0, "NAME|FILE", "prompt template: chathpc, chatml, codellama or a file (default: the model's own, else chathpc)", &tmpl},
         {OPT_DOUBLE, "temperature", 'T', NULL, "sampling temperature (default 0: greedy; 0.7 for samples 2..K)",
          &temperature, 0, 0, 0, 10},
         {OPT_DOUBLE, "top-p", 0, NULL, "nucleus sampling (default 0.95)", &top_p, 0, 0, 0, 1},

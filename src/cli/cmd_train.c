@@ -47,7 +47,7 @@
 
 static struct {
     const char *init, *base, *tokenizer, *lora, *out, *resume, *ckpt, *log, *sched, *loss, *out_type, *config;
-    const char *eval, *mem_limit, *matmul;
+    const char *eval, *mem_limit, *matmul, *tmpl;
     long vocab, steps, stop_after, batch, seq, accum, warmup, seed, every, threads, eval_every;
     double lr, min_lr, wd, clip;
     int quiet;
@@ -92,6 +92,8 @@ static const struct opt_spec train_opts[] = {
     {OPT_STR, "matmul", 0, "KIND", "f32 (OpenBLAS sgemm, default) or bf16: products of bf16-rounded inputs, float sums",
      &o.matmul},
     {OPT_FLAG, "quiet", 'q', NULL, "no progress line", &o.quiet},
+    {OPT_STR, "template", 0, "NAME|FILE", "with --config: the prompt template (chathpc, chatml, codellama, a file or "
+     "the text), over the config's", &o.tmpl},
     {OPT_STR, "config", 'c', "FILE", "ChatHPC config (JSON or YAML): data_file, base_model_path, ...; flags override it",
      &o.config},
     {0},
@@ -173,12 +175,15 @@ static int usage(const char *msg)
     return EXIT_USAGE;
 }
 
-/* --config is read before the flags so that the flags override it. */
-static const char *find_config(int argc, char **argv)
+/* --config (and --template, which a config without a template needs) are read before the
+ * flags so that the flags override the config. */
+static const char *find_flag(int argc, char **argv, const char *flag, const char *short_flag)
 {
+    size_t n = strlen(flag);
     for (int i = 1; i < argc; i++) {
-        if ((!strcmp(argv[i], "--config") || !strcmp(argv[i], "-c")) && i + 1 < argc) return argv[i + 1];
-        if (!strncmp(argv[i], "--config=", 9)) return argv[i] + 9;
+        if ((!strcmp(argv[i], flag) || (short_flag && !strcmp(argv[i], short_flag))) && i + 1 < argc)
+            return argv[i + 1];
+        if (!strncmp(argv[i], flag, n) && argv[i][n] == '=') return argv[i] + n + 1;
     }
     return NULL;
 }
@@ -243,8 +248,13 @@ static int tokenize_config_file(const char *tok_gguf, const char *records, const
         close(fd);
     }
     if ((rc = tok_load_gguf(&tk, tok_gguf))) goto done;
-    if (cfg.prompt_template_file) rc = tmpl_load(&t, cfg.prompt_template_file);
-    else rc = tmpl_open(&t, cfg.prompt_template);
+    {
+        struct gguf *g = NULL; /* the base's chat template decides when no template is named */
+        const char *spec = o.tmpl ? o.tmpl : cfg.prompt_template_file ? cfg.prompt_template_file : cfg.prompt_template;
+        if (!spec && o.base) rc = gguf_open(&g, o.base);
+        if (!rc) rc = tmpl_resolve(&t, spec, g, NULL);
+        gguf_close(g);
+    }
     if (rc) goto done;
     struct tr_records_stats st;
     long shuffles = strcmp(name, "train") ? 0 : cfg.shuffled_names; /* the eval records as the model reads */
@@ -364,13 +374,17 @@ static int train_run(int argc, char **argv)
     o.steps = 1000, o.batch = 8, o.accum = 1, o.seed = 1, o.lr = 3e-4, o.min_lr = -1, o.wd = 0.01, o.clip = 1;
     struct cm_strlist pos;
     cm_strlist_init(&pos);
-    const char *config = find_config(argc, argv);
+    const char *config = find_flag(argc, argv, "--config", "-c"), *tmpl_flag = find_flag(argc, argv, "--template", NULL);
     train_config_init(&cfg);
     if (config) {
         struct cm_strlist warn;
         cm_strlist_init(&warn);
         int crc = train_config_load(&cfg, config, &warn);
         if (!crc) crc = train_config_apply_env(&cfg);
+        if (!crc && tmpl_flag) { /* --template replaces the config's template, whichever key held it */
+            free(cfg.prompt_template_file), cfg.prompt_template_file = NULL;
+            crc = train_config_set(&cfg, "prompt_template", tmpl_flag, "--template");
+        }
         if (!crc) crc = train_config_validate(&cfg);
         if (!crc) crc = apply_config(&cfg);
         for (size_t i = 0; ROOT && i < warn.n; i++) fprintf(stderr, "chatmpi train: warning: %s\n", warn.items[i]);
@@ -483,6 +497,14 @@ static int train_run(int argc, char **argv)
         if ((rc = llama_hparams_parse(&hp, o.init))) goto fail;
     } else {
         if ((rc = llama_hparams_read(&hp, base))) goto fail;
+        if (hp.arch != LLAMA_ARCH_LLAMA) { /* the trainer's graph has no biases and no NEOX RoPE */
+            rc = cm_error_set(CM_EINVAL, "cannot train '%s': its architecture is '%s', and chatmpi train handles "
+                                         "llama only (it would drop qwen2's Q/K/V biases and rotate the wrong pairs)",
+                              o.base, llama_arch_name(hp.arch));
+            cm_error_hint("fine-tune a llama-architecture base (SmolLM2, Code Llama); %s models run with "
+                          "chatmpi run/generate", llama_arch_name(hp.arch));
+            goto fail;
+        }
         tied = gguf_find_tensor(base, "output.weight") == NULL;
     }
     const struct tr_data *vd[2] = {&data, &evd};

@@ -68,7 +68,7 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
         {OPT_INT, "runs", 'r', NULL, "timed repetitions with --bench (default 3)", &runs, 1, 64},
         {OPT_FLAG, "compare-expert", 0, NULL, "with --bench, also time the expert mpi.c and baseline.c", &expert},
         {OPT_DOUBLE, "timeout", 't', "SECONDS", "limit of each check run (default 20)", &timeout, 0, 0, 0.1, 86400},
-        {OPT_STR, "template", 0, "NAME|FILE", "prompt template: chathpc (default), codellama or a file", &tmpl},
+        {OPT_STR, "template", 0, "NAME|FILE", "prompt template: chathpc, chatml, codellama or a file (default: the model's own, else chathpc)", &tmpl},
         {OPT_DOUBLE, "temperature", 'T', NULL, "sampling temperature (default 0; 0.7 for samples 2..N)", &temperature,
          0, 0, 0, 10},
         {OPT_DOUBLE, "top-p", 0, NULL, "nucleus sampling (default 0.95)", &top_p, 0, 0, 0, 1},

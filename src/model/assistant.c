@@ -23,6 +23,8 @@ struct assistant {
     struct llama_state *state;
     struct tokenizer *tok;
     struct tmpl *tmpl;
+    const char **stops; /* (n_stops) the user's stop strings, then the template's end-of-turn ones */
+    size_t n_stops;
     int normalize; /* the model was trained on normalized names (corpus/names.h) */
 };
 
@@ -54,7 +56,18 @@ int assistant_open(struct assistant **out, const struct assistant_opts *o)
     if (!rc && tok_n_vocab(a->tok) != a->model->hp.n_vocab)
         rc = cm_error_set(CM_EFORMAT, "model '%s': the tokenizer has %zu tokens but the model %u", o->model_path,
                           tok_n_vocab(a->tok), a->model->hp.n_vocab);
-    if (!rc) rc = tmpl_open(&a->tmpl, o->template_name ? o->template_name : "chathpc");
+    if (!rc) rc = tmpl_resolve(&a->tmpl, o->template_name, a->model->g, NULL);
+    if (!rc) { /* the template's end of turn ends an answer too */
+        size_t nt;
+        const char *const *ts = tmpl_stops(a->tmpl, &nt);
+        a->stops = cm_calloc(o->n_stops + nt + 1, sizeof(*a->stops));
+        for (size_t i = 0; i < o->n_stops; i++) a->stops[a->n_stops++] = o->stops[i];
+        for (size_t i = 0; i < nt; i++) {
+            size_t j = 0;
+            while (j < o->n_stops && strcmp(o->stops[j], ts[i])) j++;
+            if (j == o->n_stops) a->stops[a->n_stops++] = ts[i];
+        }
+    }
     if (!rc) rc = names_model_setting(a->model->g, &a->normalize);
     if (!rc) rc = llama_state_new(&a->state, a->model, o->n_ctx, 0);
     if (!rc && o->threads > 0) llama_set_threads(o->threads);
@@ -73,10 +86,13 @@ void assistant_close(struct assistant *a)
     llama_model_free(a->model);
     tok_free(a->tok);
     tmpl_free(a->tmpl);
+    free(a->stops);
     free(a);
 }
 
 uint32_t assistant_n_ctx(const struct assistant *a) { return a->model->hp.n_ctx; }
+
+const char *assistant_template_name(const struct assistant *a) { return tmpl_name(a->tmpl); }
 
 int assistant_answer(struct assistant *a, char **out, const char *question, const char *context,
                      const struct sampler_params *sampling, int *stopped_by_limit)
@@ -111,7 +127,7 @@ int assistant_answer(struct assistant *a, char **out, const char *question, cons
     struct sampler s;
     sampler_init(&s, sampling ? sampling : &a->o.sampling);
     llama_state_reset(a->state);
-    const struct llama_text_opts to = {a->o.stops, a->o.n_stops, NULL, a->o.interrupted ? poll_interrupted : NULL, a};
+    const struct llama_text_opts to = {a->stops, a->n_stops, NULL, a->o.interrupted ? poll_interrupted : NULL, a};
     rc = llama_generate_text(a->state, &s, a->tok, ids.v, ids.n, max, tok_eos(a->tok), &to, &res);
     sampler_release(&s);
     if (!rc && a->o.interrupted && a->o.interrupted()) rc = cm_error_set(CM_EENV, "interrupted");

@@ -1,7 +1,8 @@
 /* assistant.h — the model as an assistant: a question (and an optional context) in, answer
- * text out. Loads a llama GGUF with its tokenizer, renders the prompt with a template
- * (ChatHPC's by default), generates with the sampler until end-of-sequence, the token
- * limit or a stop string, and decodes. Used by `run` (interactive and FILE.c), `verify` and `test`.
+ * text out. Loads a llama or qwen2 GGUF with its tokenizer, renders the prompt with a
+ * template (the one named, else the one the model's chat template is, else ChatHPC's; see
+ * tmpl_resolve), generates with the sampler until end-of-sequence, the token limit, a stop
+ * string or the template's end of turn (chatml's <|im_end|>), and decodes. Used by `run` (interactive and FILE.c), `verify` and `test`.
  *
  * Left out: chat history (the seed answers each question on its own), streaming to a
  * terminal (the caller gets the whole answer; on_text reports progress).
@@ -16,7 +17,7 @@
 
 struct assistant_opts {
     const char *model_path;   /* GGUF model with tokenizer.ggml.* keys */
-    const char *template_name; /* "chathpc" (default), "codellama" or a template file */
+    const char *template_name; /* --template: a built-in name, a file or text; NULL: the model's (tmpl_resolve) */
     struct sampler_params sampling; /* default sampling; temperature 0 = greedy */
     size_t max_tokens;        /* answer length limit (default 4096; the context caps it) */
     uint32_t n_ctx;           /* 0: the model's context length */
@@ -48,5 +49,7 @@ int assistant_answer(struct assistant *a, char **out, const char *question, cons
                      const struct sampler_params *sampling, int *stopped_by_limit);
 /* The model's context length and the prompt's token count for a question (for messages). */
 uint32_t assistant_n_ctx(const struct assistant *a);
+/* The built-in template in use ("chatml"), or NULL for a file or text. */
+const char *assistant_template_name(const struct assistant *a);
 
 #endif

@@ -1,4 +1,4 @@
-/* forward.c — the llama forward pass over a KV cache (see model.h).
+/* forward.c — the llama / qwen2 forward pass over a KV cache (see model.h).
  *
  * Tokens go through in chunks of n_batch; inside a chunk every weight product is one
  * llama_matmul over all of the chunk's tokens (matrix-vector for a single token). The
@@ -100,20 +100,32 @@ static void rmsnorm(float *y, const float *x, const float *w, int64_t T, int64_t
     }
 }
 
-/* llama.cpp's NORM mode: in every head, pairs (2i, 2i+1) for 2i < n_rot turn by pos * freq[i]. */
-static void rope(float *v, int64_t T, uint32_t n_heads, uint32_t hs, uint32_t n_rot, const float *freq, uint32_t p0)
+/* In every head, pair i < n_rot/2 turns by pos * freq[i]. llama.cpp's NORM mode (llama)
+ * pairs the adjacent values (2i, 2i+1); its NEOX mode (qwen2) pairs (i, i + n_rot/2). Values
+ * past n_rot are left as they are in both. */
+static void rope(float *v, int64_t T, uint32_t n_heads, uint32_t hs, uint32_t n_rot, const float *freq, uint32_t p0,
+                 int neox)
 {
+    const uint32_t stride = neox ? 1 : 2, other = neox ? n_rot / 2 : 1;
     for (int64_t t = 0; t < T; t++)
         for (uint32_t i = 0; i < n_rot / 2; i++) {
             double a = (double)(p0 + t) * freq[i];
             float c = (float)cos(a), sn = (float)sin(a);
             for (uint32_t h = 0; h < n_heads; h++) {
-                float *x = v + (size_t)t * n_heads * hs + (size_t)h * hs + 2 * i;
-                float x0 = x[0], x1 = x[1];
+                float *x = v + (size_t)t * n_heads * hs + (size_t)h * hs + stride * i;
+                float x0 = x[0], x1 = x[other];
                 x[0] = x0 * c - x1 * sn;
-                x[1] = x0 * sn + x1 * c;
+                x[other] = x0 * sn + x1 * c;
             }
         }
+}
+
+/* y[t] += b for each of the T rows of n values (no-op without a bias). */
+static void add_bias(float *y, const float *b, int64_t T, size_t n)
+{
+    if (!b) return;
+    for (int64_t t = 0; t < T; t++)
+        for (size_t i = 0; i < n; i++) y[(size_t)t * n + i] += b[i];
 }
 
 static void attention(struct llama_state *s, uint32_t l, int64_t T, float *out)
@@ -175,6 +187,7 @@ static void eval_chunk(struct llama_state *s, const int32_t *tok, int64_t T, flo
     const struct llama_hparams *hp = &m->hp;
     const size_t dim = hp->dim, kv_dim = m->kv_dim, n_ff = hp->n_ff;
     const float *freq = s->att + (size_t)s->n_threads * s->n_ctx;
+    const int neox = llama_arch_rope_neox(hp->arch);
     for (int64_t t = 0; t < T; t++)
         tensor_dequantize_row(m->tok_embd.type, (const uint8_t *)m->tok_embd.data + (size_t)tok[t] * m->tok_embd.row_bytes,
                               s->x + t * dim, (int64_t)dim);
@@ -184,8 +197,11 @@ static void eval_chunk(struct llama_state *s, const int32_t *tok, int64_t T, flo
         mm(s, &L->wq, s->xb, T, s->q);
         mm(s, &L->wk, s->xb, T, s->k);
         mm(s, &L->wv, s->xb, T, s->v);
-        rope(s->q, T, hp->n_head, m->head_size, hp->n_rot, freq, s->n_past);
-        rope(s->k, T, hp->n_head_kv, m->head_size, hp->n_rot, freq, s->n_past);
+        add_bias(s->q, L->bq, T, dim);
+        add_bias(s->k, L->bk, T, kv_dim);
+        add_bias(s->v, L->bv, T, kv_dim);
+        rope(s->q, T, hp->n_head, m->head_size, hp->n_rot, freq, s->n_past, neox);
+        rope(s->k, T, hp->n_head_kv, m->head_size, hp->n_rot, freq, s->n_past, neox);
         size_t at = ((size_t)l * s->n_ctx + s->n_past) * kv_dim;
         memcpy(s->k_cache + at, s->k, T * kv_dim * sizeof(float));
         memcpy(s->v_cache + at, s->v, T * kv_dim * sizeof(float));

@@ -1,12 +1,30 @@
-/* hparams.c — llama hyper-parameters from and to GGUF metadata (see hparams.h). */
+/* hparams.c — llama and qwen2 hyper-parameters from and to GGUF metadata (see hparams.h). */
 #include "model/hparams.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
 #include "gguf/gguf.h"
+
+static const char *const arch_names[LLAMA_ARCH_COUNT] = {"llama", "qwen2"};
+
+const char *llama_arch_name(enum llama_arch a) { return (unsigned)a < LLAMA_ARCH_COUNT ? arch_names[a] : NULL; }
+
+int llama_arch_from_name(const char *name)
+{
+    for (int i = 0; i < LLAMA_ARCH_COUNT; i++)
+        if (!strcmp(arch_names[i], name)) return i;
+    return -1;
+}
+
+const char *llama_arch_list(void) { return "llama, qwen2"; }
+
+int llama_arch_has_qkv_bias(enum llama_arch a) { return a == LLAMA_ARCH_QWEN2; }
+
+int llama_arch_rope_neox(enum llama_arch a) { return a == LLAMA_ARCH_QWEN2; }
 
 int llama_hparams_validate(const struct llama_hparams *hp)
 {
@@ -29,34 +47,53 @@ int llama_hparams_validate(const struct llama_hparams *hp)
     return 0;
 }
 
-static int need_u32(const struct gguf *g, const char *key, uint32_t *out)
+/* "<arch>.<key>" */
+static const char *akey(char *buf, size_t n, enum llama_arch a, const char *key)
 {
-    if (gguf_get_u32(g, key, out) != 0)
-        return cm_error_set(CM_EFORMAT, "cannot read '%s': missing or not an integer key '%s'", g->path, key);
+    snprintf(buf, n, "%s.%s", llama_arch_name(a), key);
+    return buf;
+}
+
+static int need_u32(const struct gguf *g, enum llama_arch a, const char *key, uint32_t *out)
+{
+    char k[96];
+    if (gguf_get_u32(g, akey(k, sizeof(k), a, key), out) != 0)
+        return cm_error_set(CM_EFORMAT, "cannot read '%s': missing or not an integer key '%s'", g->path, k);
     return 0;
 }
 
 int llama_hparams_read(struct llama_hparams *hp, const struct gguf *g)
 {
     memset(hp, 0, sizeof(*hp));
-    const char *arch = NULL;
-    if (gguf_get_str(g, "general.architecture", &arch) != 0 || strcmp(arch, "llama") != 0) {
-        cm_error_set(CM_EFORMAT, "cannot use '%s': architecture '%s' is not llama", g->path, arch ? arch : "(none)");
-        cm_error_hint("chatmpi runs llama-architecture models (Code Llama, Llama 2, and the models it trains)");
+    const char *name = NULL;
+    if (gguf_get_str(g, "general.architecture", &name) != 0) {
+        cm_error_set(CM_EFORMAT, "cannot use '%s': it has no general.architecture", g->path);
+        cm_error_hint("supported architectures: %s", llama_arch_list());
         return CM_EFORMAT;
     }
+    int a = llama_arch_from_name(name);
+    if (a < 0) {
+        cm_error_set(CM_EFORMAT, "unsupported architecture '%.64s' in '%s'; supported: %s", name, g->path,
+                     llama_arch_list());
+        return CM_EFORMAT;
+    }
+    hp->arch = (enum llama_arch)a;
+    char k[96];
     int rc;
-    if ((rc = need_u32(g, "llama.context_length", &hp->n_ctx)) ||
-        (rc = need_u32(g, "llama.embedding_length", &hp->dim)) ||
-        (rc = need_u32(g, "llama.feed_forward_length", &hp->n_ff)) ||
-        (rc = need_u32(g, "llama.block_count", &hp->n_layer)) ||
-        (rc = need_u32(g, "llama.attention.head_count", &hp->n_head)))
+    if ((rc = need_u32(g, hp->arch, "context_length", &hp->n_ctx)) ||
+        (rc = need_u32(g, hp->arch, "embedding_length", &hp->dim)) ||
+        (rc = need_u32(g, hp->arch, "feed_forward_length", &hp->n_ff)) ||
+        (rc = need_u32(g, hp->arch, "block_count", &hp->n_layer)) ||
+        (rc = need_u32(g, hp->arch, "attention.head_count", &hp->n_head)))
         return rc;
-    if (gguf_get_u32(g, "llama.attention.head_count_kv", &hp->n_head_kv) != 0) hp->n_head_kv = hp->n_head;
-    if (gguf_get_u32(g, "llama.rope.dimension_count", &hp->n_rot) != 0)
+    if (gguf_get_u32(g, akey(k, sizeof(k), hp->arch, "attention.head_count_kv"), &hp->n_head_kv) != 0)
+        hp->n_head_kv = hp->n_head;
+    if (gguf_get_u32(g, akey(k, sizeof(k), hp->arch, "rope.dimension_count"), &hp->n_rot) != 0)
         hp->n_rot = hp->n_head ? hp->dim / hp->n_head : 0;
-    if (gguf_get_f32(g, "llama.rope.freq_base", &hp->rope_base) != 0) hp->rope_base = 10000.0f;
-    if (gguf_get_f32(g, "llama.attention.layer_norm_rms_epsilon", &hp->norm_eps) != 0) hp->norm_eps = 1e-5f;
+    if (gguf_get_f32(g, akey(k, sizeof(k), hp->arch, "rope.freq_base"), &hp->rope_base) != 0)
+        hp->rope_base = 10000.0f;
+    if (gguf_get_f32(g, akey(k, sizeof(k), hp->arch, "attention.layer_norm_rms_epsilon"), &hp->norm_eps) != 0)
+        hp->norm_eps = hp->arch == LLAMA_ARCH_QWEN2 ? 1e-6f : 1e-5f;
     cm_error_clear();
     const struct gguf_tensor *te = gguf_find_tensor(g, "token_embd.weight");
     if (!te || te->n_dims != 2)
@@ -70,26 +107,33 @@ int llama_hparams_read(struct llama_hparams *hp, const struct gguf *g)
 
 int llama_hparams_write(const struct llama_hparams *hp, struct gguf_writer *w)
 {
+    const char *name = llama_arch_name(hp->arch);
+    if (!name) return cm_error_set(CM_EINVAL, "cannot write architecture %d", (int)hp->arch);
+    char k[96];
     int rc = 0;
-    if ((rc = gguf_writer_set_str(w, "general.architecture", "llama")) ||
-        (rc = gguf_writer_set_u32(w, "llama.context_length", hp->n_ctx)) ||
-        (rc = gguf_writer_set_u32(w, "llama.embedding_length", hp->dim)) ||
-        (rc = gguf_writer_set_u32(w, "llama.feed_forward_length", hp->n_ff)) ||
-        (rc = gguf_writer_set_u32(w, "llama.block_count", hp->n_layer)) ||
-        (rc = gguf_writer_set_u32(w, "llama.attention.head_count", hp->n_head)) ||
-        (rc = gguf_writer_set_u32(w, "llama.attention.head_count_kv", hp->n_head_kv)) ||
-        (rc = gguf_writer_set_u32(w, "llama.rope.dimension_count", hp->n_rot)) ||
-        (rc = gguf_writer_set_f32(w, "llama.rope.freq_base", hp->rope_base)) ||
-        (rc = gguf_writer_set_f32(w, "llama.attention.layer_norm_rms_epsilon", hp->norm_eps)))
+#define KEY(s) akey(k, sizeof(k), hp->arch, s)
+    if ((rc = gguf_writer_set_str(w, "general.architecture", name)) ||
+        (rc = gguf_writer_set_u32(w, KEY("context_length"), hp->n_ctx)) ||
+        (rc = gguf_writer_set_u32(w, KEY("embedding_length"), hp->dim)) ||
+        (rc = gguf_writer_set_u32(w, KEY("feed_forward_length"), hp->n_ff)) ||
+        (rc = gguf_writer_set_u32(w, KEY("block_count"), hp->n_layer)) ||
+        (rc = gguf_writer_set_u32(w, KEY("attention.head_count"), hp->n_head)) ||
+        (rc = gguf_writer_set_u32(w, KEY("attention.head_count_kv"), hp->n_head_kv)) ||
+        (rc = gguf_writer_set_u32(w, KEY("rope.dimension_count"), hp->n_rot)) ||
+        (rc = gguf_writer_set_f32(w, KEY("rope.freq_base"), hp->rope_base)) ||
+        (rc = gguf_writer_set_f32(w, KEY("attention.layer_norm_rms_epsilon"), hp->norm_eps)))
         return rc;
+#undef KEY
     return 0;
 }
 
 int llama_hparams_parse(struct llama_hparams *hp, const char *spec)
 {
     uint32_t vocab = hp->n_vocab;
+    enum llama_arch arch = hp->arch;
     memset(hp, 0, sizeof(*hp));
     hp->n_vocab = vocab;
+    hp->arch = arch;
     hp->rope_base = 10000.0f;
     hp->norm_eps = 1e-5f;
     const char *p = spec;
@@ -140,5 +184,6 @@ uint64_t llama_hparams_n_params(const struct llama_hparams *hp, int tied_output)
 {
     uint64_t d = hp->dim, hs = d / hp->n_head, kv = hs * hp->n_head_kv;
     uint64_t per_layer = d * d + 2 * d * kv + d * d + 3 * d * hp->n_ff + 2 * d;
+    if (llama_arch_has_qkv_bias(hp->arch)) per_layer += d + 2 * kv;
     return (uint64_t)hp->n_vocab * d * (tied_output ? 1 : 2) + hp->n_layer * per_layer + d;
 }

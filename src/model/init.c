@@ -1,11 +1,13 @@
-/* init.c — random llama models for tests and benchmarks (llama_model_write_random, model.h).
+/* init.c — random llama and qwen2 models for tests and benchmarks (llama_model_write_random,
+ * model.h).
  *
  * Every tensor has its own random stream derived from (seed, tensor index), and its data
  * is generated while the file is written (one tensor in memory at a time), so a 110M
  * parameter model needs no more memory than its largest tensor. Matrices are N(0, 1/n_in)
  * (wo and ffn_down also divided by sqrt(2 n_layer), as GPT-2 does, so the residual stream
  * stays O(1) with depth); token embeddings N(0, 1); norm weights 1 + N(0, 0.1^2) so that
- * tests notice a norm weight left out.
+ * tests notice a norm weight left out; qwen2's Q/K/V biases N(0, 0.5^2), large enough that
+ * a forward pass without them is visibly wrong.
  * Left out: a tokenizer (other tools attach one), any training-quality initialization.
  */
 #include <math.h>
@@ -59,7 +61,8 @@ int llama_model_write_random(const char *path, const struct llama_hparams *hp, u
         cm_error_hint("choose sizes that are multiples of %u, or --type f32", ti->block_size);
         return CM_EINVAL;
     }
-    size_t n_t = 3 + 9 * (size_t)hp->n_layer;
+    const int bias = llama_arch_has_qkv_bias(hp->arch);
+    size_t n_t = 3 + (bias ? 12 : 9) * (size_t)hp->n_layer;
     struct init_tensor *ts = cm_calloc(n_t, sizeof(*ts));
     struct gguf_writer w;
     gguf_writer_init(&w);
@@ -88,6 +91,15 @@ int llama_model_write_random(const char *path, const struct llama_hparams *hp, u
         ADD(NAME("attn_q"), 2, type, hp->dim, hp->dim, 0.0, sd);
         ADD(NAME("attn_k"), 2, type, hp->dim, kv_dim, 0.0, sd);
         ADD(NAME("attn_v"), 2, type, hp->dim, kv_dim, 0.0, sd);
+#undef NAME
+        if (bias) {
+#define NAME(s) (snprintf(n, sizeof(n), "blk.%u." s ".bias", l), n)
+            ADD(NAME("attn_q"), 1, TENSOR_TYPE_F32, hp->dim, 1, 0.0, 0.5);
+            ADD(NAME("attn_k"), 1, TENSOR_TYPE_F32, kv_dim, 1, 0.0, 0.5);
+            ADD(NAME("attn_v"), 1, TENSOR_TYPE_F32, kv_dim, 1, 0.0, 0.5);
+#undef NAME
+        }
+#define NAME(s) (snprintf(n, sizeof(n), "blk.%u." s ".weight", l), n)
         ADD(NAME("attn_output"), 2, type, hp->dim, hp->dim, 0.0, sd * resid);
         ADD(NAME("ffn_norm"), 1, TENSOR_TYPE_F32, hp->dim, 1, 1.0, 0.1);
         ADD(NAME("ffn_gate"), 2, type, hp->dim, hp->n_ff, 0.0, sd);

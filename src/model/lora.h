@@ -3,7 +3,7 @@
  *
  * An adapter file (what `chatmpi train --lora` and llama.cpp's convert_lora_to_gguf.py write):
  *   general.type = "adapter", adapter.type = "lora", general.architecture = the base's
- *   ("llama"), adapter.lora.alpha (f32; absent or 0 means a scale of 1, as llama.cpp reads
+ *   ("llama" or "qwen2"), adapter.lora.alpha (f32; absent or 0 means a scale of 1, as llama.cpp reads
  *   it), and for each adapted weight W (ne [n_in, n_out]) the pair
  *   "<W's name>.lora_a" ne [n_in, r] and "<W's name>.lora_b" ne [r, n_out],
  *   stored as F32 or F16 (BF16, Q8_0, Q4_0 are read too); all converted to F32 on load.
@@ -23,7 +23,7 @@
  *   CM_EFORMAT (the file itself is broken): a tensor that is not a .lora_a/.lora_b, half a
  *     pair, ranks of a and b that disagree, more than 2 dimensions, a type chatmpi cannot
  *     convert, a non-finite value or alpha, no LoRA tensor at all.
- * Left out: adapters on token_embd.weight and on norms, activated LoRA (aLoRA), control
+ * Left out: adapters on token_embd.weight, on norms and on qwen2's biases, activated LoRA (aLoRA), control
  * vectors, per-adapter enable/disable after attaching (free the model instead).
  * Ownership: *out of llama_adapter_load belongs to the caller until llama_model_add_adapter
  * takes it; the model then frees it (llama_model_free).

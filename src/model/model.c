@@ -1,4 +1,4 @@
-/* model.c — loading a llama GGUF model and checking its tensors (see model.h).
+/* model.c — loading a llama or qwen2 GGUF model and checking its tensors (see model.h).
  * The forward pass is in forward.c, the random-model writer in init.c. */
 #include "model/model.h"
 
@@ -12,11 +12,12 @@
 #include "model/lora.h"
 #include "tensor/tensor.h"
 
-/* The types a weight matrix may have: what matmul.c can multiply. */
+/* The types a weight matrix may have: what matmul.c can multiply, which is every type the
+ * tensor layer dequantizes (types without a dot kernel go through dequantized rows). */
 static int weight_type_ok(uint32_t t)
 {
-    return t == TENSOR_TYPE_F32 || t == TENSOR_TYPE_F16 || t == TENSOR_TYPE_BF16 || t == TENSOR_TYPE_Q8_0 ||
-           t == TENSOR_TYPE_Q4_0 || t == TENSOR_TYPE_Q6_K;
+    const struct tensor_type_info *ti = tensor_type_get(t);
+    return ti && ti->can_dequantize;
 }
 
 static const struct gguf_tensor *need_tensor(const struct gguf *g, const char *name)
@@ -69,6 +70,27 @@ static int bind_norm(const float **out, struct llama_model *m, const char *name)
     return 0;
 }
 
+/* A 1-D F32 vector of n values (qwen2's biases). */
+static int bind_vector(const float **out, struct llama_model *m, const char *name, int64_t n)
+{
+    const struct gguf *g = m->g;
+    const struct gguf_tensor *t = need_tensor(g, name);
+    if (!t) {
+        cm_error_hint("%s models carry biases on Q, K and V (blk.N.attn_{q,k,v}.bias)", llama_arch_name(m->hp.arch));
+        return CM_EFORMAT;
+    }
+    if (t->n_dims != 1 || t->ne[0] != n)
+        return cm_error_set(CM_EFORMAT, "cannot use '%s': tensor '%s' has %u dims and %lld values, expected 1 dim of "
+                                        "%lld",
+                            g->path, name, t->n_dims, (long long)t->n_elements, (long long)n);
+    if (t->type != TENSOR_TYPE_F32 || (uintptr_t)t->data % sizeof(float))
+        return cm_error_set(CM_EFORMAT, "cannot use '%s': tensor '%s' has type %s, expected an aligned f32", g->path,
+                            name, tensor_type_name(t->type));
+    *out = t->data;
+    m->weight_bytes += t->nbytes;
+    return 0;
+}
+
 static int32_t token_id_key(const struct gguf *g, const char *key, uint32_t n_vocab)
 {
     uint32_t v;
@@ -106,6 +128,14 @@ int llama_model_from_gguf(struct llama_model **out, struct gguf *g)
             (rc = bind_weight(&L->w_down, m, NAME("ffn_down"), hp->n_ff, hp->dim)))
             goto done;
 #undef NAME
+        if (llama_arch_has_qkv_bias(hp->arch)) {
+#define NAME(s) (snprintf(n, sizeof(n), "blk.%u." s ".bias", l), n)
+            if ((rc = bind_vector(&L->bq, m, NAME("attn_q"), hp->dim)) ||
+                (rc = bind_vector(&L->bk, m, NAME("attn_k"), m->kv_dim)) ||
+                (rc = bind_vector(&L->bv, m, NAME("attn_v"), m->kv_dim)))
+                goto done;
+#undef NAME
+        }
     }
     if ((rc = bind_norm(&m->output_norm, m, "output_norm.weight"))) goto done;
     if (gguf_find_tensor(g, "output.weight")) {

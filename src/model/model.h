@@ -1,28 +1,31 @@
-/* model.h — a llama-architecture model for inference on the CPU: loading, forward, KV cache.
+/* model.h — a llama or qwen2 model for inference on the CPU: loading, forward, KV cache.
  *
  * A model is a GGUF file mapped read-only (gguf_open); the weights are used where they lie
- * in the mapping, in their stored type (F32, F16, BF16, Q8_0, Q4_0, Q6_K), and are never
- * converted to F32 as a whole. Tensor names are llama.cpp's: token_embd.weight,
- * blk.N.attn_norm.weight, blk.N.attn_{q,k,v,output}.weight, blk.N.ffn_norm.weight,
- * blk.N.ffn_{gate,up,down}.weight, output_norm.weight, output.weight (absent: tied to
- * token_embd.weight). Every tensor's shape and type are checked on load; a message names
- * the tensor that is wrong.
+ * in the mapping, in their stored type (any type the tensor layer can dequantize: F32, F16,
+ * BF16, Q8_0, Q4_0, Q6_K, ...), and are never converted to F32 as a whole. Tensor names are
+ * llama.cpp's: token_embd.weight, blk.N.attn_norm.weight, blk.N.attn_{q,k,v,output}.weight,
+ * blk.N.ffn_norm.weight, blk.N.ffn_{gate,up,down}.weight, output_norm.weight, output.weight
+ * (absent: tied to token_embd.weight); qwen2 adds blk.N.attn_{q,k,v}.bias (F32, required,
+ * as llama.cpp requires them). Every tensor's shape and type are checked on load; a message
+ * names the tensor that is wrong.
  *
  * Shapes are GGUF's: ne[0] is the row length. A weight W with ne = [n_in, n_out] maps x
  * (n_in values) to y = W x (n_out values), y[i] = dot(row i of W, x).
  *
- * The forward pass (llama_eval) is the llama.cpp graph: RMSNorm, RoPE in llama.cpp's NORM
- * mode (adjacent pairs rotated), grouped-query causal attention over a KV cache, SwiGLU
+ * The forward pass (llama_eval) is the llama.cpp graph: RMSNorm, Q/K/V projections (plus
+ * their biases for qwen2), RoPE in llama.cpp's NORM mode for llama (adjacent pairs (2i, 2i+1)
+ * rotated) or NEOX mode for qwen2 (pairs (i, i + n_rot/2)), grouped-query causal attention
+ * over a KV cache, SwiGLU
  * feed-forward, final norm, output projection. A batch of tokens (prefill) goes through
  * matrix products (cblas_sgemm over f32 tiles); one token (decode) through matrix-vector
  * products parallel over output rows, quantized weights dotted block by block against the
  * activation quantized to 8 bits (see matmul.h).
  *
  * LoRA adapters (lora.h) attached to the model are applied unmerged in every product of
- * the weight they adapt, in prefill and decode alike.
+ * the weight they adapt, in prefill and decode alike (biases are not adapted).
  *
- * Left out: other architectures and RoPE modes (NEOX), rope scaling, sliding windows,
- * attention biases, batches of independent sequences, KV cache quantization or shifting.
+ * Left out: other architectures, rope scaling, sliding windows, biases other than qwen2's
+ * Q/K/V, batches of independent sequences, KV cache quantization or shifting.
  * Ownership: llama_model_load's *out and llama_state_new's *out belong to the caller.
  */
 #ifndef CM_MODEL_MODEL_H
@@ -61,6 +64,7 @@ struct llama_layer {
     struct llama_weight wq;    // (dim -> dim)
     struct llama_weight wk;    // (dim -> n_head_kv * head_size)
     struct llama_weight wv;    // (dim -> n_head_kv * head_size)
+    const float *bq, *bk, *bv; // (dim), (kv_dim), (kv_dim): qwen2's biases; NULL for llama
     struct llama_weight wo;    // (dim -> dim)
     const float *ffn_norm;     // (dim)
     struct llama_weight w_gate; // (dim -> n_ff)
@@ -140,7 +144,8 @@ void llama_set_threads(int n);
  * Gaussian scaled by 1/sqrt(n_in) (the residual projections also by 1/sqrt(2 n_layer)),
  * embeddings N(0, 1), norm weights near 1, so activations stay O(1). Matrices are stored
  * as `type` (F32, F16, BF16, Q8_0 or Q4_0), norms as F32; hp->n_vocab must be set. The
- * file is written atomically. */
+ * architecture is hp->arch: a qwen2 model also gets its Q/K/V biases (F32, N(0, 0.5^2), so
+ * that a forward pass that drops them is visibly wrong). The file is written atomically. */
 int llama_model_write_random(const char *path, const struct llama_hparams *hp, uint32_t type, uint64_t seed,
                              int tied);
 

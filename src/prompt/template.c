@@ -26,6 +26,9 @@ struct tmpl {
     size_t n, cap;
     size_t answer; /* index of the {{ answer }} node */
     const char *default_system; /* static or NULL */
+    const char *name;           /* the built-in's name (static), NULL for a file or text */
+    const char *const *stops;   /* (n_stops) end-of-turn stop strings, static */
+    size_t n_stops;
 };
 
 const char tmpl_chathpc_preamble[] =
@@ -37,6 +40,27 @@ static const char chathpc_text[] = "{{ system }}\n{% if context %}\n### Context:
                                    "### Question:\n{{ question }}\n\n### Answer:\n{{ answer }}\n\n";
 static const char codellama_text[] = "[INST] {% if system %}<<SYS>>\n{{ system }}\n<</SYS>>\n\n{% endif %}"
                                      "{% if context %}{{ context }}\n\n{% endif %}{{ question }} [/INST] {{ answer }}";
+
+/* ChatML (SmolLM2-Instruct, Qwen2.5-Instruct, ...): the chat template those models carry in
+ * tokenizer.chat_template, for one system and one user turn; the context goes before the
+ * question in the user's turn, as in codellama. The answer ends with <|im_end|>. */
+static const char chatml_text[] = "{% if system %}<|im_start|>system\n{{ system }}<|im_end|>\n{% endif %}"
+                                  "<|im_start|>user\n{% if context %}{{ context }}\n\n{% endif %}{{ question }}"
+                                  "<|im_end|>\n<|im_start|>assistant\n{{ answer }}<|im_end|>\n";
+static const char *const chatml_stops[] = {"<|im_end|>", "<|endoftext|>"};
+
+static const struct builtin {
+    const char *name;
+    const char *text;
+    const char *system;        /* default system text, or NULL */
+    const char *const *stops;  /* end-of-turn stop strings */
+    size_t n_stops;
+} builtins[] = {
+    {"chathpc", chathpc_text, tmpl_chathpc_preamble, NULL, 0},
+    {"chatml", chatml_text, tmpl_chathpc_preamble, chatml_stops, 2},
+    {"codellama", codellama_text, NULL, NULL, 0},
+};
+#define N_BUILTINS (sizeof(builtins) / sizeof(builtins[0]))
 
 static const struct {
     const char *name;
@@ -272,25 +296,49 @@ int tmpl_load(struct tmpl **out, const char *path)
     return rc;
 }
 
+static const struct builtin *find_builtin(const char *name)
+{
+    for (size_t i = 0; i < N_BUILTINS; i++)
+        if (!strcmp(builtins[i].name, name)) return &builtins[i];
+    return NULL;
+}
+
+int tmpl_is_builtin(const char *name) { return find_builtin(name) != NULL; }
+
+const char *tmpl_builtin_list(void) { return "chathpc, chatml, codellama"; }
+
 int tmpl_builtin(struct tmpl **out, const char *name)
 {
-    int rc;
-    if (!strcmp(name, "chathpc")) {
-        if (!(rc = tmpl_parse(out, chathpc_text, strlen(chathpc_text), "<chathpc>")))
-            (*out)->default_system = tmpl_chathpc_preamble;
-        return rc;
-    }
-    if (!strcmp(name, "codellama")) return tmpl_parse(out, codellama_text, strlen(codellama_text), "<codellama>");
     *out = NULL;
-    cm_error_set(CM_EINVAL, "unknown template '%s'", name);
-    cm_error_hint("use chathpc, codellama, or the path of a template file");
-    return CM_EINVAL;
+    const struct builtin *b = find_builtin(name);
+    if (!b) {
+        cm_error_set(CM_EINVAL, "unknown template '%s'", name);
+        cm_error_hint("use %s, or the path of a template file", tmpl_builtin_list());
+        return CM_EINVAL;
+    }
+    char where[32];
+    snprintf(where, sizeof(where), "<%s>", b->name);
+    int rc = tmpl_parse(out, b->text, strlen(b->text), where);
+    if (rc) return rc;
+    (*out)->default_system = b->system;
+    (*out)->name = b->name;
+    (*out)->stops = b->stops;
+    (*out)->n_stops = b->n_stops;
+    return 0;
 }
 
 int tmpl_open(struct tmpl **out, const char *name_or_path)
 {
-    if (!strcmp(name_or_path, "chathpc") || !strcmp(name_or_path, "codellama")) return tmpl_builtin(out, name_or_path);
+    if (find_builtin(name_or_path)) return tmpl_builtin(out, name_or_path);
     return tmpl_load(out, name_or_path);
+}
+
+const char *tmpl_name(const struct tmpl *t) { return t->name; }
+
+const char *const *tmpl_stops(const struct tmpl *t, size_t *n)
+{
+    *n = t->n_stops;
+    return t->stops;
 }
 
 static const char *value(const struct tmpl *t, const struct tmpl_vars *v, int var)

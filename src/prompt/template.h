@@ -1,7 +1,7 @@
 /* template.h — prompt templates: how a question (and context) becomes the text a model
  * reads, and where its answer goes.
  *
- * Three sources:
+ * Sources:
  *   "chathpc"    ChatHPC's template (ORNL's ChatHPC application, the SC25 Kokkos release),
  *                with the preamble speaking of MPI instead of Kokkos:
  *                  <preamble>\n
@@ -11,7 +11,16 @@
  *   "codellama"  Code Llama - Instruct: [INST] <context>\n\n<question> [/INST] <answer>
  *                (with "<<SYS>>\n...\n<</SYS>>\n\n" first when a system text is given);
  *                <s> and </s> are tokens the tokenizer adds, never text;
- *   a file       in ChatHPC's Jinja subset (below).
+ *   "chatml"     ChatML (SmolLM2-Instruct, Qwen2.5-Instruct):
+ *                  <|im_start|>system\n<system><|im_end|>\n
+ *                  <|im_start|>user\n[<context>\n\n]<question><|im_end|>\n
+ *                  <|im_start|>assistant\n<answer><|im_end|>\n
+ *                (the system turn defaults to chathpc's MPI preamble); generation stops at
+ *                <|im_end|> or <|endoftext|> (tmpl_stops);
+ *   a file       in ChatHPC's Jinja subset (below);
+ *   inline text  in the same subset (a training config's prompt_template).
+ * Choosing one from a name, a file, inline text or a model's own tokenizer.chat_template is
+ * tmpl_resolve (template_select.c), which every command calls.
  *
  * The Jinja subset: {{ name }}; {% if [not] name %} ... {% elif [not] name %} ... {% else %}
  * ... {% endif %}; {# comments #}; whitespace control with '-' inside either delimiter
@@ -52,11 +61,36 @@ struct tmpl;
 int tmpl_parse(struct tmpl **out, const char *text, size_t len, const char *name);
 /* Reads and parses a template file. */
 int tmpl_load(struct tmpl **out, const char *path);
-/* "chathpc" or "codellama". */
+/* "chathpc", "chatml" or "codellama"; CM_EINVAL for another name. */
 int tmpl_builtin(struct tmpl **out, const char *name);
+/* Whether name is a built-in template's. */
+int tmpl_is_builtin(const char *name);
+/* The built-in names, for messages: "chathpc, chatml, codellama". Static. */
+const char *tmpl_builtin_list(void);
 /* A builtin name, else a file path. */
 int tmpl_open(struct tmpl **out, const char *name_or_path);
 void tmpl_free(struct tmpl *t); /* accepts NULL */
+
+/* The built-in's name ("chatml"), or NULL for a template from a file or text. Static. */
+const char *tmpl_name(const struct tmpl *t);
+/* The template's end-of-turn stop strings (chatml: "<|im_end|>", "<|endoftext|>"); *n
+ * their count (0: none; the model's end-of-sequence token still ends an answer). Static. */
+const char *const *tmpl_stops(const struct tmpl *t, size_t *n);
+
+struct gguf;
+/* The built-in template that a model's tokenizer.chat_template (a Jinja string) is, known by
+ * its markers: "<|im_start|>" is chatml, "[INST]" codellama; NULL for any other. Static. */
+const char *tmpl_detect(const char *chat_template);
+/* The one way commands choose a template (template_select.c). spec, in this order:
+ *   NULL or ""                 the model's own: tmpl_detect on its tokenizer.chat_template
+ *                              (model may be NULL), else chathpc;
+ *   text with a newline, "{{" or "{%"   the template itself (a config's inline template);
+ *   a built-in name;
+ *   an existing file, or a path (with '/'): read as a template file;
+ * anything else is CM_EINVAL "unknown template 'x'" naming the built-ins. *why (may be
+ * NULL) says how it was chosen, for messages: "--template", "detected from the model's
+ * chat template", "default". */
+int tmpl_resolve(struct tmpl **out, const char *spec, const struct gguf *model, const char **why);
 
 /* Appends the generation prompt (everything before the answer) to out. */
 int tmpl_render_prompt(const struct tmpl *t, const struct tmpl_vars *v, struct cm_buf *out);

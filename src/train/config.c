@@ -34,7 +34,7 @@ static const struct key keys[] = {
     {"training_output_dir", KEY_STR, F(training_output_dir), "train-out", "checkpoints and the JSONL log"},
     {"max_training_tokens", KEY_INT, F(max_training_tokens), "2048", "records are truncated to this many tokens"},
     {"max_response_tokens", KEY_INT, F(max_response_tokens), "1024", "answer length limit when generating"},
-    {"prompt_template", KEY_STR, F(prompt_template), NULL, "chathpc, codellama or template text (or _file)"},
+    {"prompt_template", KEY_STR, F(prompt_template), NULL, "chathpc, chatml, codellama, a template file or the template text itself"},
     {"prompt_template_file", KEY_STR, F(prompt_template_file), NULL, "a template file ({{ question }} ...)"},
     {"lora_r", KEY_INT, F(lora_r), "16", "LoRA rank"},
     {"lora_alpha", KEY_REAL, F(lora_alpha), "16", "LoRA alpha (scale alpha/r)"},
@@ -252,7 +252,7 @@ int train_config_validate(const struct train_config *c)
     if (!c->data_file) return cm_error_set(CM_EINVAL, "no data_file: the training records are required");
     if (!!c->prompt_template == !!c->prompt_template_file) {
         cm_error_set(CM_EINVAL, "give exactly one of prompt_template and prompt_template_file");
-        cm_error_hint("prompt_template: chathpc (ChatHPC's template), codellama, or the template text itself");
+        cm_error_hint("prompt_template: chathpc (ChatHPC's template), chatml, codellama, a file or the template text itself");
         return CM_EINVAL;
     }
     if (!c->base_model_path == !c->init) {

@@ -23,7 +23,7 @@ struct train_config {
     char *training_output_dir;  /* checkpoints and logs */
     long max_training_tokens;   /* records longer than this are truncated (counted, reported) */
     long max_response_tokens;   /* generation limit when the model is used for answers */
-    char *prompt_template;      /* "chathpc", "codellama", or inline template text */
+    char *prompt_template;      /* a built-in name, a file or the template text (tmpl_resolve) */
     char *prompt_template_file; /* a template file (exactly one of the two) */
     /* chatmpi's keys */
     char *init;                 /* a shape for training from scratch: dim=..,layers=..,... */

@@ -1,6 +1,7 @@
 /* llama_ref.h — the independent reference for the llama runtime's tests (included by
  * test_model.c and test_lora.c): a plain double-precision forward written from the math
- * (RMSNorm, NORM-mode RoPE, GQA causal softmax attention, SwiGLU), sharing nothing with
+ * (RMSNorm, GQA causal softmax attention, SwiGLU; for llama NORM-mode RoPE, adjacent pairs;
+ * for qwen2 Q/K/V biases and NEOX-mode RoPE, pairs (i, i + n_rot/2)), sharing nothing with
  * src/model but the GGUF reader and the row dequantizer it takes the weights through; a
  * hook may change each weight matrix after it is read (the LoRA tests add B A there).
  * Also the helpers both tests use: random model files, token sequences, relative differences.
@@ -26,6 +27,7 @@ struct ref {
     struct gguf *g;
     uint32_t dim, n_layer, n_head, n_kv, n_ff, n_rot, vocab, hs;
     double base, eps;
+    int qwen2; /* general.architecture = "qwen2": Q/K/V biases, NEOX RoPE */
     /* optional: changes a weight matrix (n_out x n_in, row-major) after it is read (LoRA tests) */
     void (*adjust)(void *ctx, const char *name, double *w, int64_t n_in, int64_t n_out);
     void *adjust_ctx;
@@ -53,16 +55,23 @@ static void ref_open(struct ref *r, const char *path)
     memset(r, 0, sizeof(*r));
     cr_assert_eq(gguf_open(&r->g, path), 0, "%s", cm_error_message());
     float f;
-    cr_assert_eq(gguf_get_u32(r->g, "llama.embedding_length", &r->dim), 0);
-    cr_assert_eq(gguf_get_u32(r->g, "llama.block_count", &r->n_layer), 0);
-    cr_assert_eq(gguf_get_u32(r->g, "llama.attention.head_count", &r->n_head), 0);
-    cr_assert_eq(gguf_get_u32(r->g, "llama.attention.head_count_kv", &r->n_kv), 0);
-    cr_assert_eq(gguf_get_u32(r->g, "llama.feed_forward_length", &r->n_ff), 0);
-    cr_assert_eq(gguf_get_u32(r->g, "llama.rope.dimension_count", &r->n_rot), 0);
-    cr_assert_eq(gguf_get_f32(r->g, "llama.rope.freq_base", &f), 0);
+    const char *arch;
+    char k[96];
+    cr_assert_eq(gguf_get_str(r->g, "general.architecture", &arch), 0);
+    cr_assert(!strcmp(arch, "llama") || !strcmp(arch, "qwen2"), "reference: architecture %s", arch);
+    r->qwen2 = !strcmp(arch, "qwen2");
+#define K(s) (snprintf(k, sizeof(k), "%s.%s", arch, s), k)
+    cr_assert_eq(gguf_get_u32(r->g, K("embedding_length"), &r->dim), 0);
+    cr_assert_eq(gguf_get_u32(r->g, K("block_count"), &r->n_layer), 0);
+    cr_assert_eq(gguf_get_u32(r->g, K("attention.head_count"), &r->n_head), 0);
+    cr_assert_eq(gguf_get_u32(r->g, K("attention.head_count_kv"), &r->n_kv), 0);
+    cr_assert_eq(gguf_get_u32(r->g, K("feed_forward_length"), &r->n_ff), 0);
+    cr_assert_eq(gguf_get_u32(r->g, K("rope.dimension_count"), &r->n_rot), 0);
+    cr_assert_eq(gguf_get_f32(r->g, K("rope.freq_base"), &f), 0);
     r->base = f;
-    cr_assert_eq(gguf_get_f32(r->g, "llama.attention.layer_norm_rms_epsilon", &f), 0);
+    cr_assert_eq(gguf_get_f32(r->g, K("attention.layer_norm_rms_epsilon"), &f), 0);
     r->eps = f;
+#undef K
     r->vocab = (uint32_t)gguf_find_tensor(r->g, "token_embd.weight")->ne[1];
     r->hs = r->dim / r->n_head;
 }
@@ -84,15 +93,23 @@ static void norm(double *y, const double *x, const double *w, int64_t n, double 
     for (int64_t i = 0; i < n; i++) y[i] = x[i] * sc * w[i];
 }
 
-static void rot(double *v, int64_t n_heads, int64_t hs, int64_t n_rot, double base, int64_t pos)
+/* Rotates (p[a], p[b]) of every head by pos * base^(-2j/n_rot) for pair j: NORM pairs
+ * (2j, 2j+1), NEOX pairs (j, j + n_rot/2). */
+static void rot(double *v, int64_t n_heads, int64_t hs, int64_t n_rot, double base, int64_t pos, int neox)
 {
     for (int64_t h = 0; h < n_heads; h++)
-        for (int64_t i = 0; i < n_rot; i += 2) {
-            double th = pos * pow(base, -(double)i / n_rot), *p = v + h * hs + i;
-            double a = p[0], b = p[1];
-            p[0] = a * cos(th) - b * sin(th);
-            p[1] = a * sin(th) + b * cos(th);
+        for (int64_t j = 0; j < n_rot / 2; j++) {
+            double th = pos * pow(base, -2.0 * j / n_rot), *p = v + h * hs;
+            int64_t ia = neox ? j : 2 * j, ib = neox ? j + n_rot / 2 : 2 * j + 1;
+            double a = p[ia], b = p[ib];
+            p[ia] = a * cos(th) - b * sin(th);
+            p[ib] = a * sin(th) + b * cos(th);
         }
+}
+
+static void add_vec(double *y, const double *b, int64_t n)
+{
+    for (int64_t i = 0; b && i < n; i++) y[i] += b[i];
 }
 
 /* Logits (n x vocab) of tokens[0..n) starting at position 0. */
@@ -112,17 +129,26 @@ static double *ref_forward(struct ref *r, const int32_t *tok, int n)
                *wv = T("attn_v", D, KV), *wo = T("attn_output", D, D), *fn = T("ffn_norm", D, 1),
                *wg = T("ffn_gate", D, F), *wu = T("ffn_up", D, F), *wd = T("ffn_down", F, D);
 #undef T
+        double *bq = NULL, *bk = NULL, *bv = NULL;
+        if (r->qwen2) {
+#define T(s, a) (snprintf(nm, sizeof(nm), "blk.%u." s ".bias", l), ref_tensor(r, nm, a, 1))
+            bq = T("attn_q", D), bk = T("attn_k", KV), bv = T("attn_v", KV);
+#undef T
+        }
         /* keys and values of every position first (causality is in the attention loop) */
         for (int t = 0; t < n; t++) {
             norm(xb, x + t * D, an, D, r->eps);
             mv(K + t * KV, wk, xb, D, KV);
             mv(Vc + t * KV, wv, xb, D, KV);
-            rot(K + t * KV, r->n_kv, hs, r->n_rot, r->base, t);
+            add_vec(K + t * KV, bk, KV);
+            add_vec(Vc + t * KV, bv, KV);
+            rot(K + t * KV, r->n_kv, hs, r->n_rot, r->base, t, r->qwen2);
         }
         for (int t = 0; t < n; t++) {
             norm(xb, x + t * D, an, D, r->eps);
             mv(q, wq, xb, D, D);
-            rot(q, r->n_head, hs, r->n_rot, r->base, t);
+            add_vec(q, bq, D);
+            rot(q, r->n_head, hs, r->n_rot, r->base, t, r->qwen2);
             for (uint32_t h = 0; h < r->n_head; h++) {
                 int64_t kh = h / (r->n_head / r->n_kv);
                 double mx = -INFINITY, sum = 0;
@@ -151,6 +177,7 @@ static double *ref_forward(struct ref *r, const int32_t *tok, int n)
             for (int64_t i = 0; i < D; i++) x[t * D + i] += o[i];
         }
         free(an), free(wq), free(wk), free(wv), free(wo), free(fn), free(wg), free(wu), free(wd);
+        free(bq), free(bk), free(bv);
     }
     double *on = ref_tensor(r, "output_norm.weight", D, 1);
     double *out = gguf_find_tensor(r->g, "output.weight") ? ref_tensor(r, "output.weight", D, V) : emb;
@@ -166,9 +193,10 @@ static double *ref_forward(struct ref *r, const int32_t *tok, int n)
 
 /* ---- helpers ---- */
 
-static char *tmp_model(const char *spec, uint32_t vocab, uint32_t type, uint64_t seed, int tied)
+static char *tmp_model_arch(const char *spec, uint32_t vocab, uint32_t type, uint64_t seed, int tied,
+                            enum llama_arch arch)
 {
-    struct llama_hparams hp = {.n_vocab = vocab};
+    struct llama_hparams hp = {.n_vocab = vocab, .arch = arch};
     cr_assert_eq(llama_hparams_parse(&hp, spec), 0, "%s: %s", spec, cm_error_message());
     char *path = strdup("/tmp/cm_test_model_XXXXXX");
     int fd = mkstemp(path);
@@ -176,6 +204,11 @@ static char *tmp_model(const char *spec, uint32_t vocab, uint32_t type, uint64_t
     close(fd);
     cr_assert_eq(llama_model_write_random(path, &hp, type, seed, tied), 0, "%s", cm_error_message());
     return path;
+}
+
+static char *tmp_model(const char *spec, uint32_t vocab, uint32_t type, uint64_t seed, int tied)
+{
+    return tmp_model_arch(spec, vocab, type, seed, tied, LLAMA_ARCH_LLAMA);
 }
 
 static void tokens(int32_t *tok, int n, uint32_t vocab, uint32_t seed)

@@ -14,6 +14,8 @@
  *   merged into f16 (out type f16) vs unmerged                   3e-3  (4.8e-4: f16 weight rounding)
  *   merged q8_0 model (written as q8_0 again) vs unmerged on q8_0 5e-2 (1.3e-2: q8_0 re-rounding)
  * The adapters move the logits by 0.17 (relative), so each bound is far below their effect.
+ * qwen2 (biases, NEOX RoPE): unmerged adapters in prefill and decode vs the reference 1e-4,
+ * and the merged model (biases copied as they are) vs the unmerged adapters 1e-5.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -227,6 +229,48 @@ Test(lora, unmerged_adapters_match_reference)
         unlink(path);
         free(path);
     }
+}
+
+static void expect_refused(const struct tadapter *t, const char *model_path, int code, const char *needle);
+static char *merge_into(const char *path, const struct tadapter *const *t, size_t n, uint32_t out_type,
+                        struct llama_merge_report *rep);
+
+Test(lora, qwen2_unmerged_and_merged_match_reference)
+{
+    static struct tadapter t1, t2;
+    make_adapters(&t1, &t2);
+    t1.arch = t2.arch = "qwen2";
+    const struct tadapter *both[2] = {&t1, &t2};
+    int32_t tok[11];
+    tokens(tok, 11, VOCAB, 31);
+    char *path = tmp_model_arch(SPEC, VOCAB, TENSOR_TYPE_F32, 22, 0, LLAMA_ARCH_QWEN2);
+    uint32_t V;
+    struct adjust_ctx ac = {{&t1, &t2}, 2};
+    double *ref = run_ref_adjusted(path, tok, 11, &V, adjust, &ac);
+    double *base = run_ref(path, tok, 11, &V);
+    float *pre = run_with(path, both, 2, tok, 11, 4), *dec = run_with(path, both, 2, tok, 11, 0);
+    const size_t N = (size_t)11 * V;
+    double dp = rel_diff(pre, ref, N), dd = rel_diff(dec, ref, N), da = rel_diff(pre, base, N);
+    cr_assert(dp <= 1e-4 && dd <= 1e-4, "qwen2: prefill %g, decode %g from the reference", dp, dd);
+    cr_assert(da > 100 * dp, "qwen2: the adapters change the logits by only %g", da);
+    struct llama_merge_report rep;
+    char *merged = merge_into(path, both, 2, TENSOR_TYPE_COUNT, &rep);
+    struct gguf *g;
+    cr_assert_eq(gguf_open(&g, merged), 0);
+    const char *arch;
+    cr_assert_eq(gguf_get_str(g, "general.architecture", &arch), 0);
+    cr_assert_str_eq(arch, "qwen2");
+    cr_assert_not_null(gguf_find_tensor(g, "blk.0.attn_q.bias"));
+    gguf_close(g);
+    float *lm = run_with(merged, NULL, 0, tok, 11, 4);
+    double dm = max_rel(lm, pre, N);
+    cr_assert(dm <= 1e-5, "qwen2: merged differs from unmerged by %g", dm);
+    /* an adapter for llama does not fit a qwen2 model */
+    t1.arch = "llama";
+    expect_refused(&t1, path, CM_EINVAL, "for architecture 'llama', the model is 'qwen2'");
+    free(ref), free(base), free(pre), free(dec), free(lm);
+    unlink(merged), unlink(path);
+    free(merged), free(path);
 }
 
 Test(lora, scales_add_up_and_zero_is_the_base)

@@ -1,12 +1,15 @@
 /* The llama runtime against an independent reference: a plain double-precision forward
- * written from the math (RMSNorm, NORM-mode RoPE, GQA causal softmax attention, SwiGLU; in
- * llama_ref.h), sharing nothing with src/model but the GGUF reader and the row dequantizer
+ * written from the math (RMSNorm, NORM-mode RoPE, GQA causal softmax attention, SwiGLU;
+ * for qwen2 Q/K/V biases and NEOX-mode RoPE; in llama_ref.h), sharing nothing with src/model but the GGUF reader and the row dequantizer
  * it takes the weights through. Random models of several shapes (GQA, MQA, tied and untied
  * output, dim 48 with 3 heads, n_rot below the head size, Code Llama's RoPE base) are
  * written by llama_model_write_random and compared logit by logit at every position.
  * Also: quantized models against the F32 one, prefill in chunks against token-by-token
  * decoding, greedy generation at 1 and 2 threads, every SIMD kernel set (AVX2, AVX-512,
  * AVX-512 VNNI) against the scalar one, batches without OpenBLAS, and load errors that name the offending tensor.
+ * qwen2: random models with nonzero biases (N(0, 0.5^2)) against the reference at the same
+ * 1e-4 (F32) and 2e-2 (Q8_0), prefill against decode; an unknown architecture is refused
+ * with its name and the file's, and a qwen2 file without its biases names the bias.
  *
  * Tolerances (max |diff| over all logits, relative to max |logit| of the reference):
  *   F32 and F16 model vs the reference on the same weights     1e-4
@@ -97,6 +100,62 @@ Test(model, f32_matches_reference_prefill_and_decode)
         unlink(path);
         free(path);
     }
+}
+
+static const struct shape qwen2_shapes[] = {
+    {"dim=64,layers=2,heads=4,kv_heads=2,ffn=96,ctx=32", 50, 1},             /* GQA, tied (Qwen2.5 0.5B) */
+    {"dim=64,layers=1,heads=2,kv_heads=1,ffn=64,ctx=16,rot=16,rope_base=1000000", 40, 0}, /* n_rot < hs */
+    {"dim=48,layers=2,heads=3,kv_heads=3,ffn=80,ctx=24,eps=1e-6", 37, 0},    /* odd sizes, untied */
+};
+
+Test(model, qwen2_matches_reference_prefill_and_decode)
+{
+    for (size_t k = 0; k < sizeof(qwen2_shapes) / sizeof(qwen2_shapes[0]); k++) {
+        const struct shape *sh = &qwen2_shapes[k];
+        char *path = tmp_model_arch(sh->spec, sh->vocab, TENSOR_TYPE_F32, 300 + k, sh->tied, LLAMA_ARCH_QWEN2);
+        struct llama_model *m;
+        cr_assert_eq(llama_model_load(&m, path), 0, "%s", cm_error_message());
+        cr_assert_eq(m->hp.arch, LLAMA_ARCH_QWEN2);
+        cr_assert(m->layers[0].bq && m->layers[0].bk && m->layers[0].bv);
+        cr_assert(fabsf(m->layers[0].bq[0]) + fabsf(m->layers[0].bk[1]) > 0, "biases are zero");
+        cr_assert_eq(m->tied, sh->tied);
+        llama_model_free(m);
+        int32_t tok[13];
+        int n = 13;
+        tokens(tok, n, sh->vocab, (uint32_t)k + 7);
+        uint32_t V;
+        double *ref = run_ref(path, tok, n, &V);
+        float *pre = run_prefill(path, tok, n, 5);
+        float *dec = run_decode(path, tok, n);
+        double dp = rel_diff(pre, ref, (size_t)n * V), dd = rel_diff(dec, ref, (size_t)n * V);
+        cr_assert(dp <= 1e-4, "qwen2 %s: prefill differs from the reference by %g (relative)", sh->spec, dp);
+        cr_assert(dd <= 1e-4, "qwen2 %s: decode differs from the reference by %g (relative)", sh->spec, dd);
+        /* the test can tell: the same weights read as llama (no biases, NORM RoPE) give other logits */
+        struct ref r;
+        ref_open(&r, path);
+        r.qwen2 = 0;
+        double *as_llama = ref_forward(&r, tok, n);
+        gguf_close(r.g);
+        double far = 0, mb = 0;
+        for (size_t i = 0; i < (size_t)n * V; i++) far = fmax(far, fabs(as_llama[i] - ref[i])), mb = fmax(mb, fabs(ref[i]));
+        cr_assert(far / mb > 1e-2, "qwen2 %s: biases and NEOX RoPE change the logits by only %g", sh->spec, far / mb);
+        free(ref), free(pre), free(dec), free(as_llama);
+        unlink(path);
+        free(path);
+    }
+    /* quantized: against the reference on the dequantized weights */
+    const struct shape *sh = &qwen2_shapes[0];
+    char *path = tmp_model_arch(sh->spec, sh->vocab, TENSOR_TYPE_Q8_0, 333, sh->tied, LLAMA_ARCH_QWEN2);
+    int32_t tok[9];
+    tokens(tok, 9, sh->vocab, 3);
+    uint32_t V;
+    double *ref = run_ref(path, tok, 9, &V);
+    float *pre = run_prefill(path, tok, 9, 4), *dec = run_decode(path, tok, 9);
+    double dp = rel_diff(pre, ref, (size_t)9 * V), dd = rel_diff(dec, ref, (size_t)9 * V);
+    cr_assert(dp <= 2e-2 && dd <= 2e-2, "qwen2 q8_0: prefill %g, decode %g from the reference", dp, dd);
+    free(ref), free(pre), free(dec);
+    unlink(path);
+    free(path);
 }
 
 Test(model, batched_products_without_openblas)
@@ -357,6 +416,78 @@ Test(model, load_errors_name_the_tensor)
                   cases[k].expect);
         free(mem);
     }
+    unlink(p);
+    free(p);
+}
+
+/* A copy of the model at path with general.architecture set to arch. */
+static struct gguf *arch_copy(const char *path, const char *arch, void **mem)
+{
+    struct gguf *g;
+    cr_assert_eq(gguf_open(&g, path), 0);
+    struct gguf_writer w;
+    gguf_writer_init(&w);
+    cr_assert_eq(gguf_writer_set_str(&w, "general.architecture", arch), 0);
+    for (size_t i = 0; i < g->n_kv; i++)
+        if (strcmp(g->kv[i].key, "general.architecture")) cr_assert_eq(gguf_writer_copy_kv(&w, g, &g->kv[i]), 0);
+    for (size_t i = 0; i < g->n_tensors; i++) {
+        const struct gguf_tensor *t = &g->tensors[i];
+        cr_assert_eq(gguf_writer_add_tensor(&w, t->name, t->type, t->n_dims, t->ne, t->data), 0);
+    }
+    size_t len;
+    cr_assert_eq(gguf_writer_write_memory(&w, mem, &len), 0);
+    gguf_writer_release(&w);
+    gguf_close(g);
+    struct gguf *out;
+    cr_assert_eq(gguf_open_memory(&out, *mem, len, "x.gguf"), 0, "%s", cm_error_message());
+    return out;
+}
+
+Test(model, unknown_architecture_is_refused_by_name)
+{
+    char *p = tmp_model("dim=32,layers=1,heads=4,kv_heads=2,ffn=64,ctx=8", 20, TENSOR_TYPE_F32, 1, 0);
+    void *mem;
+    struct gguf *g = arch_copy(p, "gemma3", &mem);
+    struct llama_model *m = (void *)1;
+    cr_assert_eq(llama_model_from_gguf(&m, g), CM_EFORMAT);
+    cr_assert_null(m);
+    cr_assert_str_eq(cm_error_message(), "unsupported architecture 'gemma3' in 'x.gguf'; supported: llama, qwen2");
+    free(mem);
+    unlink(p);
+    free(p);
+}
+
+Test(model, qwen2_keys_under_its_prefix_and_biases_required)
+{
+    char *p = tmp_model_arch("dim=32,layers=2,heads=4,kv_heads=2,ffn=64,ctx=8,rope_base=1000000", 20, TENSOR_TYPE_F32,
+                             1, 0, LLAMA_ARCH_QWEN2);
+    struct gguf *g;
+    cr_assert_eq(gguf_open(&g, p), 0);
+    const char *arch;
+    uint32_t v;
+    float f;
+    cr_assert_eq(gguf_get_str(g, "general.architecture", &arch), 0);
+    cr_assert_str_eq(arch, "qwen2");
+    cr_assert_eq(gguf_get_u32(g, "qwen2.block_count", &v), 0);
+    cr_assert_eq(v, 2);
+    cr_assert_eq(gguf_get_f32(g, "qwen2.rope.freq_base", &f), 0);
+    cr_assert_eq(f, 1e6f);
+    cr_assert_null(gguf_find_key(g, "llama.block_count"));
+    cr_assert_not_null(gguf_find_tensor(g, "blk.1.attn_k.bias"));
+    gguf_close(g);
+    struct llama_hparams hp = {.n_vocab = 20, .arch = LLAMA_ARCH_QWEN2}, hl = hp;
+    hl.arch = LLAMA_ARCH_LLAMA;
+    cr_assert_eq(llama_hparams_parse(&hp, "dim=32,layers=2,heads=4,kv_heads=2,ffn=64,ctx=8"), 0);
+    cr_assert_eq(hp.arch, LLAMA_ARCH_QWEN2);
+    cr_assert_eq(llama_hparams_parse(&hl, "dim=32,layers=2,heads=4,kv_heads=2,ffn=64,ctx=8"), 0);
+    cr_assert_eq(llama_hparams_n_params(&hp, 0) - llama_hparams_n_params(&hl, 0), 2 * (32 + 2 * 16));
+    /* a qwen2 file without a bias names it */
+    void *mem;
+    g = broken_copy(p, "blk.1.attn_v.bias", 0, 0, &mem);
+    struct llama_model *m;
+    cr_assert_eq(llama_model_from_gguf(&m, g), CM_EFORMAT);
+    cr_assert(strstr(cm_error_message(), "missing tensor 'blk.1.attn_v.bias'"), "%s", cm_error_message());
+    free(mem);
     unlink(p);
     free(p);
 }

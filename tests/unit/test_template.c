@@ -1,4 +1,8 @@
 /* Prompt templates: ChatHPC's layout with and without a context, Code Llama's [INST],
+ * ChatML (exact strings, end-of-turn stop strings), choosing a template (tmpl_resolve: a
+ * GGUF whose tokenizer.chat_template is SmolLM2's / Qwen2.5's ChatML picks chatml, a llama-2
+ * one codellama, another chathpc; a name overrides; inline text; unknown names refused with
+ * the built-ins listed),
  * the Jinja subset of user files (aliases, if/elif/else, not, comments, whitespace
  * control), the answer offset invariant, and parse errors with file:line:column. */
 #include <criterion/criterion.h>
@@ -7,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "gguf/gguf.h"
 #include "prompt/template.h"
 
 static struct tmpl *parse_ok(const char *text)
@@ -190,4 +195,120 @@ Test(template, load_from_file)
     unlink(path);
     cr_assert_neq(tmpl_open(&t, path), 0);
     cr_assert(strstr(cm_error_message(), path), "%s", cm_error_message());
+}
+
+Test(template, chatml_exact)
+{
+    struct tmpl *t = NULL;
+    cr_assert_eq(tmpl_builtin(&t, "chatml"), 0);
+    cr_assert_str_eq(tmpl_name(t), "chatml");
+    struct tmpl_vars v = {"Parallelize this.", NULL, "int main(void) {}", "Be brief."};
+    struct cm_buf p, f;
+    render(t, &v, &p, &f);
+    cr_assert_str_eq(p.data, "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nParallelize this.<|im_end|>\n"
+                             "<|im_start|>assistant\n");
+    cr_assert_str_eq(f.data, "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nParallelize this.<|im_end|>\n"
+                             "<|im_start|>assistant\nint main(void) {}<|im_end|>\n");
+    cm_buf_release(&p), cm_buf_release(&f);
+    /* the context goes before the question; the system turn defaults to the MPI preamble */
+    v.context = "Sequential to MPI translation", v.system = NULL;
+    render(t, &v, &p, &f);
+    char want[2048];
+    snprintf(want, sizeof(want),
+             "<|im_start|>system\n%s<|im_end|>\n<|im_start|>user\nSequential to MPI translation\n\nParallelize this."
+             "<|im_end|>\n<|im_start|>assistant\n",
+             tmpl_chathpc_preamble);
+    cr_assert_str_eq(p.data, want);
+    cm_buf_release(&p), cm_buf_release(&f);
+    size_t n;
+    const char *const *stops = tmpl_stops(t, &n);
+    cr_assert_eq(n, 2);
+    cr_assert_str_eq(stops[0], "<|im_end|>");
+    cr_assert_str_eq(stops[1], "<|endoftext|>");
+    tmpl_free(t);
+    cr_assert_eq(tmpl_builtin(&t, "chathpc"), 0);
+    tmpl_stops(t, &n);
+    cr_assert_eq(n, 0);
+    cr_assert_str_eq(tmpl_name(t), "chathpc");
+    tmpl_free(t);
+}
+
+/* SmolLM2-135M-Instruct's tokenizer.chat_template (as its GGUF carries it) */
+static const char smollm2_jinja[] =
+    "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}{{ '<|im_start|>system\nYou "
+    "are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n' }}{% endif %}{{'<|im_start|>' + "
+    "message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ "
+    "'<|im_start|>assistant\n' }}{% endif %}";
+static const char llama2_jinja[] =
+    "{% if messages[0]['role'] == 'system' %}{% set loop_messages = messages[1:] %}{% endif %}{% for message in "
+    "loop_messages %}{% if message['role'] == 'user' %}{{ bos_token + '[INST] ' + content.strip() + ' [/INST]' }}"
+    "{% elif message['role'] == 'assistant' %}{{ ' '  + content.strip() + ' ' + eos_token }}{% endif %}{% endfor %}";
+static const char other_jinja[] = "{% for m in messages %}<start_of_turn>{{ m.role }}\n{{ m.content }}<end_of_turn>\n"
+                                  "{% endfor %}";
+
+/* An in-memory GGUF with this chat template (NULL: no key). */
+static struct gguf *model_with(const char *jinja, void **mem)
+{
+    struct gguf_writer w;
+    gguf_writer_init(&w);
+    cr_assert_eq(gguf_writer_set_str(&w, "general.architecture", "llama"), 0);
+    if (jinja) cr_assert_eq(gguf_writer_set_str(&w, "tokenizer.chat_template", jinja), 0);
+    size_t len;
+    cr_assert_eq(gguf_writer_write_memory(&w, mem, &len), 0, "%s", cm_error_message());
+    gguf_writer_release(&w);
+    struct gguf *g;
+    cr_assert_eq(gguf_open_memory(&g, *mem, len, "m.gguf"), 0, "%s", cm_error_message());
+    return g;
+}
+
+static void expect_resolved(const char *spec, const char *jinja, const char *want_name, const char *want_why)
+{
+    void *mem = NULL;
+    struct gguf *g = jinja ? model_with(jinja, &mem) : NULL;
+    struct tmpl *t = NULL;
+    const char *why = NULL;
+    cr_assert_eq(tmpl_resolve(&t, spec, g, &why), 0, "%s", cm_error_message());
+    if (want_name) cr_assert_str_eq(tmpl_name(t), want_name, "spec %s", spec ? spec : "(none)");
+    else cr_assert_null(tmpl_name(t));
+    cr_assert_str_eq(why, want_why);
+    tmpl_free(t);
+    gguf_close(g);
+    free(mem);
+}
+
+Test(template, detect_and_resolve)
+{
+    cr_assert_str_eq(tmpl_detect(smollm2_jinja), "chatml");
+    cr_assert_str_eq(tmpl_detect(llama2_jinja), "codellama");
+    cr_assert_null(tmpl_detect(other_jinja));
+    cr_assert_null(tmpl_detect(NULL));
+    const char *det = "detected from the model's chat template";
+    expect_resolved(NULL, smollm2_jinja, "chatml", det);
+    expect_resolved("", llama2_jinja, "codellama", det);
+    expect_resolved(NULL, other_jinja, "chathpc", "default");
+    expect_resolved(NULL, NULL, "chathpc", "default");
+    expect_resolved(NULL, "", "chathpc", "default"); /* an empty chat template */
+    /* a name overrides the model's */
+    expect_resolved("chathpc", smollm2_jinja, "chathpc", "given");
+    expect_resolved("codellama", smollm2_jinja, "codellama", "given");
+    /* inline text (a newline or a tag) is the template itself */
+    expect_resolved("Q: {{ question }} A: {{ answer }}", smollm2_jinja, NULL, "given");
+    struct tmpl *t = NULL;
+    cr_assert_eq(tmpl_resolve(&t, "### Context:\n{{ context }}\n### Question:\n{{ question }}\n### Answer:\n{{ answer }}",
+                              NULL, NULL),
+                 0, "%s", cm_error_message());
+    struct tmpl_vars v = {"q", "c", "a", NULL};
+    struct cm_buf p, f;
+    render(t, &v, &p, &f);
+    cr_assert_str_eq(f.data, "### Context:\nc\n### Question:\nq\n### Answer:\na");
+    cm_buf_release(&p), cm_buf_release(&f);
+    tmpl_free(t);
+    /* an unknown name: a usage error naming it and the built-ins */
+    cr_assert_eq(tmpl_resolve(&t, "gemma", NULL, NULL), CM_EINVAL);
+    cr_assert_null(t);
+    cr_assert(strstr(cm_error_message(), "unknown template 'gemma'"), "%s", cm_error_message());
+    cr_assert(strstr(cm_error_hint_text(), "chathpc, chatml, codellama"), "%s", cm_error_hint_text());
+    /* a path that is not there: the file is named */
+    cr_assert_neq(tmpl_resolve(&t, "/nonexistent/x.tmpl", NULL, NULL), 0);
+    cr_assert(strstr(cm_error_message(), "/nonexistent/x.tmpl"), "%s", cm_error_message());
 }
