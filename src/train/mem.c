@@ -61,8 +61,8 @@ void tr_mem_estimate(struct tr_mem_plan *p, const struct llama_hparams *hp, int 
     }
     p->optimizer = 2 * n * sizeof(float);
     p->activations = tr_model_alloc_bytes_f32(hp, r, B, T);
-    /* attention backward's score block (rows of at most TR_ATT_ROWS queries, T keys) */
-    p->activations += (uint64_t)(T < TR_ATT_ROWS ? T : TR_ATT_ROWS) * T * sizeof(float);
+    /* attention backward's probability and gradient blocks (rows of at most TR_ATT_ROWS queries, T keys) */
+    p->activations += 2 * (uint64_t)(T < TR_ATT_ROWS ? T : TR_ATT_ROWS) * T * sizeof(float);
     p->checkpoint = 104 + 3 * n * sizeof(float);
     p->comm = ranks > 1 ? n * sizeof(float) : 0;
     p->runtime = runtime_bytes(hp, r > 0, threads);

@@ -235,11 +235,14 @@ Test(train_grad, attention_gqa)
     struct op_ctx x = {.B = 2, .T = 4, .NH = 4, .NKV = 2, .hs = 3};
     size_t nq = 2 * 4 * 4 * 3, nk = 2 * 4 * 2 * 3;
     x.a = rvec(nq, 1), x.b = rvec(nk, 1), x.c = rvec(nk, 1), x.coef = rvec(nq, 1), x.out = zvec(nq);
-    x.aux = zvec(2 * 4 * 4 * 4);
+    x.aux = zvec(2 * 4 * 4 * 2);
     att_loss(&x);
     /* causal: the first position attends to itself only, so its output is v's first row */
     for (int i = 0; i < 3; i++) cr_assert_float_eq(x.out[3 + i], x.c[i], 1e-12); /* head 1 uses kv head 0 */
-    cr_assert_float_eq(x.aux[1], 0, 0);
+    /* its row statistics: the maximum is its own score, the sum of exponentials 1 */
+    double s00 = (x.a[0] * x.b[0] + x.a[1] * x.b[1] + x.a[2] * x.b[2]) / sqrt(3.0);
+    cr_assert_float_eq(x.aux[0], s00, 1e-12);
+    cr_assert_float_eq(x.aux[1], 1.0, 1e-12);
     double *dq = zvec(nq), *dk = zvec(nk), *dv = zvec(nk);
     tr_attention_backward_f64(dq, dk, dv, x.coef, x.aux, x.a, x.b, x.c, 2, 4, 4, 2, 3);
     cr_assert_leq(fd_worst(att_loss, &x, x.a, dq, nq), 1.0);
@@ -257,7 +260,7 @@ Test(train_grad, attention_several_row_blocks)
     struct op_ctx x = {.B = 1, .T = T, .NH = NH, .NKV = NKV, .hs = HS};
     size_t nq = (size_t)T * NH * HS, nk = (size_t)T * NKV * HS;
     x.a = rvec(nq, 1), x.b = rvec(nk, 1), x.c = rvec(nk, 1), x.coef = rvec(nq, 1), x.out = zvec(nq);
-    x.aux = zvec((size_t)NH * T * T);
+    x.aux = zvec((size_t)NH * T * 2);
     att_loss(&x);
     double worst = 0, *s = zvec(T);
     for (int h = 0; h < NH; h++)
