@@ -83,7 +83,8 @@ static void gen_print_text(void *ctx, const char *text, size_t len)
 
 int cmd_generate(int argc, char **argv)
 {
-    const char *model_path = NULL, *prompt_ids = NULL, *prompt_text = NULL, *prompt_file = NULL, *tmpl_spec = NULL;
+    const char *model_path = NULL, *prompt_ids = NULL, *prompt_text = NULL, *prompt_file = NULL, *tmpl_spec = NULL,
+               *logits_path = NULL;
     long max_tokens = 128, top_k = 0, seed = 1, threads = 0, ctx = 0;
     double temperature = 0, top_p = 1;
     int print_ids = 0, verbose = 0, no_eos = 0;
@@ -107,6 +108,8 @@ int cmd_generate(int argc, char **argv)
         {OPT_STR_LIST, "stop", 0, "STR", "stop when the text contains STR (not printed)", &stops},
         {OPT_STR, "template", 0, "NAME|FILE", "render the text prompt as the question of this template (chatml, "
          "chathpc, codellama, a file) and stop at its end of turn", &tmpl_spec},
+        {OPT_STR, "logits", 0, "FILE", "write the last prompt token's logits to FILE (n_vocab float32, little-endian)",
+         &logits_path},
         {OPT_FLAG, "print-ids", 0, NULL, "print only the generated ids, space-separated, one line", &print_ids},
         {OPT_FLAG, "no-eos", 0, NULL, "do not stop at the end-of-sequence token", &no_eos},
         {OPT_FLAG, "verbose", 'v', NULL, "print timings and the reason generation stopped on stderr", &verbose},
@@ -241,6 +244,11 @@ int cmd_generate(int argc, char **argv)
     /* the prompt alone first, to time it apart from decoding */
     float *lg = cm_malloc(m->hp.n_vocab * sizeof(float));
     rc = ids.n > 1 ? llama_eval(st, ids.v, ids.n - 1, lg, 0) : 0;
+    if (!rc && logits_path) { /* the last prompt token alone, then forgotten: generation feeds it again */
+        rc = llama_eval(st, ids.v + ids.n - 1, 1, lg, 0);
+        if (!rc) rc = cm_write_file_atomic(logits_path, lg, m->hp.n_vocab * sizeof(float));
+        if (!rc) st->n_past--;
+    }
     free(lg);
     double t1 = gen_now();
     int32_t eos = no_eos ? -1 : m->eos;
