@@ -12,11 +12,10 @@
 #include "model/lora.h"
 #include "tensor/tensor.h"
 
-/* The types a weight matrix may have: what matmul.c can multiply. */
+/* The types a weight matrix may have: what matmul.c can multiply (any type it can dequantize). */
 static int weight_type_ok(uint32_t t)
 {
-    return t == TENSOR_TYPE_F32 || t == TENSOR_TYPE_F16 || t == TENSOR_TYPE_BF16 || t == TENSOR_TYPE_Q8_0 ||
-           t == TENSOR_TYPE_Q4_0 || t == TENSOR_TYPE_Q6_K;
+    return tensor_type_get(t) && tensor_type_get(t)->can_dequantize;
 }
 
 static const struct gguf_tensor *need_tensor(const struct gguf *g, const char *name)
