@@ -11,12 +11,14 @@
  *   3. each word starts as one symbol a byte and merges, always the adjacent pair with the
  *      lowest merge rank, the leftmost on ties, until no pair has a rank; with
  *      ignore_merges (Llama 3) a word that is a piece is taken whole first;
- *   4. each symbol is its piece's id (a byte whose character is no piece: the unknown
- *      token, or an error when there is none).
+ *   4. each symbol is its piece's id; a byte whose character is no piece is dropped, as HF
+ *      tokenizers and llama.cpp drop it (SmolLM2's vocabulary lacks 21 of the 256: control
+ *      bytes such as 0x04 and bytes that valid UTF-8 never or rarely holds, 0xC0, 0xFF...).
  * Merges are resolved to ids once: a merge whose parts or result are no pieces can never
  * apply (HF refuses such a vocabulary; llama.cpp keeps it) and is dropped.
  * Decoding maps each character of a piece back to its byte, so decode(encode(x)) == x for
- * every byte string, invalid UTF-8 included (such bytes never match a regex and become words
+ * every byte string whose bytes all have pieces (all 256 in GPT-2's own vocabulary), invalid
+ * UTF-8 included (such bytes never match a regex and become words
  * of their own); CONTROL and UNKNOWN tokens vanish unless TOK_DECODE_SPECIAL, USER_DEFINED
  * tokens are their text as is, characters outside the byte alphabet are copied unchanged.
  * Left out: BPE dropout, llama.cpp's clean_spaces decoding option (it is lossy), word caches.
@@ -195,14 +197,6 @@ static void try_pair(struct bpe_enc *e, int32_t l, int32_t r)
     if (m) heap_push(e, (struct cand){m->rank, l, r, e->id[l], e->id[r]});
 }
 
-static int emit_missing(struct bpe_enc *e, unsigned char c)
-{
-    if (e->tk->unk < 0)
-        return cm_error_set(CM_EINVAL, "cannot encode byte 0x%02X: the vocabulary has no piece for it and no unknown token", c);
-    tok_ids_push(e->out, e->tk->unk);
-    return 0;
-}
-
 /* Step 3 and 4 for one word (tok_pretok_fn). */
 static int encode_word(void *ctx, const char *w, size_t n)
 {
@@ -219,8 +213,7 @@ static int encode_word(void *ctx, const char *w, size_t n)
     }
     if (n == 1) {
         int32_t id = b->byte_tok[(unsigned char)w[0]];
-        if (id < 0) return emit_missing(e, (unsigned char)w[0]);
-        tok_ids_push(e->out, id);
+        if (id >= 0) tok_ids_push(e->out, id); /* a byte without a piece is dropped (step 4) */
         return 0;
     }
     if (n > e->cap) {
@@ -247,14 +240,8 @@ static int encode_word(void *ctx, const char *w, size_t n)
         try_pair(e, e->prev[c.left], c.left);
         try_pair(e, c.left, e->next[c.left]);
     }
-    for (int32_t i = 0; i >= 0; i = e->next[i]) {
-        if (e->id[i] >= 0) {
-            tok_ids_push(e->out, e->id[i]);
-        } else {
-            int rc = emit_missing(e, (unsigned char)w[i]); /* an unmerged byte without a piece */
-            if (rc) return rc;
-        }
-    }
+    for (int32_t i = 0; i >= 0; i = e->next[i])
+        if (e->id[i] >= 0) tok_ids_push(e->out, e->id[i]); /* a byte without a piece is dropped (step 4) */
     return 0;
 }
 
