@@ -23,7 +23,7 @@ ifeq ($(WERROR),1)
 CFLAGS_BASE += -Werror
 endif
 CFLAGS_ALL = $(CFLAGS_BASE) $(SAN) $(CFLAGS)
-LDLIBS_ALL = -ljansson -lyaml -ledit -lxxhash -ldnnl -lopenblas $(MPI_LIBS) -lm -fopenmp $(SAN) $(LDFLAGS)
+LDLIBS_ALL = -ljansson -lyaml -ledit -lxxhash -lpcre2-8 -ldnnl -lopenblas $(MPI_LIBS) -lm -fopenmp $(SAN) $(LDFLAGS)
 
 SRC_ALL  := $(shell find src -name '*.c' -not -path 'src/harness/profiler/*' | sort)
 SRC_MAIN := src/cli/main.c
