@@ -88,6 +88,7 @@ int cmd_generate(int argc, char **argv)
     long max_tokens = 128, top_k = 0, seed = 1, threads = 0, ctx = 0;
     double temperature = 0, top_p = 1;
     int print_ids = 0, verbose = 0, no_eos = 0;
+    unsigned enc_flags = 0; /* how the text prompt is encoded, besides BOS */
     struct cm_strlist loras, stops;
     cm_strlist_init(&loras), cm_strlist_init(&stops);
     const struct opt_spec specs[] = {
@@ -183,6 +184,7 @@ int cmd_generate(int argc, char **argv)
         if (!e) e = tmpl_render_prompt(t, &v, &rendered);
         size_t nt = 0;
         const char *const *ts = e ? NULL : tmpl_stops(t, &nt);
+        if (!e && tmpl_special_tokens(t)) enc_flags |= TOK_ENCODE_SPECIAL; /* its markers are tokens */
         for (size_t i = 0; i < nt; i++) cm_strlist_push(&stops, ts[i]);
         tmpl_free(t);
         free(q);
@@ -203,7 +205,7 @@ int cmd_generate(int argc, char **argv)
         int e = tok_from_gguf(&tk, m->g);
         if (!e && prompt_file) e = cm_read_file(&text, &len, prompt_file, 64u << 20);
         if (!e && !prompt_ids) e = tok_encode(tk, &ids, prompt_file ? text : prompt_text, prompt_file ? len : strlen(prompt_text),
-                               tok_add_bos(tk) ? TOK_ENCODE_BOS : 0);
+                               enc_flags | (tok_add_bos(tk) ? TOK_ENCODE_BOS : 0));
         free(text);
         if (e) {
             rc = cli_report_error(e);
