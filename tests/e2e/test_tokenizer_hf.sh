@@ -89,4 +89,8 @@ echo "all: ids identical to HF tokenizers on $nfiles files ($ntok tokens), 5 pre
 # -- an unsupported pre-tokenizer is refused by name
 hf "$M" --write-gguf "$T/falcon.gguf" --pre falcon || die "cannot write the falcon GGUF"
 expect_rc 2 "$CHATMPI" tokenize -m "$T/falcon.gguf" -p x; expect_err "pre-tokenizer 'falcon' is not supported"
+# -- info says what it reads
+expect_rc 0 "$CHATMPI" info "$M"
+expect_out "^tokenizer: byte-level BPE (gpt2), pre-tokenizer smollm, 49152 tokens, 48900 merges$"
+expect_rc 0 "$CHATMPI" info "$T/falcon.gguf"; expect_out "^tokenizer: not usable: .*'falcon'"
 exit 0
