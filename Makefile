@@ -110,16 +110,16 @@ build-asan/unit-stamp: $(UNIT_BIN) chatmpi-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_TIME  ?= 60
 FUZZ_CC    ?= clang
-FUZZ_LIB   := $(sort $(wildcard src/core/*.c src/gguf/*.c src/tensor/*.c))
+FUZZ_LIB   := $(sort $(wildcard src/core/*.c src/gguf/*.c src/tensor/*.c src/tokenizer/*.c))
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Isrc
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(FUZZ_LIB) -lm
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(FUZZ_LIB) -lpcre2-8 -lm
 $(FUZZ_BUILD)/seeds_%: tests/fuzz/seeds_%.c $(FUZZ_LIB)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=address,undefined -o $@ $< $(FUZZ_LIB) -lm
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=address,undefined -o $@ $< $(FUZZ_LIB) -lpcre2-8 -lm
 
 fuzz: $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%) $(FUZZ_NAMES:%=$(FUZZ_BUILD)/seeds_%)
 	@for n in $(FUZZ_NAMES); do \

@@ -99,7 +99,8 @@ int tok_create(struct tokenizer **out, const struct tok_vocab_spec *spec);
 void tok_free(struct tokenizer *tk); /* accepts NULL */
 
 /* Appends the ids of text[0..len) to out. Fails (CM_EINVAL) only when a symbol cannot be
- * written at all (no piece, no byte token and no unknown token) or the text exceeds 256 MiB. */
+ * written at all (SPM: no piece, no byte token and no unknown token; BPE drops such a byte)
+ * or the text exceeds 256 MiB. */
 int tok_encode(const struct tokenizer *tk, struct tok_ids *out, const char *text, size_t len,
                unsigned flags);
 /* Appends the text of ids[0..n) to out; fails (CM_EINVAL) on an id out of range. */

@@ -14,8 +14,9 @@ CONTROL tokens become special AddedTokens, USER_DEFINED ones plain AddedTokens; 
 
 usage:
   python hf_tokenize.py GGUF [--pre NAME] [--special] FILE...   one line of ids per FILE
-  python hf_tokenize.py GGUF --write-gguf OUT --pre NAME        a tokenizer-only GGUF with
-                                                                GGUF's vocabulary, pre NAME
+  python hf_tokenize.py GGUF --write-gguf OUT --pre NAME [FILE...]
+                                  also writes a tokenizer-only GGUF with GGUF's vocabulary
+                                  and pre NAME first
 A FILE that is not valid UTF-8 gets the line "SKIP" (HF needs text).
 """
 import sys
@@ -84,7 +85,8 @@ def main(argv):
         w.write_header_to_file()
         w.write_kv_data_to_file()
         w.close()
-        return
+        if not files:
+            return
     vocab = {}
     for i, t in enumerate(tokens):
         vocab.setdefault(t, i)
