@@ -1,7 +1,7 @@
 /* cmd_train.c — `chatmpi train`: trains a llama model from scratch (--init) or fine-tunes a
- * base GGUF (--base, fully or with --lora) on pre-tokenized data (src/train/data.h), with
+ * llama or qwen2 base GGUF (--base, fully or with --lora) on pre-tokenized data (src/train/data.h), with
  * AdamW, warmup and decay, clipping, accumulation, periodic checkpoints and exact resume;
- * writes a llama GGUF (full) or an adapter GGUF (LoRA). A progress line goes to stderr and,
+ * writes a GGUF of the base's architecture (full) or an adapter GGUF (LoRA). A progress line goes to stderr and,
  * with --log, one JSON object a step to a file. --eval adds the mean loss over a held-out
  * file every N steps and at the end. Before anything large is allocated the run's memory is
  * estimated (src/train/mem.h) and a run that cannot fit is refused.
@@ -56,7 +56,7 @@ static struct {
 static const struct opt_spec train_opts[] = {
     {OPT_STR, "init", 0, "SHAPE", "new model: dim=..,layers=..,heads=..,kv_heads=..,ffn=..,ctx=..", &o.init},
     {OPT_INT, "vocab", 0, "N", "vocabulary size for --init (default: --tokenizer's)", &o.vocab, 1, 1 << 24},
-    {OPT_STR, "base", 0, "FILE", "base llama GGUF to fine-tune", &o.base},
+    {OPT_STR, "base", 0, "FILE", "base llama or qwen2 GGUF to fine-tune", &o.base},
     {OPT_STR, "tokenizer", 0, "FILE", "GGUF whose tokenizer.* keys go into the output (default: --base)",
      &o.tokenizer},
     {OPT_STR, "lora", 0, "SPEC", "LoRA over the frozen base: r=8,alpha=16,dropout=0.05,targets=q+k+v+o", &o.lora},
@@ -102,7 +102,7 @@ static const struct opt_cmd train_cmd = {
     "train",
     "[options] (--init SHAPE --vocab N | --base FILE [--lora SPEC]) -o OUT DATA\n"
     "   or: chatmpi train --config CONFIG.json|yaml [options]",
-    "Train or fine-tune a llama-architecture model on pre-tokenized data.",
+    "Train or fine-tune a llama or qwen2 model on pre-tokenized data.",
     "DATA is a token file (binary CMPITOK, or text: one record a line of token ids, '|'\n"
     "between prompt and answer); see docs/train.md. With --resume the run continues\n"
     "exactly where the checkpoint left it, given the same options.\n\n"
@@ -497,14 +497,6 @@ static int train_run(int argc, char **argv)
         if ((rc = llama_hparams_parse(&hp, o.init))) goto fail;
     } else {
         if ((rc = llama_hparams_read(&hp, base))) goto fail;
-        if (hp.arch != LLAMA_ARCH_LLAMA) { /* the trainer's graph has no biases and no NEOX RoPE */
-            rc = cm_error_set(CM_EINVAL, "cannot train '%s': its architecture is '%s', and chatmpi train handles "
-                                         "llama only (it would drop qwen2's Q/K/V biases and rotate the wrong pairs)",
-                              o.base, llama_arch_name(hp.arch));
-            cm_error_hint("fine-tune a llama-architecture base (SmolLM2, Code Llama); %s models run with "
-                          "chatmpi run/generate", llama_arch_name(hp.arch));
-            goto fail;
-        }
         tied = gguf_find_tensor(base, "output.weight") == NULL;
     }
     const struct tr_data *vd[2] = {&data, &evd};
@@ -522,6 +514,13 @@ static int train_run(int argc, char **argv)
     if (o.init) rc = tr_model_init_f32(&m, &hp, 0, (uint64_t)o.seed);
     else rc = tr_model_init_base_f32(&m, base, lora, (uint64_t)o.seed);
     if (rc) goto fail;
+    /* LoRA: the frozen base dequantized once rather than in every product, when it fits */
+    uint64_t dense = tr_model_expand_bytes_f32(&m);
+    int expanded = dense && (!mem_limit || plan.total + dense <= mem_limit);
+    if (expanded) {
+        tr_model_expand_f32(&m);
+        plan.dense = dense, plan.total += dense;
+    }
     if ((rc = tr_model_alloc_f32(&m, B, T))) goto fail;
     oc.lr = o.lr, oc.min_lr = o.min_lr >= 0 ? o.min_lr : o.lr / 10, oc.warmup = (int)o.warmup;
     oc.total_steps = (int)o.steps, oc.weight_decay = o.wd, oc.clip = o.clip;
@@ -552,6 +551,12 @@ static int train_run(int argc, char **argv)
         char rt[160];
         cli_runtime_describe(rt, sizeof(rt));
         fprintf(stderr, "train: %s%s\n", rt, dist.size > 1 ? " a rank" : "");
+        if (dense) {
+            char db[32];
+            tr_mem_format(db, sizeof(db), dense);
+            fprintf(stderr, "train: base matrices %s (%s as float)\n",
+                    expanded ? "dequantized once" : "dequantized in every product: they do not fit the limit", db);
+        }
         if (tr_matmul_get() == TR_MATMUL_BF16)
             fprintf(stderr, "train: matrix products of bf16-rounded inputs, float sums (oneDNN %s)\n", tr_matmul_impl());
     }

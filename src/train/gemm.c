@@ -109,7 +109,7 @@ static dnnl_engine_t engine;
 static dnnl_stream_t stream;
 static uint16_t *abuf, *bbuf;
 static size_t abuf_n, bbuf_n;
-#define N_SCRATCH 8
+#define N_SCRATCH 9
 static void *scratch[N_SCRATCH]; /* tr_bf16_scratch's */
 static size_t scratch_n[N_SCRATCH];
 static float *cbuf; /* a dense C, for a C inside a wider matrix */

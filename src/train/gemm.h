@@ -45,7 +45,7 @@ void tr_bf16_row(uint16_t *dst, const float *src, int n);
 /* C (M, N), dense, = alpha op(A) op(B) for dense bf16 A ((M, K), or (K, M) when ta) and B
  * ((K, N), or (N, K) when tb). */
 void tr_gemm_bf16(int ta, int tb, int M, int N, int K, float alpha, const uint16_t *A, const uint16_t *B, float *C);
-/* A buffer of at least bytes, kept for the run (slot 0..7; tr_matmul_release frees them). */
+/* A buffer of at least bytes, kept for the run (slot 0..8; tr_matmul_release frees them). */
 void *tr_bf16_scratch(int slot, size_t bytes);
 
 /* x rounded to bfloat16 (to nearest even; NaN stays NaN; a denormal becomes a signed zero),

@@ -30,7 +30,7 @@ static void write_header(uint8_t *h, const struct tr_model_f32 *m, uint64_t step
     memset(h, 0, CKPT_HEADER);
     memcpy(h, TR_CKPT_MAGIC, 8);
     put32(h + 8, TR_CKPT_VERSION);
-    put32(h + 12, (m->tied ? 1u : 0) | (m->lora.r > 0 ? 2u : 0));
+    put32(h + 12, (m->tied ? 1u : 0) | (m->lora.r > 0 ? 2u : 0) | (uint32_t)m->hp.arch << 8);
     const struct llama_hparams *hp = &m->hp;
     uint32_t v[8] = {hp->n_vocab, hp->n_ctx, hp->dim, hp->n_ff, hp->n_layer, hp->n_head, hp->n_head_kv, hp->n_rot};
     for (int i = 0; i < 8; i++) put32(h + 16 + 4 * i, v[i]);
@@ -106,6 +106,7 @@ int tr_checkpoint_peek(const char *path, struct llama_hparams *hp, int *tied, st
     hp->rope_base = getf(b + 48);
     hp->norm_eps = getf(b + 52);
     *tied = get32(b + 12) & 1;
+    hp->arch = (enum llama_arch)(get32(b + 12) >> 8 & 0xff); /* 0, llama, in files written before qwen2 */
     memset(lora, 0, sizeof(*lora));
     if (get32(b + 12) & 2) {
         lora->r = (int)get32(b + 56);
@@ -114,6 +115,8 @@ int tr_checkpoint_peek(const char *path, struct llama_hparams *hp, int *tied, st
         lora->targets = get32(b + 68);
     }
     free(b);
+    if ((unsigned)hp->arch >= LLAMA_ARCH_COUNT)
+        return cm_error_set(CM_EFORMAT, "cannot read '%s': unknown architecture %u", path, (unsigned)hp->arch);
     rc = llama_hparams_validate(hp);
     if (rc) return cm_error_set(rc, "cannot read '%s': %s", path, cm_error_message());
     return 0;
@@ -203,7 +206,7 @@ int tr_export_lora(const struct tr_model_f32 *m, tr_kv_hook hook, void *hook_ctx
     struct gguf_writer w;
     gguf_writer_init(&w);
     int rc;
-    if (!(rc = gguf_writer_set_str(&w, "general.architecture", "llama")) &&
+    if (!(rc = gguf_writer_set_str(&w, "general.architecture", llama_arch_name(m->hp.arch))) &&
         !(rc = gguf_writer_set_str(&w, "general.type", "adapter")) &&
         !(rc = gguf_writer_set_str(&w, "adapter.type", "lora")))
         rc = gguf_writer_set_f32(&w, "adapter.lora.alpha", m->lora.alpha);

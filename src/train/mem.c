@@ -40,6 +40,7 @@ size_t tr_param_count(const struct llama_hparams *hp, int tied, const struct tr_
         return n;
     }
     n = V * C * (tied ? 1 : 2) + 2 * L * C + C;
+    if (llama_arch_has_qkv_bias(hp->arch)) n += L * (C + 2 * KV);
     for (int mod = 0; mod < TR_MOD_COUNT; mod++) n += L * in[mod] * out[mod];
     return n;
 }
@@ -53,11 +54,15 @@ void tr_mem_estimate(struct tr_mem_plan *p, const struct llama_hparams *hp, int 
     p->now = tr_mem_status("VmRSS");
     p->mapped = mapped;
     p->params = 2 * n * sizeof(float);
-    if (r) p->params += (2 * (uint64_t)hp->n_layer + 1) * hp->dim * sizeof(float);
+    if (r) { /* the frozen norms and biases */
+        uint64_t kv = (uint64_t)hp->n_head_kv * (hp->dim / hp->n_head);
+        p->params += (2 * (uint64_t)hp->n_layer + 1) * hp->dim * sizeof(float);
+        if (llama_arch_has_qkv_bias(hp->arch)) p->params += hp->n_layer * (hp->dim + 2 * kv) * sizeof(float);
+    }
     p->optimizer = 2 * n * sizeof(float);
     p->activations = tr_model_alloc_bytes_f32(hp, r, B, T);
-    /* attention backward's score block (rows of at most TR_ATT_ROWS queries, T keys) */
-    p->activations += (uint64_t)(T < TR_ATT_ROWS ? T : TR_ATT_ROWS) * T * sizeof(float);
+    /* attention backward's probability and gradient blocks (rows of at most TR_ATT_ROWS queries, T keys) */
+    p->activations += 2 * (uint64_t)(T < TR_ATT_ROWS ? T : TR_ATT_ROWS) * T * sizeof(float);
     p->checkpoint = 104 + 3 * n * sizeof(float);
     p->comm = ranks > 1 ? n * sizeof(float) : 0;
     p->runtime = runtime_bytes(hp, r > 0, threads);

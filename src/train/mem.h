@@ -27,6 +27,7 @@ struct tr_mem_plan {
     uint64_t checkpoint;  /* the checkpoint image while it is written */
     uint64_t comm;        /* all-reduce scratch (ranks > 1) */
     uint64_t runtime;     /* OpenBLAS buffers and thread stacks */
+    uint64_t dense;       /* LoRA: the base matrices dequantized once (set by the caller, train) */
     uint64_t total;
 };
 

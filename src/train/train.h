@@ -1,5 +1,7 @@
-/* train.h — chatmpi's training core: a llama-architecture model whose forward pass keeps
- * its activations, a backward pass for every op, AdamW, checkpoints and GGUF export.
+/* train.h — chatmpi's training core: a llama or qwen2 model whose forward pass keeps its
+ * activations, a backward pass for every op, AdamW, checkpoints and GGUF export. qwen2 adds
+ * biases on Q, K and V (trainable F32 parameters without weight decay in full training,
+ * frozen under LoRA) and NEOX RoPE (pairs (i, i + n_rot/2) instead of llama's (2i, 2i+1)).
  *
  * Memory follows llm.c: the trainable parameters are one allocation carved into named
  * tensors (the table m->tensors names them as llama.cpp does), gradients mirror it, and
@@ -14,13 +16,16 @@
  * Two modes:
  *   full training: every weight is an F32 parameter (from a seeded init or a base GGUF);
  *   LoRA:          the base's weights stay frozen in the mapped GGUF (F32, F16, BF16,
- *                  Q8_0, Q4_0, Q6_K: rows are dequantized in blocks inside each matmul,
- *                  never copied whole; the small norm vectors are copied), and the
+ *                  Q8_0, Q4_0, Q6_K: dequantized once into float by tr_model_expand when
+ *                  memory allows, else in blocks of rows inside each matmul; the small
+ *                  norm vectors and biases are copied), and the
  *                  parameters are the adapters A (r, n_in) and B (n_out, r):
  *                  y = W x + (alpha / r) * B (A dropout(x)).
  * Data parallelism sits outside the model (train/dist.h, train/optim.h).
  * Left out: bf16 or f16 parameters and activations, loss scaling, KV-cache style inference (the runtime
- * in src/model does that), biases (llama has none).
+ * in src/model does that), biases other than qwen2's on Q, K and V.
+ * The output head runs over chunks of head_rows positions, so the (positions, vocabulary)
+ * logits are never held whole.
  */
 #ifndef CM_TRAIN_TRAIN_H
 #define CM_TRAIN_TRAIN_H

@@ -2,7 +2,8 @@
 # (the loss falls), its GGUF has llama.cpp's names and shapes, an interrupted run resumed
 # from its checkpoint gives the very same model, LoRA over a q8_0 copy writes an adapter,
 # held-out evaluation gives the loss the next training step sees on the same records, the
-# memory estimate is near the measured peak and a run over the limit is refused, and bad
+# memory estimate is near the measured peak and a run over the limit is refused, qwen2 bases
+# train fully and with LoRA, and bad
 # input is refused with the right exit codes.
 . tests/e2e/lib.sh
 D=$(mktemp -d)
@@ -104,6 +105,30 @@ expect_err "CHATMPI_MEM_LIMIT"
 expect_rc 0 "$CHATMPI" train $ARGS --steps 1 -q --mem-limit off -o "$D/x.gguf" "$D/d.txt"
 rm -f "$D/x.gguf" "$D/x.gguf.ckpt"
 expect_rc 2 "$CHATMPI" train $ARGS --mem-limit lots -o "$D/x.gguf" "$D/d.txt"
+
+# qwen2 bases: full training writes a qwen2 GGUF with its trained biases (loss falls); LoRA
+# writes an adapter for qwen2 that generate applies to the base and that changes its output
+expect_rc 0 "$CHATMPI" model init --arch qwen2 --shape $SHAPE,vocab=32 --seed 5 -q -o "$D/q.gguf"
+expect_rc 0 "$CHATMPI" train --base "$D/q.gguf" --steps 30 --lr 1e-2 --batch 4 --seq 12 --log "$D/q.jsonl" \
+    -o "$D/qf.gguf" "$D/d.txt"
+expect_err "full model"
+qfirst=$(head -1 "$D/q.jsonl" | sed 's/.*"loss":\([0-9.]*\).*/\1/')
+qlast=$(tail -1 "$D/q.jsonl" | sed 's/.*"loss":\([0-9.]*\).*/\1/')
+awk -v a="$qfirst" -v b="$qlast" 'BEGIN { exit !(b < a * 0.8) }' || die "qwen2 loss did not fall: $qfirst -> $qlast"
+expect_rc 0 "$CHATMPI" info "$D/qf.gguf"
+expect_out "qwen2.block_count"
+expect_out "blk.1.attn_k.bias "
+expect_rc 0 "$CHATMPI" generate -m "$D/qf.gguf" --prompt-ids 1,2,3 -n 4
+expect_rc 0 "$CHATMPI" train --base "$D/q.gguf" --lora r=2,alpha=4,targets=q+k+v+o+gate+up+down --steps 20 --lr 5e-2 \
+    --batch 2 --seq 12 -q -o "$D/qa.gguf" "$D/d.txt"
+expect_rc 0 "$CHATMPI" info "$D/qa.gguf"
+expect_out 'general.architecture *str *"qwen2"'
+expect_out "blk.0.attn_q.weight.lora_a"
+grep -q "\.bias" "$OUT" && die "the adapter holds the frozen biases"
+expect_rc 0 "$CHATMPI" generate -m "$D/q.gguf" --prompt-ids 1,2,3 -n 8
+qbase=$(cat "$OUT")
+expect_rc 0 "$CHATMPI" generate -m "$D/q.gguf" --lora "$D/qa.gguf" --prompt-ids 1,2,3 -n 8
+[ "$(cat "$OUT")" != "$qbase" ] || die "the qwen2 adapter does not change the output"
 
 # refusals
 expect_rc 2 "$CHATMPI" train --init $SHAPE -o "$D/x.gguf" "$D/d.txt"

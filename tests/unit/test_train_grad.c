@@ -73,7 +73,7 @@ static double dotc(const double *c, const double *y, size_t n)
 /* ---- single ops ---- */
 
 struct op_ctx {
-    int N, C, OC, B, T, NH, NKV, hs, nr, V;
+    int N, C, OC, B, T, NH, NKV, hs, nr, V, neox;
     double *a, *b, *c, *w, *coef, *out, *aux;
     struct tr_wt_f64 wt;
     int32_t *tok;
@@ -154,7 +154,7 @@ static double rope_loss(void *p)
     struct op_ctx *x = p;
     size_t n = (size_t)x->N * x->NH * x->hs;
     memcpy(x->out, x->a, n * sizeof(double));
-    tr_rope_forward_f64(x->out, x->N, x->T, x->NH, x->hs, x->nr, x->b, x->c);
+    tr_rope_forward_f64(x->out, x->N, x->T, x->NH, x->hs, x->nr, x->neox, x->b, x->c);
     return dotc(x->coef, x->out, n);
 }
 
@@ -173,9 +173,54 @@ Test(train_grad, rope_partial)
     cr_assert_float_eq(x.out[base + 2], x.a[base + 2], 0); /* beyond n_rot: unrotated */
     double *d = cm_malloc(n * sizeof(double));
     memcpy(d, x.coef, n * sizeof(double));
-    tr_rope_backward_f64(d, 6, 3, 2, 6, 4, x.b, x.c);
+    tr_rope_backward_f64(d, 6, 3, 2, 6, 4, 0, x.b, x.c);
     cr_assert_leq(fd_worst(rope_loss, &x, x.a, d, n), 1.0);
     free(x.a), free(x.coef), free(x.out), free(x.b), free(x.c), free(d);
+}
+
+/* qwen2's NEOX RoPE: pairs (i, i + n_rot/2) of each head, the same angles; values past n_rot
+ * unrotated; the backward is the transpose. */
+Test(train_grad, rope_neox_partial)
+{
+    struct op_ctx x = {.N = 6, .T = 3, .NH = 2, .hs = 6, .nr = 4, .neox = 1};
+    size_t n = 6 * 2 * 6;
+    x.a = rvec(n, 1), x.coef = rvec(n, 1), x.out = zvec(n), x.b = zvec(3 * 2), x.c = zvec(3 * 2);
+    tr_rope_table_f64(x.b, x.c, 3, 4, 10000.0);
+    rope_loss(&x);
+    /* position 2, head 1: pair i=1 is (1, 3), theta = 2 * 10000^(-2/4); pair i=0 is (0, 2) */
+    double th = 2 * pow(10000.0, -0.5), th0 = 2.0;
+    size_t h = (size_t)(2 * 12 + 6);
+    cr_assert_float_eq(x.out[h + 1], x.a[h + 1] * cos(th) - x.a[h + 3] * sin(th), 1e-12);
+    cr_assert_float_eq(x.out[h + 3], x.a[h + 1] * sin(th) + x.a[h + 3] * cos(th), 1e-12);
+    cr_assert_float_eq(x.out[h + 0], x.a[h + 0] * cos(th0) - x.a[h + 2] * sin(th0), 1e-12);
+    cr_assert_float_eq(x.out[h + 2], x.a[h + 0] * sin(th0) + x.a[h + 2] * cos(th0), 1e-12);
+    cr_assert_float_eq(x.out[h + 4], x.a[h + 4], 0);
+    cr_assert_float_eq(x.out[h + 5], x.a[h + 5], 0);
+    double *d = cm_malloc(n * sizeof(double));
+    memcpy(d, x.coef, n * sizeof(double));
+    tr_rope_backward_f64(d, 6, 3, 2, 6, 4, 1, x.b, x.c);
+    cr_assert_leq(fd_worst(rope_loss, &x, x.a, d, n), 1.0);
+    free(x.a), free(x.coef), free(x.out), free(x.b), free(x.c), free(d);
+}
+
+static double bias_loss(void *p)
+{
+    struct op_ctx *x = p;
+    memcpy(x->out, x->a, (size_t)x->N * x->C * sizeof(double));
+    tr_bias_forward_f64(x->out, x->w, x->N, x->C);
+    return dotc(x->coef, x->out, (size_t)x->N * x->C) + dotc(x->out, x->out, (size_t)x->N * x->C);
+}
+
+Test(train_grad, bias)
+{
+    struct op_ctx x = {.N = 4, .C = 5};
+    x.a = rvec(20, 1), x.w = rvec(5, 1), x.coef = rvec(20, 1), x.out = zvec(20);
+    bias_loss(&x);
+    double *dy = zvec(20), *db = zvec(5);
+    for (int i = 0; i < 20; i++) dy[i] = x.coef[i] + 2 * x.out[i];
+    tr_bias_backward_f64(db, dy, 4, 5);
+    cr_assert_leq(fd_worst(bias_loss, &x, x.w, db, 5), 1.0);
+    free(x.a), free(x.w), free(x.coef), free(x.out), free(dy), free(db);
 }
 
 static double att_loss(void *p)
@@ -190,11 +235,14 @@ Test(train_grad, attention_gqa)
     struct op_ctx x = {.B = 2, .T = 4, .NH = 4, .NKV = 2, .hs = 3};
     size_t nq = 2 * 4 * 4 * 3, nk = 2 * 4 * 2 * 3;
     x.a = rvec(nq, 1), x.b = rvec(nk, 1), x.c = rvec(nk, 1), x.coef = rvec(nq, 1), x.out = zvec(nq);
-    x.aux = zvec(2 * 4 * 4 * 4);
+    x.aux = zvec(2 * 4 * 4 * 2);
     att_loss(&x);
     /* causal: the first position attends to itself only, so its output is v's first row */
     for (int i = 0; i < 3; i++) cr_assert_float_eq(x.out[3 + i], x.c[i], 1e-12); /* head 1 uses kv head 0 */
-    cr_assert_float_eq(x.aux[1], 0, 0);
+    /* its row statistics: the maximum is its own score, the sum of exponentials 1 */
+    double s00 = (x.a[0] * x.b[0] + x.a[1] * x.b[1] + x.a[2] * x.b[2]) / sqrt(3.0);
+    cr_assert_float_eq(x.aux[0], s00, 1e-12);
+    cr_assert_float_eq(x.aux[1], 1.0, 1e-12);
     double *dq = zvec(nq), *dk = zvec(nk), *dv = zvec(nk);
     tr_attention_backward_f64(dq, dk, dv, x.coef, x.aux, x.a, x.b, x.c, 2, 4, 4, 2, 3);
     cr_assert_leq(fd_worst(att_loss, &x, x.a, dq, nq), 1.0);
@@ -212,7 +260,7 @@ Test(train_grad, attention_several_row_blocks)
     struct op_ctx x = {.B = 1, .T = T, .NH = NH, .NKV = NKV, .hs = HS};
     size_t nq = (size_t)T * NH * HS, nk = (size_t)T * NKV * HS;
     x.a = rvec(nq, 1), x.b = rvec(nk, 1), x.c = rvec(nk, 1), x.coef = rvec(nq, 1), x.out = zvec(nq);
-    x.aux = zvec((size_t)NH * T * T);
+    x.aux = zvec((size_t)NH * T * 2);
     att_loss(&x);
     double worst = 0, *s = zvec(T);
     for (int h = 0; h < NH; h++)

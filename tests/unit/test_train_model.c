@@ -15,6 +15,7 @@
 #include "core/fs.h"
 #include "core/mem.h"
 #include "gguf/gguf.h"
+#include "model/model.h"
 #include "tensor/tensor.h"
 #include "train/gemm.h"
 #include "train/io.h"
@@ -88,16 +89,27 @@ static double model_fd_worst(struct tr_model_f64 *m, const struct batch *b)
 }
 
 /* prompt: the first two positions of each sequence get weight 0, as with the loss on answers
- * only, so that the output head computes rows 2..N-2 only (tr_model_forward's head_lo/hi). */
-static void check_full(int tied, int prompt)
+ * only, so that the output head computes rows 2..N-2 only (tr_model_forward's head_lo/hi).
+ * qwen2: Q/K/V biases (trainable), NEOX RoPE, the head in chunks of 3 rows. */
+static void check_full_arch(int tied, int prompt, enum llama_arch arch)
 {
-    struct llama_hparams hp = shape("dim=8,layers=2,heads=4,kv_heads=2,ffn=12,ctx=8,rot=2", 11);
+    struct llama_hparams hp = shape(arch == LLAMA_ARCH_QWEN2 ? "dim=16,layers=2,heads=2,kv_heads=1,ffn=12,ctx=8,rot=6"
+                                                             : "dim=8,layers=2,heads=4,kv_heads=2,ffn=12,ctx=8,rot=2",
+                                    11);
+    hp.arch = arch;
     struct tr_model_f64 m;
     cr_assert_eq(tr_model_init_f64(&m, &hp, tied, 7), 0);
     /* larger weights than the init's 0.02 so that every path carries gradient */
     uint64_t s = 3;
     for (size_t i = 0; i < m.n_params; i++) m.params[i] += 0.3 * tr_rng_normal(&s);
     cr_assert_eq(tr_model_alloc_f64(&m, B, T), 0);
+    if (arch == LLAMA_ARCH_QWEN2) {
+        const struct tr_ptensor *bk = tr_model_find_f64(&m, "blk.1.attn_k.bias");
+        cr_assert(bk && bk->n_dims == 1 && bk->ne[0] == 8 && !bk->decay, "qwen2's K bias: 8 values, no decay");
+        cr_assert(tr_model_find_f64(&m, "blk.0.attn_q.bias") && tr_model_find_f64(&m, "blk.0.attn_v.bias"));
+        cr_assert_null(tr_model_find_f64(&m, "blk.0.attn_output.bias"));
+        m.head_rows = 3;
+    }
     struct batch b;
     make_batch(&b, 11, 99);
     if (prompt) {
@@ -111,6 +123,11 @@ static void check_full(int tied, int prompt)
     cr_assert_leq(model_fd_worst(&m, &b), 1.0);
     tr_model_release_f64(&m);
 }
+
+static void check_full(int tied, int prompt) { check_full_arch(tied, prompt, LLAMA_ARCH_LLAMA); }
+
+Test(train_model, qwen2_full_untied_gradients) { check_full_arch(0, 0, LLAMA_ARCH_QWEN2); }
+Test(train_model, qwen2_full_tied_answer_only_gradients) { check_full_arch(1, 1, LLAMA_ARCH_QWEN2); }
 
 Test(train_model, full_untied_gradients) { check_full(0, 0); }
 Test(train_model, full_tied_gradients) { check_full(1, 0); }
@@ -200,10 +217,13 @@ Test(train_model, bf16_matches_float)
     tr_model_release_f32(&m);
 }
 
-/* A base model GGUF in memory, 2-D tensors in `type`. */
-static void *make_base(const char *spec, uint32_t vocab, int tied, uint32_t type, size_t *len)
+/* A base model GGUF in memory, 2-D tensors in `type` (qwen2's biases nonzero: every parameter
+ * is moved from its init). */
+static void *make_base_arch(const char *spec, uint32_t vocab, int tied, uint32_t type, enum llama_arch arch,
+                            size_t *len)
 {
     struct llama_hparams hp = shape(spec, vocab);
+    hp.arch = arch;
     struct tr_model_f32 m;
     cr_assert_eq(tr_model_init_f32(&m, &hp, tied, 11), 0);
     uint64_t s = 8;
@@ -214,10 +234,12 @@ static void *make_base(const char *spec, uint32_t vocab, int tied, uint32_t type
     return mem;
 }
 
-static void check_lora(uint32_t type, int tied, unsigned targets, float dropout)
+/* LoRA gradients against finite differences; then the same model with its base dequantized
+ * once (tr_model_expand) gives the same loss and gradients. */
+static void check_lora_arch(uint32_t type, int tied, unsigned targets, float dropout, enum llama_arch arch)
 {
     size_t len;
-    void *mem = make_base("dim=32,layers=2,heads=4,kv_heads=2,ffn=64,ctx=8", 13, tied, type, &len);
+    void *mem = make_base_arch("dim=32,layers=2,heads=4,kv_heads=2,ffn=64,ctx=8", 13, tied, type, arch, &len);
     struct gguf *g;
     cr_assert_eq(gguf_open_memory(&g, mem, len, "base"), 0, "%s", cm_error_message());
     struct tr_lora_cfg lc = {.r = 2, .alpha = 3, .dropout = dropout, .targets = targets};
@@ -238,13 +260,107 @@ static void check_lora(uint32_t type, int tied, unsigned targets, float dropout)
     cr_assert_eq(nb, 2 * __builtin_popcount(targets));
     m.dropout_seed = 1234;
     cr_assert_eq(tr_model_alloc_f64(&m, B, T), 0);
+    if (arch == LLAMA_ARCH_QWEN2) {
+        cr_assert(m.bq && m.bk && m.bv, "qwen2's biases are read");
+        cr_assert_null(tr_model_find_f64(&m, "blk.0.attn_q.bias"), "the base's biases are frozen under LoRA");
+        m.head_rows = 4;
+    }
     struct batch b;
     make_batch(&b, 13, 5);
     cr_assert_leq(model_fd_worst(&m, &b), 1.0);
+    /* dequantized once: the same loss and gradients */
+    double l0, l1;
+    struct mctx c = {&m, &b};
+    double *g0 = cm_malloc(m.n_params * sizeof(double));
+    tr_model_zero_grad_f64(&m);
+    l0 = model_loss(&c);
+    tr_model_backward_f64(&m, 1.0);
+    memcpy(g0, m.grads, m.n_params * sizeof(double));
+    size_t want = (size_t)2 * (2 * 32 * 32 + 2 * 16 * 32 + 3 * 32 * 64) + (tied ? 1 : 2) * (size_t)13 * 32;
+    cr_assert_eq(tr_model_expand_bytes_f64(&m), want * sizeof(double));
+    tr_model_expand_f64(&m);
+    cr_assert_eq(tr_model_expand_bytes_f64(&m), 0);
+    cr_assert(m.w[0].f && m.tok_embd.f && m.output.f);
+    tr_model_zero_grad_f64(&m);
+    l1 = model_loss(&c);
+    tr_model_backward_f64(&m, 1.0);
+    cr_assert_float_eq(l1, l0, 1e-12 * fabs(l0));
+    for (size_t i = 0; i < m.n_params; i++) cr_assert_float_eq(m.grads[i], g0[i], 1e-10 * (fabs(g0[i]) + 1e-6));
+    free(g0);
     tr_model_release_f64(&m);
     gguf_close(g);
     free(mem);
 }
+
+static void check_lora(uint32_t type, int tied, unsigned targets, float dropout)
+{
+    check_lora_arch(type, tied, targets, dropout, LLAMA_ARCH_LLAMA);
+}
+
+Test(train_model, qwen2_lora_q8_0_base_gradients)
+{
+    check_lora_arch(TENSOR_TYPE_Q8_0, 0, (1u << TR_MOD_COUNT) - 1, 0.0f, LLAMA_ARCH_QWEN2);
+}
+
+Test(train_model, qwen2_lora_f16_tied_dropout_gradients)
+{
+    check_lora_arch(TENSOR_TYPE_F16, 1, TR_LORA_DEFAULT_TARGETS, 0.25f, LLAMA_ARCH_QWEN2);
+}
+
+/* The float trainer's forward against the inference runtime (src/model, llama_eval) on the
+ * same weights, exported as GGUF: the loss at each position (weight 1 there, 0 elsewhere)
+ * equals -log softmax(llama_eval's logits)[target], to float accuracy (1e-4 relative).
+ * llama and qwen2 (biases, NEOX RoPE, n_rot below the head size), tied and untied. */
+static void check_matches_runtime(enum llama_arch arch, int tied)
+{
+    enum { TT = 9, V = 23 };
+    struct llama_hparams hp = shape("dim=32,layers=2,heads=4,kv_heads=2,ffn=48,ctx=16,rot=6,rope_base=1000", V);
+    hp.arch = arch;
+    struct tr_model_f32 m;
+    cr_assert_eq(tr_model_init_f32(&m, &hp, tied, 3), 0);
+    uint64_t s = 17;
+    for (size_t i = 0; i < m.n_params; i++) m.params[i] += (float)(0.3 * tr_rng_normal(&s));
+    void *mem;
+    size_t len;
+    cr_assert_eq(tr_export_model(&m, TENSOR_TYPE_F32, NULL, NULL, NULL, &mem, &len), 0, "%s", cm_error_message());
+    char path[] = "/tmp/chatmpi-train-rt-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    cr_assert_eq(write(fd, mem, len), (ssize_t)len);
+    close(fd);
+    free(mem);
+    struct llama_model *lm;
+    struct llama_state *st;
+    cr_assert_eq(llama_model_load(&lm, path), 0, "%s", cm_error_message());
+    cr_assert_eq(lm->hp.arch, arch);
+    cr_assert_eq(llama_state_new(&st, lm, 0, 0), 0, "%s", cm_error_message());
+    int32_t tok[TT], tg[TT];
+    float w[TT], lg[TT * V];
+    for (int t = 0; t < TT; t++) tok[t] = (int32_t)(tr_rng_next(&s) % V);
+    for (int t = 0; t < TT; t++) tg[t] = t + 1 < TT ? tok[t + 1] : tok[0];
+    cr_assert_eq(llama_eval(st, tok, TT, lg, 1), 0, "%s", cm_error_message());
+    cr_assert_eq(tr_model_alloc_f32(&m, 1, TT), 0);
+    m.head_rows = 2;
+    double worst = 0;
+    for (int t = 0; t < TT; t++) {
+        for (int j = 0; j < TT; j++) w[j] = j == t;
+        double l, mx = -INFINITY, sum = 0;
+        cr_assert_eq(tr_model_forward_f32(&m, tok, tg, w, &l), 0);
+        for (int v = 0; v < V; v++) mx = fmax(mx, lg[t * V + v]);
+        for (int v = 0; v < V; v++) sum += exp(lg[t * V + v] - mx);
+        double want = log(sum) + mx - lg[t * V + tg[t]], d = fabs(l - want) / fabs(want);
+        if (d > worst) worst = d;
+    }
+    cr_assert_lt(worst, 1e-4, "training forward vs llama_eval: worst relative loss difference %g", worst);
+    llama_state_free(st);
+    llama_model_free(lm);
+    unlink(path);
+    tr_model_release_f32(&m);
+}
+
+Test(train_model, llama_forward_matches_runtime) { check_matches_runtime(LLAMA_ARCH_LLAMA, 0); }
+Test(train_model, qwen2_forward_matches_runtime) { check_matches_runtime(LLAMA_ARCH_QWEN2, 0); }
+Test(train_model, qwen2_tied_forward_matches_runtime) { check_matches_runtime(LLAMA_ARCH_QWEN2, 1); }
 
 Test(train_model, lora_q8_0_base_gradients)
 {
