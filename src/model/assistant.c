@@ -114,7 +114,9 @@ int assistant_answer(struct assistant *a, char **out, const char *question, cons
     }
     struct tmpl_vars v = {question, context && *context ? context : NULL, NULL, NULL};
     int rc = tmpl_render_prompt(a->tmpl, &v, &prompt);
-    if (!rc) rc = tok_encode(a->tok, &ids, prompt.data ? prompt.data : "", prompt.len, tok_add_bos(a->tok) ? TOK_ENCODE_BOS : 0);
+    if (!rc) rc = tok_encode(a->tok, &ids, prompt.data ? prompt.data : "", prompt.len,
+                               (tok_add_bos(a->tok) ? TOK_ENCODE_BOS : 0) |
+                                   (tmpl_special_tokens(a->tmpl) ? TOK_ENCODE_SPECIAL : 0));
     if (rc) goto done;
     uint32_t n_ctx = a->model->hp.n_ctx;
     if (ids.n + 1 >= n_ctx) {

@@ -1,6 +1,7 @@
 /* matmul.c — the weight products of the forward pass (see matmul.h for what and why).
- * Row dot kernels come in sets: portable C and AVX2 (with FMA and F16C) here, AVX-512 in
- * matmul_avx512.c; one is chosen at run time; the batched product dequantizes tiles and
+ * Row dot kernels come in sets, each a table indexed by tensor type (matmul_scalar.c,
+ * matmul_avx2.c, matmul_avx512.c); one set is chosen at run time, and a type the set has
+ * no kernel for takes the nearest set below's. The batched product dequantizes tiles and
  * calls cblas_sgemm. */
 #include "model/matmul.h"
 #include "model/matmul_impl.h"
@@ -23,169 +24,32 @@
 #include "tensor/fp16.h"
 #include "tensor/tensor.h"
 
-static inline float rd_f16(const uint8_t *p) { return fp16_to_f32((uint16_t)(p[0] | (p[1] << 8))); }
-
-/* ---- portable kernels ---- */
-
-static float dot_f32_c(const void *w, const void *x, int64_t n)
-{
-    const float *a = w, *b = x;
-    float s[4] = {0, 0, 0, 0};
-    int64_t i = 0;
-    for (; i + 4 <= n; i += 4)
-        for (int k = 0; k < 4; k++) s[k] += a[i + k] * b[i + k];
-    for (; i < n; i++) s[0] += a[i] * b[i];
-    return (s[0] + s[1]) + (s[2] + s[3]);
-}
-
-static float dot_f16_c(const void *w, const void *x, int64_t n)
-{
-    const uint16_t *a = w;
-    const float *b = x;
-    float s = 0;
-    for (int64_t i = 0; i < n; i++) s += fp16_to_f32(a[i]) * b[i];
-    return s;
-}
-
-static float dot_q8_0_c(const void *w, const void *x, int64_t n)
-{
-    const uint8_t *blk = w;
-    const struct mm_q8 *q = x;
-    float s = 0;
-    for (int64_t b = 0; b < n / 32; b++, blk += 34) {
-        const int8_t *qs = (const int8_t *)(blk + 2);
-        int32_t acc = 0;
-        for (int i = 0; i < 32; i++) acc += qs[i] * q[b].qs[i];
-        s += rd_f16(blk) * q[b].d * (float)acc;
-    }
-    return s;
-}
-
-static float dot_q4_0_c(const void *w, const void *x, int64_t n)
-{
-    const uint8_t *blk = w;
-    const struct mm_q8 *q = x;
-    float s = 0;
-    for (int64_t b = 0; b < n / 32; b++, blk += 18) {
-        const uint8_t *qs = blk + 2;
-        int32_t acc = 0;
-        for (int i = 0; i < 16; i++)
-            acc += ((qs[i] & 15) - 8) * q[b].qs[i] + ((qs[i] >> 4) - 8) * q[b].qs[i + 16];
-        s += rd_f16(blk) * q[b].d * (float)acc;
-    }
-    return s;
-}
-
-static void quantize_act_c(const float *x, void *dst, int64_t n)
-{
-    struct mm_q8 *q = dst;
-    for (int64_t b = 0; b < n / 32; b++) mm_quantize_block(x + b * 32, &q[b].d, q[b].qs);
-}
-
-/* ---- AVX2 kernels ---- */
-
-#ifdef MM_HAVE_X86
-#define MM_AVX2 __attribute__((target("avx2,fma,f16c")))
-
-MM_AVX2 static inline float hsum256(__m256 v)
-{
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
-MM_AVX2 static float dot_f32_avx2(const void *w, const void *x, int64_t n)
-{
-    const float *a = w, *b = x;
-    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
-    int64_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
-        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
-    }
-    float s = hsum256(_mm256_add_ps(s0, s1));
-    for (; i < n; i++) s += a[i] * b[i];
-    return s;
-}
-
-MM_AVX2 static float dot_f16_avx2(const void *w, const void *x, int64_t n)
-{
-    const uint16_t *a = w;
-    const float *b = x;
-    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
-    int64_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        __m256 w0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(a + i)));
-        __m256 w1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(a + i + 8)));
-        s0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(b + i), s0);
-        s1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(b + i + 8), s1);
-    }
-    float s = hsum256(_mm256_add_ps(s0, s1));
-    for (; i < n; i++) s += _cvtsh_ss(a[i]) * b[i];
-    return s;
-}
-
-/* Sum of a[i] * b[i] over 32 signed bytes, as 8 float partial sums. */
-MM_AVX2 static inline __m256 mul_sum_i8(__m256i a, __m256i b)
-{
-    __m256i d16 = _mm256_maddubs_epi16(_mm256_sign_epi8(a, a), _mm256_sign_epi8(b, a));
-    return _mm256_cvtepi32_ps(_mm256_madd_epi16(d16, _mm256_set1_epi16(1)));
-}
-
-MM_AVX2 static float dot_q8_0_avx2(const void *w, const void *x, int64_t n)
-{
-    const uint8_t *blk = w;
-    const struct mm_q8 *q = x;
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t b = 0; b < n / 32; b++, blk += 34) {
-        __m256i wq = _mm256_loadu_si256((const __m256i *)(blk + 2));
-        __m256i xq = _mm256_loadu_si256((const __m256i *)q[b].qs);
-        float d = _cvtsh_ss((uint16_t)(blk[0] | (blk[1] << 8))) * q[b].d;
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), mul_sum_i8(wq, xq), acc);
-    }
-    return hsum256(acc);
-}
-
-MM_AVX2 static float dot_q4_0_avx2(const void *w, const void *x, int64_t n)
-{
-    const uint8_t *blk = w;
-    const struct mm_q8 *q = x;
-    const __m128i m4 = _mm_set1_epi8(15);
-    const __m256i off = _mm256_set1_epi8(8);
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t b = 0; b < n / 32; b++, blk += 18) {
-        __m128i raw = _mm_loadu_si128((const __m128i *)(blk + 2));
-        __m128i lo = _mm_and_si128(raw, m4), hi = _mm_and_si128(_mm_srli_epi16(raw, 4), m4);
-        __m256i wq = _mm256_sub_epi8(_mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1), off);
-        __m256i xq = _mm256_loadu_si256((const __m256i *)q[b].qs);
-        float d = _cvtsh_ss((uint16_t)(blk[0] | (blk[1] << 8))) * q[b].d;
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), mul_sum_i8(wq, xq), acc);
-    }
-    return hsum256(acc);
-}
-#endif
-
 /* ---- dispatch ---- */
-
-static const struct mm_kernels mm_scalar = {"scalar", dot_f32_c, dot_f16_c, dot_q8_0_c, dot_q4_0_c, quantize_act_c};
-#ifdef MM_HAVE_X86
-static const struct mm_kernels mm_avx2 = {"avx2", dot_f32_avx2, dot_f16_avx2, dot_q8_0_avx2, dot_q4_0_avx2,
-                                          quantize_act_c};
-#endif
 
 static const struct mm_kernels *mm_set(enum mm_simd s)
 {
 #ifdef MM_HAVE_X86
     switch (s) {
-    case MM_SIMD_AVX2: return &mm_avx2;
+    case MM_SIMD_AVX2: return &mm_kernels_avx2;
     case MM_SIMD_AVX512: return &mm_kernels_avx512;
     case MM_SIMD_AVX512_VNNI: return &mm_kernels_avx512vnni;
     default: break;
     }
 #endif
     (void)s;
-    return &mm_scalar;
+    return &mm_kernels_scalar;
+}
+
+/* The kernel for type in set s: the set's own, else the nearest set below's; NULL when no
+ * set has one (the row is then dequantized and dotted in f32). */
+static const struct mm_kernel *mm_kernel_for(enum mm_simd s, uint32_t type)
+{
+    if (type >= TENSOR_TYPE_COUNT) return NULL;
+    for (int i = (int)s; i >= 0; i--) {
+        const struct mm_kernel *k = &mm_set((enum mm_simd)i)->k[type];
+        if (k->dot) return k;
+    }
+    return NULL;
 }
 
 int mm_simd_supported(enum mm_simd s)
@@ -258,9 +122,7 @@ int mm_simd_select(enum mm_simd s)
     return old;
 }
 
-static const struct mm_kernels *mm_get(void) { return mm_set(mm_simd_current()); }
-
-const char *mm_kernel_name(void) { return mm_get()->name; }
+const char *mm_kernel_name(void) { return mm_set(mm_simd_current())->name; }
 
 double mm_dot_reference(uint32_t type, const void *row, const float *x, int64_t n)
 {
@@ -329,17 +191,11 @@ static void *thread_area(void *scratch, int64_t n_in, int tid)
 static void matvec(const struct llama_weight *w, const float *x, float *y, float alpha, int acc, void *scratch,
                    int n_threads)
 {
-    const struct mm_kernels *k = mm_get();
-    mm_dot_fn dot = NULL;
+    enum mm_simd set = mm_simd_current();
+    const struct mm_kernel *k = mm_kernel_for(set, w->type);
+    const mm_dot_fn dot = k ? k->dot : NULL, dot_f32 = mm_kernel_for(set, TENSOR_TYPE_F32)->dot;
     const void *xa = x;
-    switch (w->type) {
-    case TENSOR_TYPE_F32: dot = k->f32; break;
-    case TENSOR_TYPE_F16: dot = k->f16; break;
-    case TENSOR_TYPE_Q8_0: dot = k->q8_0; break;
-    case TENSOR_TYPE_Q4_0: dot = k->q4_0; break;
-    default: break;
-    }
-    if (w->type == TENSOR_TYPE_Q8_0 || w->type == TENSOR_TYPE_Q4_0) {
+    if (k && k->prep) {
         xa = act_area(scratch);
         k->prep(x, (void *)xa, w->n_in);
     }
@@ -356,7 +212,7 @@ static void matvec(const struct llama_weight *w, const float *x, float *y, float
                 v = dot(base + (size_t)i * rb, xa, n_in);
             } else {
                 tensor_dequantize_row(w->type, base + (size_t)i * rb, row, n_in); /* type checked on load */
-                v = k->f32(row, x, n_in);
+                v = dot_f32(row, x, n_in);
             }
             y[i] = acc ? y[i] + alpha * v : v;
         }
@@ -374,7 +230,7 @@ static void product(const struct llama_weight *w, const float *x, int64_t T, flo
     const uint8_t *base = w->data;
     size_t rb = w->row_bytes;
     mm_blas_load();
-    const mm_dot_fn dot = mm_get()->f32;
+    const mm_dot_fn dot = mm_kernel_for(mm_simd_current(), TENSOR_TYPE_F32)->dot;
 #pragma omp parallel num_threads(n_threads)
     {
         float *tile = thread_area(scratch, n_in, omp_get_thread_num());

@@ -2,9 +2,10 @@
  *
  * One token (decode): a matrix-vector product parallel over output rows (OpenMP), each
  * row dotted in one piece by one thread, so results do not depend on the thread count.
- * F32 and F16 rows are dotted with the f32 activation; Q8_0 and Q4_0 rows block by block
- * with integer arithmetic against the activation quantized to 8 bits per 32 values (an f32
- * scale per block); other types (BF16, Q6_K) are dequantized a row at a time.
+ * F32 and F16 rows are dotted with the f32 activation; the block types (Q8_0, Q4_0, Q4_1,
+ * Q5_0, Q5_1, Q2_K..Q6_K) block by block with integer arithmetic against the activation
+ * quantized to 8 bits per 32 values (an f32 scale and the values' sum per block; the
+ * K-quants take 8 such blocks a 256-value super-block); BF16 is dequantized a row at a time.
  * A batch (prefill): each thread takes tiles of MM_TILE output rows, dequantizes the tile
  * to f32 (F32 tiles are used in place) and multiplies it with the whole batch by
  * cblas_sgemm, OpenBLAS running single-threaded inside our OpenMP threads. OpenBLAS is
@@ -16,8 +17,11 @@
  * portable C ("scalar") everywhere. The best the CPU has is used unless $CHATMPI_SIMD
  * names another (scalar, avx2, avx512, avx512vnni; a set the CPU lacks gives the best one
  * below it) or mm_simd_select picks one (tests compare every set with the scalar one).
- * Left out: ARM kernels, AVX-512 for the batched tiles (sgemm's own), K-quant dot products,
- * weight repacking.
+ * Which set has a SIMD kernel for which type: AVX2 for F32, F16, Q8_0, Q4_0, Q4_1, Q5_0,
+ * Q5_1, Q4_K, Q5_K, Q6_K; AVX-512 (and VNNI) for F32, F16, Q8_0, Q4_0, Q4_1, the others
+ * through the AVX2 kernels; Q2_K and Q3_K only portable C.
+ * Left out: ARM kernels, AVX-512 for the batched tiles (sgemm's own), Q8_K-style 256-value
+ * activation blocks, weight repacking.
  */
 #ifndef CM_MODEL_MATMUL_H
 #define CM_MODEL_MATMUL_H

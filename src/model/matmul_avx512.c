@@ -3,7 +3,7 @@
  * Compiled for any x86-64 (function-level target attributes): matmul.c calls them only
  * when __builtin_cpu_supports says the CPU has AVX512F and AVX512BW (and AVX512-VNNI for
  * the VNNI set). F32 and F16 rows: 16 lanes, two accumulators, the f32 tail under a mask,
- * the f16 tail one value at a time. Q8_0 and Q4_0 rows: two 32-value blocks per 512-bit
+ * the f16 tail one value at a time. Q8_0, Q4_0 and Q4_1 rows: two 32-value blocks per 512-bit
  * register, against the activation in a layout of their own (struct mm_q8x2: two blocks'
  * values in one aligned 64-byte load, their scales spread over lanes, and the sums of the
  * values that turn the unsigned x signed byte products into signed ones), made once per
@@ -11,7 +11,8 @@
  * accumulators. Integer sums are exact and the activation's integers are those of the
  * other sets, so the sets differ from the scalar kernels only in the order of the float
  * additions.
- * Left out: AVX512-FP16 and BF16 kernels, 256-bit AVX-VNNI (AVX2-class CPUs), repacked
+ * Other types use the AVX2 set's kernels (matmul.c falls back a set at a time).
+ * Left out: 512-bit K-quant and Q5 kernels, AVX512-FP16 and BF16 kernels, 256-bit AVX-VNNI (AVX2-class CPUs), repacked
  * (interleaved) weight layouts.
  */
 #include "model/matmul_impl.h"
@@ -181,8 +182,62 @@ DOT_PAIRS(dot_q4_0_avx512, MM_AVX512, 18, nibbles_2, sums_q4_bw)
 DOT_PAIRS(dot_q8_0_vnni, MM_AVX512VNNI, 34, load_2x32, sums_q8_vnni)
 DOT_PAIRS(dot_q4_0_vnni, MM_AVX512VNNI, 18, nibbles_2, sums_q4_vnni)
 
-const struct mm_kernels mm_kernels_avx512 = {"avx512", dot_f32_avx512, dot_f16_avx512, dot_q8_0_avx512,
-                                             dot_q4_0_avx512, prep_pairs};
-const struct mm_kernels mm_kernels_avx512vnni = {"avx512vnni", dot_f32_avx512, dot_f16_avx512, dot_q8_0_vnni,
-                                                 dot_q4_0_vnni, prep_pairs};
+/* Q4_1 rows: as Q4_0 without the -8 offset (the nibbles' plain sums, from zero), plus the
+ * m term m d_x sum x_q, which is m d_x (c4 / -8): the record's c4 lanes (nonzero only in
+ * lanes 0 and 8) times the activation scales times the blocks' mins, summed apart and
+ * scaled by -1/8 at the end (exact: a power of two). One record an iteration. */
+#define DOT_PAIRS_MIN(NAME, ATTR, SUMS)                                                          \
+    ATTR static float NAME(const void *w, const void *x, int64_t n)                              \
+    {                                                                                            \
+        const uint8_t *blk = w;                                                                  \
+        const struct mm_q8x2 *r = x;                                                             \
+        const int64_t nb = n / 32;                                                               \
+        __m512 a = _mm512_setzero_ps(), am = _mm512_setzero_ps();                                \
+        for (int64_t b = 0; b < nb; b += 2, blk += 40, r++) {                                    \
+            int two = b + 1 < nb;                                                                \
+            const uint8_t *b1 = two ? blk + 20 : zeros;                                          \
+            __m512 dx = _mm512_load_ps(r->d);                                                    \
+            __m512i v = nibbles_2(blk + 4, b1 + (two ? 4 : 0));                                  \
+            a = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(SUMS(v, r)), dx),               \
+                                weight_scales(blk, b1), a);                                      \
+            am = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_load_si512(r->c4)), dx), \
+                                 weight_scales(blk + 2, b1 + (two ? 2 : 0)), am);                \
+        }                                                                                        \
+        return _mm512_reduce_add_ps(a) - 0.125f * _mm512_reduce_add_ps(am);                      \
+    }
+
+MM_AVX512 static inline __m512i sums_u4_bw(__m512i q, const struct mm_q8x2 *r)
+{
+    return _mm512_madd_epi16(_mm512_maddubs_epi16(q, _mm512_load_si512(r->qs)), _mm512_set1_epi16(1));
+}
+
+MM_AVX512VNNI static inline __m512i sums_u4_vnni(__m512i q, const struct mm_q8x2 *r)
+{
+    return _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, _mm512_load_si512(r->qs));
+}
+
+DOT_PAIRS_MIN(dot_q4_1_avx512, MM_AVX512, sums_u4_bw)
+DOT_PAIRS_MIN(dot_q4_1_vnni, MM_AVX512VNNI, sums_u4_vnni)
+
+/* The types not listed fall back to the AVX2 set's kernels (matmul.c). */
+const struct mm_kernels mm_kernels_avx512 = {
+    "avx512",
+    {
+        [TENSOR_TYPE_F32] = {dot_f32_avx512, NULL},
+        [TENSOR_TYPE_F16] = {dot_f16_avx512, NULL},
+        [TENSOR_TYPE_Q8_0] = {dot_q8_0_avx512, prep_pairs},
+        [TENSOR_TYPE_Q4_0] = {dot_q4_0_avx512, prep_pairs},
+        [TENSOR_TYPE_Q4_1] = {dot_q4_1_avx512, prep_pairs},
+    },
+};
+const struct mm_kernels mm_kernels_avx512vnni = {
+    "avx512vnni",
+    {
+        [TENSOR_TYPE_F32] = {dot_f32_avx512, NULL},
+        [TENSOR_TYPE_F16] = {dot_f16_avx512, NULL},
+        [TENSOR_TYPE_Q8_0] = {dot_q8_0_vnni, prep_pairs},
+        [TENSOR_TYPE_Q4_0] = {dot_q4_0_vnni, prep_pairs},
+        [TENSOR_TYPE_Q4_1] = {dot_q4_1_vnni, prep_pairs},
+    },
+};
 #endif

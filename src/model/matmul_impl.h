@@ -1,5 +1,6 @@
-/* matmul_impl.h — what matmul.c shares with the kernel files (matmul_avx512.c): the
- * quantized activation block and the table of row dot kernels. Not for other callers. */
+/* matmul_impl.h — what matmul.c shares with the kernel files (matmul_scalar.c,
+ * matmul_avx2.c, matmul_avx512.c): the quantized activation layouts and the kernel
+ * tables, one per set, indexed by tensor type. Not for other callers. */
 #ifndef CM_MODEL_MATMUL_IMPL_H
 #define CM_MODEL_MATMUL_IMPL_H
 
@@ -8,10 +9,15 @@
 #include <stdint.h>
 #include <string.h>
 
-/* An activation block: 32 values as int8 with an f32 scale (more exact than Q8_0's fp16).
- * The quantized values lie in [-127, 127]. */
+#include "tensor/tensor.h"
+
+/* An activation block: 32 values as int8 with an f32 scale (more exact than Q8_0's fp16)
+ * and the sum of the 32 values (for the types with a min, x = d q + m, whose m term is
+ * m d_x sum). The quantized values lie in [-127, 127]. The layout of the scalar and AVX2
+ * kernels; the K-quant kernels take these too, 8 to a 256-value super-block. */
 struct mm_q8 {
     float d;
+    int32_t sum;
     int8_t qs[32];
 };
 
@@ -46,24 +52,37 @@ static inline void mm_quantize_block(const float *v, float *d, int8_t *qs)
     for (int i = 0; i < 32; i++) qs[i] = (int8_t)mm_round(v[i] * id);
 }
 
-/* Writes the activation x (n values, n a multiple of 32) in a set's layout into dst
+/* Writes the activation x (n values, n a multiple of 32) in a kernel's layout into dst
  * (64-byte aligned, mm_act_bytes(n) bytes). */
 typedef void (*mm_prep_fn)(const float *x, void *dst, int64_t n);
 
-/* dot(row w, x) over n values: f32 and f16 rows with f32 x; q8_0 and q4_0 rows with x as
- * n/32 struct mm_q8 blocks. */
+/* dot(row w, x) over n values: w in the entry's type, x as the entry's prep made it (the
+ * f32 activation itself when prep is NULL). */
 typedef float (*mm_dot_fn)(const void *w, const void *x, int64_t n);
 
+/* One type's kernel in one set. */
+struct mm_kernel {
+    mm_dot_fn dot;   /* NULL: the set has none; the next set below is asked */
+    mm_prep_fn prep; /* the activation layout dot reads; NULL: f32 */
+};
+
+/* A kernel set: a kernel per tensor type. A type no set has a kernel for is dequantized a
+ * row at a time and dotted in f32 (it needs a to_float in the type table). */
 struct mm_kernels {
     const char *name;
-    mm_dot_fn f32, f16, q8_0, q4_0;
-    mm_prep_fn prep; /* the activation for q8_0 and q4_0 rows */
+    struct mm_kernel k[TENSOR_TYPE_COUNT];
 };
+
+/* The 32-value activation blocks of struct mm_q8 (every set's, so that all sets multiply
+ * the same integers). */
+void mm_prep_q8(const float *x, void *dst, int64_t n);
 
 /* Bytes of the larger activation layout for n values. */
 static inline size_t mm_act_bytes(int64_t n) { return (size_t)((n + 63) / 64) * sizeof(struct mm_q8x2); }
 
+extern const struct mm_kernels mm_kernels_scalar; /* portable C, every type with a dequantizer but bf16 */
 #if defined(__x86_64__) || defined(__i386__)
+extern const struct mm_kernels mm_kernels_avx2;        /* AVX2+FMA+F16C */
 extern const struct mm_kernels mm_kernels_avx512;      /* AVX512F+BW (integer dots with vpmaddubsw) */
 extern const struct mm_kernels mm_kernels_avx512vnni;  /* AVX512F+BW+VNNI (integer dots with vpdpbusd) */
 #endif

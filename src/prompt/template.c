@@ -281,6 +281,8 @@ int tmpl_parse(struct tmpl **out, const char *text, size_t len, const char *name
         tmpl_free(t);
         return rc;
     }
+    if (memmem(text, len, "<|im_start|>", 12)) /* a ChatML template of the user's own */
+        t->stops = chatml_stops, t->n_stops = 2;
     *out = t;
     return 0;
 }
@@ -304,6 +306,8 @@ static const struct builtin *find_builtin(const char *name)
 }
 
 int tmpl_is_builtin(const char *name) { return find_builtin(name) != NULL; }
+
+int tmpl_special_tokens(const struct tmpl *t) { return t->n_stops > 0; }
 
 const char *tmpl_builtin_list(void) { return "chathpc, chatml, codellama"; }
 

@@ -73,9 +73,16 @@ void tmpl_free(struct tmpl *t); /* accepts NULL */
 
 /* The built-in's name ("chatml"), or NULL for a template from a file or text. Static. */
 const char *tmpl_name(const struct tmpl *t);
-/* The template's end-of-turn stop strings (chatml: "<|im_end|>", "<|endoftext|>"); *n
+/* The template's end-of-turn stop strings (chatml, and any template whose text holds
+ * <|im_start|>: "<|im_end|>", "<|endoftext|>"); *n
  * their count (0: none; the model's end-of-sequence token still ends an answer). Static. */
 const char *const *tmpl_stops(const struct tmpl *t, size_t *n);
+
+/* 1 when the template's own markers are special tokens of the model's vocabulary (chatml, or
+ * a file or inline template written with <|im_start|>: <|im_start|>, <|im_end|>), so that its rendered text must be encoded with them parsed
+ * (TOK_ENCODE_SPECIAL), and its answer's end-of-turn marker ends a training sequence in
+ * place of the end-of-sequence token; 0 for plain-text templates (chathpc, codellama, files). */
+int tmpl_special_tokens(const struct tmpl *t);
 
 struct gguf;
 /* The built-in template that a model's tokenizer.chat_template (a Jinja string) is, known by

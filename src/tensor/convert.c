@@ -1,34 +1,73 @@
-/* convert.c — row conversions between f32 and the element types (see tensor.h).
+/* convert.c — row conversions between f32 and the float and 32-value block types (see
+ * tensor.h), and the checked entry points that dispatch through the type table.
  *
  * Quantizers follow ggml's reference (round-to-nearest) quantizers, so that a row
  * quantized here is bit-identical to one quantized by llama.cpp's reference path:
  *   Q8_0: d = max|x| / 127, q = round(x / d)
  *   Q4_0: m = the value of largest magnitude (sign kept), d = m / -8,
  *         q = min(15, trunc(x / d + 8.5))
+ *   Q5_0: the same with d = m / -16, q = min(31, trunc(x / d + 16.5))
+ *   Q4_1: d = (max - min) / 15, m = min, q = min(15, trunc((x - min) / d + 0.5))
+ *   Q5_1: d = (max - min) / 31, m = min, q = trunc((x - min) / d + 0.5)
  * The scale is stored as fp16 but the quants are computed with the unrounded 1/d.
- * Left out: importance-weighted quantization, the K-quant quantizers, SIMD.
+ * Left out: importance-weighted quantization, SIMD; the K-quants (kquant.c).
  */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
 #include "core/error.h"
+#include "tensor/convert.h"
 #include "tensor/fp16.h"
 #include "tensor/tensor.h"
 
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
-static void wr16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8); }
+#define rd16 tensor_rd16
+#define wr16 tensor_wr16
 
-static void dequant_q8_0(const uint8_t *b, float *y, int64_t nb)
+/* ---- float types ---- */
+
+void tensor_f32_to_float(const void *src, float *dst, int64_t n) { memcpy(dst, src, (size_t)n * 4); }
+void tensor_f32_from_float(const float *src, void *dst, int64_t n) { memcpy(dst, src, (size_t)n * 4); }
+
+void tensor_f16_to_float(const void *src, float *dst, int64_t n)
 {
-    for (int64_t i = 0; i < nb; i++, b += 34, y += 32) {
+    const uint8_t *s = src;
+    for (int64_t i = 0; i < n; i++) dst[i] = fp16_to_f32(rd16(s + 2 * i));
+}
+
+void tensor_f16_from_float(const float *src, void *dst, int64_t n)
+{
+    uint8_t *d = dst;
+    for (int64_t i = 0; i < n; i++) wr16(d + 2 * i, fp16_from_f32(src[i]));
+}
+
+void tensor_bf16_to_float(const void *src, float *dst, int64_t n)
+{
+    const uint8_t *s = src;
+    for (int64_t i = 0; i < n; i++) dst[i] = bf16_to_f32(rd16(s + 2 * i));
+}
+
+void tensor_bf16_from_float(const float *src, void *dst, int64_t n)
+{
+    uint8_t *d = dst;
+    for (int64_t i = 0; i < n; i++) wr16(d + 2 * i, bf16_from_f32(src[i]));
+}
+
+/* ---- 32-value blocks ---- */
+
+void tensor_q8_0_to_float(const void *src, float *y, int64_t n)
+{
+    const uint8_t *b = src;
+    for (int64_t i = 0; i < n / 32; i++, b += 34, y += 32) {
         float d = fp16_to_f32(rd16(b));
         for (int j = 0; j < 32; j++) y[j] = d * (float)(int8_t)b[2 + j];
     }
 }
 
-static void dequant_q4_0(const uint8_t *b, float *y, int64_t nb)
+void tensor_q4_0_to_float(const void *src, float *y, int64_t n)
 {
-    for (int64_t i = 0; i < nb; i++, b += 18, y += 32) {
+    const uint8_t *b = src;
+    for (int64_t i = 0; i < n / 32; i++, b += 18, y += 32) {
         float d = fp16_to_f32(rd16(b));
         for (int j = 0; j < 16; j++) {
             y[j] = d * (float)((b[2 + j] & 0x0f) - 8);
@@ -37,34 +76,53 @@ static void dequant_q4_0(const uint8_t *b, float *y, int64_t nb)
     }
 }
 
-/* Q6_K: 256 values in two halves of 128; each half takes 64 bytes of ql (low 4 bits),
- * 32 bytes of qh (high 2 bits, four values per byte) and 8 signed 8-bit scales, one per
- * 16 values. x = d * scale * (q - 32). */
-static void dequant_q6_k(const uint8_t *b, float *y, int64_t nb)
+void tensor_q4_1_to_float(const void *src, float *y, int64_t n)
 {
-    for (int64_t i = 0; i < nb; i++, b += 210) {
-        const uint8_t *ql = b, *qh = b + 128;
-        const int8_t *sc = (const int8_t *)(b + 192);
-        float d = fp16_to_f32(rd16(b + 208));
-        for (int half = 0; half < 2; half++, y += 128, ql += 64, qh += 32, sc += 8) {
-            for (int l = 0; l < 32; l++) {
-                int is = l / 16;
-                int q1 = ((ql[l] & 0xf) | (((qh[l] >> 0) & 3) << 4)) - 32;
-                int q2 = ((ql[l + 32] & 0xf) | (((qh[l] >> 2) & 3) << 4)) - 32;
-                int q3 = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
-                int q4 = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
-                y[l] = d * (float)sc[is] * (float)q1;
-                y[l + 32] = d * (float)sc[is + 2] * (float)q2;
-                y[l + 64] = d * (float)sc[is + 4] * (float)q3;
-                y[l + 96] = d * (float)sc[is + 6] * (float)q4;
-            }
+    const uint8_t *b = src;
+    for (int64_t i = 0; i < n / 32; i++, b += 20, y += 32) {
+        float d = fp16_to_f32(rd16(b)), m = fp16_to_f32(rd16(b + 2));
+        for (int j = 0; j < 16; j++) {
+            y[j] = (float)(b[4 + j] & 0x0f) * d + m;
+            y[j + 16] = (float)(b[4 + j] >> 4) * d + m;
         }
     }
 }
 
-static void quant_q8_0(const float *x, uint8_t *b, int64_t nb)
+/* Q5_0 and Q5_1: value j's low 4 bits as in Q4_0, its 5th bit is bit j of qh. */
+void tensor_q5_0_to_float(const void *src, float *y, int64_t n)
 {
-    for (int64_t i = 0; i < nb; i++, x += 32, b += 34) {
+    const uint8_t *b = src;
+    for (int64_t i = 0; i < n / 32; i++, b += 22, y += 32) {
+        float d = fp16_to_f32(rd16(b));
+        uint32_t qh = tensor_rd32(b + 2);
+        for (int j = 0; j < 16; j++) {
+            int q0 = (b[6 + j] & 0x0f) | (int)(((qh >> j) & 1) << 4);
+            int q1 = (b[6 + j] >> 4) | (int)(((qh >> (j + 16)) & 1) << 4);
+            y[j] = (float)(q0 - 16) * d;
+            y[j + 16] = (float)(q1 - 16) * d;
+        }
+    }
+}
+
+void tensor_q5_1_to_float(const void *src, float *y, int64_t n)
+{
+    const uint8_t *b = src;
+    for (int64_t i = 0; i < n / 32; i++, b += 24, y += 32) {
+        float d = fp16_to_f32(rd16(b)), m = fp16_to_f32(rd16(b + 2));
+        uint32_t qh = tensor_rd32(b + 4);
+        for (int j = 0; j < 16; j++) {
+            int q0 = (b[8 + j] & 0x0f) | (int)(((qh >> j) & 1) << 4);
+            int q1 = (b[8 + j] >> 4) | (int)(((qh >> (j + 16)) & 1) << 4);
+            y[j] = (float)q0 * d + m;
+            y[j + 16] = (float)q1 * d + m;
+        }
+    }
+}
+
+void tensor_q8_0_from_float(const float *x, void *dst, int64_t n)
+{
+    uint8_t *b = dst;
+    for (int64_t i = 0; i < n / 32; i++, x += 32, b += 34) {
         float amax = 0.0f;
         for (int j = 0; j < 32; j++) amax = fmaxf(amax, fabsf(x[j]));
         float d = amax / 127.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
@@ -73,21 +131,66 @@ static void quant_q8_0(const float *x, uint8_t *b, int64_t nb)
     }
 }
 
-static void quant_q4_0(const float *x, uint8_t *b, int64_t nb)
+/* Q4_0 and Q5_0: d = (value of largest magnitude) / -half, q = min(2 half - 1, trunc(x / d + half + 0.5)). */
+static void quant_sym(const float *x, uint8_t *b, int64_t n, int bits)
 {
-    for (int64_t i = 0; i < nb; i++, x += 32, b += 18) {
+    const int half = 1 << (bits - 1), qmax = (1 << bits) - 1, bs = bits == 4 ? 18 : 22, off = bits == 4 ? 2 : 6;
+    for (int64_t i = 0; i < n / 32; i++, x += 32, b += bs) {
         float amax = 0.0f, max = 0.0f;
         for (int j = 0; j < 32; j++)
             if (amax < fabsf(x[j])) amax = fabsf(x[j]), max = x[j];
-        float d = max / -8.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
+        float d = max / (float)-half, id = d != 0.0f ? 1.0f / d : 0.0f;
         wr16(b, fp16_from_f32(d));
+        uint32_t qh = 0;
         for (int j = 0; j < 16; j++) {
-            int q0 = (int)(int8_t)(x[j] * id + 8.5f), q1 = (int)(int8_t)(x[j + 16] * id + 8.5f);
-            q0 = q0 > 15 ? 15 : q0, q1 = q1 > 15 ? 15 : q1;
-            b[2 + j] = (uint8_t)(q0 | (q1 << 4));
+            int q0 = (int)(int8_t)(x[j] * id + ((float)half + 0.5f));
+            int q1 = (int)(int8_t)(x[j + 16] * id + ((float)half + 0.5f));
+            q0 = q0 > qmax ? qmax : q0, q1 = q1 > qmax ? qmax : q1;
+            b[off + j] = (uint8_t)((q0 & 15) | ((q1 & 15) << 4));
+            qh |= (uint32_t)((q0 >> 4) & 1) << j | (uint32_t)((q1 >> 4) & 1) << (j + 16);
         }
+        if (bits == 5) tensor_wr32(b + 2, qh);
     }
 }
+
+void tensor_q4_0_from_float(const float *x, void *dst, int64_t n) { quant_sym(x, dst, n, 4); }
+void tensor_q5_0_from_float(const float *x, void *dst, int64_t n) { quant_sym(x, dst, n, 5); }
+
+/* Q4_1 and Q5_1: d = (max - min) / (2^bits - 1), m = min. Q4_1 clamps q to 15 (through
+ * ggml's int8_t cast); Q5_1 keeps the low 8 bits of the truncation, as ggml does. */
+static void quant_affine(const float *x, uint8_t *b, int64_t n, int bits)
+{
+    const int qmax = (1 << bits) - 1, bs = bits == 4 ? 20 : 24, off = bits == 4 ? 4 : 8;
+    for (int64_t i = 0; i < n / 32; i++, x += 32, b += bs) {
+        float min = FLT_MAX, max = -FLT_MAX;
+        for (int j = 0; j < 32; j++) {
+            if (x[j] < min) min = x[j];
+            if (x[j] > max) max = x[j];
+        }
+        float d = (max - min) / (float)qmax, id = d != 0.0f ? 1.0f / d : 0.0f;
+        wr16(b, fp16_from_f32(d));
+        wr16(b + 2, fp16_from_f32(min));
+        uint32_t qh = 0;
+        for (int j = 0; j < 16; j++) {
+            float v0 = (x[j] - min) * id + 0.5f, v1 = (x[j + 16] - min) * id + 0.5f;
+            int q0, q1;
+            if (bits == 4) {
+                q0 = (int)(int8_t)v0, q1 = (int)(int8_t)v1;
+                q0 = q0 > 15 ? 15 : q0, q1 = q1 > 15 ? 15 : q1;
+            } else {
+                q0 = (uint8_t)v0, q1 = (uint8_t)v1;
+            }
+            b[off + j] = (uint8_t)((q0 & 15) | ((q1 & 15) << 4));
+            qh |= (uint32_t)((q0 >> 4) & 1) << j | (uint32_t)((q1 >> 4) & 1) << (j + 16);
+        }
+        if (bits == 5) tensor_wr32(b + 4, qh);
+    }
+}
+
+void tensor_q4_1_from_float(const float *x, void *dst, int64_t n) { quant_affine(x, dst, n, 4); }
+void tensor_q5_1_from_float(const float *x, void *dst, int64_t n) { quant_affine(x, dst, n, 5); }
+
+/* ---- checked entry points ---- */
 
 static int check_row(const struct tensor_type_info **out, uint32_t type, int64_t n, int quant)
 {
@@ -107,20 +210,7 @@ int tensor_dequantize_row(uint32_t type, const void *src, float *dst, int64_t n)
     const struct tensor_type_info *t;
     int rc = check_row(&t, type, n, 0);
     if (rc) return rc;
-    const uint8_t *s = src;
-    switch (type) {
-    case TENSOR_TYPE_F32: memcpy(dst, src, (size_t)n * 4); break;
-    case TENSOR_TYPE_F16:
-        for (int64_t i = 0; i < n; i++) dst[i] = fp16_to_f32(rd16(s + 2 * i));
-        break;
-    case TENSOR_TYPE_BF16:
-        for (int64_t i = 0; i < n; i++) dst[i] = bf16_to_f32(rd16(s + 2 * i));
-        break;
-    case TENSOR_TYPE_Q8_0: dequant_q8_0(s, dst, n / 32); break;
-    case TENSOR_TYPE_Q4_0: dequant_q4_0(s, dst, n / 32); break;
-    case TENSOR_TYPE_Q6_K: dequant_q6_k(s, dst, n / 256); break;
-    default: CM_ASSERT(!"type table and dequantizers disagree");
-    }
+    t->to_float(src, dst, n);
     return 0;
 }
 
@@ -129,23 +219,11 @@ int tensor_quantize_row(uint32_t type, const float *src, void *dst, int64_t n)
     const struct tensor_type_info *t;
     int rc = check_row(&t, type, n, 1);
     if (rc) return rc;
-    uint8_t *d = dst;
-    if (type == TENSOR_TYPE_Q8_0 || type == TENSOR_TYPE_Q4_0)
+    if (t->block_size > 1) /* the block types' scales would turn NaN or inf into garbage */
         for (int64_t i = 0; i < n; i++)
             if (!isfinite(src[i]))
                 return cm_error_set(CM_EINVAL, "cannot quantize to '%s': value %g at index %lld is not finite",
                                     t->name, (double)src[i], (long long)i);
-    switch (type) {
-    case TENSOR_TYPE_F32: memcpy(dst, src, (size_t)n * 4); break;
-    case TENSOR_TYPE_F16:
-        for (int64_t i = 0; i < n; i++) wr16(d + 2 * i, fp16_from_f32(src[i]));
-        break;
-    case TENSOR_TYPE_BF16:
-        for (int64_t i = 0; i < n; i++) wr16(d + 2 * i, bf16_from_f32(src[i]));
-        break;
-    case TENSOR_TYPE_Q8_0: quant_q8_0(src, d, n / 32); break;
-    case TENSOR_TYPE_Q4_0: quant_q4_0(src, d, n / 32); break;
-    default: CM_ASSERT(!"type table and quantizers disagree");
-    }
+    t->from_float(src, dst, n);
     return 0;
 }

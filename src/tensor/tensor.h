@@ -1,17 +1,36 @@
 /* tensor.h — tensor element types as ggml/llama.cpp number and lay them out in GGUF.
  *
  * Every type id that GGUF files carry is known here with its block size and bytes per
- * block, so that any model's tensors can be sized and validated. Conversions exist for
- * the types chatmpi computes with:
- *   dequantize (to f32): F32, F16, BF16, Q8_0, Q4_0, Q6_K
- *   quantize (from f32): F32, F16, BF16, Q8_0, Q4_0 (ggml's reference round-to-nearest)
- * Block layouts (little-endian, packed):
- *   Q8_0  32 values, 34 bytes:  fp16 d; int8 qs[32]                 x = d * qs[i]
- *   Q4_0  32 values, 18 bytes:  fp16 d; uint8 qs[16] (low nibbles are values 0..15,
- *                               high nibbles values 16..31)         x = d * (q - 8)
+ * block, so that any model's tensors can be sized and validated. One table (type.c) holds,
+ * per type, those sizes and the row conversions that exist for it:
+ *   dequantize (to f32): F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K,
+ *                        Q5_K, Q6_K
+ *   quantize (from f32): F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 (ggml's reference
+ *                        round-to-nearest), Q4_K, Q5_K, Q6_K (ggml's reference searches
+ *                        make_qkx2_quants / make_qx_quants, no importance matrix)
+ * Block layouts (little-endian, packed; "nibbles" are 16 bytes whose low halves are values
+ * 0..15 and high halves values 16..31 of the block):
+ *   Q8_0  32 values, 34 bytes:  fp16 d; int8 qs[32]                    x = d * q
+ *   Q4_0  32 values, 18 bytes:  fp16 d; nibbles qs[16]                 x = d * (q - 8)
+ *   Q4_1  32 values, 20 bytes:  fp16 d; fp16 m; nibbles qs[16]         x = d * q + m
+ *   Q5_0  32 values, 22 bytes:  fp16 d; uint32 qh (bit j: value j's 5th bit); nibbles qs[16]
+ *                                                                      x = d * (q - 16)
+ *   Q5_1  32 values, 24 bytes:  fp16 d; fp16 m; uint32 qh; nibbles qs[16]  x = d * q + m
+ *   Q2_K 256 values, 84 bytes:  uint8 scales[16] (low 4 bits scale, high 4 bits min, one a
+ *                               16 values); uint8 qs[64] (2 bits); fp16 d; fp16 dmin
+ *                                                        x = d * sc * q - dmin * m
+ *   Q3_K 256 values, 110 bytes: uint8 hmask[32] (3rd bit); uint8 qs[64] (low 2 bits);
+ *                               uint8 scales[12] (16 6-bit scales, stored + 32); fp16 d
+ *                                                        x = d * (sc - 32) * (q - 4)
+ *   Q4_K 256 values, 144 bytes: fp16 d; fp16 dmin; uint8 scales[12] (8 6-bit scales and 8
+ *                               6-bit mins, one a 32 values); uint8 qs[128] (4 bits)
+ *                                                        x = d * sc * q - dmin * m
+ *   Q5_K 256 values, 176 bytes: as Q4_K with uint8 qh[32] (5th bits) before qs
  *   Q6_K 256 values, 210 bytes: uint8 ql[128]; uint8 qh[64]; int8 scales[16]; fp16 d
- * Left out: the other quantized formats' (de)quantizers (K-quants except Q6_K
- * dequantization, IQ*, TQ*); matrix kernels (they live beside this in src/tensor/).
+ *                                                        x = d * sc * (q - 32)
+ * The bit orders within the K blocks are ggml's (convert.c and kquant.c spell them out).
+ * Left out: Q2_K/Q3_K quantizers, importance-weighted quantization, IQ*, TQ*, MXFP4, Q8_1
+ * and Q8_K (activation-only types); matrix kernels (src/model/matmul*).
  */
 #ifndef CM_TENSOR_TENSOR_H
 #define CM_TENSOR_TENSOR_H
@@ -47,12 +66,21 @@ enum tensor_type {
 #define TENSOR_QK4_0 32
 #define TENSOR_QK_K 256
 
+/* Row conversions: n values, n a multiple of the type's block size (checked by the callers
+ * below, not by these). */
+typedef void (*tensor_to_float_fn)(const void *src, float *dst, int64_t n);
+typedef void (*tensor_from_float_fn)(const float *src, void *dst, int64_t n);
+
+/* One row of the type table: all that is known about a type. A new type is a row here
+ * plus its conversions (and, to be multiplied, its kernels in src/model/matmul*). */
 struct tensor_type_info {
-    const char *name;   /* llama.cpp's lowercase name: "q8_0", "bf16" */
+    const char *name;    /* llama.cpp's lowercase name: "q8_0", "bf16" */
     uint32_t block_size; /* values per block */
     uint32_t type_size;  /* bytes per block */
-    int can_dequantize;
-    int can_quantize;
+    int can_dequantize;  /* to_float != NULL */
+    int can_quantize;    /* from_float != NULL */
+    tensor_to_float_fn to_float;
+    tensor_from_float_fn from_float;
 };
 
 /* The type's description, or NULL for an id that no GGUF file may carry. Borrowed. */

@@ -1,45 +1,53 @@
 /* type.c — the table of GGUF tensor element types (ids, block sizes, bytes per block),
  * row sizes and name lookup. The numbers are the public GGUF/ggml type table; retired ids
  * (4, 5, 31-33, 36-38) are unknown on purpose, as in current llama.cpp.
- * Left out: conversions (convert.c). */
+ * Each row also points to the type's row conversions (convert.c, kquant.c), or NULL.
+ * Left out: the conversions themselves. */
+#include <stddef.h>
 #include <strings.h>
 
 #include "core/error.h"
+#include "tensor/convert.h"
 #include "tensor/tensor.h"
 
+/* ROW(name, values a block, bytes a block, to_float or NULL, from_float or NULL) */
+#define ROW(NAME, BS, TS, ...) ROW_(NAME, BS, TS, __VA_ARGS__)
+#define ROW_(NAME, BS, TS, TO, FROM) {NAME, BS, TS, (TO) != NULL, (FROM) != NULL, TO, FROM}
+#define CONV(T) tensor_##T##_to_float, tensor_##T##_from_float
+
 static const struct tensor_type_info type_table[TENSOR_TYPE_COUNT] = {
-    [0] = {"f32", 1, 4, 1, 1},
-    [1] = {"f16", 1, 2, 1, 1},
-    [2] = {"q4_0", 32, 18, 1, 1},
-    [3] = {"q4_1", 32, 20, 0, 0},
-    [6] = {"q5_0", 32, 22, 0, 0},
-    [7] = {"q5_1", 32, 24, 0, 0},
-    [8] = {"q8_0", 32, 34, 1, 1},
-    [9] = {"q8_1", 32, 36, 0, 0},
-    [10] = {"q2_k", 256, 84, 0, 0},
-    [11] = {"q3_k", 256, 110, 0, 0},
-    [12] = {"q4_k", 256, 144, 0, 0},
-    [13] = {"q5_k", 256, 176, 0, 0},
-    [14] = {"q6_k", 256, 210, 1, 0},
-    [15] = {"q8_k", 256, 292, 0, 0},
-    [16] = {"iq2_xxs", 256, 66, 0, 0},
-    [17] = {"iq2_xs", 256, 74, 0, 0},
-    [18] = {"iq3_xxs", 256, 98, 0, 0},
-    [19] = {"iq1_s", 256, 50, 0, 0},
-    [20] = {"iq4_nl", 32, 18, 0, 0},
-    [21] = {"iq3_s", 256, 110, 0, 0},
-    [22] = {"iq2_s", 256, 82, 0, 0},
-    [23] = {"iq4_xs", 256, 136, 0, 0},
-    [24] = {"i8", 1, 1, 0, 0},
-    [25] = {"i16", 1, 2, 0, 0},
-    [26] = {"i32", 1, 4, 0, 0},
-    [27] = {"i64", 1, 8, 0, 0},
-    [28] = {"f64", 1, 8, 0, 0},
-    [29] = {"iq1_m", 256, 56, 0, 0},
-    [30] = {"bf16", 1, 2, 1, 1},
-    [34] = {"tq1_0", 256, 54, 0, 0},
-    [35] = {"tq2_0", 256, 66, 0, 0},
-    [39] = {"mxfp4", 32, 17, 0, 0},
+    [0] = ROW("f32", 1, 4, CONV(f32)),
+    [1] = ROW("f16", 1, 2, CONV(f16)),
+    [2] = ROW("q4_0", 32, 18, CONV(q4_0)),
+    [3] = ROW("q4_1", 32, 20, CONV(q4_1)),
+    [6] = ROW("q5_0", 32, 22, CONV(q5_0)),
+    [7] = ROW("q5_1", 32, 24, CONV(q5_1)),
+    [8] = ROW("q8_0", 32, 34, CONV(q8_0)),
+    [9] = ROW("q8_1", 32, 36, NULL, NULL),
+    [10] = ROW("q2_k", 256, 84, tensor_q2_k_to_float, NULL),
+    [11] = ROW("q3_k", 256, 110, tensor_q3_k_to_float, NULL),
+    [12] = ROW("q4_k", 256, 144, CONV(q4_k)),
+    [13] = ROW("q5_k", 256, 176, CONV(q5_k)),
+    [14] = ROW("q6_k", 256, 210, CONV(q6_k)),
+    [15] = ROW("q8_k", 256, 292, NULL, NULL),
+    [16] = ROW("iq2_xxs", 256, 66, NULL, NULL),
+    [17] = ROW("iq2_xs", 256, 74, NULL, NULL),
+    [18] = ROW("iq3_xxs", 256, 98, NULL, NULL),
+    [19] = ROW("iq1_s", 256, 50, NULL, NULL),
+    [20] = ROW("iq4_nl", 32, 18, NULL, NULL),
+    [21] = ROW("iq3_s", 256, 110, NULL, NULL),
+    [22] = ROW("iq2_s", 256, 82, NULL, NULL),
+    [23] = ROW("iq4_xs", 256, 136, NULL, NULL),
+    [24] = ROW("i8", 1, 1, NULL, NULL),
+    [25] = ROW("i16", 1, 2, NULL, NULL),
+    [26] = ROW("i32", 1, 4, NULL, NULL),
+    [27] = ROW("i64", 1, 8, NULL, NULL),
+    [28] = ROW("f64", 1, 8, NULL, NULL),
+    [29] = ROW("iq1_m", 256, 56, NULL, NULL),
+    [30] = ROW("bf16", 1, 2, CONV(bf16)),
+    [34] = ROW("tq1_0", 256, 54, NULL, NULL),
+    [35] = ROW("tq2_0", 256, 66, NULL, NULL),
+    [39] = ROW("mxfp4", 32, 17, NULL, NULL),
 };
 
 const struct tensor_type_info *tensor_type_get(uint32_t type)

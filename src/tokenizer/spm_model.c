@@ -44,6 +44,7 @@ static void model_add(struct tok_spm_model *m, size_t *cap, char *piece, float s
 
 void tok_spm_model_spec(const struct tok_spm_model *m, struct tok_vocab_spec *spec)
 {
+    memset(spec, 0, sizeof(*spec)); /* TOK_VOCAB_SPM, no merges */
     spec->pieces = (const char **)m->pieces;
     spec->scores = m->scores;
     spec->types = m->types;

@@ -21,6 +21,8 @@
 #define K_ADD_BOS "tokenizer.ggml.add_bos_token"
 #define K_ADD_EOS "tokenizer.ggml.add_eos_token"
 #define K_SPACE "tokenizer.ggml.add_space_prefix"
+#define K_MERGES "tokenizer.ggml.merges"
+#define K_PRE "tokenizer.ggml.pre"
 
 void tok_gguf_vocab_init(struct tok_gguf_vocab *v)
 {
@@ -32,6 +34,10 @@ void tok_gguf_vocab_release(struct tok_gguf_vocab *v)
 {
     if (v->pieces)
         for (size_t i = 0; i < v->n; i++) free(v->pieces[i]);
+    if (v->merges)
+        for (size_t i = 0; i < v->n_merges; i++) free(v->merges[i]);
+    free(v->merges);
+    free(v->pre);
     free(v->pieces);
     free(v->scores);
     free(v->types);
@@ -69,6 +75,32 @@ static int length_mismatch(const struct gguf *g, const char *key, uint64_t n, si
                         (unsigned long long)n, K_TOKENS, want);
 }
 
+/* The byte-level BPE keys: merges (required, as llama.cpp requires them) and pre (optional). */
+static int read_bpe(struct tok_gguf_vocab *v, const struct gguf *g)
+{
+    const struct gguf_arr *a;
+    const char *pre;
+    int rc;
+    if (!gguf_find_key(g, K_MERGES))
+        return cm_error_set(CM_EFORMAT, "cannot read '%s': a \"gpt2\" vocabulary needs %s", g->path, K_MERGES);
+    if ((rc = gguf_get_arr(g, K_MERGES, GGUF_TYPE_STRING, &a))) return rc;
+    if (a->n > (uint64_t)INT32_MAX / 4)
+        return cm_error_set(CM_EFORMAT, "cannot read '%s': %s has %llu entries", g->path, K_MERGES, (unsigned long long)a->n);
+    v->merges = cm_calloc(a->n ? (size_t)a->n : 1, sizeof(char *));
+    for (size_t i = 0; i < (size_t)a->n; i++) {
+        struct gguf_str s = gguf_arr_get_str(a, i);
+        if (memchr(s.data, 0, (size_t)s.len))
+            return cm_error_set(CM_EFORMAT, "cannot read '%s': merge %zu of %s holds a NUL byte", g->path, i, K_MERGES);
+        v->merges[i] = cm_strndup(s.data, (size_t)s.len);
+        v->n_merges = i + 1;
+    }
+    if (gguf_find_key(g, K_PRE)) {
+        if ((rc = gguf_get_str(g, K_PRE, &pre))) return rc;
+        v->pre = cm_strdup(pre);
+    }
+    return 0;
+}
+
 int tok_gguf_vocab_read(struct tok_gguf_vocab *v, const struct gguf *g)
 {
     tok_gguf_vocab_release(v);
@@ -81,10 +113,14 @@ int tok_gguf_vocab_read(struct tok_gguf_vocab *v, const struct gguf *g)
         return CM_EINVAL;
     }
     if ((rc = gguf_get_str(g, K_MODEL, &model))) return rc;
-    if (strcmp(model, "llama")) {
+    if (!strcmp(model, "llama")) {
+        v->vocab = TOK_VOCAB_SPM;
+    } else if (!strcmp(model, "gpt2")) {
+        v->vocab = TOK_VOCAB_BPE;
+    } else {
         cm_error_set(CM_EINVAL, "cannot use the tokenizer of '%s': vocabulary type '%s' is not supported", g->path,
                      model);
-        cm_error_hint("only SentencePiece vocabularies (%s = \"llama\") are supported", K_MODEL);
+        cm_error_hint("supported: SentencePiece (%s = \"llama\") and byte-level BPE (\"gpt2\")", K_MODEL);
         return CM_EINVAL;
     }
     if (!gguf_find_key(g, K_TOKENS))
@@ -132,10 +168,14 @@ int tok_gguf_vocab_read(struct tok_gguf_vocab *v, const struct gguf *g)
             v->types[i] = (int)t;
         }
     }
-    if ((rc = read_id(g, K_BOS, 1, n, &v->bos)) || (rc = read_id(g, K_EOS, 2, n, &v->eos)) ||
-        (rc = read_id(g, K_UNK, 0, n, &v->unk)) || (rc = read_id(g, K_PAD, -1, n, &v->pad)) ||
-        (rc = read_flag(g, K_ADD_BOS, 1, &v->add_bos)) || (rc = read_flag(g, K_ADD_EOS, 0, &v->add_eos)) ||
-        (rc = read_flag(g, K_SPACE, 1, &v->add_space_prefix)))
+    int spm = v->vocab == TOK_VOCAB_SPM;
+    if (!spm && (rc = read_bpe(v, g))) goto fail;
+    int llama3 = v->pre && (!strcmp(v->pre, "llama3") || !strcmp(v->pre, "llama-v3") || !strcmp(v->pre, "llama-bpe") ||
+                            !strcmp(v->pre, "falcon3"));
+    if ((rc = read_id(g, K_BOS, spm ? 1 : 11, n, &v->bos)) || (rc = read_id(g, K_EOS, spm ? 2 : 11, n, &v->eos)) ||
+        (rc = read_id(g, K_UNK, spm ? 0 : -1, n, &v->unk)) || (rc = read_id(g, K_PAD, -1, n, &v->pad)) ||
+        (rc = read_flag(g, K_ADD_BOS, spm || llama3, &v->add_bos)) || (rc = read_flag(g, K_ADD_EOS, 0, &v->add_eos)) ||
+        (rc = read_flag(g, K_SPACE, spm, &v->add_space_prefix)))
         goto fail;
     return 0;
 fail:
@@ -153,6 +193,10 @@ void tok_gguf_vocab_spec(const struct tok_gguf_vocab *v, struct tok_vocab_spec *
     spec->bos = v->bos, spec->eos = v->eos, spec->unk = v->unk;
     spec->add_bos = v->add_bos;
     spec->add_space_prefix = v->add_space_prefix;
+    spec->vocab = v->vocab;
+    spec->merges = (const char **)v->merges;
+    spec->n_merges = v->n_merges;
+    spec->pre = v->pre;
 }
 
 int tok_from_gguf(struct tokenizer **out, const struct gguf *g)
@@ -206,15 +250,17 @@ int tok_write_gguf(struct gguf_writer *w, const struct tok_vocab_spec *spec, int
         types[i] = spec->types ? spec->types[i] : TOK_TYPE_NORMAL;
     }
     tok_gguf_remove_keys(w);
-    int rc;
-    if ((rc = gguf_writer_set_str(w, K_MODEL, "llama")) ||
+    int rc, bpe = spec->vocab == TOK_VOCAB_BPE;
+    if ((rc = gguf_writer_set_str(w, K_MODEL, bpe ? "gpt2" : "llama")) ||
         (rc = gguf_writer_set_arr_str(w, K_TOKENS, spec->pieces, n)) ||
-        (rc = gguf_writer_set_arr(w, K_SCORES, GGUF_TYPE_FLOAT32, scores, n)) ||
+        (rc = bpe ? gguf_writer_set_arr_str(w, K_MERGES, spec->merges, spec->n_merges)
+                  : gguf_writer_set_arr(w, K_SCORES, GGUF_TYPE_FLOAT32, scores, n)) ||
+        (rc = bpe && spec->pre ? gguf_writer_set_str(w, K_PRE, spec->pre) : 0) ||
         (rc = gguf_writer_set_arr(w, K_TYPES, GGUF_TYPE_INT32, types, n)) || (rc = set_id(w, K_BOS, spec->bos, n)) ||
         (rc = set_id(w, K_EOS, spec->eos, n)) || (rc = set_id(w, K_UNK, spec->unk, n)) ||
         (rc = set_id(w, K_PAD, pad, n)) || (rc = gguf_writer_set_bool(w, K_ADD_BOS, spec->add_bos != 0)) ||
         (rc = gguf_writer_set_bool(w, K_ADD_EOS, add_eos != 0)) ||
-        (rc = gguf_writer_set_bool(w, K_SPACE, spec->add_space_prefix != 0)))
+        (rc = bpe ? 0 : gguf_writer_set_bool(w, K_SPACE, spec->add_space_prefix != 0)))
         tok_gguf_remove_keys(w);
     free(scores);
     free(types);

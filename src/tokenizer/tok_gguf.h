@@ -1,21 +1,24 @@
 /* tok_gguf.h — a tokenizer's vocabulary in a GGUF file, under llama.cpp's keys.
  *
- * Read and written (tokenizer.ggml.* as llama.cpp's convert scripts write them for a
- * SentencePiece vocabulary):
- *   tokenizer.ggml.model              str   "llama" (SentencePiece BPE); anything else is refused
- *   tokenizer.ggml.tokens             arr[str]  the pieces, spaces as U+2581
- *   tokenizer.ggml.scores             arr[f32]  optional on read (all 0)
+ * Read and written (tokenizer.ggml.* as llama.cpp's convert scripts write them):
+ *   tokenizer.ggml.model              str   "llama" (SentencePiece BPE) or "gpt2" (byte-level
+ *                                           BPE); anything else is refused
+ *   tokenizer.ggml.tokens             arr[str]  the pieces (spaces as U+2581, or in GPT-2's
+ *                                               byte alphabet)
+ *   tokenizer.ggml.scores             arr[f32]  optional on read (all 0); not written for gpt2
+ *   tokenizer.ggml.merges             arr[str]  gpt2 only, required: "left right", rank = index
+ *   tokenizer.ggml.pre                str   gpt2 only, optional: the pre-tokenizer (pretok.h)
  *   tokenizer.ggml.token_type         arr[i32]  optional on read (all NORMAL)
  *   tokenizer.ggml.bos_token_id / eos_token_id / unknown_token_id / padding_token_id   u32
  *   tokenizer.ggml.add_bos_token / add_eos_token / add_space_prefix                     bool
- * Absent ids and flags take llama.cpp's defaults for a "llama" vocabulary (bos 1, eos 2,
- * unk 0, no pad; add_bos true, add_eos false, add_space_prefix true), a default id only
- * when the vocabulary is large enough to hold it. Arrays must all have the same length
+ * Absent ids and flags take llama.cpp's defaults: for "llama" bos 1, eos 2, unk 0, no pad,
+ * add_bos true, add_eos false, add_space_prefix true; for "gpt2" bos 11, eos 11, no unk,
+ * no pad, add_bos false (true for the Llama 3 pre-tokenizers), add_space_prefix false; a
+ * default id only when the vocabulary is large enough to hold it. Arrays must all have the same length
  * and every id must be in range; a malformed vocabulary is an error naming the file and
  * the key.
  *
- * Left out: BPE (gpt2), WPM, UGM and RWKV vocabularies, tokenizer.ggml.merges and .pre
- * (SentencePiece needs neither), tokenizer.chat_template (a key we leave alone).
+ * Left out: WPM, UGM and RWKV vocabularies, tokenizer.chat_template (a key we leave alone).
  */
 #ifndef CM_TOK_GGUF_H
 #define CM_TOK_GGUF_H
@@ -33,6 +36,10 @@ struct tok_gguf_vocab {
     size_t n;
     int bos, eos, unk, pad; /* -1 = none */
     int add_bos, add_eos, add_space_prefix;
+    int vocab;        /* enum tok_vocab_type */
+    char **merges;    /* (n_merges) gpt2 only, NUL-terminated copies */
+    size_t n_merges;
+    char *pre;        /* gpt2 only; NULL when the file has no tokenizer.ggml.pre */
 };
 
 void tok_gguf_vocab_init(struct tok_gguf_vocab *v);

@@ -1,4 +1,5 @@
-/* tokenizer.c — SentencePiece-BPE encode/decode over a vocabulary table (see tokenizer.h).
+/* tokenizer.c — the vocabulary table, and SentencePiece-BPE encode/decode over it (see
+ * tokenizer.h); a byte-level BPE vocabulary is handed to bpe.c once the table is built.
  *
  * Encoding is sentencepiece's BPE algorithm: a doubly linked list of symbols over the
  * normalized text and a binary max-heap of candidate adjacent pairs ordered by (score
@@ -15,35 +16,13 @@
 
 #include "core/error.h"
 #include "core/mem.h"
+#include "tokenizer/tok_internal.h"
 #include "tokenizer/tokenizer.h"
 
 #define TOK_MAX_TEXT ((size_t)256 << 20) /* normalized text must index with int32 */
 
 static const char SPACE_SYMBOL[] = "\xe2\x96\x81"; /* U+2581, 3 bytes */
 static const char UNK_SURFACE[] = " \xe2\x81\x87 "; /* sentencepiece's default unk_surface */
-
-/* Pieces that may be matched whole in the text, grouped by first byte, longest first. */
-struct tok_matcher {
-    uint32_t start[257]; /* ids[start[b] .. start[b+1]) begin with byte b */
-    int32_t *ids;
-};
-
-struct tokenizer {
-    size_t n;
-    char *arena;    /* every piece, NUL-terminated */
-    uint32_t *off;  /* (n) piece i is arena + off[i] */
-    uint32_t *len;  /* (n) */
-    float *score;   /* (n) */
-    uint8_t *type;  /* (n) enum tok_type, UNDEFINED folded into NORMAL */
-    uint8_t *bytev; /* (n) the byte of a BYTE piece */
-    int32_t *table; /* hash table of ids, -1 empty; size mask + 1 */
-    size_t mask;
-    int32_t byte_id[256]; /* id of "<0xXX>", or unk */
-    int32_t bos, eos, unk;
-    int add_bos, add_space_prefix, byte_fallback, has_unused;
-    struct tok_matcher user;    /* USER_DEFINED */
-    struct tok_matcher special; /* USER_DEFINED, CONTROL, UNKNOWN */
-};
 
 void tok_ids_init(struct tok_ids *ids) { ids->v = NULL, ids->n = ids->cap = 0; }
 void tok_ids_release(struct tok_ids *ids)
@@ -107,7 +86,7 @@ static void matcher_build(struct tok_matcher *m, const struct tokenizer *tk, uns
 }
 
 /* The longest matcher piece at s[0..n), or -1. */
-static int32_t matcher_match(const struct tok_matcher *m, const struct tokenizer *tk, const char *s, size_t n)
+int32_t tok_matcher_match(const struct tok_matcher *m, const struct tokenizer *tk, const char *s, size_t n)
 {
     unsigned b = (unsigned char)s[0];
     for (uint32_t i = m->start[b]; i < m->start[b + 1]; i++) {
@@ -136,6 +115,7 @@ void tok_free(struct tokenizer *tk)
     if (!tk) return;
     free(tk->arena), free(tk->off), free(tk->len), free(tk->score), free(tk->type), free(tk->bytev);
     free(tk->table), free(tk->user.ids), free(tk->special.ids);
+    tok_bpe_free(tk->bpe);
     free(tk);
 }
 
@@ -152,6 +132,8 @@ int tok_create(struct tokenizer **out, const struct tok_vocab_spec *spec)
     size_t n = spec->n;
     if (n == 0 || !spec->pieces) return cm_error_set(CM_EINVAL, "invalid vocabulary: it has no pieces");
     if (n > (size_t)INT32_MAX / 4) return cm_error_set(CM_EINVAL, "invalid vocabulary: %zu pieces are too many", n);
+    if (spec->vocab != TOK_VOCAB_SPM && spec->vocab != TOK_VOCAB_BPE)
+        return cm_error_set(CM_EINVAL, "invalid vocabulary: unknown vocabulary type %d", spec->vocab);
     int rc = 0;
     if ((rc = check_special_id("BOS", spec->bos, n)) || (rc = check_special_id("EOS", spec->eos, n)) ||
         (rc = check_special_id("unknown", spec->unk, n)))
@@ -219,7 +201,9 @@ int tok_create(struct tokenizer **out, const struct tok_vocab_spec *spec)
         tk->table[h] = (int32_t)i;
     }
     tk->bos = spec->bos, tk->eos = spec->eos, tk->unk = spec->unk;
-    tk->add_bos = spec->add_bos != 0, tk->add_space_prefix = spec->add_space_prefix != 0;
+    tk->vocab = spec->vocab;
+    tk->add_bos = spec->add_bos != 0;
+    tk->add_space_prefix = spec->vocab == TOK_VOCAB_SPM && spec->add_space_prefix != 0;
     for (int b = 0; b < 256; b++) {
         char name[8];
         snprintf(name, sizeof(name), "<0x%02X>", b);
@@ -228,6 +212,7 @@ int tok_create(struct tokenizer **out, const struct tok_vocab_spec *spec)
     }
     matcher_build(&tk->user, tk, 1u << TOK_TYPE_USER_DEFINED);
     matcher_build(&tk->special, tk, 1u << TOK_TYPE_USER_DEFINED | 1u << TOK_TYPE_CONTROL | 1u << TOK_TYPE_UNKNOWN);
+    if (spec->vocab == TOK_VOCAB_BPE && (rc = tok_bpe_create(tk, spec))) goto fail;
     *out = tk;
     return 0;
 fail:
@@ -365,7 +350,9 @@ int tok_encode(const struct tokenizer *tk, struct tok_ids *out, const char *text
     int rc = 0;
     struct encoder e = {tk, NULL, NULL, {NULL, 0, 0}, NULL, out, 0};
     char *norm = NULL;
-    if (len > 0) {
+    if (tk->bpe) {
+        rc = tok_bpe_encode(tk, out, text, len, flags);
+    } else if (len > 0) {
         /* 1. normalize */
         size_t spaces = 0;
         for (size_t i = 0; i < len; i++) spaces += text[i] == ' ';
@@ -386,7 +373,7 @@ int tok_encode(const struct tokenizer *tk, struct tok_ids *out, const char *text
         e.sym = cm_malloc(nlen * sizeof(*e.sym));
         int32_t ns = 0;
         for (size_t p = 0; p < nlen; ns++) {
-            int32_t fixed = matcher_match(m, tk, norm + p, nlen - p);
+            int32_t fixed = tok_matcher_match(m, tk, norm + p, nlen - p);
             size_t l = fixed >= 0 ? tk->len[fixed] : utf8_len((const unsigned char *)norm + p, nlen - p);
             e.sym[ns] = (struct sym){(int32_t)p, (int32_t)l, ns - 1, -1, fixed};
             if (ns > 0) e.sym[ns - 1].next = ns;
@@ -443,6 +430,7 @@ static void append_unescaped(struct cm_buf *out, const char *s, size_t n)
 
 int tok_decode(const struct tokenizer *tk, struct cm_buf *out, const int32_t *ids, size_t n, unsigned flags)
 {
+    if (tk->bpe) return tok_bpe_decode(tk, out, ids, n, flags);
     size_t start = out->len, shown = 0; /* shown: bytes of CONTROL text written */
     int bos_ws = 1, bos_ws_seen = 0;     /* sentencepiece's rule for the leading space */
     for (size_t i = 0; i < n; i++) {
@@ -485,3 +473,4 @@ int32_t tok_unk(const struct tokenizer *tk) { return tk->unk; }
 int tok_add_bos(const struct tokenizer *tk) { return tk->add_bos; }
 int tok_add_space_prefix(const struct tokenizer *tk) { return tk->add_space_prefix; }
 int tok_byte_fallback(const struct tokenizer *tk) { return tk->byte_fallback; }
+int tok_vocab_type(const struct tokenizer *tk) { return tk->vocab; }

@@ -67,8 +67,11 @@ int tr_records_tokenize(struct tr_records_stats *st, const char *data_file, cons
         names_map_release(&map);
         free(nq), free(nc), free(na);
         if (rc) break;
-        if ((rc = tok_encode(tk, &a, full.data, full.len, TOK_ENCODE_BOS | TOK_ENCODE_EOS)) ||
-            (rc = tok_encode(tk, &p, prompt.data, prompt.len, TOK_ENCODE_BOS)))
+        /* BOS when the vocabulary asks for it; a chat template's markers are its special
+         * tokens, and its end-of-turn marker ends the sequence instead of EOS */
+        const unsigned fl = (tok_add_bos(tk) ? TOK_ENCODE_BOS : 0) | (tmpl_special_tokens(t) ? TOK_ENCODE_SPECIAL : 0);
+        if ((rc = tok_encode(tk, &a, full.data, full.len, fl | (tmpl_special_tokens(t) ? 0 : TOK_ENCODE_EOS))) ||
+            (rc = tok_encode(tk, &p, prompt.data, prompt.len, fl)))
             break;
         size_t boundary = 0;
         while (boundary < p.n && boundary < a.n && p.v[boundary] == a.v[boundary]) boundary++;

@@ -1,6 +1,8 @@
 /* records.h — ChatHPC dataset records to training tokens: each record is rendered with the
- * prompt template (question, context, answer), tokenized with BOS and EOS, marked (mask 1 on
- * the answer tokens and EOS, for --loss answer), truncated to max_tokens, and written as the
+ * prompt template (question, context, answer), tokenized with BOS (when the vocabulary asks
+ * for it) and EOS (a chat template such as chatml instead ends the answer with its own
+ * end-of-turn token, and its markers are encoded as the special tokens they are), marked (mask
+ * 1 on the answer tokens and EOS, for --loss answer), truncated to max_tokens, and written as the
  * trainer's token file (src/train/data.h). The answer boundary is where the tokens of the
  * prompt alone stop agreeing with the tokens of the whole text. With normalize_names the
  * names each record's question declares are replaced by canonical ones in the question, the

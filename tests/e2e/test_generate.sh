@@ -63,6 +63,15 @@ for k in scalar avx2 avx512 avx512vnni; do
     [ "$(cat "$OUT")" = "$(CHATMPI_SIMD=scalar "$CHATMPI" generate -m "$D/q8.gguf" --prompt-ids 1,2,3 -n 12)" ] ||
         die "CHATMPI_SIMD=$k gives other ids than scalar"
 done
+# --logits: the last prompt token's 70 logits as float32, and the same generation as without it
+expect_rc 0 "$CHATMPI" generate -m "$D/m.gguf" --prompt-ids 1,2,3 -n 12 --logits "$D/lg.f32"
+[ "$(stat -c %s "$D/lg.f32")" = 280 ] || die "--logits wrote $(stat -c %s "$D/lg.f32") bytes, not 70 floats"
+[ "$(cat "$OUT")" = "$("$CHATMPI" generate -m "$D/m.gguf" --prompt-ids 1,2,3 -n 12)" ] ||
+    die "--logits changes the generated ids"
+# the greedy first token is the argmax of those logits
+first=$(cut -d' ' -f1 "$OUT")
+best=$(od -An -v -f -w4 "$D/lg.f32" | awk '{ if (NR == 1 || $1 > m) { m = $1; i = NR - 1 } } END { print i }')
+[ "$first" = "$best" ] || die "first generated id $first is not the argmax $best of --logits"
 CHATMPI_SIMD=sse9 expect_rc 0 "$CHATMPI" generate -m "$D/m.gguf" --prompt-ids 1 -n 2
 expect_err "warning: CHATMPI_SIMD=sse9: not a kernel set"
 

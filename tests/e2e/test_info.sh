@@ -131,7 +131,7 @@ expect_rc 2 "$CHATMPI" info "$D/tiny.gguf" --tensor nope
 expect_err "no tensor 'nope'"
 expect_rc 2 "$CHATMPI" quantize "$D/tiny.gguf" "$D/x.gguf"
 expect_err "type is required"
-expect_rc 2 "$CHATMPI" quantize --type q6_k "$D/tiny.gguf" "$D/x.gguf"
+expect_rc 2 "$CHATMPI" quantize --type q2_k "$D/tiny.gguf" "$D/x.gguf"
 expect_err "unsupported --type value"
 expect_rc 2 "$CHATMPI" info
 exit 0

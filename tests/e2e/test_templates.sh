@@ -54,10 +54,20 @@ bare=$(sed -n 's/^prompt: \([0-9]*\) tokens.*/\1/p' "$ERR")
 expect_rc 0 "$CHATMPI" generate -m "$T/named.gguf" --template chatml -p "int main" -n 2 -v
 templ=$(sed -n 's/^prompt: \([0-9]*\) tokens.*/\1/p' "$ERR")
 [ "$templ" -gt $((bare + 10)) ] || die "--template chatml: prompt of $templ tokens, bare $bare"
-# info: the architecture and the chat template (the real SmolLM2-Instruct, only when cached)
+# info: the architecture and the chat template of the real SmolLM2-Instruct (make test fetches it)
 expect_rc 0 "$CHATMPI" info "$T/named.gguf"; expect_out '^architecture: llama$'
-SMOL=${CHATMPI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/chatmpi}/models/SmolLM2-135M-Instruct.Q4_1.gguf
-if [ -f "$SMOL" ]; then
-    expect_rc 0 "$CHATMPI" info "$SMOL"; expect_out '^chat template: chatml (detected'
-fi
+SMOL=$(sh scripts/fetch_base.sh smollm2-135m-instruct) || die "cannot fetch the SmolLM2 base (scripts/fetch_base.sh)"
+expect_rc 0 "$CHATMPI" info "$SMOL"; expect_out '^chat template: chatml (detected'
+# ChatML markers are special tokens: in a template of the user's own that holds them too, the
+# rendered prompt reads as many tokens as `tokenize --special` counts (fewer than as text)
+printf '<|im_start|>user\n{{ question }}<|im_end|>\n<|im_start|>assistant\n{{ answer }}<|im_end|>\n' >"$T/chat.tmpl"
+printf '<|im_start|>user\nsum an array<|im_end|>\n<|im_start|>assistant\n' >"$T/chat.txt"
+expect_rc 0 "$CHATMPI" tokenize -m "$SMOL" -f "$T/chat.txt" --ids --special
+[ "$(cut -d' ' -f1 "$OUT")" = 1 ] || die "<|im_start|> is not token 1 with --special"
+special=$(wc -w <"$OUT")
+plain=$("$CHATMPI" tokenize -m "$SMOL" -f "$T/chat.txt" --ids | wc -w)
+[ "$plain" -gt "$special" ] || die "the markers are as many tokens as text ($plain) and special ($special)"
+expect_rc 0 "$CHATMPI" generate -m "$SMOL" --template "$T/chat.tmpl" -p "sum an array" -n 1 -v
+n=$(sed -n 's/^prompt: \([0-9]*\) tokens.*/\1/p' "$ERR")
+[ "$n" = "$special" ] || die "generate --template FILE (ChatML): $n prompt tokens, tokenize --special $special"
 exit 0

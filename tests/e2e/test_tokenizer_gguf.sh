@@ -90,7 +90,7 @@ expect_rc 0 "$CHATMPI" tokenizer import "$M" --into "$T/model.gguf"
 cmp -s "$T/copy.gguf" "$T/model.gguf" || die "a second import changed the file"
 
 # -- errors
-expect_rc 2 "$CHATMPI" tokenize -m "$T/orig.gguf" -p x; expect_err "vocabulary type 'gpt2' is not supported"
+expect_rc 2 "$CHATMPI" tokenize -m "$T/orig.gguf" -p x; expect_err "no tokenizer.ggml.tokens"
 expect_rc 3 "$CHATMPI" info "$T/nosuch.gguf"
 printf 'GGUF' >"$T/notok.gguf"; u32 3 >>"$T/notok.gguf"; u64 0 >>"$T/notok.gguf"; u64 1 >>"$T/notok.gguf"
 { str general.architecture; u32 8; str llama; } >>"$T/notok.gguf"

@@ -249,9 +249,9 @@ Test(convert, refusals)
     cr_assert(strstr(cm_error_message(), "index 7"), "%s", cm_error_message());
     x[7] = INFINITY;
     cr_assert_eq(tensor_quantize_row(TENSOR_TYPE_Q4_0, x, b, 32), CM_EINVAL);
-    cr_assert_eq(tensor_quantize_row(TENSOR_TYPE_Q6_K, y, b, 256), CM_EINVAL);
-    cr_assert_eq(tensor_dequantize_row(TENSOR_TYPE_Q4_K, b, y, 256), CM_EINVAL);
-    cr_assert(strstr(cm_error_message(), "'q4_k'"));
+    cr_assert_eq(tensor_quantize_row(TENSOR_TYPE_Q2_K, y, b, 256), CM_EINVAL);
+    cr_assert_eq(tensor_dequantize_row(16, b, y, 256), CM_EINVAL); /* iq2_xxs */
+    cr_assert(strstr(cm_error_message(), "'iq2_xxs'"));
     cr_assert_eq(tensor_dequantize_row(TENSOR_TYPE_Q8_0, b, y, 31), CM_EINVAL);
     cr_assert_eq(tensor_quantize_row(77, x, b, 32), CM_EINVAL);
 }

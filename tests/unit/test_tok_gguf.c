@@ -131,6 +131,76 @@ Test(tok_gguf, llama_cpp_defaults_for_absent_keys)
     gguf_writer_release(&w);
 }
 
+/* A byte-level BPE vocabulary: written as "gpt2" with merges and pre (no scores, no space
+ * prefix), read back, and llama.cpp's gpt2 defaults for absent ids and flags. */
+Test(tok_gguf, bpe_round_trip_and_defaults)
+{
+    static const char *bp[] = {"a", "b", "c", "\xc4\xa0", "ab", "\xc4\xa0" "ab", "<|end|>"};
+    static const int bt[] = {1, 1, 1, 1, 1, 1, 3};
+    static const char *merges[] = {"a b", "\xc4\xa0 ab"};
+    struct tok_vocab_spec spec = {bp, NULL, bt, 7, -1, 6, -1, 0, 0, TOK_VOCAB_BPE, merges, 2, "qwen2"};
+    struct gguf_writer w;
+    base_writer(&w);
+    cr_assert_eq(tok_write_gguf(&w, &spec, -1, 0), 0, "%s", cm_error_message());
+    void *mem;
+    struct gguf *g = open_writer(&w, &mem);
+    const char *s;
+    cr_assert_eq(gguf_get_str(g, "tokenizer.ggml.model", &s), 0);
+    cr_assert_str_eq(s, "gpt2");
+    cr_assert_eq(gguf_get_str(g, "tokenizer.ggml.pre", &s), 0);
+    cr_assert_str_eq(s, "qwen2");
+    cr_assert_null(gguf_find_key(g, "tokenizer.ggml.scores"));
+    cr_assert_null(gguf_find_key(g, "tokenizer.ggml.add_space_prefix"));
+    struct tok_gguf_vocab v;
+    tok_gguf_vocab_init(&v);
+    cr_assert_eq(tok_gguf_vocab_read(&v, g), 0, "%s", cm_error_message());
+    cr_assert_eq(v.vocab, TOK_VOCAB_BPE);
+    cr_assert_eq(v.n_merges, 2);
+    cr_assert_str_eq(v.merges[1], merges[1]);
+    cr_assert_str_eq(v.pre, "qwen2");
+    cr_assert_eq(v.eos, 6);
+    cr_assert_eq(v.bos, -1); /* llama.cpp's default 11 is outside 7 tokens */
+    cr_assert_eq(v.unk, -1);
+    cr_assert_eq(v.add_space_prefix, 0);
+    tok_gguf_vocab_release(&v);
+    struct tokenizer *tk = NULL;
+    cr_assert_eq(tok_from_gguf(&tk, g), 0, "%s", cm_error_message());
+    cr_assert_eq(tok_vocab_type(tk), TOK_VOCAB_BPE);
+    cr_assert_str_eq(tok_pre_name(tk), "qwen2");
+    cr_assert_eq(tok_n_merges(tk), 2);
+    struct tok_ids ids;
+    tok_ids_init(&ids);
+    cr_assert_eq(tok_encode(tk, &ids, "c ab<|end|>", 11, TOK_ENCODE_SPECIAL), 0, "%s", cm_error_message());
+    cr_assert_eq(ids.n, 3);
+    cr_assert_eq(ids.v[0], 2);
+    cr_assert_eq(ids.v[1], 5);
+    cr_assert_eq(ids.v[2], 6);
+    tok_ids_release(&ids);
+    tok_free(tk);
+    gguf_close(g);
+    free(mem);
+
+    /* no pre key: "default"; Llama 3 names turn add_bos on */
+    gguf_writer_remove(&w, "tokenizer.ggml.pre");
+    g = open_writer(&w, &mem);
+    cr_assert_eq(tok_from_gguf(&tk, g), 0, "%s", cm_error_message());
+    cr_assert_str_eq(tok_pre_name(tk), "default");
+    cr_assert_eq(tok_add_bos(tk), 0);
+    tok_free(tk);
+    gguf_close(g);
+    free(mem);
+    gguf_writer_set_str(&w, "tokenizer.ggml.pre", "llama-bpe");
+    gguf_writer_remove(&w, "tokenizer.ggml.add_bos_token");
+    g = open_writer(&w, &mem);
+    tok_gguf_vocab_init(&v);
+    cr_assert_eq(tok_gguf_vocab_read(&v, g), 0, "%s", cm_error_message());
+    cr_assert_eq(v.add_bos, 1);
+    tok_gguf_vocab_release(&v);
+    gguf_close(g);
+    free(mem);
+    gguf_writer_release(&w);
+}
+
 /* Builds a file from a valid vocabulary, then lets edit() break it; expects the read to
  * fail with a message containing want. */
 static void expect_bad(void (*edit)(struct gguf_writer *), const char *want)
@@ -153,7 +223,21 @@ static void expect_bad(void (*edit)(struct gguf_writer *), const char *want)
 }
 
 static void no_tokenizer(struct gguf_writer *w) { tok_gguf_remove_keys(w); }
+static void bert(struct gguf_writer *w) { gguf_writer_set_str(w, "tokenizer.ggml.model", "bert"); }
 static void gpt2(struct gguf_writer *w) { gguf_writer_set_str(w, "tokenizer.ggml.model", "gpt2"); }
+static void gpt2_bad_pre(struct gguf_writer *w)
+{
+    static const char *merges[] = {"a b"};
+    gguf_writer_set_str(w, "tokenizer.ggml.model", "gpt2");
+    gguf_writer_set_arr_str(w, "tokenizer.ggml.merges", merges, 1);
+    gguf_writer_set_str(w, "tokenizer.ggml.pre", "nosuch-pre");
+}
+static void gpt2_merges_as_i32(struct gguf_writer *w)
+{
+    int32_t t[2] = {0};
+    gguf_writer_set_str(w, "tokenizer.ggml.model", "gpt2");
+    gguf_writer_set_arr(w, "tokenizer.ggml.merges", GGUF_TYPE_INT32, t, 2);
+}
 static void short_scores(struct gguf_writer *w) { gguf_writer_set_arr(w, "tokenizer.ggml.scores", GGUF_TYPE_FLOAT32, scores, 3); }
 static void long_types(struct gguf_writer *w)
 {
@@ -196,7 +280,11 @@ Test(tok_gguf, errors)
 {
     expect_bad(no_tokenizer, "model 't.gguf' has no tokenizer");
     cr_assert(strstr(cm_error_hint_text(), "tokenizer import"), "hint: %s", cm_error_hint_text());
-    expect_bad(gpt2, "vocabulary type 'gpt2' is not supported");
+    expect_bad(bert, "vocabulary type 'bert' is not supported");
+    cr_assert(strstr(cm_error_hint_text(), "\"gpt2\""), "hint: %s", cm_error_hint_text());
+    expect_bad(gpt2, "a \"gpt2\" vocabulary needs tokenizer.ggml.merges");
+    expect_bad(gpt2_bad_pre, "pre-tokenizer 'nosuch-pre' is not supported");
+    expect_bad(gpt2_merges_as_i32, "tokenizer.ggml.merges");
     expect_bad(short_scores, "tokenizer.ggml.scores has 3 entries but tokenizer.ggml.tokens has 10");
     expect_bad(long_types, "tokenizer.ggml.token_type has 11 entries");
     expect_bad(bad_type, "entry 4 of tokenizer.ggml.token_type is no token type");

@@ -1,0 +1,267 @@
+/* matmul_scalar.c — the portable row dot kernels (the "scalar" set) and the activation
+ * blocks of struct mm_q8 (matmul_impl.h).
+ *
+ * F32 and F16 rows are dotted with the f32 activation; every block type with the
+ * activation quantized to 8 bits per 32 values: integer sums a block (a 16-value half for
+ * the types with 16-value scales), times the scales in float. A type whose values are
+ * d q + m (Q4_1, Q5_1, and the K-quants' d sc q - dmin m) adds its m term with the
+ * activation block's sum: sum (d q + m) x = d_x (d sum q x_q + m sum x_q).
+ * These are the reference the SIMD sets are tested against; the SIMD kernels multiply the
+ * same integers, so the sets differ only in the order of the float additions.
+ * Left out: BF16 (dequantized a row at a time by matmul.c), the IQ and TQ types.
+ */
+#include "model/matmul_impl.h"
+
+#include "tensor/convert.h"
+#include "tensor/fp16.h"
+
+static inline float rd_f16(const uint8_t *p) { return fp16_to_f32(tensor_rd16(p)); }
+
+void mm_prep_q8(const float *x, void *dst, int64_t n)
+{
+    struct mm_q8 *q = dst;
+    for (int64_t b = 0; b < n / 32; b++) {
+        mm_quantize_block(x + b * 32, &q[b].d, q[b].qs);
+        int32_t s = 0;
+        for (int i = 0; i < 32; i++) s += q[b].qs[i];
+        q[b].sum = s;
+    }
+}
+
+static float dot_f32(const void *w, const void *x, int64_t n)
+{
+    const float *a = w, *b = x;
+    float s[4] = {0, 0, 0, 0};
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (int k = 0; k < 4; k++) s[k] += a[i + k] * b[i + k];
+    for (; i < n; i++) s[0] += a[i] * b[i];
+    return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+static float dot_f16(const void *w, const void *x, int64_t n)
+{
+    const uint16_t *a = w;
+    const float *b = x;
+    float s = 0;
+    for (int64_t i = 0; i < n; i++) s += fp16_to_f32(a[i]) * b[i];
+    return s;
+}
+
+static float dot_q8_0(const void *w, const void *x, int64_t n)
+{
+    const uint8_t *blk = w;
+    const struct mm_q8 *q = x;
+    float s = 0;
+    for (int64_t b = 0; b < n / 32; b++, blk += 34) {
+        const int8_t *qs = (const int8_t *)(blk + 2);
+        int32_t acc = 0;
+        for (int i = 0; i < 32; i++) acc += qs[i] * q[b].qs[i];
+        s += rd_f16(blk) * q[b].d * (float)acc;
+    }
+    return s;
+}
+
+/* The 32-value types with nibbles: q(i) is value i's quant (before subtracting any offset). */
+static inline int32_t sum_nibbles(const uint8_t *qs, const int8_t *x, int off)
+{
+    int32_t acc = 0;
+    for (int i = 0; i < 16; i++) acc += ((qs[i] & 15) - off) * x[i] + ((qs[i] >> 4) - off) * x[i + 16];
+    return acc;
+}
+
+static inline int32_t sum_5bit(const uint8_t *qs, uint32_t qh, const int8_t *x, int off)
+{
+    int32_t acc = 0;
+    for (int i = 0; i < 16; i++) {
+        int q0 = (qs[i] & 15) | (int)(((qh >> i) & 1) << 4), q1 = (qs[i] >> 4) | (int)(((qh >> (i + 16)) & 1) << 4);
+        acc += (q0 - off) * x[i] + (q1 - off) * x[i + 16];
+    }
+    return acc;
+}
+
+static float dot_q4_0(const void *w, const void *x, int64_t n)
+{
+    const uint8_t *blk = w;
+    const struct mm_q8 *q = x;
+    float s = 0;
+    for (int64_t b = 0; b < n / 32; b++, blk += 18) s += rd_f16(blk) * q[b].d * (float)sum_nibbles(blk + 2, q[b].qs, 8);
+    return s;
+}
+
+static float dot_q4_1(const void *w, const void *x, int64_t n)
+{
+    const uint8_t *blk = w;
+    const struct mm_q8 *q = x;
+    float s = 0;
+    for (int64_t b = 0; b < n / 32; b++, blk += 20)
+        s += q[b].d * (rd_f16(blk) * (float)sum_nibbles(blk + 4, q[b].qs, 0) + rd_f16(blk + 2) * (float)q[b].sum);
+    return s;
+}
+
+static float dot_q5_0(const void *w, const void *x, int64_t n)
+{
+    const uint8_t *blk = w;
+    const struct mm_q8 *q = x;
+    float s = 0;
+    for (int64_t b = 0; b < n / 32; b++, blk += 22)
+        s += rd_f16(blk) * q[b].d * (float)sum_5bit(blk + 6, tensor_rd32(blk + 2), q[b].qs, 16);
+    return s;
+}
+
+static float dot_q5_1(const void *w, const void *x, int64_t n)
+{
+    const uint8_t *blk = w;
+    const struct mm_q8 *q = x;
+    float s = 0;
+    for (int64_t b = 0; b < n / 32; b++, blk += 24)
+        s += q[b].d * (rd_f16(blk) * (float)sum_5bit(blk + 8, tensor_rd32(blk + 4), q[b].qs, 0) +
+                       rd_f16(blk + 2) * (float)q[b].sum);
+    return s;
+}
+
+/* ---- K-quants: a super-block of 256 values against 8 activation blocks ---- */
+
+/* Sums of an activation block's two 16-value halves. */
+static inline void half_sums(const int8_t *x, int32_t *s0, int32_t *s1)
+{
+    int32_t a = 0, b = 0;
+    for (int i = 0; i < 16; i++) a += x[i], b += x[i + 16];
+    *s0 = a, *s1 = b;
+}
+
+/* Q2_K: activation block 4h + j holds q bits 2j..2j+1 of bytes 32h..32h+31; value l's
+ * scale byte is 8h + 2j + l / 16 (low nibble scale, high nibble min). */
+static float dot_q2_k(const void *w, const void *x, int64_t n)
+{
+    const uint8_t *blk = w;
+    const struct mm_q8 *q = x;
+    float s = 0;
+    for (int64_t i = 0; i < n / 256; i++, blk += 84, q += 8) {
+        float sd = 0, sm = 0;
+        for (int h = 0; h < 2; h++)
+            for (int j = 0; j < 4; j++) {
+                const struct mm_q8 *a = &q[4 * h + j];
+                const uint8_t *qs = blk + 16 + 32 * h, sc0 = blk[8 * h + 2 * j], sc1 = blk[8 * h + 2 * j + 1];
+                int32_t i0 = 0, i1 = 0, x0, x1;
+                for (int l = 0; l < 16; l++) {
+                    i0 += ((qs[l] >> (2 * j)) & 3) * a->qs[l];
+                    i1 += ((qs[l + 16] >> (2 * j)) & 3) * a->qs[l + 16];
+                }
+                half_sums(a->qs, &x0, &x1);
+                sd += a->d * (float)((sc0 & 15) * i0 + (sc1 & 15) * i1);
+                sm += a->d * (float)((sc0 >> 4) * x0 + (sc1 >> 4) * x1);
+            }
+        s += rd_f16(blk + 80) * sd - rd_f16(blk + 82) * sm;
+    }
+    return s;
+}
+
+/* Q3_K: as Q2_K for the low bits (at byte 32 on), the third bit in hmask[l] bit 4h + j
+ * (clear: subtract 4), signed 6-bit scales. */
+static float dot_q3_k(const void *w, const void *x, int64_t n)
+{
+    const uint8_t *blk = w;
+    const struct mm_q8 *q = x;
+    float s = 0;
+    for (int64_t i = 0; i < n / 256; i++, blk += 110, q += 8) {
+        int sc[16];
+        tensor_k3_scales(blk + 96, sc);
+        float sd = 0;
+        for (int h = 0; h < 2; h++)
+            for (int j = 0; j < 4; j++) {
+                const struct mm_q8 *a = &q[4 * h + j];
+                const uint8_t *qs = blk + 32 + 32 * h, *hm = blk, m = (uint8_t)(1 << (4 * h + j));
+                int32_t acc[2] = {0, 0};
+                for (int l = 0; l < 32; l++)
+                    acc[l >> 4] += (((qs[l] >> (2 * j)) & 3) - ((hm[l] & m) ? 0 : 4)) * a->qs[l];
+                sd += a->d * (float)(sc[8 * h + 2 * j] * acc[0] + sc[8 * h + 2 * j + 1] * acc[1]);
+            }
+        s += rd_f16(blk + 108) * sd;
+    }
+    return s;
+}
+
+/* Q4_K and Q5_K: sub-block 2j is the low nibbles of bytes 32j..32j+31, 2j+1 the high;
+ * Q5_K's 5th bit of value l of sub-block s is bit s of qh[l]. */
+static inline float dot_k45(const uint8_t *blk, const struct mm_q8 *q, const uint8_t *qs, const uint8_t *qh)
+{
+    float sd = 0, sm = 0;
+    for (int s = 0; s < 8; s++, q++) {
+        int sc, m, shift = (s & 1) * 4;
+        tensor_k4_scale_min(s, blk + 4, &sc, &m);
+        const uint8_t *b = qs + 32 * (s / 2);
+        int32_t acc = 0;
+        for (int l = 0; l < 32; l++) {
+            int v = (b[l] >> shift) & 15;
+            if (qh) v |= ((qh[l] >> s) & 1) << 4;
+            acc += v * q->qs[l];
+        }
+        sd += q->d * (float)(sc * acc);
+        sm += q->d * (float)(m * q->sum);
+    }
+    return rd_f16(blk) * sd - rd_f16(blk + 2) * sm;
+}
+
+static float dot_q4_k(const void *w, const void *x, int64_t n)
+{
+    const uint8_t *blk = w;
+    float s = 0;
+    for (int64_t i = 0; i < n / 256; i++, blk += 144) s += dot_k45(blk, (const struct mm_q8 *)x + 8 * i, blk + 16, NULL);
+    return s;
+}
+
+static float dot_q5_k(const void *w, const void *x, int64_t n)
+{
+    const uint8_t *blk = w;
+    float s = 0;
+    for (int64_t i = 0; i < n / 256; i++, blk += 176)
+        s += dot_k45(blk, (const struct mm_q8 *)x + 8 * i, blk + 48, blk + 16);
+    return s;
+}
+
+/* Q6_K: in half h, activation block 4h + k holds: k = 0 low nibbles of ql[0..31] with qh
+ * bits 0-1, k = 1 low nibbles of ql[32..63] with bits 2-3, k = 2 and 3 the high nibbles
+ * with bits 4-5 and 6-7; value l's scale is scales[8h + 2k + l / 16]. */
+static float dot_q6_k(const void *w, const void *x, int64_t n)
+{
+    const uint8_t *blk = w;
+    const struct mm_q8 *q = x;
+    float s = 0;
+    for (int64_t i = 0; i < n / 256; i++, blk += 210) {
+        const int8_t *sc = (const int8_t *)(blk + 192);
+        float sd = 0;
+        for (int h = 0; h < 2; h++)
+            for (int k = 0; k < 4; k++, q++) {
+                const uint8_t *ql = blk + 64 * h + 32 * (k & 1), *qh = blk + 128 + 32 * h;
+                int32_t acc[2] = {0, 0};
+                for (int l = 0; l < 32; l++) {
+                    int v = ((ql[l] >> (4 * (k >> 1))) & 15) | (((qh[l] >> (2 * k)) & 3) << 4);
+                    acc[l >> 4] += (v - 32) * q->qs[l];
+                }
+                sd += q->d * (float)(sc[8 * h + 2 * k] * acc[0] + sc[8 * h + 2 * k + 1] * acc[1]);
+            }
+        s += rd_f16(blk + 208) * sd;
+    }
+    return s;
+}
+
+#define Q8(fn) {fn, mm_prep_q8}
+
+const struct mm_kernels mm_kernels_scalar = {
+    "scalar",
+    {
+        [TENSOR_TYPE_F32] = {dot_f32, NULL},
+        [TENSOR_TYPE_F16] = {dot_f16, NULL},
+        [TENSOR_TYPE_Q8_0] = Q8(dot_q8_0),
+        [TENSOR_TYPE_Q4_0] = Q8(dot_q4_0),
+        [TENSOR_TYPE_Q4_1] = Q8(dot_q4_1),
+        [TENSOR_TYPE_Q5_0] = Q8(dot_q5_0),
+        [TENSOR_TYPE_Q5_1] = Q8(dot_q5_1),
+        [TENSOR_TYPE_Q2_K] = Q8(dot_q2_k),
+        [TENSOR_TYPE_Q3_K] = Q8(dot_q3_k),
+        [TENSOR_TYPE_Q4_K] = Q8(dot_q4_k),
+        [TENSOR_TYPE_Q5_K] = Q8(dot_q5_k),
+        [TENSOR_TYPE_Q6_K] = Q8(dot_q6_k),
+    },
+};
