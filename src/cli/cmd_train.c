@@ -514,13 +514,11 @@ static int train_run(int argc, char **argv)
     if (o.init) rc = tr_model_init_f32(&m, &hp, 0, (uint64_t)o.seed);
     else rc = tr_model_init_base_f32(&m, base, lora, (uint64_t)o.seed);
     if (rc) goto fail;
-    /* LoRA: the frozen base dequantized once rather than in every product, when it fits */
-    uint64_t dense = tr_model_expand_bytes_f32(&m);
-    int expanded = dense && (!mem_limit || plan.total + dense <= mem_limit);
-    if (expanded) {
-        tr_model_expand_f32(&m);
-        plan.dense = dense, plan.total += dense;
-    }
+    /* LoRA: the frozen base dequantized once rather than in every product, as far as it fits */
+    uint64_t dense = tr_model_expand_bytes_f32(&m), budget = !mem_limit ? UINT64_MAX
+                                                          : mem_limit > plan.total ? mem_limit - plan.total : 0;
+    uint64_t expanded = dense ? tr_model_expand_f32(&m, budget > SIZE_MAX ? SIZE_MAX : (size_t)budget) : 0;
+    plan.dense = expanded, plan.total += expanded;
     if ((rc = tr_model_alloc_f32(&m, B, T))) goto fail;
     oc.lr = o.lr, oc.min_lr = o.min_lr >= 0 ? o.min_lr : o.lr / 10, oc.warmup = (int)o.warmup;
     oc.total_steps = (int)o.steps, oc.weight_decay = o.wd, oc.clip = o.clip;
@@ -552,10 +550,16 @@ static int train_run(int argc, char **argv)
         cli_runtime_describe(rt, sizeof(rt));
         fprintf(stderr, "train: %s%s\n", rt, dist.size > 1 ? " a rank" : "");
         if (dense) {
-            char db[32];
+            char db[32], eb[32];
             tr_mem_format(db, sizeof(db), dense);
-            fprintf(stderr, "train: base matrices %s (%s as float)\n",
-                    expanded ? "dequantized once" : "dequantized in every product: they do not fit the limit", db);
+            tr_mem_format(eb, sizeof(eb), expanded);
+            if (expanded == dense) fprintf(stderr, "train: base matrices dequantized once (%s as float)\n", db);
+            else if (expanded)
+                fprintf(stderr, "train: base matrices dequantized once as far as the limit allows: %s of %s as "
+                                "float, the rest in every product\n", eb, db);
+            else
+                fprintf(stderr, "train: base matrices dequantized in every product: %s as float does not fit the "
+                                "limit\n", db);
         }
         if (tr_matmul_get() == TR_MATMUL_BF16)
             fprintf(stderr, "train: matrix products of bf16-rounded inputs, float sums (oneDNN %s)\n", tr_matmul_impl());

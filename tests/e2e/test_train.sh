@@ -60,6 +60,7 @@ expect_rc 0 "$CHATMPI" quantize --type q8_0 "$D/m.gguf" "$D/m8.gguf"
 expect_rc 0 "$CHATMPI" train --base "$D/m8.gguf" --lora r=2,alpha=4,targets=q+v+down --loss answer --steps 5 \
     --batch 2 --seq 12 -o "$D/a.gguf" "$D/d.txt"
 expect_err "LoRA"
+expect_err "base matrices dequantized once ("
 expect_rc 0 "$CHATMPI" info "$D/a.gguf"
 expect_out "adapter.lora.alpha"
 grep "blk.0.ffn_down.weight.lora_a" "$OUT" | grep -q "64 x 2" || die "ffn_down lora_a is not [64, 2]"

@@ -276,11 +276,31 @@ static void check_lora_arch(uint32_t type, int tied, unsigned targets, float dro
     l0 = model_loss(&c);
     tr_model_backward_f64(&m, 1.0);
     memcpy(g0, m.grads, m.n_params * sizeof(double));
-    size_t want = (size_t)2 * (2 * 32 * 32 + 2 * 16 * 32 + 3 * 32 * 64) + (tied ? 1 : 2) * (size_t)13 * 32;
+    /* the head, then layer 0's attn_q: as much as the budget holds; an untied embedding never */
+    size_t want = (size_t)2 * (2 * 32 * 32 + 2 * 16 * 32 + 3 * 32 * 64) + (size_t)13 * 32;
     cr_assert_eq(tr_model_expand_bytes_f64(&m), want * sizeof(double));
-    tr_model_expand_f64(&m);
+    size_t part = ((size_t)13 * 32 + 32 * 32 + 7) * sizeof(double);
+    cr_assert_eq(tr_model_expand_f64(&m, part), ((size_t)13 * 32 + 32 * 32) * sizeof(double));
+    cr_assert(m.output.f && m.w[0].f && !m.w[1].f && (tied ? m.tok_embd.f == m.output.f : !m.tok_embd.f));
+    tr_model_zero_grad_f64(&m);
+    l1 = model_loss(&c);
+    tr_model_backward_f64(&m, 1.0);
+    cr_assert_float_eq(l1, l0, 1e-12 * fabs(l0));
+    for (size_t i = 0; i < m.n_params; i++) cr_assert_float_eq(m.grads[i], g0[i], 1e-10 * (fabs(g0[i]) + 1e-6));
+    /* all of it (a new model: expanding is once per model) */
+    tr_model_release_f64(&m);
+    cr_assert_eq(tr_model_init_base_f64(&m, g, &lc, 21), 0, "%s", cm_error_message());
+    for (size_t i = 0; i < m.n_tensors; i++)
+        if (strstr(m.tensors[i].name, ".lora_b")) {
+            const struct tr_ptensor *t = &m.tensors[i];
+            for (int64_t j = 0; j < t->ne[0] * t->ne[1]; j++) m.params[t->off + j] = 0.3 * sin(1.0 + j + 7.0 * i);
+        }
+    m.dropout_seed = 1234;
+    cr_assert_eq(tr_model_alloc_f64(&m, B, T), 0);
+    if (arch == LLAMA_ARCH_QWEN2) m.head_rows = 4;
+    cr_assert_eq(tr_model_expand_f64(&m, SIZE_MAX), want * sizeof(double));
     cr_assert_eq(tr_model_expand_bytes_f64(&m), 0);
-    cr_assert(m.w[0].f && m.tok_embd.f && m.output.f);
+    cr_assert(m.w[0].f && m.output.f && m.w[2 * TR_MOD_COUNT - 1].f);
     tr_model_zero_grad_f64(&m);
     l1 = model_loss(&c);
     tr_model_backward_f64(&m, 1.0);
