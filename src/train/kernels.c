@@ -54,7 +54,7 @@ static inline float tr_expf_neg(float x)
     float r = x - (float)n * 0.693359375f + (float)n * 2.12194440e-4f, z = r * r;
     float p = ((((1.9875691500e-4f * r + 1.3981999507e-3f) * r + 8.3334519073e-3f) * r + 4.1665795894e-2f) * r +
                1.6666665459e-1f) * r + 5.0000001201e-1f;
-    int32_t bits = (n + 127) << 23;
+    uint32_t bits = (uint32_t)(n + 127) << 23; /* unsigned: a NaN's n must not shift a negative value */
     float scale;
     memcpy(&scale, &bits, sizeof(scale));
     return (p * z + r + 1.0f) * scale;
