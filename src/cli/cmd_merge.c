@@ -26,7 +26,7 @@ int cmd_merge(int argc, char **argv)
     int quiet = 0;
     const struct opt_spec specs[] = {
         {OPT_STR, "output", 'o', "OUT.gguf", "the merged model to write (required)", &out},
-        {OPT_STR, "out-type", 0, "TYPE", "write the weights as f32, f16, bf16, q8_0 or q4_0 (default: as in BASE)",
+        {OPT_STR, "out-type", 0, "TYPE", "write the weights as f32, f16, bf16, q8_0, q6_k, q5_k, q5_1, q5_0, q4_k, q4_1 or q4_0 (default: as in BASE)",
          &out_type_name},
         {OPT_INT, "threads", 0, NULL, "threads (default: all cores)", &threads, 1, 1024},
         {OPT_FLAG, "quiet", 'q', NULL, "print nothing on success", &quiet},
@@ -63,7 +63,8 @@ int cmd_merge(int argc, char **argv)
         if (!tensor_type_from_name(&out_type, out_type_name)) ti = tensor_type_get(out_type);
         cm_error_clear();
         if (!ti || !ti->can_quantize || out_type == TENSOR_TYPE_COUNT) {
-            fprintf(stderr, "chatmpi merge: unsupported --out-type '%s'\nhint: use f32, f16, bf16, q8_0 or q4_0\n",
+            fprintf(stderr, "chatmpi merge: unsupported --out-type '%s'\n"
+                            "hint: use f32, f16, bf16, q8_0, q6_k, q5_k, q5_1, q5_0, q4_k, q4_1 or q4_0\n",
                     out_type_name);
             goto done;
         }

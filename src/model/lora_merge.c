@@ -37,8 +37,11 @@ struct merge_job {
 /* The llama_ftype value llama.cpp stores in general.file_type for a whole-model type. */
 static int file_type_of(uint32_t type, uint32_t *ftype)
 {
-    static const uint32_t map[][2] = {{TENSOR_TYPE_F32, 0}, {TENSOR_TYPE_F16, 1}, {TENSOR_TYPE_Q4_0, 2},
-                                      {TENSOR_TYPE_Q8_0, 7}, {TENSOR_TYPE_BF16, 32}};
+    /* llama.cpp's llama_ftype of a file all in one type (the K types as their _S variants) */
+    static const uint32_t map[][2] = {{TENSOR_TYPE_F32, 0},   {TENSOR_TYPE_F16, 1},   {TENSOR_TYPE_Q4_0, 2},
+                                      {TENSOR_TYPE_Q4_1, 3},  {TENSOR_TYPE_Q8_0, 7},  {TENSOR_TYPE_Q5_0, 8},
+                                      {TENSOR_TYPE_Q5_1, 9},  {TENSOR_TYPE_Q4_K, 14}, {TENSOR_TYPE_Q5_K, 16},
+                                      {TENSOR_TYPE_Q6_K, 18}, {TENSOR_TYPE_BF16, 32}};
     for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
         if (map[i][0] == type) return *ftype = map[i][1], 1;
     return 0;

@@ -70,8 +70,8 @@ expect_err "expected \[64, r\]"
 [ -e "$D/x.gguf" ] && die "a refused merge wrote a file"
 expect_rc 2 "$CHATMPI" merge "$D/m.gguf" "$D/a.gguf"
 expect_err "-o OUT.gguf is required"
-expect_rc 2 "$CHATMPI" merge "$D/m.gguf" "$D/a.gguf" -o "$D/x.gguf" --out-type q6_k
-expect_err "unsupported --out-type 'q6_k'"
+expect_rc 2 "$CHATMPI" merge "$D/m.gguf" "$D/a.gguf" -o "$D/x.gguf" --out-type q2_k
+expect_err "unsupported --out-type 'q2_k'"
 expect_rc 2 "$CHATMPI" merge "$D/m.gguf" -o "$D/x.gguf"
 expect_rc 3 "$CHATMPI" merge "$D/none.gguf" "$D/a.gguf" -o "$D/x.gguf"
 
