@@ -460,3 +460,51 @@ Test(train_loop, lora_settings_parse)
     cr_assert_eq(tr_lora_parse(&c, "targets=q+x"), CM_EINVAL);
     cr_assert_eq(tr_lora_parse(&c, "rank=4"), CM_EINVAL);
 }
+
+/* A checkpoint records the base's architecture (flags bits 8..15): a qwen2 LoRA checkpoint
+ * peeks as qwen2 and does not load into a llama model of the same shape and adapters. */
+Test(train_loop, checkpoint_records_the_architecture)
+{
+    char *dir;
+    cr_assert_eq(cm_make_temp_dir(&dir, "train-test-"), 0);
+    char *path = cm_path_join(dir, "q.ckpt");
+    struct tr_lora_cfg lc = {.r = 2, .alpha = 4, .targets = TR_LORA_DEFAULT_TARGETS};
+    struct tr_model_f32 m[2];
+    struct tr_trainer t[2];
+    struct gguf *g[2];
+    void *mem[2];
+    struct tr_opt_cfg oc;
+    tr_opt_defaults(&oc);
+    for (int a = 0; a < 2; a++) {
+        struct llama_hparams hp = shape(TINY, 16);
+        hp.arch = a ? LLAMA_ARCH_QWEN2 : LLAMA_ARCH_LLAMA;
+        struct tr_model_f32 b;
+        size_t len;
+        cr_assert_eq(tr_model_init_f32(&b, &hp, 0, 2), 0);
+        cr_assert_eq(tr_export_model(&b, TENSOR_TYPE_F32, NULL, NULL, NULL, &mem[a], &len), 0);
+        tr_model_release_f32(&b);
+        cr_assert_eq(gguf_open_memory(&g[a], mem[a], len, "base"), 0);
+        cr_assert_eq(tr_model_init_base_f32(&m[a], g[a], &lc, 3), 0, "%s", cm_error_message());
+        tr_trainer_init(&t[a], &m[a], &oc, 1);
+    }
+    cr_assert_eq(m[0].n_params, m[1].n_params);
+    cr_assert_eq(tr_checkpoint_save(&t[1], path), 0);
+    struct llama_hparams hp;
+    struct tr_lora_cfg back;
+    int tied;
+    cr_assert_eq(tr_checkpoint_peek(path, &hp, &tied, &back), 0, "%s", cm_error_message());
+    cr_assert_eq(hp.arch, LLAMA_ARCH_QWEN2);
+    cr_assert_eq(back.r, 2);
+    cr_assert_eq(tr_checkpoint_load(&t[1], path), 0, "%s", cm_error_message());
+    cr_assert_eq(tr_checkpoint_load(&t[0], path), CM_EFORMAT);
+    cr_assert(strstr(cm_error_message(), "another shape"), "%s", cm_error_message());
+    for (int a = 0; a < 2; a++) {
+        tr_trainer_release(&t[a]);
+        tr_model_release_f32(&m[a]);
+        gguf_close(g[a]);
+        free(mem[a]);
+    }
+    cm_remove_tree(dir);
+    free(path);
+    free(dir);
+}
