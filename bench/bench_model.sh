@@ -12,10 +12,7 @@
 # once into $BENCH_DIR (default build/bench-models, ~1 GB).
 set -e
 cd "$(dirname "$0")/.."
-make --no-print-directory -s chatmpi >/dev/null
-OBJS=$(find build/src -name '*.o' ! -path 'build/src/cli/main.o' | sort)
-cc -std=c11 -D_GNU_SOURCE -O3 -march=native -fopenmp -Isrc -o build/bench_model bench/bench_model.c $OBJS \
-    -ljansson -lyaml -ledit -lxxhash -ldnnl -lpcre2-8 -lopenblas $(pkg-config --libs ompi-c) -lm -fopenmp
+sh bench/build_bench_model.sh
 D=${BENCH_DIR:-build/bench-models}
 mkdir -p "$D"
 SIZES=${SIZES:-"small large"}

@@ -19,10 +19,7 @@ LLAMA_BENCH=${LLAMA_BENCH:-}
     echo "bench_vs_llamacpp: set LLAMA_BENCH to a llama.cpp build's llama-bench" >&2
     exit 2
 }
-make --no-print-directory -s chatmpi >/dev/null
-OBJS=$(find build/src -name '*.o' ! -path 'build/src/cli/main.o' | sort)
-cc -std=c11 -D_GNU_SOURCE -O3 -march=native -fopenmp -Isrc -o build/bench_model bench/bench_model.c $OBJS \
-    -ljansson -lyaml -ledit -lxxhash -ldnnl -lpcre2-8 -lopenblas $(pkg-config --libs ompi-c) -lm -fopenmp
+sh bench/build_bench_model.sh
 D=${BENCH_DIR:-build/bench-models}
 mkdir -p "$D"
 if [ $# -eq 0 ]; then
