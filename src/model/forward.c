@@ -3,7 +3,8 @@
  * Tokens go through in chunks of n_batch; inside a chunk every weight product is one
  * llama_matmul over all of the chunk's tokens (matrix-vector for a single token). The
  * attention is computed position by position in f32 with the scores of one (token, head)
- * pair in a per-thread row. Norm sums and RoPE angles are computed in double. LoRA updates
+ * pair in a per-thread row; its dot products and sums over positions are SIMD loops (the dot's
+ * partial sums in the vector lanes the compiler chose: the same on every run of a binary). Norm sums and RoPE angles are computed in double. LoRA updates
  * of a weight (lora.h) follow its product: A x into a (T x r) scratch, then y += s B (A x).
  * Left out: flash-attention style tiling (contexts here are short), f16 KV caches.
  */
@@ -148,6 +149,7 @@ static void attention(struct llama_state *s, uint32_t l, int64_t T, float *out)
             for (uint32_t j = 0; j <= pos; j++) {
                 const float *k = kc + (size_t)j * kv_dim + kvo;
                 float d = 0;
+#pragma omp simd reduction(+ : d)
                 for (uint32_t i = 0; i < hs; i++) d += q[i] * k[i];
                 sc[j] = d * scale;
                 if (sc[j] > mx) mx = sc[j];
@@ -159,6 +161,7 @@ static void attention(struct llama_state *s, uint32_t l, int64_t T, float *out)
             for (uint32_t j = 0; j <= pos; j++) {
                 const float *v = vc + (size_t)j * kv_dim + kvo;
                 float a = sc[j] / sum;
+#pragma omp simd
                 for (uint32_t i = 0; i < hs; i++) o[i] += a * v[i];
             }
         }
