@@ -3,8 +3,9 @@
  * Tokens go through in chunks of n_batch; inside a chunk every weight product is one
  * llama_matmul over all of the chunk's tokens (matrix-vector for a single token). The
  * attention is computed position by position in f32 with the scores of one (token, head)
- * pair in a per-thread row; its dot products and sums over positions are SIMD loops (the dot's
- * partial sums in the vector lanes the compiler chose: the same on every run of a binary). Norm sums and RoPE angles are computed in double. LoRA updates
+ * pair in a per-thread row; its dot products and sums over positions are SIMD loops, compiled
+ * for AVX-512, AVX2 and the baseline and chosen when the program loads (target_clones): the
+ * dot's partial sums lie in that set's lanes, so results are the same on every run on one CPU. Norm sums and RoPE angles are computed in double. LoRA updates
  * of a weight (lora.h) follow its product: A x into a (T x r) scratch, then y += s B (A x).
  * Left out: flash-attention style tiling (contexts here are short), f16 KV caches.
  */
@@ -129,7 +130,8 @@ static void add_bias(float *y, const float *b, int64_t T, size_t n)
         for (size_t i = 0; i < n; i++) y[(size_t)t * n + i] += b[i];
 }
 
-static void attention(struct llama_state *s, uint32_t l, int64_t T, float *out)
+__attribute__((target_clones("avx512f", "avx2", "default"))) static void attention(struct llama_state *s, uint32_t l,
+                                                                                   int64_t T, float *out)
 {
     const struct llama_model *m = s->m;
     const uint32_t hs = m->head_size, kv_dim = m->kv_dim, n_head = m->hp.n_head;
