@@ -18,13 +18,16 @@
 #include "core/fs.h"
 #include "core/mem.h"
 #include "harness/harness.h"
-#include "model/assistant.h"
-#include "prompt/extract.h"
+#include "cli/loop_args.h"
+#include "loop/loop.h"
 
-#define QUESTION "Can you parallelize this sequential code to MPI?\n"
-#define CONTEXT "Sequential to MPI translation"
+/* The loop's settings from the command line, and --save-answers. */
+struct run_loop {
+    struct loop_opts o;
+    const char *save;
+};
 
-static int open_assistant(struct assistant **a, const char *model, const struct assistant_opts *base)
+static int open_model(struct lm **m, const char *model, const struct assistant_opts *base)
 {
     struct assistant_opts o = *base;
     o.model_path = model;
@@ -34,13 +37,13 @@ static int open_assistant(struct assistant **a, const char *model, const struct 
                       "'make model' rebuilds chatmpi's default model");
         return CM_EENV;
     }
-    return assistant_open(a, &o);
+    return lm_open_local(m, &o);
 }
 
 /* ---- interactive ---- */
 
-static int parallelize(struct assistant *a, const struct assistant_opts *ao, const char *file, const char *out_path,
-                       long samples, int no_verify, struct check_opts *co, const char *json);
+static int parallelize(struct lm *m, const struct run_loop *rl, const char *file, const char *out_path, int no_verify,
+                       struct check_opts *co, const char *json);
 static int check_outputs(const char *file, const char *out_path, const char *json);
 static char *default_output(const char *file);
 
@@ -54,8 +57,7 @@ static char *default_output(const char *file);
     "Ctrl-C stops the answer or the /file run in progress.\n"
 
 /* /file FILE.c [OUT.c]: the main job inside the chat; Ctrl-C ends it, not the session. */
-static void interactive_file(struct assistant *a, const struct assistant_opts *ao, struct check_opts *co,
-                             const char *args)
+static void interactive_file(struct lm *m, const struct run_loop *rl, struct check_opts *co, const char *args)
 {
     struct cm_strlist w;
     cm_strlist_init(&w);
@@ -68,24 +70,25 @@ static void interactive_file(struct assistant *a, const struct assistant_opts *a
     char *out = w.n > 1 ? cm_strdup(w.items[1]) : default_output(w.items[0]);
     if (check_outputs(w.items[0], out, NULL) == EXIT_OK) {
         sandbox_catch_signals();
-        parallelize(a, ao, w.items[0], out, 1, 0, co, NULL);
+        parallelize(m, rl, w.items[0], out, 0, co, NULL);
         sandbox_release_signals();
     }
     free(out);
     cm_strlist_release(&w);
 }
 
-static int interactive(const char *model, const struct assistant_opts *ao, struct check_opts *co)
+static int interactive(const char *model, const struct assistant_opts *ao, const struct run_loop *rl,
+                       struct check_opts *co)
 {
-    struct assistant *a = NULL;
-    int rc = open_assistant(&a, model, ao);
+    struct lm *m = NULL;
+    int rc = open_model(&m, model, ao);
     if (rc) return cli_report_error(rc);
     char *hist = NULL;
     const char *home = getenv("HOME");
     if (home && *home) hist = cm_path_join(home, ".chatmpi_history");
     using_history();
     if (hist) read_history(hist);
-    char *context = cm_strdup(CONTEXT);
+    char *context = cm_strdup(LOOP_CONTEXT);
     printf("chatmpi assistant (model %s). One question at a time; end a line with \\ to continue it.\n"
            "/file FILE.c parallelizes a file and proves the result, /context [text] sets or clears the\n"
            "context, /help lists the commands, /bye leaves.\n",
@@ -122,7 +125,7 @@ static int interactive(const char *model, const struct assistant_opts *ao, struc
             continue;
         }
         if (!q.len && !strncmp(line, "/file", 5) && (line[5] == ' ' || !line[5])) {
-            interactive_file(a, ao, co, line + 5);
+            interactive_file(m, rl, co, line + 5);
             fflush(stdout);
             free(line);
             continue;
@@ -144,11 +147,13 @@ static int interactive(const char *model, const struct assistant_opts *ao, struc
         free(line);
         if (!q.len) continue;
         char *answer = NULL;
-        int lim = 0;
         struct sampler_params sp = ao->sampling;
         sp.seed = seed++;
+        const struct assistant_turn turn = {q.data, context, NULL};
+        struct assistant_usage u;
         sandbox_catch_signals(); /* Ctrl-C ends this answer, not the session */
-        int arc = assistant_answer(a, &answer, q.data, context, &sp, &lim);
+        int arc = lm_chat(m, &answer, &turn, 1, &sp, &u);
+        int lim = u.cut;
         sandbox_release_signals();
         if (arc != 0)
             fprintf(stderr, "chatmpi: %s\n", cm_error_message());
@@ -161,19 +166,11 @@ static int interactive(const char *model, const struct assistant_opts *ao, struc
     free(hist);
     free(context);
     cm_buf_release(&q);
-    assistant_close(a);
+    lm_close(m);
     return EXIT_OK;
 }
 
 /* ---- FILE.c ---- */
-
-struct candidate {
-    char *answer, *program;
-    const char *why; /* no program: why */
-    struct check_report rep;
-    int checked, passes;
-    double speedup2;
-};
 
 /* The user's program must keep the contract (builds, prints, deterministic at every check size)
  * before minutes of generation: otherwise no candidate can be judged. */
@@ -220,8 +217,51 @@ static int check_outputs(const char *file, const char *out_path, const char *jso
     return EXIT_OK;
 }
 
-static int parallelize(struct assistant *a, const struct assistant_opts *ao, const char *file, const char *out_path,
-                       long samples, int no_verify, struct check_opts *co, const char *json)
+struct run_ctx {
+    const char *file;
+    const struct check_opts *co;
+    size_t samples, repair;
+    int tty;
+};
+
+static int run_check(void *ctx, const char *path, struct check_report *rep)
+{
+    const struct run_ctx *r = ctx;
+    return harness_check(rep, r->file, path, r->co);
+}
+
+/* One short line a round: candidate, round, verdict, cost. */
+static void run_progress(void *ctx, const struct loop_round *x, enum loop_phase ph)
+{
+    const struct run_ctx *r = ctx;
+    if (ph != LOOP_DONE) {
+        if (r->tty)
+            fprintf(stderr, "\r\033[K[candidate %zu/%zu%s%.0zu] %s", x->candidate + 1, r->samples,
+                    x->round ? ", repair " : "", x->round, ph == LOOP_GENERATING ? "generating" : "checking");
+        return;
+    }
+    if (r->tty) fprintf(stderr, "\r\033[K");
+    char what[160] = "";
+    if (!x->program) {
+        snprintf(what, sizeof(what), "no program (%s)", x->why ? x->why : "");
+    } else if (x->checked) {
+        snprintf(what, sizeof(what), "%s", check_outcome_name(x->outcome));
+        for (size_t i = 0; i < x->rep.n_runs; i++)
+            if (x->rep.runs[i].verdict != VERDICT_PASS) {
+                snprintf(what + strlen(what), sizeof(what) - strlen(what), " (np=%ld %s)", x->rep.runs[i].np,
+                         check_verdict_name(x->rep.runs[i].verdict));
+                break;
+            }
+    } else {
+        snprintf(what, sizeof(what), "not checked");
+    }
+    fprintf(stderr, "candidate %zu%s%.0zu: %s; %zu tokens in %.1f s%s\n", x->candidate + 1,
+            x->round ? ", repair " : "", x->round, what, x->usage.tokens, x->usage.prefill_s + x->usage.decode_s,
+            x->checked ? "" : "");
+}
+
+static int parallelize(struct lm *m, const struct run_loop *rl, const char *file, const char *out_path, int no_verify,
+                       struct check_opts *co, const char *json)
 {
     char *src = NULL;
     int rc = cm_read_file(&src, NULL, file, 1u << 20);
@@ -229,115 +269,91 @@ static int parallelize(struct assistant *a, const struct assistant_opts *ao, con
         fprintf(stderr, "chatmpi run: cannot read '%s'\n", file);
         return EXIT_USAGE;
     }
-    struct candidate *cand = cm_calloc((size_t)samples, sizeof(*cand));
-    struct cm_buf q;
-    cm_buf_init(&q);
-    cm_buf_puts(&q, QUESTION);
-    cm_buf_puts(&q, src);
+    struct loop_result res;
+    loop_result_init(&res);
     if (!no_verify && (rc = check_sequential(file, co)) != EXIT_OK) goto done;
-    int tty = isatty(2);
-    for (long k = 0; k < samples; k++) {
-        if (tty) fprintf(stderr, "\r\033[K[%ld/%ld] generating", k + 1, samples);
-        struct candidate *c = &cand[k];
-        int lim = 0;
-        struct sampler_params sp = ao->sampling;
-        sp.seed += (uint64_t)k;
-        if (k > 0 && sp.temperature == 0) sp.temperature = 0.7; /* K greedy answers would all be one */
-        if ((rc = assistant_answer(a, &c->answer, q.data, CONTEXT, &sp, &lim))) {
-            if (tty) fprintf(stderr, "\r\033[K");
-            rc = cli_report_error(rc);
-            goto done;
-        }
-        c->program = extract_program(c->answer, strlen(c->answer), NULL, &c->why);
-        if (no_verify) continue;
-        if (!c->program) continue;
-        if (tty) fprintf(stderr, "\r\033[K[%ld/%ld] verifying", k + 1, samples);
-        char *dir = NULL, *path = NULL;
-        if ((rc = cm_make_temp_dir(&dir, "chatmpi-run-"))) {
-            rc = cli_report_error(rc);
-            goto done;
-        }
-        path = cm_path_join(dir, "candidate.c");
-        rc = cm_write_file_atomic(path, c->program, strlen(c->program));
-        if (!rc) rc = harness_check(&c->rep, file, path, co);
-        cm_remove_tree(dir);
-        free(dir), free(path);
-        if (rc) {
-            if (tty) fprintf(stderr, "\r\033[K");
-            rc = cli_report_error(rc);
-            goto done;
-        }
-        c->checked = 1;
-        /* the candidate's file is gone: the report names the candidate (or, once written, OUT.c) */
-        free(c->rep.mpi_path);
-        c->rep.mpi_path = cm_malloc(48);
-        snprintf(c->rep.mpi_path, 48, "candidate %ld", k + 1);
-        for (size_t i = 0; i < c->rep.n_runs; i++) c->passes += c->rep.runs[i].verdict == VERDICT_PASS;
-        for (size_t i = 1; i < c->rep.n_perf; i++)
-            if (c->rep.perf[i].np == 2 && c->rep.perf[i].ok) c->speedup2 = c->rep.perf[i].speedup;
+    struct run_ctx ctx = {file, co, rl->o.samples, no_verify ? 0 : rl->o.repair, isatty(2)};
+    struct loop_opts o = rl->o;
+    o.check = no_verify ? NULL : run_check;
+    o.check_ctx = &ctx;
+    if (no_verify) o.repair = 0;
+    o.on_round = run_progress;
+    o.ctx = &ctx;
+    o.interrupted = sandbox_interrupted;
+    rc = loop_run(&res, m, src, &o);
+    if (rl->save && res.n && loop_save(&res, rl->save)) {
+        cli_report_error(CM_EIO);
+        if (!rc) rc = CM_EIO;
     }
-    if (tty) fprintf(stderr, "\r\033[K");
+    if (rc) {
+        if (ctx.tty) fprintf(stderr, "\r\033[K");
+        rc = cli_report_error(rc);
+        goto done;
+    }
+    if (res.n_examples) {
+        fprintf(stderr, "worked examples:");
+        for (size_t i = 0; i < res.n_examples; i++) fprintf(stderr, " %s", res.example_ids[i]);
+        fprintf(stderr, "\n");
+    }
     if (no_verify) {
-        for (long k = 0; k < samples; k++)
-            printf("=== candidate %ld of %ld (not verified)\n%s\n", k + 1, samples, cand[k].answer);
+        for (size_t i = 0; i < res.n; i++)
+            printf("=== candidate %zu of %zu (not verified)\n%s\n", res.rounds[i].candidate + 1, rl->o.samples,
+                   res.rounds[i].answer);
         rc = EXIT_OK;
         goto done;
     }
-    long best = -1, closest = -1, n_ok = 0;
-    for (long k = 0; k < samples; k++) {
-        struct candidate *c = &cand[k];
-        if (c->checked && c->rep.outcome == CHECK_SEQ_ERROR) {
-            check_report_print(&c->rep, stdout);
+    for (size_t i = 0; i < res.n; i++)
+        if (res.rounds[i].checked && res.rounds[i].outcome == CHECK_SEQ_ERROR) {
+            check_report_print(&res.rounds[i].rep, stdout);
             rc = EXIT_USAGE;
             goto done;
         }
-        int ok = c->checked && c->rep.outcome == CHECK_CORRECT;
-        n_ok += ok;
-        if (ok && (best < 0 || c->speedup2 > cand[best].speedup2)) best = k;
-        if (c->checked && (closest < 0 || c->passes > cand[closest].passes)) closest = k;
-    }
-    if (best >= 0) {
-        free(cand[best].rep.mpi_path);
-        cand[best].rep.mpi_path = cm_strdup(out_path);
-        check_report_print(&cand[best].rep, stdout);
-        if ((rc = cm_write_file_atomic(out_path, cand[best].program, strlen(cand[best].program)))) {
+    const char *budget = res.budget ? " (a budget ended the loop early)" : "";
+    if (res.best >= 0) {
+        struct loop_round *b = &res.rounds[res.best];
+        free(b->rep.mpi_path);
+        b->rep.mpi_path = cm_strdup(out_path);
+        check_report_print(&b->rep, stdout);
+        if ((rc = cm_write_file_atomic(out_path, b->program, strlen(b->program)))) {
             /* checked writable before generation, but a disk can fill: the program is not lost */
-            printf("\n--- the verified program (candidate %ld), which could not be written ---\n%s", best + 1,
-                   cand[best].program);
+            printf("\n--- the verified program (candidate %zu), which could not be written ---\n%s", b->candidate + 1,
+                   b->program);
             fflush(stdout);
             rc = cli_report_error(rc);
             goto done;
         }
-        if (n_ok > 1)
-            printf("\nchatmpi run: %ld of %ld candidates verified; candidate %ld, the fastest, written to %s\n", n_ok,
-                   samples, best + 1, out_path);
+        char rounds[64] = "";
+        if (b->round) snprintf(rounds, sizeof(rounds), " after %zu repair round%s", b->round, b->round > 1 ? "s" : "");
+        if (res.n_verified > 1)
+            printf("\nchatmpi run: %zu of %zu candidates verified; candidate %zu%s, the fastest, written to %s\n",
+                   res.n_verified, res.candidates, b->candidate + 1, rounds, out_path);
         else
-            printf("\nchatmpi run: candidate %ld of %ld verified; written to %s\n", best + 1, samples, out_path);
-        if (json) rc = check_report_write_json(&cand[best].rep, json) ? cli_report_error(CM_EIO) : EXIT_OK;
+            printf("\nchatmpi run: candidate %zu of %zu verified%s; written to %s%s\n", b->candidate + 1,
+                   res.candidates, rounds, out_path, budget);
+        if (json) rc = check_report_write_json(&b->rep, json) ? cli_report_error(CM_EIO) : EXIT_OK;
         else rc = EXIT_OK;
         goto done;
     }
-    if (samples > 1)
-        printf("chatmpi run: none of the %ld candidates verified; nothing was written.\n", samples);
+    char rounds[64] = "";
+    if (res.n > res.candidates) snprintf(rounds, sizeof(rounds), " (%zu answers with repair rounds)", res.n);
+    if (res.candidates > 1)
+        printf("chatmpi run: none of the %zu candidates verified%s; nothing was written%s.\n", res.candidates, rounds,
+               budget);
     else
-        printf("chatmpi run: the candidate did not verify; nothing was written.\n");
-    if (closest >= 0) {
-        printf("The closest (candidate %ld, %d of %zu runs passed):\n\n", closest + 1, cand[closest].passes,
-               cand[closest].rep.n_runs);
-        check_report_print(&cand[closest].rep, stdout);
-        printf("\n--- its program (NOT verified) ---\n%s", cand[closest].program);
-    } else {
-        printf("No candidate held a program: %s\n--- the first answer ---\n%s\n", cand[0].why ? cand[0].why : "",
-               cand[0].answer ? cand[0].answer : "");
+        printf("chatmpi run: the candidate did not verify%s; nothing was written%s.\n", rounds, budget);
+    if (res.closest >= 0) {
+        const struct loop_round *c = &res.rounds[res.closest];
+        printf("The closest (candidate %zu%s%.0zu, %zu of %zu runs passed):\n\n", c->candidate + 1,
+               c->round ? ", repair " : "", c->round, c->passes, c->rep.n_runs);
+        check_report_print(&c->rep, stdout);
+        printf("\n--- its program (NOT verified) ---\n%s", c->program);
+    } else if (res.n) {
+        printf("No answer held a program: %s\n--- the first answer ---\n%s\n",
+               res.rounds[0].why ? res.rounds[0].why : "", res.rounds[0].answer ? res.rounds[0].answer : "");
     }
     rc = EXIT_FAILED;
 done:
-    for (long k = 0; k < samples; k++) {
-        free(cand[k].answer), free(cand[k].program);
-        if (cand[k].checked) check_report_release(&cand[k].rep);
-    }
-    free(cand);
-    cm_buf_release(&q);
+    loop_result_release(&res);
     free(src);
     return rc;
 }
@@ -345,6 +361,10 @@ done:
 int cmd_run(int argc, char **argv)
 {
     const char *model = NULL, *out = NULL, *tmpl = NULL, *json = NULL;
+    struct run_loop rl;
+    memset(&rl, 0, sizeof(rl));
+    struct loop_args la;
+    loop_args_init(&la);
     struct check_opts co;
     check_opts_init(&co);
     struct opt_ints np = {{1, 2, 3, 4}, 4};
@@ -377,6 +397,9 @@ int cmd_run(int argc, char **argv)
         {OPT_INT, "threads", 0, NULL, "threads (default all cores)", &threads, 0, 1024},
         {OPT_STR, "json", 'j', "FILE", "the verified program's check report as JSON", &json},
         {OPT_STR, "run-cache", 0, "DIR", "reuse runs of the same executable image from DIR (created)", &co.run_cache},
+        LOOP_ARGS_SPECS(la),
+        {OPT_STR, "save-answers", 0, "DIR", "keep every answer of every round and the transcript (DIR/loop.json)",
+         &rl.save},
         {0},
     };
     const struct opt_cmd cmd = {
@@ -393,8 +416,10 @@ int cmd_run(int argc, char **argv)
     char *model_path = NULL, *out_path = NULL;
     int rc = opt_parse(&cmd, argc, argv, &pos);
     if (rc != OPT_OK || (rc = cli_check_stops("run", &stops)) ||
-        (rc = cli_check_output("run", "--run-cache", co.run_cache, 1)))
+        (rc = cli_check_output("run", "--run-cache", co.run_cache, 1)) ||
+        (rc = cli_check_output("run", "--save-answers", rl.save, 1)) || (rc = loop_args_apply(&la, &rl.o, "run")))
         goto done;
+    rl.o.samples = (size_t)samples;
     model_path = model ? cm_strdup(model) : assistant_default_model();
     struct assistant_opts ao = {0};
     ao.template_name = tmpl;
@@ -414,20 +439,23 @@ int cmd_run(int argc, char **argv)
     co.timeout_s = timeout;
     ao.interrupted = sandbox_interrupted; /* 0 until sandbox_catch_signals: then Ctrl-C ends the answer */
     if (!pos.n) {
-        rc = interactive(model_path, &ao, &co);
+        rl.o.sampling = ao.sampling;
+        rc = interactive(model_path, &ao, &rl, &co);
         goto done;
     }
     out_path = out ? cm_strdup(out) : default_output(pos.items[0]);
     if (!no_verify && (rc = check_outputs(pos.items[0], out_path, json))) goto done;
     sandbox_catch_signals();
-    struct assistant *a = NULL;
-    if ((rc = open_assistant(&a, model_path, &ao))) {
+    struct lm *m = NULL;
+    if ((rc = open_model(&m, model_path, &ao))) {
         rc = cli_report_error(rc);
         goto done;
     }
-    rc = parallelize(a, &ao, pos.items[0], out_path, samples, no_verify, &co, json);
-    assistant_close(a);
+    rl.o.sampling = ao.sampling;
+    rc = parallelize(m, &rl, pos.items[0], out_path, no_verify, &co, json);
+    lm_close(m);
 done:
+    loop_args_release(&la);
     free(model_path), free(out_path);
     check_opts_release(&co);
     cm_strlist_release(&pos);

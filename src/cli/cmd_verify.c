@@ -15,16 +15,40 @@
 #include "core/mem.h"
 #include "corpus/corpus.h"
 #include "eval/eval.h"
+#include "cli/loop_args.h"
+#include "loop/loop.h"
 #include "model/assistant.h"
 #include "prompt/dataset.h"
 
-#define QUESTION "Can you parallelize this sequential code to MPI?\n"
-#define CONTEXT "Sequential to MPI translation"
+#define QUESTION LOOP_QUESTION
+#define CONTEXT LOOP_CONTEXT
 
 struct job {
     struct eval_case ec;
     char *question, *context; /* owned */
+    char *program;            /* the sequential program the question holds (owned) */
 };
+
+struct verify_ctx {
+    const struct corpus_case *cc;
+    const struct eval_opts *o;
+    size_t i, n_jobs, samples;
+    int tty;
+};
+
+static int verify_check(void *ctx, const char *path, struct check_report *rep)
+{
+    const struct verify_ctx *v = ctx;
+    return eval_check_program(rep, v->cc, path, v->o);
+}
+
+static void verify_progress(void *ctx, const struct loop_round *x, enum loop_phase ph)
+{
+    const struct verify_ctx *v = ctx;
+    if (!v->tty || ph == LOOP_DONE) return;
+    fprintf(stderr, "\r\033[K[%zu/%zu] %s: %s sample %zu%s%.0zu", v->i + 1, v->n_jobs, v->cc->id,
+            ph == LOOP_GENERATING ? "generating" : "checking", x->candidate + 1, x->round ? ", repair " : "", x->round);
+}
 
 static int save_answer(const char *dir, const char *id, size_t k, const char *answer)
 {
@@ -56,6 +80,8 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
     int bench = 0, expert = 0, quiet = 0;
     struct cm_strlist loras, stops;
     cm_strlist_init(&loras), cm_strlist_init(&stops);
+    struct loop_args la;
+    loop_args_init(&la);
     const struct opt_spec specs_all[] = {
         {OPT_STR, "model", 'm', "MODEL", "llama GGUF with a tokenizer (default $CHATMPI_MODEL or models/default.gguf)",
          &model},
@@ -81,6 +107,7 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
         {OPT_STR, "markdown", 0, "FILE", "the tables as Markdown", &markdown},
         {OPT_STR, "run-cache", 0, "DIR", "reuse runs of the same executable image from DIR (created)", &run_cache},
         {OPT_FLAG, "quiet", 'q', NULL, "no progress line", &quiet},
+        LOOP_ARGS_SPECS(la),
         {0},
     };
     const struct opt_cmd cmd = {
@@ -102,7 +129,7 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
     dataset_init(&ds);
     struct job *jobs = NULL;
     size_t n_jobs = 0;
-    struct assistant *a = NULL;
+    struct lm *m = NULL;
     struct eval_opts o;
     memset(&o, 0, sizeof(o));
     check_opts_init(&o.check);
@@ -201,37 +228,56 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
     ao.stops = (const char *const *)stops.items;
     ao.n_stops = stops.n;
     ao.interrupted = sandbox_interrupted;
-    if ((err = assistant_open(&a, &ao))) {
+    if ((err = lm_open_local(&m, &ao))) {
         rc = cli_report_error(err);
         goto done;
     }
     sandbox_catch_signals();
     int tty = isatty(2) && !quiet;
     rc = EXIT_OK;
+    struct loop_opts lo = {0};
+    if ((rc = loop_args_apply(&la, &lo, name)) != EXIT_OK) goto done;
+    lo.samples = (size_t)samples;
+    lo.sampling = ao.sampling;
+    lo.exclude_splits = file ? NULL : split; /* never an example from the split being answered */
+    lo.check = verify_check;
+    lo.on_round = verify_progress;
+    lo.interrupted = sandbox_interrupted;
     for (size_t i = 0; i < n_jobs && rc == EXIT_OK; i++) {
         struct job *j = &jobs[i];
+        struct verify_ctx vc = {j->ec.cc, &o, i, n_jobs, (size_t)samples, tty};
+        lo.check_ctx = lo.ctx = &vc;
+        lo.exclude_id = j->ec.cc->id;
+        lo.question = j->question;
+        lo.context = j->context;
+        struct loop_result res;
+        loop_result_init(&res);
+        err = loop_run(&res, m, j->question, &lo);
+        /* a sample is a candidate: its last round (the verified one, or the last repair); a
+         * candidate a budget left undrawn is a sample without a program */
         j->ec.n = (size_t)samples;
         j->ec.samples = cm_calloc(j->ec.n, sizeof(*j->ec.samples));
-        for (size_t k = 0; k < j->ec.n; k++) {
+        long *last = cm_calloc(j->ec.n, sizeof(long));
+        for (size_t k = 0; k < j->ec.n; k++) last[k] = -1;
+        for (size_t r = 0; r < res.n; r++) last[res.rounds[r].candidate] = (long)r;
+        for (size_t k = 0; k < j->ec.n && !err; k++) {
             struct eval_sample *s = &j->ec.samples[k];
             char src[64];
             snprintf(src, sizeof(src), "sample %zu", k + 1);
             s->source = cm_strdup(src);
-            if (tty) fprintf(stderr, "\r\033[K[%zu/%zu] %s: generating sample %zu", i + 1, n_jobs, j->ec.cc->id, k + 1);
-            struct sampler_params sp = ao.sampling;
-            sp.seed += k;
-            if (k > 0 && sp.temperature == 0) sp.temperature = 0.7;
-            char *answer = NULL;
-            if ((err = assistant_answer(a, &answer, j->question, j->context, &sp, NULL))) break;
-            if (save && (err = save_answer(save, j->ec.cc->id, k, answer))) {
-                free(answer);
-                break;
-            }
-            if (tty) fprintf(stderr, "\r\033[K[%zu/%zu] %s: checking sample %zu", i + 1, n_jobs, j->ec.cc->id, k + 1);
-            err = eval_score_sample(s, j->ec.cc, answer, strlen(answer), 0, &o);
-            free(answer);
-            if (err) break;
+            const struct loop_round *x = last[k] >= 0 ? &res.rounds[last[k]] : NULL;
+            if (x && x->checked) eval_sample_from_report(s, j->ec.cc, x->program, &x->rep);
+            else eval_sample_no_program(s, x ? x->why : "not drawn: a budget was reached");
+            if (x && x->answer && save) err = save_answer(save, j->ec.cc->id, k, x->answer);
         }
+        free(last);
+        if (!err && save && (lo.repair || lo.examples)) {
+            char *d = cm_path_join(save, j->ec.cc->id);
+            err = loop_save(&res, d);
+            free(d);
+        }
+        j->ec.loop_json = loop_result_to_json(&res, 0);
+        loop_result_release(&res);
         if (!err) err = eval_finish_case(&j->ec, &o);
         if (err) {
             if (tty) fprintf(stderr, "\r\033[K");
@@ -258,7 +304,8 @@ done:
         free(jobs[i].question), free(jobs[i].context);
     }
     free(jobs);
-    assistant_close(a);
+    lm_close(m);
+    loop_args_release(&la);
     free(model_path);
     free(file);
     check_opts_release(&o.check);

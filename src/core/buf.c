@@ -91,3 +91,28 @@ void cm_strlist_split_ws(struct cm_strlist *l, const char *s)
         if (s > t) cm_strlist_push_owned(l, cm_strndup(t, (size_t)(s - t)));
     }
 }
+
+void cm_buf_put_utf8(struct cm_buf *b, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = p[i];
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        int ok = len > 0 && i + len <= n;
+        for (size_t k = 1; ok && k < len; k++) ok = (p[i + k] & 0xC0) == 0x80;
+        if (ok && len > 1) { /* no overlong forms, surrogates or code points past U+10FFFF */
+            unsigned cp = len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
+            for (size_t k = 1; k < len; k++) cp = cp << 6 | (p[i + k] & 0x3F);
+            ok = !((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+                   (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF);
+        }
+        if (ok) {
+            cm_buf_append(b, p + i, len);
+            i += len;
+        } else {
+            cm_buf_append(b, "\xEF\xBF\xBD", 3);
+            i++;
+        }
+    }
+}

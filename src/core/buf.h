@@ -19,6 +19,9 @@ void cm_buf_printf(struct cm_buf *b, const char *fmt, ...) __attribute__((format
 void cm_buf_vprintf(struct cm_buf *b, const char *fmt, va_list ap);
 /* Returns the contents (caller owns, never NULL) and leaves b empty. */
 char *cm_buf_detach(struct cm_buf *b);
+/* Appends s[0..n) with every byte that is not part of valid UTF-8 replaced by U+FFFD (for
+ * JSON, whose strings must be UTF-8: a model's or a program's output may not be). */
+void cm_buf_put_utf8(struct cm_buf *b, const char *s, size_t n);
 
 struct cm_strlist {
     char **items; /* owned strings */

@@ -2,6 +2,7 @@
 #include "eval/eval.h"
 
 #include <ctype.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,8 +52,7 @@ static int same_modulo_space(const char *a, const char *b)
     }
 }
 
-/* Runs the harness on a program file against the case's seq.c. */
-static int check_program(struct check_report *rep, const struct corpus_case *cc, const char *mpi_path,
+int eval_check_program(struct check_report *rep, const struct corpus_case *cc, const char *mpi_path,
                          const struct eval_opts *o)
 {
     struct check_opts co = o->check;
@@ -90,44 +90,56 @@ static int bytes_at2(const struct check_report *rep, unsigned long long *bytes)
     return 0;
 }
 
+void eval_sample_no_program(struct eval_sample *s, const char *why)
+{
+    s->why = why;
+    snprintf(s->detail, sizeof(s->detail), "no program in the answer: %s", why ? why : "");
+    s->outcome = CHECK_BUILD_FAIL;
+}
+
+void eval_sample_from_report(struct eval_sample *s, const struct corpus_case *cc, const char *program,
+                             const struct check_report *rep)
+{
+    char *expert = NULL;
+    s->extracted = 1;
+    if (corpus_case_read(&expert, cc, "mpi.c") == 0) s->exact = same_modulo_space(program, expert);
+    else cm_error_clear();
+    free(expert);
+    s->outcome = rep->outcome;
+    s->built = rep->outcome == CHECK_CORRECT || rep->outcome == CHECK_INCORRECT;
+    s->correct = rep->outcome == CHECK_CORRECT;
+    s->detail[0] = '\0';
+    if (rep->outcome == CHECK_SEQ_ERROR)
+        snprintf(s->detail, sizeof(s->detail), "the case's sequential program failed: %s", rep->seq_error);
+    for (size_t i = 0; i < rep->n_runs && !s->detail[0]; i++)
+        if (rep->runs[i].verdict != VERDICT_PASS)
+            snprintf(s->detail, sizeof(s->detail), "np=%ld: %s: %s", rep->runs[i].np,
+                     check_verdict_name(rep->runs[i].verdict), rep->runs[i].detail);
+    if (s->correct) perf_at2(rep, &s->speedup2, &s->efficiency2);
+    s->has_bytes = bytes_at2(rep, &s->bytes2);
+}
+
 int eval_score_sample(struct eval_sample *s, const struct corpus_case *cc, const char *answer, size_t len,
                       int is_program, const struct eval_opts *o)
 {
-    char *prog = NULL, *dir = NULL, *path = NULL, *expert = NULL;
+    char *prog = NULL, *dir = NULL, *path = NULL;
     enum extract_how how;
+    const char *why = NULL;
     int rc = 0;
     if (is_program)
         prog = cm_strndup(answer, len);
     else
-        prog = extract_program(answer, len, &how, &s->why);
+        prog = extract_program(answer, len, &how, &why);
     if (!prog) {
-        snprintf(s->detail, sizeof(s->detail), "no program in the answer: %s", s->why ? s->why : "");
-        s->outcome = CHECK_BUILD_FAIL;
+        eval_sample_no_program(s, why);
         return 0;
     }
-    s->extracted = 1;
-    if (corpus_case_read(&expert, cc, "mpi.c") == 0) s->exact = same_modulo_space(prog, expert);
-    free(expert);
     if ((rc = cm_make_temp_dir(&dir, "chatmpi-eval-"))) goto done;
     path = cm_path_join(dir, "answer.c");
     if ((rc = cm_write_file_atomic(path, prog, strlen(prog)))) goto done;
     struct check_report rep;
-    rc = check_program(&rep, cc, path, o);
-    if (rc) {
-        check_report_release(&rep);
-        goto done;
-    }
-    s->outcome = rep.outcome;
-    s->built = rep.outcome == CHECK_CORRECT || rep.outcome == CHECK_INCORRECT;
-    s->correct = rep.outcome == CHECK_CORRECT;
-    if (rep.outcome == CHECK_SEQ_ERROR)
-        snprintf(s->detail, sizeof(s->detail), "the case's sequential program failed: %s", rep.seq_error);
-    for (size_t i = 0; i < rep.n_runs && !s->detail[0]; i++)
-        if (rep.runs[i].verdict != VERDICT_PASS)
-            snprintf(s->detail, sizeof(s->detail), "np=%ld: %s: %s", rep.runs[i].np,
-                     check_verdict_name(rep.runs[i].verdict), rep.runs[i].detail);
-    if (s->correct) perf_at2(&rep, &s->speedup2, &s->efficiency2);
-    s->has_bytes = bytes_at2(&rep, &s->bytes2);
+    rc = eval_check_program(&rep, cc, path, o);
+    if (!rc) eval_sample_from_report(s, cc, prog, &rep);
     check_report_release(&rep);
 done:
     if (dir) cm_remove_tree(dir);
@@ -142,7 +154,7 @@ static int time_file(double *speedup, unsigned long long *bytes, const struct co
 {
     char *p = cm_path_join(cc->dir, file);
     struct check_report rep;
-    int rc = check_program(&rep, cc, p, o);
+    int rc = eval_check_program(&rep, cc, p, o);
     double eff;
     if (!rc && rep.outcome == CHECK_CORRECT) {
         perf_at2(&rep, speedup, &eff);
@@ -177,5 +189,6 @@ void eval_case_release(struct eval_case *ec)
 {
     for (size_t i = 0; i < ec->n; i++) free(ec->samples[i].source);
     free(ec->samples);
+    if (ec->loop_json) json_decref(ec->loop_json);
     memset(ec, 0, sizeof(*ec));
 }

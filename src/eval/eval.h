@@ -42,6 +42,7 @@ struct eval_case {
     double best_speedup2;           /* best correct sample; 0 = none timed */
     double expert_speedup2, baseline_speedup2; /* with --compare-expert; 0 = not measured */
     unsigned long long expert_bytes2;
+    void *loop_json; /* the candidate loop's transcript (jansson json_t *, owned) for the JSON report, or NULL */
 };
 
 struct eval_opts {
@@ -61,6 +62,15 @@ int eval_choose_ks(struct eval_opts *o, const long *ks, size_t n, size_t min_sam
 /* Unbiased pass@k = 1 - C(n-c, k) / C(n, k) (Chen et al. 2021); k <= n. */
 double eval_pass_at_k(size_t n, size_t c, size_t k);
 
+/* Runs the harness on a program file against the case's seq.c, at the case's check sizes
+ * and tolerances (o->check gives rank counts and limits; with o->bench, its bench size). */
+int eval_check_program(struct check_report *rep, const struct corpus_case *cc, const char *mpi_path,
+                       const struct eval_opts *o);
+/* Fills a sample from a finished check of program (the candidate loop checks itself). */
+void eval_sample_from_report(struct eval_sample *s, const struct corpus_case *cc, const char *program,
+                             const struct check_report *rep);
+/* Fills a sample whose answer held no program. */
+void eval_sample_no_program(struct eval_sample *s, const char *why);
 /* Scores one sample (answer text or program) of a case. */
 int eval_score_sample(struct eval_sample *s, const struct corpus_case *cc, const char *answer, size_t len,
                       int is_program, const struct eval_opts *o);

@@ -195,6 +195,7 @@ int eval_report_json(const struct eval_case *cases, size_t n, const struct eval_
                               ec->cc->domain, "kernel", ec->cc->kernel, "split", ec->cc->split, "samples",
                               (json_int_t)ec->n, "built", (json_int_t)ec->n_built, "correct",
                               (json_int_t)ec->n_correct, "pass_at_k", pass, "results", samples);
+        if (ec->loop_json) json_object_set(c, "loop", ec->loop_json);
         if (ec->best_speedup2 > 0) json_object_set_new(c, "speedup2", json_real(ec->best_speedup2));
         if (ec->best_speedup2 > 0) json_object_set_new(c, "efficiency2", json_real(ec->best_speedup2 / 2));
         if (ec->expert_speedup2 > 0) json_object_set_new(c, "expert_speedup2", json_real(ec->expert_speedup2));

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/mem.h"
@@ -26,6 +27,7 @@ struct assistant {
     const char **stops; /* (n_stops) the user's stop strings, then the template's end-of-turn ones */
     size_t n_stops;
     int normalize; /* the model was trained on normalized names (corpus/names.h) */
+    struct tok_ids cache; /* the tokens in the state's KV cache, in order (n_past of them count) */
 };
 
 char *assistant_default_model(void)
@@ -38,17 +40,12 @@ char *assistant_default_model(void)
     return p;
 }
 
-static int poll_interrupted(void *ctx, int32_t token)
-{
-    (void)token;
-    return ((struct assistant *)ctx)->o.interrupted();
-}
-
 int assistant_open(struct assistant **out, const struct assistant_opts *o)
 {
     *out = NULL;
     struct assistant *a = cm_calloc(1, sizeof(*a));
     a->o = *o;
+    tok_ids_init(&a->cache);
     if (!a->o.max_tokens) a->o.max_tokens = 4096;
     int rc = llama_model_load(&a->model, o->model_path);
     for (size_t i = 0; !rc && i < o->n_lora; i++) rc = llama_model_add_lora_spec(a->model, o->lora[i]);
@@ -87,54 +84,139 @@ void assistant_close(struct assistant *a)
     tok_free(a->tok);
     tmpl_free(a->tmpl);
     free(a->stops);
+    tok_ids_release(&a->cache);
     free(a);
 }
 
-uint32_t assistant_n_ctx(const struct assistant *a) { return a->model->hp.n_ctx; }
+uint32_t assistant_n_ctx(const struct assistant *a) { return a->state->n_ctx; }
 
 const char *assistant_template_name(const struct assistant *a) { return tmpl_name(a->tmpl); }
 
-int assistant_answer(struct assistant *a, char **out, const char *question, const char *context,
-                     const struct sampler_params *sampling, int *stopped_by_limit)
+/* The conversation as the model reads it. With normalized names (a model trained so), each
+ * turn that holds a program gets its own map, and a turn without one (a repair round's
+ * diagnosis) speaks of the program before it: the map in force is the last one built. *map
+ * is left as the last turn's, for the answer. */
+static int render(struct assistant *a, struct cm_buf *prompt, const struct assistant_turn *turns, size_t n,
+                  struct names_map *map)
 {
-    *out = NULL;
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        const struct assistant_turn *t = &turns[i];
+        char *nq = NULL, *nc = NULL, *na = NULL;
+        const char *q = t->question, *c = t->context && *t->context ? t->context : NULL, *ans = t->answer;
+        if (a->normalize) {
+            struct names_map m;
+            names_map_init(&m);
+            if (names_map_build(&m, q, c)) cm_error_clear(); /* not C: nothing to rename */
+            if (m.from.n) {
+                names_map_release(map);
+                *map = m;
+            } else {
+                names_map_release(&m);
+            }
+            q = nq = names_normalize_prompt(q, map);
+            if (c) c = nc = names_normalize_prompt(c, map);
+            if (ans) ans = na = names_normalize(ans, map);
+        }
+        struct tmpl_vars v = {q, c, ans, i ? "" : NULL};
+        size_t off;
+        struct cm_buf part;
+        cm_buf_init(&part);
+        rc = i + 1 < n ? tmpl_render_full(a->tmpl, &v, &part, &off) : tmpl_render_prompt(a->tmpl, &v, &part);
+        if (!rc && part.len) cm_buf_append(prompt, part.data, part.len);
+        cm_buf_release(&part);
+        free(nq), free(nc), free(na);
+    }
+    return rc;
+}
+
+static int encode(struct assistant *a, struct tok_ids *ids, const struct assistant_turn *turns, size_t n,
+                  struct names_map *map)
+{
     struct cm_buf prompt;
     cm_buf_init(&prompt);
+    int rc = n ? render(a, &prompt, turns, n, map) : cm_error_set(CM_EINVAL, "a conversation without a question");
+    if (!rc) rc = tok_encode(a->tok, ids, prompt.data ? prompt.data : "", prompt.len,
+                               (tok_add_bos(a->tok) ? TOK_ENCODE_BOS : 0) |
+                                   (tmpl_special_tokens(a->tmpl) ? TOK_ENCODE_SPECIAL : 0));
+    cm_buf_release(&prompt);
+    return rc;
+}
+
+int assistant_count_tokens(struct assistant *a, size_t *n_tokens, const struct assistant_turn *turns, size_t n)
+{
+    struct tok_ids ids;
+    tok_ids_init(&ids);
+    struct names_map map;
+    names_map_init(&map);
+    int rc = encode(a, &ids, turns, n, &map);
+    *n_tokens = rc ? 0 : ids.n;
+    names_map_release(&map);
+    tok_ids_release(&ids);
+    return rc;
+}
+
+/* Tokens the cache and the new prompt share, leaving the prompt's last token to evaluate. */
+static size_t shared_prefix(const struct tok_ids *cache, uint32_t n_past, const struct tok_ids *ids)
+{
+    size_t n = cache->n < n_past ? cache->n : n_past, i = 0;
+    while (i < n && i + 1 < ids->n && cache->v[i] == ids->v[i]) i++;
+    return i;
+}
+
+static int keep_token(void *ctx, int32_t token)
+{
+    struct assistant *a = ctx;
+    tok_ids_push(&a->cache, token);
+    return a->o.interrupted ? a->o.interrupted() : 0;
+}
+
+int assistant_chat(struct assistant *a, char **out, const struct assistant_turn *turns, size_t n,
+                   const struct sampler_params *sampling, struct assistant_usage *usage)
+{
+    *out = NULL;
     struct tok_ids ids;
     tok_ids_init(&ids);
     struct llama_text_result res;
     llama_text_result_init(&res);
     struct names_map map;
     names_map_init(&map);
-    char *nq = NULL, *nc = NULL;
-    if (a->normalize) { /* the model reads and writes canonical names; the user sees theirs */
-        if (names_map_build(&map, question, context)) cm_error_clear(); /* not C: nothing to rename */
-        question = nq = names_normalize_prompt(question, &map);
-        if (context) context = nc = names_normalize_prompt(context, &map);
-    }
-    struct tmpl_vars v = {question, context && *context ? context : NULL, NULL, NULL};
-    int rc = tmpl_render_prompt(a->tmpl, &v, &prompt);
-    if (!rc) rc = tok_encode(a->tok, &ids, prompt.data ? prompt.data : "", prompt.len,
-                               (tok_add_bos(a->tok) ? TOK_ENCODE_BOS : 0) |
-                                   (tmpl_special_tokens(a->tmpl) ? TOK_ENCODE_SPECIAL : 0));
+    struct assistant_usage u = {0};
+    int rc = encode(a, &ids, turns, n, &map);
     if (rc) goto done;
-    uint32_t n_ctx = a->model->hp.n_ctx;
+    uint32_t n_ctx = a->state->n_ctx;
     if (ids.n + 1 >= n_ctx) {
         rc = cm_error_set(CM_EINVAL, "the prompt has %zu tokens, more than the model's context of %u", ids.n, n_ctx);
-        cm_error_hint("give a shorter program, or use a model with a longer context");
+        cm_error_hint("give a shorter program, fewer worked examples or repair rounds, or a model with a longer context");
         goto done;
     }
     size_t max = a->o.max_tokens;
     if (ids.n + max > n_ctx) max = n_ctx - ids.n;
+    size_t keep = shared_prefix(&a->cache, a->state->n_past, &ids);
+    llama_state_truncate(a->state, (uint32_t)keep);
+    /* the cache holds exactly the evaluated tokens: the prompt, then each generated token
+     * (the last one drawn is never evaluated; n_past says how many count) */
+    a->cache.n = 0;
+    for (size_t i = 0; i < ids.n; i++) tok_ids_push(&a->cache, ids.v[i]);
+    u.prompt_tokens = ids.n;
+    u.cached_tokens = keep;
     struct sampler s;
     sampler_init(&s, sampling ? sampling : &a->o.sampling);
-    llama_state_reset(a->state);
-    const struct llama_text_opts to = {a->stops, a->n_stops, NULL, a->o.interrupted ? poll_interrupted : NULL, a};
-    rc = llama_generate_text(a->state, &s, a->tok, ids.v, ids.n, max, tok_eos(a->tok), &to, &res);
+    const struct llama_text_opts to = {a->stops, a->n_stops, NULL, keep_token, a};
+    double t0 = cm_now();
+    /* prefill is timed apart: evaluate the new prompt tokens but the last, then generate */
+    if (ids.n - keep > 1) rc = llama_eval(a->state, ids.v + keep, ids.n - keep - 1, NULL, 0);
+    double t1 = cm_now();
+    if (!rc) rc = llama_generate_text(a->state, &s, a->tok, ids.v + ids.n - 1, 1, max, tok_eos(a->tok), &to, &res);
+    double t2 = cm_now();
     sampler_release(&s);
+    if (rc) llama_state_reset(a->state), a->cache.n = 0; /* nothing known about the cache's end */
     if (!rc && a->o.interrupted && a->o.interrupted()) rc = cm_error_set(CM_EENV, "interrupted");
     if (rc) goto done;
-    if (stopped_by_limit) *stopped_by_limit = res.stop == LLAMA_STOP_MAX_TOKENS || res.stop == LLAMA_STOP_CONTEXT;
+    u.tokens = res.ids.n;
+    u.prefill_s = t1 - t0;
+    u.decode_s = t2 - t1;
+    u.cut = res.stop == LLAMA_STOP_MAX_TOKENS || res.stop == LLAMA_STOP_CONTEXT;
     *out = cm_buf_detach(&res.text);
     if (a->normalize) {
         char *back = names_restore(*out, &map);
@@ -142,10 +224,19 @@ int assistant_answer(struct assistant *a, char **out, const char *question, cons
         *out = back;
     }
 done:
+    if (usage) *usage = u;
     names_map_release(&map);
-    free(nq), free(nc);
-    cm_buf_release(&prompt);
     tok_ids_release(&ids);
     llama_text_result_release(&res);
+    return rc;
+}
+
+int assistant_answer(struct assistant *a, char **out, const char *question, const char *context,
+                     const struct sampler_params *sampling, int *stopped_by_limit)
+{
+    const struct assistant_turn t = {question, context, NULL};
+    struct assistant_usage u;
+    int rc = assistant_chat(a, out, &t, 1, sampling, &u);
+    if (!rc && stopped_by_limit) *stopped_by_limit = u.cut;
     return rc;
 }

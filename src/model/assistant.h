@@ -4,8 +4,19 @@
  * tmpl_resolve), generates with the sampler until end-of-sequence, the token limit, a stop
  * string or the template's end of turn (chatml's <|im_end|>), and decodes. Used by `run` (interactive and FILE.c), `verify` and `test`.
  *
- * Left out: chat history (the seed answers each question on its own), streaming to a
- * terminal (the caller gets the whole answer; on_text reports progress).
+ * A conversation (assistant_chat) is a list of turns: worked examples and earlier rounds
+ * (question and answer), then the question to answer. Each turn is rendered with the
+ * template (the system text only in the first), one after the other.
+ *
+ * The KV cache is kept between calls: a prompt that begins with the tokens of the previous
+ * call's prompt and answer (the K candidates of one question, a repair round that extends
+ * the conversation) evaluates only the tokens after the shared prefix. The last prompt
+ * token is always evaluated again, so the first answer token is drawn from fresh logits;
+ * logits may differ from a cold start in the last bits (one token evaluated alone instead of
+ * in a batch), and greedy answers agree with a cold start in the tests.
+ *
+ * Left out: streaming to a terminal (the caller gets the whole answer; on_text reports
+ * progress).
  */
 #ifndef CM_ASSISTANT_H
 #define CM_ASSISTANT_H
@@ -47,6 +58,28 @@ void assistant_close(struct assistant *a); /* accepts NULL */
  * set when the answer hit max_tokens or the context. */
 int assistant_answer(struct assistant *a, char **out, const char *question, const char *context,
                      const struct sampler_params *sampling, int *stopped_by_limit);
+/* One exchange: the question (with an optional context) and its answer; the answer is NULL
+ * in the last turn, the one to answer. Borrowed. */
+struct assistant_turn {
+    const char *question, *context, *answer;
+};
+
+/* What one answer cost. */
+struct assistant_usage {
+    size_t prompt_tokens;  /* the whole prompt */
+    size_t cached_tokens;  /* of them, taken from the previous call's cache (not evaluated) */
+    size_t tokens;         /* generated */
+    double prefill_s, decode_s;
+    int cut;               /* the answer hit max_tokens or the context */
+};
+
+/* Answers the last of n turns (n >= 1) given the ones before; usage may be NULL. The prompt
+ * must leave room for one token in the context (else CM_EINVAL, with the counts). */
+int assistant_chat(struct assistant *a, char **out, const struct assistant_turn *turns, size_t n,
+                   const struct sampler_params *sampling, struct assistant_usage *usage);
+/* The prompt's token count for these turns (for budgets; nothing evaluated). */
+int assistant_count_tokens(struct assistant *a, size_t *n_tokens, const struct assistant_turn *turns, size_t n);
+
 /* The model's context length and the prompt's token count for a question (for messages). */
 uint32_t assistant_n_ctx(const struct assistant *a);
 /* The built-in template in use ("chatml"), or NULL for a file or text. */

@@ -91,6 +91,11 @@ void llama_state_free(struct llama_state *s)
 
 void llama_state_reset(struct llama_state *s) { s->n_past = 0; }
 
+void llama_state_truncate(struct llama_state *s, uint32_t n)
+{
+    if (n < s->n_past) s->n_past = n;
+}
+
 static void rmsnorm(float *y, const float *x, const float *w, int64_t T, int64_t n, float eps)
 {
     for (int64_t t = 0; t < T; t++) {

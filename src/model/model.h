@@ -126,6 +126,8 @@ int llama_state_new(struct llama_state **out, const struct llama_model *m, uint3
 void llama_state_free(struct llama_state *s); /* accepts NULL */
 /* Forgets the cached positions (n_past = 0). */
 void llama_state_reset(struct llama_state *s);
+/* Keeps only the first n cached positions (a shared prompt prefix; n >= n_past: no change). */
+void llama_state_truncate(struct llama_state *s, uint32_t n);
 /* Bytes of the KV cache and of the scratch a state with these sizes allocates. */
 uint64_t llama_state_kv_bytes(const struct llama_hparams *hp, uint32_t n_ctx);
 uint64_t llama_state_scratch_bytes(const struct llama_hparams *hp, uint32_t n_ctx, uint32_t n_batch,

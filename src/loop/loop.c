@@ -1,0 +1,343 @@
+/* loop.c — the candidate loop (see loop.h). */
+#include "loop/loop.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/mem.h"
+#include "prompt/extract.h"
+
+void loop_result_init(struct loop_result *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->best = r->closest = -1;
+}
+
+void loop_result_release(struct loop_result *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        struct loop_round *x = &r->rounds[i];
+        free(x->answer), free(x->program), free(x->diagnosis);
+        if (x->checked) check_report_release(&x->rep);
+    }
+    free(r->rounds);
+    for (size_t i = 0; i < r->n_examples; i++) free(r->example_ids[i]);
+    free(r->example_ids), free(r->example_sim);
+    loop_result_init(r);
+}
+
+/* ---- the diagnosis ---- */
+
+/* "DIR/candidate.c:12:5: error: x" -> "line 12: error: x" */
+static void put_diag_line(struct cm_buf *b, const char *s, size_t n)
+{
+    const char *colon = memchr(s, ':', n);
+    if (colon && colon + 1 < s + n && colon[1] >= '0' && colon[1] <= '9') {
+        const char *num = colon + 1, *e = num;
+        while (e < s + n && *e >= '0' && *e <= '9') e++;
+        const char *rest = e;
+        if (rest < s + n && *rest == ':') { /* skip ":col" */
+            rest++;
+            while (rest < s + n && *rest >= '0' && *rest <= '9') rest++;
+            if (rest < s + n && *rest == ':') rest++;
+        }
+        while (rest < s + n && *rest == ' ') rest++;
+        cm_buf_printf(b, "line %.*s: ", (int)(e - num), num);
+        n -= (size_t)(rest - s), s = rest;
+    }
+    cm_buf_printf(b, "%.*s\n", (int)(n > 240 ? 240 : n), s);
+}
+
+static void compiler_errors(struct cm_buf *b, const char *diag)
+{
+    size_t shown = 0;
+    for (int pass = 0; pass < 2 && !shown; pass++) /* the error lines; else whatever it said */
+        for (const char *p = diag; *p && shown < 6;) {
+            const char *e = strchr(p, '\n');
+            size_t n = e ? (size_t)(e - p) : strlen(p);
+            int want = pass || (memmem(p, n, "error", 5) != NULL);
+            if (want && n) put_diag_line(b, p, n), shown++;
+            p += n + (e != NULL);
+        }
+}
+
+static const char *run_args(const struct check_report *rep, const struct check_run *r)
+{
+    if (r->args_index < 0) return rep->opts->bench_args ? rep->opts->bench_args : "";
+    if ((size_t)r->args_index < rep->opts->args.n) return rep->opts->args.items[r->args_index];
+    return "";
+}
+
+char *loop_diagnose(const struct loop_round *r)
+{
+    struct cm_buf b;
+    cm_buf_init(&b);
+    if (!r->program) {
+        cm_buf_printf(&b, "Your answer holds no complete C program (%s). Answer with the whole MPI program in one "
+                          "```c code block.",
+                      r->why ? r->why : "none found");
+        return cm_buf_detach(&b);
+    }
+    const struct check_report *rep = &r->rep;
+    if (r->outcome == CHECK_BUILD_FAIL) {
+        cm_buf_puts(&b, "The program does not compile with mpicc:\n");
+        compiler_errors(&b, rep->mpi_diag ? rep->mpi_diag : "");
+        cm_buf_puts(&b, "Fix these errors and give the whole corrected MPI program.");
+        return cm_buf_detach(&b);
+    }
+    const struct check_run *bad = NULL;
+    for (size_t i = 0; i < rep->n_runs && !bad; i++)
+        if (rep->runs[i].verdict != VERDICT_PASS) bad = &rep->runs[i];
+    if (!bad) {
+        cm_buf_puts(&b, "The program does not pass the check. Give the whole corrected MPI program.");
+        return cm_buf_detach(&b);
+    }
+    cm_buf_puts(&b, "The program builds but does not do what the sequential program does");
+    /* which rank counts pass: a program right at np=1 only has a decomposition bug */
+    struct cm_buf ok, ko;
+    cm_buf_init(&ok), cm_buf_init(&ko);
+    for (size_t i = 0; i < rep->opts->n_np; i++) {
+        long np = rep->opts->np[i];
+        int fail = 0;
+        for (size_t j = 0; j < rep->n_runs; j++) fail |= rep->runs[j].np == np && rep->runs[j].verdict != VERDICT_PASS;
+        cm_buf_printf(fail ? &ko : &ok, "%s%ld", (fail ? ko.len : ok.len) ? ", " : "", np);
+    }
+    if (ok.len) cm_buf_printf(&b, " (right with %s rank%s, wrong with %s)", ok.data, strchr(ok.data, ',') ? "s" : "",
+                              ko.data ? ko.data : "");
+    cm_buf_release(&ok), cm_buf_release(&ko);
+    const char *args = run_args(rep, bad);
+    cm_buf_printf(&b, ".\nFirst failure: %s at np=%ld with arguments \"%s\": %s", check_verdict_name(bad->verdict),
+                  bad->np, args, bad->detail);
+    if (bad->verdict == VERDICT_TIMEOUT) cm_buf_puts(&b, " (a deadlock, or far too slow)");
+    cm_buf_puts(&b, "\n");
+    if (bad->verdict == VERDICT_RUNTIME_ERROR && bad->stderr_tail && *bad->stderr_tail) {
+        size_t n = strlen(bad->stderr_tail);
+        cm_buf_printf(&b, "Its stderr ends with:\n%s\n", n > 600 ? bad->stderr_tail + n - 600 : bad->stderr_tail);
+    }
+    cm_buf_puts(&b, "Rank 0 must print exactly what the sequential program prints, for any number of ranks. "
+                    "Give the whole corrected MPI program.");
+    return cm_buf_detach(&b);
+}
+
+/* ---- the loop ---- */
+
+static int check_round(struct loop_round *x, const struct loop_opts *o)
+{
+    char *dir = NULL, *path = NULL;
+    int rc = cm_make_temp_dir(&dir, "chatmpi-cand-");
+    if (rc) return rc;
+    path = cm_path_join(dir, "candidate.c");
+    double t0 = cm_now();
+    rc = cm_write_file_atomic(path, x->program, strlen(x->program));
+    if (!rc) {
+        rc = o->check(o->check_ctx, path, &x->rep);
+        if (rc) check_report_release(&x->rep);
+    }
+    x->check_s = cm_now() - t0;
+    cm_remove_tree(dir);
+    free(dir), free(path);
+    if (rc) return rc;
+    x->checked = 1;
+    x->outcome = x->rep.outcome;
+    free(x->rep.mpi_path); /* the file is gone: name the candidate */
+    x->rep.mpi_path = cm_malloc(64);
+    snprintf(x->rep.mpi_path, 64, "candidate %zu, round %zu", x->candidate + 1, x->round);
+    for (size_t i = 0; i < x->rep.n_runs; i++) x->passes += x->rep.runs[i].verdict == VERDICT_PASS;
+    for (size_t i = 1; i < x->rep.n_perf; i++)
+        if (x->rep.perf[i].np == 2 && x->rep.perf[i].ok) x->speedup2 = x->rep.perf[i].speedup;
+    return 0;
+}
+
+static int over_budget(const struct loop_result *res, const struct loop_opts *o, double t0)
+{
+    return (o->max_tokens && res->tokens >= o->max_tokens) || (o->max_seconds > 0 && cm_now() - t0 >= o->max_seconds);
+}
+
+int loop_run(struct loop_result *res, struct lm *m, const char *seq_src, const struct loop_opts *o)
+{
+    double t0 = cm_now();
+    int rc = 0;
+    struct cm_buf q;
+    cm_buf_init(&q);
+    if (o->question) {
+        cm_buf_puts(&q, o->question);
+    } else {
+        cm_buf_puts(&q, LOOP_QUESTION);
+        cm_buf_puts(&q, seq_src);
+    }
+    const char *context = o->question ? o->context : LOOP_CONTEXT;
+    /* the conversation: examples, the question, then (answer, diagnosis) pairs */
+    size_t n_ex = 0, cap = o->examples + 2 + 2 * o->repair;
+    struct assistant_turn *turns = cm_calloc(cap, sizeof(*turns));
+    if (o->examples && o->pool) {
+        size_t *idx = cm_calloc(o->examples, sizeof(size_t));
+        double *sim = cm_calloc(o->examples, sizeof(double));
+        n_ex = example_pool_pick(o->pool, seq_src, o->examples, o->exclude_splits, o->exclude_id, idx, sim);
+        res->example_ids = cm_calloc(n_ex + 1, sizeof(char *));
+        res->example_sim = cm_calloc(n_ex + 1, sizeof(double));
+        /* within the context: the least similar examples give way until the prompt leaves a
+         * quarter of the context (at least 1024 tokens) for the answer */
+        size_t reserve = m->n_ctx / 4 > 1024 ? m->n_ctx / 4 : 1024;
+        while (n_ex && m->n_ctx && m->ops->count_tokens) {
+            for (size_t i = 0; i < n_ex; i++) {
+                const struct example *e = &o->pool->v[idx[n_ex - 1 - i]];
+                turns[i] = (struct assistant_turn){e->question, e->context, e->answer};
+            }
+            turns[n_ex] = (struct assistant_turn){q.data, context, NULL};
+            size_t n_tok = 0;
+            if ((rc = m->ops->count_tokens(m, &n_tok, turns, n_ex + 1))) break;
+            if (n_tok + reserve <= m->n_ctx) break;
+            n_ex--;
+        }
+        /* the most similar example goes last, nearest the question */
+        for (size_t i = 0; i < n_ex; i++) {
+            const struct example *e = &o->pool->v[idx[n_ex - 1 - i]];
+            turns[i] = (struct assistant_turn){e->question, e->context, e->answer};
+            res->example_ids[i] = cm_strdup(e->id);
+            res->example_sim[i] = sim[n_ex - 1 - i];
+        }
+        res->n_examples = n_ex;
+        free(idx), free(sim);
+    }
+    size_t cap_rounds = o->samples * (o->repair + 1);
+    res->rounds = cm_calloc(cap_rounds, sizeof(*res->rounds));
+    for (size_t k = 0; k < o->samples && !rc; k++) {
+        if (o->stop_when_verified && res->n_verified) break;
+        if (over_budget(res, o, t0)) {
+            res->budget = 1;
+            break;
+        }
+        res->candidates++;
+        size_t n_turns = n_ex;
+        turns[n_turns++] = (struct assistant_turn){q.data, context, NULL};
+        struct sampler_params sp = o->sampling;
+        sp.seed += (uint64_t)k;
+        if (k > 0 && sp.temperature == 0) sp.temperature = 0.7; /* K greedy answers would be one */
+        for (size_t r = 0; r <= o->repair; r++) {
+            if (r && over_budget(res, o, t0)) {
+                res->budget = 1;
+                break;
+            }
+            if (o->interrupted && o->interrupted()) {
+                rc = cm_error_set(CM_EENV, "interrupted");
+                break;
+            }
+            struct loop_round *x = &res->rounds[res->n++];
+            x->candidate = k, x->round = r;
+            x->outcome = CHECK_BUILD_FAIL;
+            if (o->on_round) o->on_round(o->ctx, x, LOOP_GENERATING);
+            struct sampler_params spr = sp;
+            spr.seed += (uint64_t)r * 1000003u;
+            if ((rc = lm_chat(m, &x->answer, turns, n_turns, &spr, &x->usage))) break;
+            res->tokens += x->usage.tokens;
+            res->prompt_tokens += x->usage.prompt_tokens;
+            res->cached_tokens += x->usage.cached_tokens;
+            res->gen_s += x->usage.prefill_s + x->usage.decode_s;
+            x->program = extract_program(x->answer, strlen(x->answer), NULL, &x->why);
+            if (x->program && o->check) {
+                if (o->on_round) o->on_round(o->ctx, x, LOOP_CHECKING);
+                if ((rc = check_round(x, o))) break;
+                res->check_s += x->check_s;
+            }
+            if (o->on_round) o->on_round(o->ctx, x, LOOP_DONE);
+            if (x->checked && x->outcome == CHECK_SEQ_ERROR) { /* nothing can verify: stop */
+                k = o->samples;
+                break;
+            }
+            if (x->checked && x->outcome == CHECK_CORRECT) {
+                res->n_verified++;
+                break;
+            }
+            if (r == o->repair || !o->check) break;
+            x->diagnosis = loop_diagnose(x);
+            turns[n_turns - 1].answer = x->answer;
+            turns[n_turns++] = (struct assistant_turn){x->diagnosis, NULL, NULL};
+        }
+    }
+    for (size_t i = 0; i < res->n; i++) {
+        const struct loop_round *x = &res->rounds[i];
+        if (x->checked && x->outcome == CHECK_CORRECT &&
+            (res->best < 0 || x->speedup2 > res->rounds[res->best].speedup2))
+            res->best = (long)i;
+        if (x->checked && (res->closest < 0 || x->passes > res->rounds[res->closest].passes)) res->closest = (long)i;
+    }
+    res->wall_s = cm_now() - t0;
+    free(turns);
+    cm_buf_release(&q);
+    return rc;
+}
+
+/* ---- JSON ---- */
+
+/* A JSON string of any bytes (invalid UTF-8 becomes U+FFFD). */
+static json_t *text(const char *s)
+{
+    struct cm_buf b;
+    cm_buf_init(&b);
+    cm_buf_put_utf8(&b, s, strlen(s));
+    json_t *j = json_stringn(b.data ? b.data : "", b.len);
+    cm_buf_release(&b);
+    return j;
+}
+
+void *loop_result_to_json(const struct loop_result *r, int with_text)
+{
+    json_t *o = json_object(), *ex = json_array(), *rounds = json_array();
+    for (size_t i = 0; i < r->n_examples; i++)
+        json_array_append_new(ex, json_pack("{s:o, s:f}", "id", text(r->example_ids[i]), "similarity", r->example_sim[i]));
+    for (size_t i = 0; i < r->n; i++) {
+        const struct loop_round *x = &r->rounds[i];
+        json_t *j = json_pack("{s:I, s:I, s:s, s:I, s:I, s:I, s:f, s:f, s:f, s:b}", "candidate",
+                              (json_int_t)x->candidate + 1, "round", (json_int_t)x->round, "outcome",
+                              x->program ? check_outcome_name(x->outcome) : "NO_PROGRAM", "prompt_tokens",
+                              (json_int_t)x->usage.prompt_tokens, "cached_tokens", (json_int_t)x->usage.cached_tokens,
+                              "tokens", (json_int_t)x->usage.tokens, "prefill_s", x->usage.prefill_s, "decode_s",
+                              x->usage.decode_s, "check_s", x->check_s, "cut", x->usage.cut);
+        if (x->checked) json_object_set_new(j, "passes", json_integer((json_int_t)x->passes));
+        if (x->speedup2 > 0) json_object_set_new(j, "speedup2", json_real(x->speedup2));
+        if (!x->program && x->why) json_object_set_new(j, "why", text(x->why));
+        if (x->diagnosis) json_object_set_new(j, "diagnosis", text(x->diagnosis));
+        if (with_text && x->answer) json_object_set_new(j, "answer", text(x->answer));
+        json_array_append_new(rounds, j);
+    }
+    json_object_set_new(o, "examples", ex);
+    json_object_set_new(o, "rounds", rounds);
+    json_object_set_new(o, "candidates", json_integer((json_int_t)r->candidates));
+    json_object_set_new(o, "verified_candidates", json_integer((json_int_t)r->n_verified));
+    json_object_set_new(o, "best_round", r->best >= 0 ? json_integer(r->best) : json_null());
+    json_object_set_new(o, "tokens", json_integer((json_int_t)r->tokens));
+    json_object_set_new(o, "prompt_tokens", json_integer((json_int_t)r->prompt_tokens));
+    json_object_set_new(o, "cached_tokens", json_integer((json_int_t)r->cached_tokens));
+    json_object_set_new(o, "generate_s", json_real(r->gen_s));
+    json_object_set_new(o, "check_s", json_real(r->check_s));
+    json_object_set_new(o, "wall_s", json_real(r->wall_s));
+    json_object_set_new(o, "budget_reached", json_boolean(r->budget));
+    return o;
+}
+
+int loop_save(const struct loop_result *r, const char *dir)
+{
+    int rc = cm_make_dirs(dir, 0755);
+    for (size_t i = 0; !rc && i < r->n; i++) {
+        const struct loop_round *x = &r->rounds[i];
+        char name[64];
+        snprintf(name, sizeof(name), "candidate_%02zu_round_%zu.txt", x->candidate + 1, x->round);
+        char *f = cm_path_join(dir, name);
+        rc = cm_write_file_atomic(f, x->answer ? x->answer : "", x->answer ? strlen(x->answer) : 0);
+        free(f);
+    }
+    if (rc) return rc;
+    json_t *j = loop_result_to_json(r, 1);
+    char *text = json_dumps(j, JSON_INDENT(2));
+    json_decref(j);
+    char *f = cm_path_join(dir, "loop.json");
+    rc = text ? cm_write_file_atomic(f, text, strlen(text)) : cm_error_set(CM_ENOMEM, "out of memory");
+    free(f), free(text);
+    return rc;
+}

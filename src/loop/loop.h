@@ -1,0 +1,111 @@
+/* loop.h — the candidate loop: one sequential program in, verified MPI programs out.
+ *
+ *   prompt (worked examples, then the question) -> model -> extract -> harness check
+ *   -> (repair: the check's diagnosis goes back to the model, up to R rounds)
+ *   -> choose the fastest verified candidate, else the closest.
+ *
+ * K candidates are drawn independently (candidate k uses seed + k; the first is greedy when
+ * the temperature is 0, the others sample at 0.7: K greedy answers would be one answer).
+ * A candidate that fails goes back to the model with a short diagnosis (loop_diagnose) as
+ * the next turn of the same conversation, so a round costs only the tokens it adds (the
+ * local model keeps the shared prompt in its KV cache). Every round is checked; a
+ * candidate's chain ends at its first verified round or after R repairs. Budgets (tokens
+ * generated, wall seconds) end the loop early: rounds not run are reported as not run.
+ *
+ * The model sits behind lm.h; the check behind a callback, so `run FILE.c` (the user's
+ * program and options) and `test`/`verify` (a corpus case's sizes and tolerances) share
+ * the loop. Used by run, the interactive /file, verify and test.
+ */
+#ifndef CM_LOOP_H
+#define CM_LOOP_H
+
+#include <stddef.h>
+
+#include "harness/harness.h"
+#include "loop/examples.h"
+#include "loop/lm.h"
+
+/* The question every record of the corpus asks, and its context. */
+#define LOOP_QUESTION "Can you parallelize this sequential code to MPI?\n"
+#define LOOP_CONTEXT "Sequential to MPI translation"
+
+/* Checks a program (written to a file of its own) and fills rep (always released by the
+ * loop). Returns 0 when a verdict was reached, an error code when the harness failed. */
+typedef int (*loop_check_fn)(void *ctx, const char *program_path, struct check_report *rep);
+
+enum loop_phase { LOOP_GENERATING, LOOP_CHECKING, LOOP_DONE };
+
+struct loop_round;
+
+struct loop_opts {
+    size_t samples;              /* K >= 1 */
+    const char *question;        /* the whole question (NULL: LOOP_QUESTION then the program) */
+    const char *context;         /* with question: its context (may be NULL); else LOOP_CONTEXT */
+    size_t repair;               /* R: repair rounds per failed candidate */
+    size_t examples;             /* worked examples in the prompt */
+    const struct example_pool *pool; /* where they come from (NULL: none) */
+    const char *exclude_splits;  /* never shown as examples (the split being tested), or NULL */
+    const char *exclude_id;      /* nor this record, or NULL */
+    struct sampler_params sampling;
+    size_t max_tokens;           /* budget: tokens generated over all rounds (0: none) */
+    double max_seconds;          /* budget: wall seconds of the whole loop (0: none) */
+    int stop_when_verified;      /* stop drawing candidates once one verifies */
+    loop_check_fn check;
+    void *check_ctx;
+    int (*interrupted)(void);    /* polled between rounds; may be NULL */
+    /* progress: each round as it is generated, checked and done; may be NULL */
+    void (*on_round)(void *ctx, const struct loop_round *r, enum loop_phase phase);
+    void *ctx;
+};
+
+struct loop_round {
+    size_t candidate, round;   /* 0-based; round 0 is the candidate's first answer */
+    char *answer, *program;    /* program NULL: none extracted (why) */
+    const char *why;
+    int checked;               /* rep is valid */
+    struct check_report rep;
+    enum check_outcome outcome; /* BUILD_FAIL when no program */
+    size_t passes;             /* passing runs */
+    double speedup2;           /* at 2 ranks, when timed */
+    char *diagnosis;           /* what the next round was told (NULL: no next round) */
+    struct assistant_usage usage;
+    double check_s;
+};
+
+struct loop_result {
+    struct loop_round *rounds; /* in the order they ran */
+    size_t n;
+    long best;                 /* the fastest verified round (index), or -1 */
+    long closest;              /* else the round with the most passing runs, or -1 */
+    size_t n_verified;         /* candidates with a verified round */
+    size_t candidates;         /* candidates drawn */
+    char **example_ids;        /* (n_examples) the examples shown, in prompt order (the most similar last) */
+    double *example_sim;
+    size_t n_examples;
+    size_t tokens, prompt_tokens, cached_tokens;
+    double gen_s, check_s, wall_s;
+    int budget;                /* 1: a budget ended the loop early */
+};
+
+void loop_result_init(struct loop_result *r);
+void loop_result_release(struct loop_result *r);
+
+/* Runs the loop for a sequential program's source. Returns 0 with *res filled (whatever the
+ * verdicts), or an error (the model or the harness failed, or interrupted: CM_EENV); the
+ * rounds done so far stay in *res. */
+int loop_run(struct loop_result *res, struct lm *m, const char *seq_src, const struct loop_opts *o);
+
+/* The short diagnosis of a failed round for the model: the first compiler errors with their
+ * lines; the first failing run (rank count, arguments, what differed); a timeout; a crash
+ * with its last stderr lines. Caller frees. */
+char *loop_diagnose(const struct loop_round *r);
+
+/* Keeps a transcript in dir (created): every round's answer as candidate_KK_round_R.txt and
+ * loop_result_to_json with the answers as loop.json. */
+int loop_save(const struct loop_result *r, const char *dir);
+
+/* The result as JSON (jansson json_t *, as void *): examples, every round with its outcome,
+ * tokens, seconds, diagnosis and (with_text) answer; the caller owns the reference. */
+void *loop_result_to_json(const struct loop_result *r, int with_text);
+
+#endif

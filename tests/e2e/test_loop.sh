@@ -1,0 +1,74 @@
+# The candidate loop through the commands (a random-weight model, so every answer fails):
+# repair rounds run and are reported, kept with --save-answers and in --json; worked
+# examples are named; the KV cache shared between answers changes no greedy answer; bad
+# example files are refused with their name.
+. tests/e2e/lib.sh
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+cat data/corpus/blas1/*/seq.c > "$T/text"
+spm_train --input="$T/text" --model_prefix="$T/spm" --vocab_size=500 --model_type=bpe --byte_fallback=true \
+    --normalization_rule_name=identity --remove_extra_whitespaces=false >/dev/null 2>&1 || die "spm_train failed"
+expect_rc 0 "$CHATMPI" model init --shape dim=32,layers=1,heads=2,ffn=64,ctx=8192,vocab=500 -o "$T/m.gguf" -q
+expect_rc 0 "$CHATMPI" tokenizer import "$T/spm.model" --into "$T/m.gguf"
+cp examples/pi_midpoint.c "$T/pi.c"
+
+# repair rounds: each reported on stderr, all kept; the repair prompt reuses the cached prefix
+expect_rc 1 "$CHATMPI" run "$T/pi.c" -m "$T/m.gguf" --max-tokens 16 --np 1 --samples 2 --repair 1 \
+    --save-answers "$T/tr"
+expect_err "candidate 1: no program"; expect_err "candidate 1, repair 1:"; expect_err "candidate 2, repair 1:"
+expect_out "none of the 2 candidates verified (4 answers with repair rounds)"
+for f in candidate_01_round_0 candidate_01_round_1 candidate_02_round_0 candidate_02_round_1; do
+    [ -f "$T/tr/$f.txt" ] || die "no $f.txt"
+done
+python3 - "$T/tr/loop.json" <<'PY' || die "loop.json"
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = d["rounds"]
+assert len(r) == 4 and [x["round"] for x in r] == [0, 1, 0, 1], r
+assert r[1]["cached_tokens"] >= r[0]["prompt_tokens"] - 1, "the repair round re-evaluated the prompt"
+assert r[2]["cached_tokens"] == r[0]["prompt_tokens"] - 1, "candidate 2 did not reuse the question"
+assert "Answer with the whole MPI program" in r[0]["diagnosis"], r[0]
+assert "answer" in r[0] and d["candidates"] == 2 and d["best_round"] is None
+PY
+
+# worked examples: named, from the train/refine records beside the binary
+expect_rc 1 "$CHATMPI" run "$T/pi.c" -m "$T/m.gguf" --max-tokens 8 --np 1 --examples 1
+expect_err "worked examples: "
+# test: the split being tested never gives examples; --json carries the loop
+expect_rc 0 "$CHATMPI" test -m "$T/m.gguf" --max-tokens 8 --np 1 --examples 2 --repair 1 --json "$T/t.json" -q \
+    data/corpus/blas1/scal
+python3 - "$T/t.json" <<'PY' || die "test --json has no loop"
+import json, sys
+c = json.load(open(sys.argv[1]))[0]
+loop = c["loop"]
+assert len(loop["rounds"]) == 2, loop
+ids = [e["id"] for e in loop["examples"]]
+assert ids and all(not i.startswith("blas1/scal") for i in ids), ids
+test_ids = {r["id"] for r in json.load(open("data/test.json"))}
+assert not test_ids & set(ids), ids
+PY
+
+# the shared KV cache: the same question, asked again after another one, gets the same
+# greedy answer
+printf 'int main(void) { return 0; }\nwhat is MPI_Allreduce?\nint main(void) { return 0; }\n/bye\n' |
+    HOME="$T" "$CHATMPI" run -m "$T/m.gguf" --max-tokens 12 > "$T/chat" 2>&1 || die "interactive run failed"
+python3 - "$T/chat" <<'PY' || { cat "$T/chat"; die "the cached prefix changed a greedy answer"; }
+import sys
+t = open(sys.argv[1], errors="replace").read()
+parts = t.split("(answer cut at the token limit)\n")
+assert len(parts) == 4, parts
+first = parts[0].split("/bye leaves.\n")[1]
+assert first == parts[2], (first, parts[2])
+PY
+
+# budgets end the loop early and say so
+expect_rc 1 "$CHATMPI" run "$T/pi.c" -m "$T/m.gguf" --max-tokens 16 --np 1 --samples 4 --budget-tokens 16
+expect_out "the candidate did not verify"; expect_out "a budget ended the loop early"
+
+# bad input
+expect_rc 3 "$CHATMPI" run "$T/pi.c" -m "$T/m.gguf" --examples 1 --examples-from "$T/none.json"
+expect_err "$T/none.json"
+printf '[{"question": "q", "answer": ]' > "$T/bad.json"
+expect_rc 2 "$CHATMPI" test -m "$T/m.gguf" --examples 1 --examples-from "$T/bad.json" data/corpus/blas1/scal
+expect_err "$T/bad.json:1:"
+expect_rc 2 "$CHATMPI" run "$T/pi.c" -m "$T/m.gguf" --repair 99; expect_err "repair"
+exit 0

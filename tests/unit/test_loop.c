@@ -1,0 +1,272 @@
+/* The candidate loop with a scripted model and a scripted check: repair rounds carry the
+ * diagnosis back as the next turn of the same conversation; a chain ends at its first
+ * verified round; the fastest verified round wins, else the one with the most passing runs;
+ * budgets stop the loop; worked examples come from the pool, most similar last, never from
+ * an excluded split or record; the diagnoses say what failed where. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/mem.h"
+#include "loop/loop.h"
+
+/* ---- a scripted model: answers in order, and what it was asked ---- */
+
+struct fake {
+    struct lm base;
+    const char *const *answers;
+    size_t n_answers, next;
+    size_t turns_seen[16];       /* n turns of each call */
+    char *last_question[16];     /* the last turn's question of each call */
+    char *first_question[16];
+};
+
+static int fake_chat(struct lm *m, char **out, const struct assistant_turn *turns, size_t n,
+                     const struct sampler_params *sp, struct assistant_usage *u)
+{
+    (void)sp;
+    struct fake *f = (struct fake *)m;
+    size_t i = f->next++;
+    cr_assert_lt(i, f->n_answers, "more calls than scripted answers");
+    f->turns_seen[i] = n;
+    f->last_question[i] = cm_strdup(turns[n - 1].question);
+    f->first_question[i] = cm_strdup(turns[0].question);
+    for (size_t t = 0; t + 1 < n; t++) cr_assert_not_null(turns[t].answer, "turn %zu of %zu has no answer", t, n);
+    cr_assert_null(turns[n - 1].answer);
+    *out = cm_strdup(f->answers[i]);
+    memset(u, 0, sizeof(*u));
+    u->tokens = 10;
+    return 0;
+}
+
+static int fake_count(struct lm *m, size_t *n_tokens, const struct assistant_turn *turns, size_t n)
+{
+    (void)m;
+    size_t bytes = 0;
+    for (size_t i = 0; i < n; i++)
+        bytes += strlen(turns[i].question) + (turns[i].answer ? strlen(turns[i].answer) : 0);
+    *n_tokens = bytes / 4;
+    return 0;
+}
+
+static void fake_close(struct lm *m) { (void)m; }
+
+static const struct lm_ops fake_ops = {fake_chat, fake_count, fake_close};
+
+static void fake_init(struct fake *f, const char *const *answers, size_t n)
+{
+    memset(f, 0, sizeof(*f));
+    f->base.ops = &fake_ops;
+    f->base.n_ctx = 100000;
+    f->answers = answers;
+    f->n_answers = n;
+}
+
+static void fake_release(struct fake *f)
+{
+    for (size_t i = 0; i < f->next; i++) free(f->last_question[i]), free(f->first_question[i]);
+}
+
+/* ---- a scripted check: the program's text says the verdict ---- */
+
+/* "BUILD": build failure; "WRONG": wrong at np 2 (right at 1); "OK<speed>": correct */
+static int fake_check(void *ctx, const char *path, struct check_report *rep)
+{
+    (void)ctx;
+    char *src = NULL;
+    FILE *fp = fopen(path, "r");
+    cr_assert_not_null(fp);
+    src = cm_calloc(1, 4096);
+    size_t n = fread(src, 1, 4095, fp);
+    fclose(fp);
+    src[n] = 0;
+    memset(rep, 0, sizeof(*rep));
+    check_opts_init(&rep->own_opts);
+    rep->opts = &rep->own_opts;
+    rep->own_opts.np[0] = 1, rep->own_opts.np[1] = 2, rep->own_opts.n_np = 2;
+    cm_strlist_push(&rep->own_opts.args, "17 3");
+    if (strstr(src, "BUILD")) {
+        rep->outcome = CHECK_BUILD_FAIL;
+        rep->mpi_diag = cm_strdup("/tmp/x/candidate.c: In function 'main':\n"
+                                  "/tmp/x/candidate.c:12:5: error: 'rank' undeclared (first use in this function)\n"
+                                  "/tmp/x/candidate.c:12:5: note: each undeclared identifier is reported only once\n");
+    } else {
+        rep->n_runs = 2;
+        rep->runs = cm_calloc(2, sizeof(*rep->runs));
+        rep->runs[0].np = 1, rep->runs[1].np = 2;
+        int wrong = strstr(src, "WRONG") != NULL;
+        rep->runs[1].verdict = wrong ? VERDICT_WRONG_OUTPUT : VERDICT_PASS;
+        if (wrong) snprintf(rep->runs[1].detail, sizeof(rep->runs[1].detail), "token 12 (line 3): got '0.25', expected '0.5'");
+        rep->outcome = wrong ? CHECK_INCORRECT : CHECK_CORRECT;
+        const char *ok = strstr(src, "OK");
+        if (ok) {
+            rep->n_perf = 2;
+            rep->perf = cm_calloc(2, sizeof(*rep->perf));
+            rep->perf[1].np = 2, rep->perf[1].ok = 1, rep->perf[1].speedup = atof(ok + 2);
+        }
+    }
+    free(src);
+    return 0;
+}
+
+#define PROG(tag) "```c\n#include <mpi.h>\nint main(void) { /* " tag " */ return 0; }\n```\n"
+
+static struct loop_opts opts(size_t samples, size_t repair)
+{
+    struct loop_opts o;
+    memset(&o, 0, sizeof(o));
+    o.samples = samples, o.repair = repair;
+    o.check = fake_check;
+    return o;
+}
+
+Test(loop, repair_carries_the_diagnosis_and_stops_when_verified)
+{
+    const char *const answers[] = {PROG("BUILD"), PROG("WRONG"), PROG("OK1.5"), "never asked"};
+    struct fake f;
+    fake_init(&f, answers, 4);
+    struct loop_opts o = opts(1, 5);
+    struct loop_result r;
+    loop_result_init(&r);
+    cr_assert_eq(loop_run(&r, &f.base, "int main(void) { return 0; }\n", &o), 0);
+    cr_assert_eq(f.next, 3, "the chain ends at its verified round");
+    cr_assert_eq(r.n, 3);
+    cr_assert_eq(f.turns_seen[0], 1);
+    cr_assert_eq(f.turns_seen[1], 2, "a repair round extends the conversation");
+    cr_assert_eq(f.turns_seen[2], 3);
+    cr_assert(strstr(f.last_question[1], "line 12: error: 'rank' undeclared"), "%s", f.last_question[1]);
+    cr_assert(!strstr(f.last_question[1], "/tmp/x"), "paths are dropped: %s", f.last_question[1]);
+    cr_assert(!strstr(f.last_question[1], "note:"), "only error lines: %s", f.last_question[1]);
+    cr_assert(strstr(f.last_question[2], "right with 1 rank, wrong with 2"), "%s", f.last_question[2]);
+    cr_assert(strstr(f.last_question[2], "WRONG_OUTPUT at np=2 with arguments \"17 3\": token 12"), "%s",
+              f.last_question[2]);
+    cr_assert(strstr(f.first_question[0], LOOP_QUESTION), "the corpus's question");
+    cr_assert_eq(r.best, 2);
+    cr_assert_eq(r.n_verified, 1);
+    cr_assert_eq(r.rounds[2].round, 2);
+    cr_assert_float_eq(r.rounds[2].speedup2, 1.5, 1e-12);
+    cr_assert_eq(r.tokens, 30);
+    loop_result_release(&r);
+    fake_release(&f);
+}
+
+Test(loop, fastest_verified_candidate_wins_else_closest)
+{
+    const char *const answers[] = {PROG("OK1.2"), PROG("OK1.8"), PROG("WRONG")};
+    struct fake f;
+    fake_init(&f, answers, 3);
+    struct loop_opts o = opts(3, 0);
+    struct loop_result r;
+    loop_result_init(&r);
+    cr_assert_eq(loop_run(&r, &f.base, "int main(void) { return 0; }\n", &o), 0);
+    cr_assert_eq(r.candidates, 3);
+    cr_assert_eq(r.n_verified, 2);
+    cr_assert_eq(r.best, 1);
+    loop_result_release(&r);
+    fake_release(&f);
+
+    const char *const bad[] = {"no code here, sorry", PROG("WRONG"), PROG("BUILD")};
+    fake_init(&f, bad, 3);
+    loop_result_init(&r);
+    cr_assert_eq(loop_run(&r, &f.base, "int main(void) { return 0; }\n", &o), 0);
+    cr_assert_eq(r.best, -1);
+    cr_assert_eq(r.closest, 1, "the wrong program passed one run of two");
+    cr_assert_null(r.rounds[0].program);
+    cr_assert_eq(r.rounds[0].outcome, CHECK_BUILD_FAIL);
+    loop_result_release(&r);
+    fake_release(&f);
+}
+
+Test(loop, no_program_gets_asked_for_a_code_block)
+{
+    const char *const answers[] = {"I would use MPI_Reduce.", PROG("OK1")};
+    struct fake f;
+    fake_init(&f, answers, 2);
+    struct loop_opts o = opts(1, 1);
+    struct loop_result r;
+    loop_result_init(&r);
+    cr_assert_eq(loop_run(&r, &f.base, "int main(void) { return 0; }\n", &o), 0);
+    cr_assert(strstr(f.last_question[1], "```c code block"), "%s", f.last_question[1]);
+    cr_assert_eq(r.best, 1);
+    loop_result_release(&r);
+    fake_release(&f);
+}
+
+Test(loop, token_budget_stops_drawing)
+{
+    const char *const answers[] = {PROG("WRONG"), PROG("WRONG"), PROG("WRONG"), PROG("WRONG")};
+    struct fake f;
+    fake_init(&f, answers, 4);
+    struct loop_opts o = opts(4, 0);
+    o.max_tokens = 20; /* each answer is 10 tokens */
+    struct loop_result r;
+    loop_result_init(&r);
+    cr_assert_eq(loop_run(&r, &f.base, "int main(void) { return 0; }\n", &o), 0);
+    cr_assert_eq(r.candidates, 2);
+    cr_assert(r.budget);
+    loop_result_release(&r);
+    fake_release(&f);
+}
+
+Test(loop, examples_most_similar_last_never_excluded)
+{
+    char dir[] = "/tmp/chatmpi-test-loop-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof(path), "%s/train.json", dir);
+    FILE *fp = fopen(path, "w");
+    cr_assert_not_null(fp);
+    fputs("[{\"question\": \"Q\\nint main(void) { double *rowptr, *colidx; for (int i = 0; i < n; i++) y[i] += a[rowptr[i]]; }\", "
+          "\"context\": \"c\", \"answer\": \"A-csr\", \"id\": \"spmv/csr\"},\n"
+          " {\"question\": \"Q\\nint main(void) { double u_new[9], u_old[9]; for (int t = 0; t < steps; t++) u_new[i] = 0.5 * (u_old[i-1] + u_old[i+1]); }\", "
+          "\"context\": \"c\", \"answer\": \"A-heat\", \"id\": \"stencil/heat\"},\n"
+          " {\"question\": \"Q\\nint main(void) { double u_new[9], u_old[9]; u_new[i] = 0.25 * (u_old[i-1] + u_old[i+1]); }\", "
+          "\"context\": \"c\", \"answer\": \"A-heat2\", \"id\": \"stencil/heat2\", \"split\": \"test\"}]\n",
+          fp);
+    fclose(fp);
+    struct example_pool pool;
+    example_pool_init(&pool);
+    cr_assert_eq(example_pool_add_file(&pool, path), 0);
+    cr_assert_eq(pool.n, 3);
+    cr_assert_str_eq(pool.v[0].split, "train", "the file's name is the split");
+    cr_assert_str_eq(pool.v[2].split, "test", "a split key wins");
+    const char *user = "int main(void) { double u_new[50], u_old[50]; for (int t = 0; t < steps; t++) "
+                       "u_new[i] = 0.5 * (u_old[i-1] + u_old[i+1]); }";
+    size_t idx[3];
+    double sim[3];
+    size_t n = example_pool_pick(&pool, user, 3, "test", NULL, idx, sim);
+    cr_assert_eq(n, 2, "the test split is never picked");
+    cr_assert_str_eq(pool.v[idx[0]].id, "stencil/heat");
+    cr_assert_gt(sim[0], sim[1]);
+    n = example_pool_pick(&pool, user, 3, NULL, "stencil/heat", idx, sim);
+    cr_assert_eq(n, 2, "nor the record itself");
+    cr_assert_str_eq(pool.v[idx[0]].id, "stencil/heat2");
+
+    const char *const answers[] = {PROG("OK1")};
+    struct fake f;
+    fake_init(&f, answers, 1);
+    struct loop_opts o = opts(1, 0);
+    o.examples = 2, o.pool = &pool, o.exclude_splits = "test";
+    struct loop_result r;
+    loop_result_init(&r);
+    cr_assert_eq(loop_run(&r, &f.base, user, &o), 0);
+    cr_assert_eq(f.turns_seen[0], 3, "two examples, then the question");
+    cr_assert_eq(r.n_examples, 2);
+    cr_assert_str_eq(r.example_ids[1], "stencil/heat", "the most similar sits nearest the question");
+    cr_assert(strstr(f.first_question[0], "rowptr"));
+    loop_result_release(&r);
+    fake_release(&f);
+
+    /* a small context: examples give way, the question stays */
+    fake_init(&f, answers, 1);
+    f.base.n_ctx = 1024 + 40;
+    loop_result_init(&r);
+    cr_assert_eq(loop_run(&r, &f.base, user, &o), 0);
+    cr_assert_lt(r.n_examples, 2);
+    loop_result_release(&r);
+    fake_release(&f);
+    example_pool_release(&pool);
+    unlink(path);
+    rmdir(dir);
+}
