@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,7 +20,7 @@ void example_pool_release(struct example_pool *p)
 {
     for (size_t i = 0; i < p->n; i++) {
         struct example *e = &p->v[i];
-        free(e->id), free(e->split), free(e->question), free(e->context), free(e->answer);
+        free(e->id), free(e->split), free(e->question), free(e->context), free(e->answer), free(e->shown);
     }
     free(p->v);
     memset(p, 0, sizeof(*p));
@@ -174,6 +175,13 @@ int example_pool_add_file(struct example_pool *p, const char *path)
         e->question = cm_strdup(r->question);
         e->context = r->context ? cm_strdup(r->context) : NULL;
         e->answer = cm_strdup(r->answer);
+        if (strstr(r->answer, "```")) {
+            e->shown = cm_strdup(r->answer);
+        } else {
+            size_t n = strlen(r->answer);
+            e->shown = cm_malloc(n + 16);
+            snprintf(e->shown, n + 16, "```c\n%s%s```", r->answer, n && r->answer[n - 1] == '\n' ? "" : "\n");
+        }
         features(e->shape, e->words, e->question);
     }
     dataset_release(&ds);

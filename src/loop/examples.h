@@ -11,7 +11,9 @@
  * one symbol, numbers and literals their kind) and the words of the identifiers (split at
  * '_' and case changes, lowercased: `rowptr`, `col`, `u`, `new`). Each program is a vector
  * of hashed feature counts, compared by cosine; the two kinds weigh the same.
- * Measured against alternatives in docs/run.md.
+ * A record's answer that is a bare program (the corpus's are) is shown in a ```c fence, the
+ * form chat models answer in: shown bare, Qwen2.5-Coder answered bare too and ran on past
+ * its program into a made-up next question ("Human: ..."), measured in docs/default-model.md.
  */
 #ifndef CM_LOOP_EXAMPLES_H
 #define CM_LOOP_EXAMPLES_H
@@ -23,6 +25,7 @@
 struct example {
     char *id, *split;     /* id may be "" when the record has none */
     char *question, *context, *answer;
+    char *shown;          /* the answer as the prompt shows it: a bare program in a ```c fence */
     float shape[EXAMPLE_DIM], words[EXAMPLE_DIM]; /* unit vectors (or zero) */
 };
 

@@ -187,7 +187,7 @@ int loop_run(struct loop_result *res, struct lm *m, const char *seq_src, const s
         while (n_ex && m->n_ctx && m->ops->count_tokens) {
             for (size_t i = 0; i < n_ex; i++) {
                 const struct example *e = &o->pool->v[idx[n_ex - 1 - i]];
-                turns[i] = (struct assistant_turn){e->question, e->context, e->answer};
+                turns[i] = (struct assistant_turn){e->question, e->context, e->shown};
             }
             turns[n_ex] = (struct assistant_turn){q.data, context, NULL};
             size_t n_tok = 0;
@@ -198,7 +198,7 @@ int loop_run(struct loop_result *res, struct lm *m, const char *seq_src, const s
         /* the most similar example goes last, nearest the question */
         for (size_t i = 0; i < n_ex; i++) {
             const struct example *e = &o->pool->v[idx[n_ex - 1 - i]];
-            turns[i] = (struct assistant_turn){e->question, e->context, e->answer};
+            turns[i] = (struct assistant_turn){e->question, e->context, e->shown};
             res->example_ids[i] = cm_strdup(e->id);
             res->example_sim[i] = sim[n_ex - 1 - i];
         }
