@@ -166,6 +166,18 @@ static size_t take_leading_comments(const struct line *v, size_t start)
     }
 }
 
+/* A line that opens the next turn of a transcript the model goes on to write: ChatHPC's
+ * "### Question:", or a chat's "Human:" / "User:". */
+static int next_turn(const struct line *l)
+{
+    static const char *const marks[] = {"### ", "Human:", "User:", "USER:"};
+    for (size_t k = 0; k < sizeof(marks) / sizeof(marks[0]); k++) {
+        size_t m = strlen(marks[k]);
+        if (l->len >= m && !memcmp(l->s, marks[k], m)) return 1;
+    }
+    return 0;
+}
+
 char *extract_program(const char *text, size_t len, enum extract_how *how, const char **why)
 {
     size_t n;
@@ -228,7 +240,7 @@ char *extract_program(const char *text, size_t len, enum extract_how *how, const
     }
     size_t last = n;
     for (size_t i = start; i < n; i++) {
-        if (v[i].len >= 4 && !memcmp(v[i].s, "### ", 4)) break;
+        if (next_turn(&v[i])) break;
         if (v[i].len && v[i].s[0] == '}') last = i;
     }
     if (last == n) {

@@ -8,7 +8,8 @@
  *   3. else bare code: from the first line that looks like C at column 0 (#include, #define,
  *      #pragma, or a type or storage keyword such as int, void, double, static, struct,
  *      typedef) to the last line opening with '}' at column 0, stopping before a line that
- *      opens with "### " (the next section of a ChatHPC-style transcript); the comments
+ *      opens with "### " (the next section of a ChatHPC-style transcript) or "Human:" /
+ *      "User:" (the next turn of a chat the model goes on to make up); the comments
  *      right above the first line (a header block opened and closed, // lines) come with it.
  * A fence that is never closed runs to the end of the text (answers cut off by a token
  * limit). Chatter before and after is ignored; CR LF line ends are accepted. The result

@@ -74,6 +74,10 @@ Test(extract, bare_code)
            EXTRACT_BARE);
     /* a ChatHPC transcript that runs on into the next question */
     expect(PROG "\n### Question:\nCan you also\n#include <x.h>\nint f(void)\n{\n}\n", PROG, EXTRACT_BARE);
+    /* a chat model that goes on to make up the next turn of the conversation */
+    expect(PROG "Human: Can you parallelize this sequential code to MPI?\n#include <x.h>\nint main(void)\n{\n}\n", PROG,
+           EXTRACT_BARE);
+    expect(PROG "User: and now in OpenMP?\nint g(void)\n{\n}\n", PROG, EXTRACT_BARE);
     /* prose with an 'int' inside a sentence is not a start */
     expect("We use an int here.\n  int x; (indented)\n" SEQ, SEQ, EXTRACT_BARE);
     /* empty fenced blocks fall through to bare code */
