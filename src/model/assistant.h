@@ -48,6 +48,14 @@ struct assistant;
  * chatmpi binary. Owned by the caller. */
 char *assistant_default_model(void);
 
+/* A -m argument as a model file: an existing path as it is; else the name of a pretrained
+ * base listed in models/bases.tsv beside the binary (smollm2-135m-instruct,
+ * qwen2.5-coder-1.5b-instruct), which is $CHATMPI_CACHE/models/<its file> (default
+ * ~/.cache/chatmpi) once scripts/fetch_base.sh NAME has fetched it; else the argument as
+ * given (the caller says there is no model there). A listed base not fetched yet is CM_EENV
+ * with the command that fetches it. Caller frees *out. */
+int assistant_resolve_model(char **out, const char *arg);
+
 /* *out belongs to the caller (assistant_close). Fails with a clear message for a model
  * without a tokenizer, an unknown template or an adapter that does not fit the model
  * (CM_EINVAL, as lora.h). */

@@ -64,6 +64,11 @@ PY
 expect_rc 1 "$CHATMPI" run "$T/pi.c" -m "$T/m.gguf" --max-tokens 16 --np 1 --samples 4 --budget-tokens 16
 expect_out "the candidate did not verify"; expect_out "a budget ended the loop early"
 
+# a pretrained base by name: its file in the cache, or the command that fetches it
+expect_rc 3 env CHATMPI_CACHE="$T/cache" "$CHATMPI" run "$T/pi.c" -m qwen2.5-coder-1.5b-instruct
+expect_err "the base model 'qwen2.5-coder-1.5b-instruct' is not fetched yet"
+expect_err "sh scripts/fetch_base.sh qwen2.5-coder-1.5b-instruct"
+
 # bad input
 expect_rc 3 "$CHATMPI" run "$T/pi.c" -m "$T/m.gguf" --examples 1 --examples-from "$T/none.json"
 expect_err "$T/none.json"
