@@ -18,12 +18,12 @@ OPT     ?= -O2
 MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)
 MPI_LIBS   := $(shell pkg-config --libs ompi-c 2>/dev/null || echo -lmpi)
 CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -g $(OPT) -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-format-truncation -fopenmp \
-              -Isrc $(shell pkg-config --cflags jansson yaml-0.1 libedit 2>/dev/null) $(MPI_CFLAGS)
+              -Isrc $(shell pkg-config --cflags jansson yaml-0.1 libedit libcurl libmicrohttpd 2>/dev/null) $(MPI_CFLAGS)
 ifeq ($(WERROR),1)
 CFLAGS_BASE += -Werror
 endif
 CFLAGS_ALL = $(CFLAGS_BASE) $(SAN) $(CFLAGS)
-LDLIBS_ALL = -ljansson -lyaml -ledit -lxxhash -lpcre2-8 -ldnnl -lopenblas $(MPI_LIBS) -lm -fopenmp $(SAN) $(LDFLAGS)
+LDLIBS_ALL = -ljansson -lcurl -lmicrohttpd -lpthread -lyaml -ledit -lxxhash -lpcre2-8 -ldnnl -lopenblas $(MPI_LIBS) -lm -fopenmp $(SAN) $(LDFLAGS)
 
 SRC_ALL  := $(shell find src -name '*.c' -not -path 'src/harness/profiler/*' | sort)
 SRC_MAIN := src/cli/main.c

@@ -6,7 +6,7 @@
 set -eu
 
 PKGS="gcc make pkg-config openmpi-bin libopenmpi-dev libopenblas-dev libjansson-dev \
-libyaml-dev libcriterion-dev libedit-dev libxxhash-dev libdnnl-dev libpcre2-dev sentencepiece util-linux procps \
+libyaml-dev libcurl4-openssl-dev libmicrohttpd-dev libcriterion-dev libedit-dev libxxhash-dev libdnnl-dev libpcre2-dev sentencepiece util-linux procps \
 mpich libmpich-dev"
 
 missing=""

@@ -27,19 +27,6 @@ struct run_loop {
     const char *save;
 };
 
-static int open_model(struct lm **m, const char *model, const struct assistant_opts *base)
-{
-    struct assistant_opts o = *base;
-    o.model_path = model;
-    if (!cm_is_file(model)) {
-        cm_error_set(CM_EENV, "no model at '%s'", model);
-        cm_error_hint("pass -m MODEL.gguf (a llama or qwen2 GGUF with a tokenizer) or a base's name from "
-                      "models/bases.tsv, or set CHATMPI_MODEL; 'make model' rebuilds chatmpi's default model");
-        return CM_EENV;
-    }
-    return lm_open_local(m, &o);
-}
-
 /* ---- interactive ---- */
 
 static int parallelize(struct lm *m, const struct run_loop *rl, const char *file, const char *out_path, int no_verify,
@@ -77,12 +64,12 @@ static void interactive_file(struct lm *m, const struct run_loop *rl, struct che
     cm_strlist_release(&w);
 }
 
-static int interactive(const char *model, const struct assistant_opts *ao, const struct run_loop *rl,
-                       struct check_opts *co)
+static int interactive(const struct loop_args *la, int model_given, const struct assistant_opts *ao,
+                       const struct run_loop *rl, struct check_opts *co)
 {
     struct lm *m = NULL;
-    int rc = open_model(&m, model, ao);
-    if (rc) return cli_report_error(rc);
+    int rc = loop_args_open_lm(la, &m, ao, model_given, "run");
+    if (rc) return rc;
     char *hist = NULL;
     const char *home = getenv("HOME");
     if (home && *home) hist = cm_path_join(home, ".chatmpi_history");
@@ -92,7 +79,7 @@ static int interactive(const char *model, const struct assistant_opts *ao, const
     printf("chatmpi assistant (model %s). One question at a time; end a line with \\ to continue it.\n"
            "/file FILE.c parallelizes a file and proves the result, /context [text] sets or clears the\n"
            "context, /help lists the commands, /bye leaves.\n",
-           model);
+           m->name);
     struct cm_buf q;
     cm_buf_init(&q);
     uint64_t seed = ao->sampling.seed;
@@ -422,7 +409,9 @@ int cmd_run(int argc, char **argv)
     rl.o.samples = (size_t)samples;
     {
         char *want = model ? cm_strdup(model) : assistant_default_model();
-        int err_model = assistant_resolve_model(&model_path, want);
+        int err_model = 0; /* with --endpoint the server's model answers: -m is not looked up */
+        if (la.endpoint) model_path = cm_strdup(want);
+        else err_model = assistant_resolve_model(&model_path, want);
         free(want);
         if (err_model) {
             rc = cli_report_error(err_model);
@@ -448,17 +437,16 @@ int cmd_run(int argc, char **argv)
     ao.interrupted = sandbox_interrupted; /* 0 until sandbox_catch_signals: then Ctrl-C ends the answer */
     if (!pos.n) {
         rl.o.sampling = ao.sampling;
-        rc = interactive(model_path, &ao, &rl, &co);
+        ao.model_path = model_path;
+        rc = interactive(&la, model != NULL, &ao, &rl, &co);
         goto done;
     }
     out_path = out ? cm_strdup(out) : default_output(pos.items[0]);
     if (!no_verify && (rc = check_outputs(pos.items[0], out_path, json))) goto done;
     sandbox_catch_signals();
     struct lm *m = NULL;
-    if ((rc = open_model(&m, model_path, &ao))) {
-        rc = cli_report_error(rc);
-        goto done;
-    }
+    ao.model_path = model_path;
+    if ((rc = loop_args_open_lm(&la, &m, &ao, model != NULL, "run"))) goto done;
     rl.o.sampling = ao.sampling;
     rc = parallelize(m, &rl, pos.items[0], out_path, no_verify, &co, json);
     lm_close(m);

@@ -216,18 +216,14 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
 
     {
         char *want = model ? cm_strdup(model) : assistant_default_model();
-        int err_model = assistant_resolve_model(&model_path, want);
+        int err_model = 0; /* with --endpoint the server's model answers: -m is not looked up */
+        if (la.endpoint) model_path = cm_strdup(want);
+        else err_model = assistant_resolve_model(&model_path, want);
         free(want);
         if (err_model) {
             rc = cli_report_error(err_model);
             goto done;
         }
-    }
-    if (!cm_is_file(model_path)) {
-        fprintf(stderr, "chatmpi %s: no model at '%s'\nhint: pass -m MODEL.gguf or set CHATMPI_MODEL; "
-                        "'make model' rebuilds chatmpi's default model\n", name, model_path);
-        rc = EXIT_ENV;
-        goto done;
     }
     struct assistant_opts ao = {model_path, tmpl, {temperature, 0, top_p, (uint64_t)seed}, (size_t)max_tokens, 0,
                                 (int)threads};
@@ -236,10 +232,7 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
     ao.stops = (const char *const *)stops.items;
     ao.n_stops = stops.n;
     ao.interrupted = sandbox_interrupted;
-    if ((err = lm_open_local(&m, &ao))) {
-        rc = cli_report_error(err);
-        goto done;
-    }
+    if ((rc = loop_args_open_lm(&la, &m, &ao, model != NULL, name)) != EXIT_OK) goto done;
     sandbox_catch_signals();
     int tty = isatty(2) && !quiet;
     rc = EXIT_OK;
@@ -298,8 +291,8 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
         for (size_t i = 0; i < n_jobs; i++) cases[i] = jobs[i].ec;
         char title[64];
         snprintf(title, sizeof(title), "chatmpi %s", name);
-        printf("chatmpi %s: model %s", name, model_path);
-        for (size_t i = 0; i < loras.n; i++) printf("%s%s", i ? ", " : " with LoRA ", loras.items[i]);
+        printf("chatmpi %s: model %s", name, m->name);
+        for (size_t i = 0; i < loras.n && !la.endpoint; i++) printf("%s%s", i ? ", " : " with LoRA ", loras.items[i]);
         printf("\n");
         eval_report_print(cases, n_jobs, &o, title, stdout);
         if (markdown && (err = eval_report_markdown(cases, n_jobs, &o, markdown))) rc = cli_report_error(err);

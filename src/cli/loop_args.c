@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/error.h"
+#include "core/fs.h"
 
 void loop_args_init(struct loop_args *la)
 {
@@ -34,4 +36,45 @@ int loop_args_apply(struct loop_args *la, struct loop_opts *o, const char *cmd)
     if (rc) return cli_report_error(rc);
     o->pool = &la->pool;
     return EXIT_OK;
+}
+
+int loop_args_open_lm(const struct loop_args *la, struct lm **out, const struct assistant_opts *ao, int model_given,
+                      const char *cmd)
+{
+    *out = NULL;
+    if (!la->endpoint) {
+        if (la->api_model || la->api_key_env || la->api_timeout)
+            fprintf(stderr, "chatmpi %s: --api-model, --api-key-env and --api-timeout are used only with --endpoint\n", cmd);
+        if (!cm_is_file(ao->model_path)) {
+            fprintf(stderr, "chatmpi %s: no model at '%s'\nhint: pass -m MODEL.gguf (a llama or qwen2 GGUF with a tokenizer) or "
+                            "a base's name from models/bases.tsv, set CHATMPI_MODEL, or use a server with --endpoint "
+                            "URL; 'make model' rebuilds chatmpi's default model\n", cmd, ao->model_path);
+            return EXIT_ENV;
+        }
+        int rc = lm_open_local(out, ao);
+        return rc ? cli_report_error(rc) : EXIT_OK;
+    }
+    if (model_given || ao->n_lora || ao->template_name) {
+        const char *given[3];
+        int n = 0;
+        if (model_given) given[n++] = "-m";
+        if (ao->n_lora) given[n++] = "--lora";
+        if (ao->template_name) given[n++] = "--template";
+        fprintf(stderr, "chatmpi %s: with --endpoint the server's model answers; %s%s%s%s%s %s not used\n", cmd, given[0],
+                n > 1 ? (n > 2 ? ", " : " and ") : "", n > 1 ? given[1] : "", n > 2 ? " and " : "", n > 2 ? given[2] : "",
+                n > 1 ? "are" : "is");
+    }
+    struct lm_remote_opts ro = {0};
+    ro.base_url = la->endpoint;
+    ro.model = la->api_model;
+    ro.api_key_env = la->api_key_env;
+    ro.timeout_s = la->api_timeout;
+    ro.retries = -1;
+    ro.sampling = ao->sampling;
+    ro.max_tokens = ao->max_tokens;
+    ro.stops = ao->stops;
+    ro.n_stops = ao->n_stops;
+    ro.interrupted = ao->interrupted;
+    int rc = lm_open_remote(out, &ro);
+    return rc ? cli_report_error(rc) : EXIT_OK;
 }

@@ -1,5 +1,6 @@
 /* loop_args.h — the candidate loop's options, shared by run, verify and test: worked
- * examples, repair rounds, budgets (src/loop/loop.h). */
+ * examples, repair rounds, budgets (src/loop/loop.h); and where the model is: the local
+ * GGUF, or an OpenAI-compatible endpoint (--endpoint, lm_open_remote). */
 #ifndef CM_CLI_LOOP_ARGS_H
 #define CM_CLI_LOOP_ARGS_H
 
@@ -11,6 +12,8 @@ struct loop_args {
     double budget_seconds;
     struct cm_strlist examples_from;
     struct example_pool pool;
+    const char *endpoint, *api_model, *api_key_env;
+    double api_timeout;
 };
 
 /* The option table entries, in a command's opt_spec array. */
@@ -26,12 +29,29 @@ struct loop_args {
         {OPT_INT, "budget-tokens", 0, "N", "stop drawing answers after N generated tokens in all", &(la).budget_tokens,\
          0, 1L << 40},                                                                                          \
         {OPT_DOUBLE, "budget-seconds", 0, "S", "stop drawing answers after S seconds", &(la).budget_seconds, 0, 0, 0, \
-         1e9}
+         1e9},                                                                                                  \
+        {OPT_STR, "endpoint", 0, "URL", "use the model of an OpenAI-compatible server at URL (e.g. "             \
+                                        "http://gpu-node:8000/v1) instead of a local GGUF",                    \
+         &(la).endpoint},                                                                                       \
+        {OPT_STR, "api-model", 0, "NAME", "with --endpoint: the server's model (default: the first it lists)",     \
+         &(la).api_model},                                                                                      \
+        {OPT_STR, "api-key-env", 0, "VAR", "with --endpoint: the environment variable holding the API key "        \
+                                           "(default: no key)",                                                 \
+         &(la).api_key_env},                                                                                    \
+        {OPT_DOUBLE, "api-timeout", 0, "SECONDS", "with --endpoint: each request's limit (default 600)",          \
+         &(la).api_timeout, 0, 0, 0.1, 86400}
 
 void loop_args_init(struct loop_args *la);
 void loop_args_release(struct loop_args *la);
 /* Fills o's examples, repair and budgets, loading the example pool when examples are asked
  * for (a message naming cmd and an exit code on failure). */
 int loop_args_apply(struct loop_args *la, struct loop_opts *o, const char *cmd);
+/* Opens the model: the endpoint's with --endpoint (saying on stderr that -m, --lora and
+ * --template are not used when they were given: model_given says -m was), else the local
+ * GGUF ao->model_path (a message with a hint when there is none). ao's sampling, max_tokens
+ * and stops go to either. *out is the caller's (lm_close). Returns an exit code, the message
+ * printed. */
+int loop_args_open_lm(const struct loop_args *la, struct lm **out, const struct assistant_opts *ao, int model_given,
+                      const char *cmd);
 
 #endif

@@ -153,7 +153,7 @@ const char *assistant_template_name(const struct assistant *a) { return tmpl_nam
  * diagnosis) speaks of the program before it: the map in force is the last one built. *map
  * is left as the last turn's, for the answer. */
 static int render(struct assistant *a, struct cm_buf *prompt, const struct assistant_turn *turns, size_t n,
-                  struct names_map *map)
+                  struct names_map *map, const char *system)
 {
     int rc = 0;
     for (size_t i = 0; i < n && !rc; i++) {
@@ -174,7 +174,7 @@ static int render(struct assistant *a, struct cm_buf *prompt, const struct assis
             if (c) c = nc = names_normalize_prompt(c, map);
             if (ans) ans = na = names_normalize(ans, map);
         }
-        struct tmpl_vars v = {q, c, ans, i ? "" : NULL};
+        struct tmpl_vars v = {q, c, ans, i ? "" : system};
         size_t off;
         struct cm_buf part;
         cm_buf_init(&part);
@@ -187,11 +187,11 @@ static int render(struct assistant *a, struct cm_buf *prompt, const struct assis
 }
 
 static int encode(struct assistant *a, struct tok_ids *ids, const struct assistant_turn *turns, size_t n,
-                  struct names_map *map)
+                  struct names_map *map, const char *system)
 {
     struct cm_buf prompt;
     cm_buf_init(&prompt);
-    int rc = n ? render(a, &prompt, turns, n, map) : cm_error_set(CM_EINVAL, "a conversation without a question");
+    int rc = n ? render(a, &prompt, turns, n, map, system) : cm_error_set(CM_EINVAL, "a conversation without a question");
     if (!rc) rc = tok_encode(a->tok, ids, prompt.data ? prompt.data : "", prompt.len,
                                (tok_add_bos(a->tok) ? TOK_ENCODE_BOS : 0) |
                                    (tmpl_special_tokens(a->tmpl) ? TOK_ENCODE_SPECIAL : 0));
@@ -205,7 +205,7 @@ int assistant_count_tokens(struct assistant *a, size_t *n_tokens, const struct a
     tok_ids_init(&ids);
     struct names_map map;
     names_map_init(&map);
-    int rc = encode(a, &ids, turns, n, &map);
+    int rc = encode(a, &ids, turns, n, &map, NULL);
     *n_tokens = rc ? 0 : ids.n;
     names_map_release(&map);
     tok_ids_release(&ids);
@@ -220,9 +220,20 @@ static size_t shared_prefix(const struct tok_ids *cache, uint32_t n_past, const 
     return i;
 }
 
+struct keep_ctx {
+    struct assistant *a;
+    const struct assistant_call *call;
+};
+
+static void stream_text(void *ctx, const char *text, size_t len)
+{
+    const struct keep_ctx *k = ctx;
+    k->call->on_text(k->call->ctx, text, len);
+}
+
 static int keep_token(void *ctx, int32_t token)
 {
-    struct assistant *a = ctx;
+    struct assistant *a = ((struct keep_ctx *)ctx)->a;
     tok_ids_push(&a->cache, token);
     return a->o.interrupted ? a->o.interrupted() : 0;
 }
@@ -230,6 +241,29 @@ static int keep_token(void *ctx, int32_t token)
 int assistant_chat(struct assistant *a, char **out, const struct assistant_turn *turns, size_t n,
                    const struct sampler_params *sampling, struct assistant_usage *usage)
 {
+    return assistant_chat_call(a, out, turns, n, sampling, NULL, usage);
+}
+
+/* A completion's prompt: the text as is, with the tokenizer's BOS. */
+static int encode_raw(struct assistant *a, struct tok_ids *ids, const char *text)
+{
+    return tok_encode(a->tok, ids, text, strlen(text), (tok_add_bos(a->tok) ? TOK_ENCODE_BOS : 0) | TOK_ENCODE_SPECIAL);
+}
+
+int assistant_chat_call(struct assistant *a, char **out, const struct assistant_turn *turns, size_t n,
+                        const struct sampler_params *sampling, const struct assistant_call *call,
+                        struct assistant_usage *usage)
+{
+    static const struct assistant_call none = {0};
+    if (!call) call = &none;
+    const char **stops = a->stops;
+    size_t n_stops = a->n_stops;
+    if (call->n_stops) { /* the call's first, then the options' and the template's */
+        stops = cm_calloc(call->n_stops + a->n_stops, sizeof(*stops));
+        memcpy(stops, call->stops, call->n_stops * sizeof(*stops));
+        if (a->n_stops) memcpy(stops + call->n_stops, a->stops, a->n_stops * sizeof(*stops));
+        n_stops += call->n_stops;
+    }
     *out = NULL;
     struct tok_ids ids;
     tok_ids_init(&ids);
@@ -238,7 +272,8 @@ int assistant_chat(struct assistant *a, char **out, const struct assistant_turn 
     struct names_map map;
     names_map_init(&map);
     struct assistant_usage u = {0};
-    int rc = encode(a, &ids, turns, n, &map);
+    int rc = call->raw_prompt ? encode_raw(a, &ids, call->raw_prompt) : encode(a, &ids, turns, n, &map, call->system);
+    if (!rc && !ids.n) rc = cm_error_set(CM_EINVAL, "an empty prompt");
     if (rc) goto done;
     uint32_t n_ctx = a->state->n_ctx;
     if (ids.n + 1 >= n_ctx) {
@@ -246,7 +281,7 @@ int assistant_chat(struct assistant *a, char **out, const struct assistant_turn 
         cm_error_hint("give a shorter program, fewer worked examples or repair rounds, or a model with a longer context");
         goto done;
     }
-    size_t max = a->o.max_tokens;
+    size_t max = call->max_tokens ? call->max_tokens : a->o.max_tokens;
     if (ids.n + max > n_ctx) max = n_ctx - ids.n;
     size_t keep = shared_prefix(&a->cache, a->state->n_past, &ids);
     llama_state_truncate(a->state, (uint32_t)keep);
@@ -258,7 +293,8 @@ int assistant_chat(struct assistant *a, char **out, const struct assistant_turn 
     u.cached_tokens = keep;
     struct sampler s;
     sampler_init(&s, sampling ? sampling : &a->o.sampling);
-    const struct llama_text_opts to = {a->stops, a->n_stops, NULL, keep_token, a};
+    struct keep_ctx kc = {a, call};
+    const struct llama_text_opts to = {stops, n_stops, call->on_text ? stream_text : NULL, keep_token, &kc};
     double t0 = cm_now();
     /* prefill is timed apart: evaluate the new prompt tokens but the last, then generate */
     if (ids.n - keep > 1) rc = llama_eval(a->state, ids.v + keep, ids.n - keep - 1, NULL, 0);
@@ -274,12 +310,13 @@ int assistant_chat(struct assistant *a, char **out, const struct assistant_turn 
     u.decode_s = t2 - t1;
     u.cut = res.stop == LLAMA_STOP_MAX_TOKENS || res.stop == LLAMA_STOP_CONTEXT;
     *out = cm_buf_detach(&res.text);
-    if (a->normalize) {
+    if (a->normalize && !call->raw_prompt) {
         char *back = names_restore(*out, &map);
         free(*out);
         *out = back;
     }
 done:
+    if (stops != a->stops) free(stops);
     if (usage) *usage = u;
     names_map_release(&map);
     tok_ids_release(&ids);

@@ -85,6 +85,28 @@ struct assistant_usage {
  * must leave room for one token in the context (else CM_EINVAL, with the counts). */
 int assistant_chat(struct assistant *a, char **out, const struct assistant_turn *turns, size_t n,
                    const struct sampler_params *sampling, struct assistant_usage *usage);
+/* What one call may set apart from the options (the server's per-request fields); zero
+ * fields keep the options'. Borrowed for the call. */
+struct assistant_call {
+    size_t max_tokens;        /* 0: the options' max_tokens */
+    const char *const *stops; /* (n_stops) stop strings for this answer, besides the options' and
+                               * the template's end of turn; each non-empty */
+    size_t n_stops;
+    const char *system;       /* the system text (NULL: the template's default, the MPI preamble) */
+    const char *raw_prompt;   /* a completion: this text as the whole prompt, no template, no turns
+                               * (and no name normalization); NULL: the turns */
+    /* streams the answer as it becomes safe to show (textgen.h: never part of a stop string);
+     * a model trained on normalized names streams them normalized (the returned answer has
+     * them restored); may be NULL */
+    void (*on_text)(void *ctx, const char *text, size_t len);
+    void *ctx;
+};
+
+/* assistant_chat with per-call settings (call may be NULL); with call->raw_prompt, turns may
+ * be NULL and n 0. */
+int assistant_chat_call(struct assistant *a, char **out, const struct assistant_turn *turns, size_t n,
+                        const struct sampler_params *sampling, const struct assistant_call *call,
+                        struct assistant_usage *usage);
 /* The prompt's token count for these turns (for budgets; nothing evaluated). */
 int assistant_count_tokens(struct assistant *a, size_t *n_tokens, const struct assistant_turn *turns, size_t n);
 
