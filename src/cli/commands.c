@@ -6,6 +6,7 @@
 
 const struct cli_command cli_commands[] = {
     {"run", cmd_run, "parallelize FILE.c with the model and prove it; without FILE.c, the interactive assistant"},
+    {"serve", cmd_serve, "serve the model over HTTP: OpenAI-compatible routes and the candidate loop"},
     {"check", cmd_check, "verify an MPI program against its sequential original"},
     {"data", cmd_data, "the expert corpus: verify, export, stats, augment"},
     {"verify", cmd_verify, "the model on the training split, scored on the harness (ChatHPC's verify)"},
