@@ -121,6 +121,12 @@ curl -s -N --max-time 1 --data-binary "@$T/long.json" "$URL/completions" > /dev/
 start=$(date +%s)
 post /chat/completions "$T/chat.json"; [ "$CODE" = 200 ] || die "after a client left: HTTP $CODE"
 [ $(( $(date +%s) - start )) -le 5 ] || die "the abandoned generation went on"
+# ... and so does one that leaves while waiting for a whole (not streamed) answer
+printf '{"prompt": "int", "max_tokens": 7000}' > "$T/long2.json"
+curl -s --max-time 1 --data-binary "@$T/long2.json" "$URL/completions" > /dev/null 2>&1
+start=$(date +%s)
+post /chat/completions "$T/chat.json"; [ "$CODE" = 200 ] || die "after a client left: HTTP $CODE"
+[ $(( $(date +%s) - start )) -le 5 ] || die "the abandoned (not streamed) generation went on"
 
 # bursts past the queue: every request answered, 200 or 503; the server's memory steady
 printf '{"prompt": "int", "max_tokens": 60}' > "$T/burst.json"
