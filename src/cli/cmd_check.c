@@ -114,8 +114,11 @@ int cmd_check(int argc, char **argv)
     o.progress = !quiet && isatty(2);
     o.lim.mem_bytes = (unsigned long long)mem_mib << 20;
     o.lim.out_cap = (size_t)out_mib << 20;
-    /* multi-node runs need the real network */
-    if (no_isolation || o.hostfile || o.launcher == LAUNCHER_SRUN) sandbox_force_plain();
+    /* multi-node runs need the real network; srun's ranks are started by slurmd, outside any
+     * namespace of ours, and srun must reach slurmctld */
+    if (no_isolation) sandbox_force_plain("isolation turned off (--no-isolation)");
+    else if (o.hostfile) sandbox_force_plain("--hostfile: ranks may run on other nodes");
+    else if (o.launcher == LAUNCHER_SRUN) sandbox_force_plain("srun: slurmd starts the ranks, outside the sandbox");
 
     sandbox_catch_signals();
     int err = harness_check(&rep, pos.items[0], pos.items[1], &o);

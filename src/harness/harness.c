@@ -17,6 +17,10 @@
 #include "harness/runcache.h"
 
 #define SOURCE_MAX (8u << 20)
+/* how long srun gets to cancel its job step after SIGTERM (see run_in_sandbox) */
+#define SRUN_STOP_GRACE_S 10.0
+/* how long a run waits for Slurm to release the step of a run before it that failed */
+#define SRUN_RELEASE_WAIT_S 60.0
 
 static const char empty_mpi_src[] = "#include <mpi.h>\n"
                                     "int main(int argc, char **argv)\n"
@@ -122,7 +126,17 @@ static int run_in_sandbox(struct ctx *c, struct cm_strlist *argv, const char *ar
     }
     struct sandbox_spec spec = {c->work, "run", argv->items, env, 0, launcher_abort_markers, c->o->lim};
     spec.lim.wall_s = timeout;
+    /* a SIGKILLed srun leaves its job step running under slurmd: stop it with SIGTERM, on which
+     * srun cancels the step (Slurm kills the ranks), and SIGKILL only if it does not exit */
+    if (c->o->launcher == LAUNCHER_SRUN) spec.term_grace_s = SRUN_STOP_GRACE_S;
     rc = sandbox_run(res, &spec);
+    /* a stopped or failed step holds its CPUs a few seconds more: the next run must not spend
+     * its time limit queued behind it (slurm.c) */
+    if (!rc && c->o->launcher == LAUNCHER_SRUN && !(res->end == SANDBOX_EXITED && res->exit_code == 0)) {
+        char name[64];
+        check_slurm_job_name(name, sizeof(name));
+        check_slurm_wait_released(name, SRUN_RELEASE_WAIT_S);
+    }
     argv->n--; /* drop the NULL terminator again */
     if (!rc && prof && has_prof) {
         *has_prof = 0;
@@ -149,6 +163,16 @@ static void launcher_argv(struct ctx *c, long np, struct cm_strlist *argv)
     int ompi = !strcmp(env->mpi_impl, "Open MPI");
     if (o->launcher == LAUNCHER_SRUN) {
         cm_strlist_push(argv, check_launcher_cmd(o));
+        /* Open MPI started by srun wires up through PMIx (Debian's has no PMI-2; Open MPI 5 has
+         * nothing else), and Slurm's MpiDefault is none: ask for pmix unless the user chose a
+         * plugin with srun's own SLURM_MPI_TYPE (which reaches srun through the sandbox) */
+        if (ompi && !getenv("SLURM_MPI_TYPE")) cm_strlist_push(argv, "--mpi=pmix");
+        /* as mpirun does: a rank that exits non-zero ends the step, the others do not wait */
+        cm_strlist_push(argv, "--kill-on-bad-exit=1");
+        char name[64];
+        check_slurm_job_name(name, sizeof(name));
+        snprintf(path, sizeof(path), "--job-name=%s", name);
+        cm_strlist_push(argv, path);
         cm_strlist_push(argv, "-n");
         cm_strlist_push(argv, n);
     } else {

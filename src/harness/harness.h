@@ -135,4 +135,10 @@ void check_env_detect(struct check_env *env, const char *launcher_cmd);
 /* The launcher command in force: opts->mpirun, or "mpirun", "mpiexec" or "srun". */
 const char *check_launcher_cmd(const struct check_opts *o);
 
+/* Slurm, when srun launches (slurm.c). The job name of this process's srun steps. */
+void check_slurm_job_name(char *buf, size_t n);
+/* Polls squeue (up to max_s) until no job or step called name is left: 1 when none is,
+ * 0 when some still are at the end or squeue cannot answer. */
+int check_slurm_wait_released(const char *name, double max_s);
+
 #endif

@@ -29,7 +29,8 @@
 #include "core/fs.h"
 #include "core/mem.h"
 
-static int g_inited, g_force_plain;
+static int g_inited;
+static const char *g_force_plain; /* why plain mode was forced, or NULL */
 static enum sandbox_mode g_mode;
 static char g_note[320];
 static unsigned g_uid;
@@ -90,7 +91,7 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-void sandbox_force_plain(void) { g_force_plain = 1; }
+void sandbox_force_plain(const char *why) { g_force_plain = why ? why : "isolation turned off"; }
 enum sandbox_mode sandbox_mode(void) { return g_mode; }
 const char *sandbox_note(void) { return g_note; }
 
@@ -256,7 +257,7 @@ int sandbox_init(void)
     g_mode = SANDBOX_PLAIN;
     g_uid = SANDBOX_UID_BASE + (unsigned)getpid() % SANDBOX_UID_SPAN;
     const char *why = geteuid() != 0 ? "not running as root" : "namespaces refused";
-    if (g_force_plain) why = "isolation turned off (--no-isolation)";
+    if (g_force_plain) why = g_force_plain;
     if (!g_force_plain && geteuid() == 0) {
         char *stack = cm_malloc(STACK_SIZE);
         pid_t p = clone(probe_fn, stack + STACK_SIZE, NS_FLAGS | SIGCHLD, NULL);
@@ -397,6 +398,18 @@ static int read_into(int fd, struct cm_buf *b, size_t cap, size_t *dropped, int 
     return 1;
 }
 
+/* Starts stopping a run: SIGKILL at once, or in plain mode with a grace (spec->term_grace_s)
+ * SIGTERM now and SIGKILL at *kill_at unless it has exited by then. */
+static void stop_run(pid_t pid, int isolated, const struct sandbox_spec *spec, double t, double *kill_at)
+{
+    if (!isolated && spec->term_grace_s > 0) {
+        kill(-pid, SIGTERM);
+        *kill_at = t + spec->term_grace_s;
+    } else {
+        kill(isolated ? pid : -pid, SIGKILL);
+    }
+}
+
 int sandbox_run(struct sandbox_result *res, const struct sandbox_spec *spec)
 {
     memset(res, 0, sizeof(*res));
@@ -451,25 +464,29 @@ int sandbox_run(struct sandbox_result *res, const struct sandbox_spec *spec)
 
     double deadline = t0 + spec->lim.wall_s;
     int out_open = 1, err_open = 1, reaped = 0, killed = 0, status = 0, over = 0, aborting = 0;
-    double end_t = 0, grace_end = 0;
+    double end_t = 0, grace_end = 0, kill_at = 0;
     while (out_open || err_open || !reaped) {
         double t = now_s();
         if (!killed && g_stop) {
             killed = 1;
-            kill(isolated ? pid : -pid, SIGKILL);
+            stop_run(pid, isolated, spec, t, &kill_at);
             end_t = t;
         }
         if (!killed && t >= deadline) {
             if (!aborting) res->end = SANDBOX_TIMEOUT;
             killed = 1;
-            kill(isolated ? pid : -pid, SIGKILL);
+            stop_run(pid, isolated, spec, t, &kill_at);
             end_t = t;
         }
         if (!killed && aborting && t >= deadline) res->end = SANDBOX_ABORTED; /* overrides TIMEOUT below */
         if (over && !killed) {
             res->end = SANDBOX_OUTPUT_LIMIT, killed = 1;
-            kill(isolated ? pid : -pid, SIGKILL);
+            stop_run(pid, isolated, spec, t, &kill_at);
             end_t = t;
+        }
+        if (kill_at > 0 && !reaped && t >= kill_at) { /* SIGTERM's grace is over */
+            kill(-pid, SIGKILL);
+            kill_at = 0;
         }
         if (!reaped) {
             int st;

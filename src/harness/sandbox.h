@@ -51,6 +51,11 @@ struct sandbox_spec {
      * killed and it ends as SANDBOX_ABORTED. Launchers can hang after a rank dies. May be NULL. */
     const char *const *abort_markers;
     struct sandbox_limits lim;
+    /* Plain mode: when > 0, a run that must be stopped (timeout, output cap, abort, interrupt)
+     * gets SIGTERM first and this many seconds to exit before SIGKILL. srun needs it: its ranks
+     * run under slurmd, outside our process group, and on SIGTERM srun cancels its job step;
+     * a SIGKILLed srun leaves the step running. 0: SIGKILL at once. Isolated mode ignores it. */
+    double term_grace_s;
 };
 
 enum sandbox_end {
@@ -82,8 +87,9 @@ unsigned sandbox_uid(void);
 const char *sandbox_note(void);
 /* The path under which the program sees spec->host_dir. Borrowed (host_dir itself in plain mode). */
 const char *sandbox_view(const char *host_dir);
-/* Forces plain mode (tests; --no-isolation). Call before sandbox_init. */
-void sandbox_force_plain(void);
+/* Forces plain mode (--no-isolation, a hostfile, srun); why (static, borrowed) is the reason
+ * reports give. Call before sandbox_init. */
+void sandbox_force_plain(const char *why);
 
 void sandbox_limits_default(struct sandbox_limits *lim);
 /* Installs SIGINT/SIGTERM/SIGHUP handlers that make the run in progress (and every later
