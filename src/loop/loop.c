@@ -147,7 +147,10 @@ static int check_round(struct loop_round *x, const struct loop_opts *o)
     x->outcome = x->rep.outcome;
     free(x->rep.mpi_path); /* the file is gone: name the candidate */
     x->rep.mpi_path = cm_malloc(64);
-    snprintf(x->rep.mpi_path, 64, "candidate %zu, round %zu", x->candidate + 1, x->round);
+    if (x->round)
+        snprintf(x->rep.mpi_path, 64, "candidate %zu, repair %zu", x->candidate + 1, x->round);
+    else
+        snprintf(x->rep.mpi_path, 64, "candidate %zu", x->candidate + 1);
     for (size_t i = 0; i < x->rep.n_runs; i++) x->passes += x->rep.runs[i].verdict == VERDICT_PASS;
     for (size_t i = 1; i < x->rep.n_perf; i++)
         if (x->rep.perf[i].np == 2 && x->rep.perf[i].ok) x->speedup2 = x->rep.perf[i].speedup;
