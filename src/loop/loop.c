@@ -237,6 +237,9 @@ int loop_run(struct loop_result *res, struct lm *m, const char *seq_src, const s
             if (o->on_round) o->on_round(o->ctx, x, LOOP_GENERATING);
             struct sampler_params spr = sp;
             spr.seed += (uint64_t)r * 1000003u;
+            /* greedy, Qwen2.5-Coder repeated its program token for token after the diagnosis
+             * (docs/default-model.md): a repair is sampled */
+            if (r > 0 && spr.temperature == 0) spr.temperature = 0.7;
             if ((rc = lm_chat(m, &x->answer, turns, n_turns, &spr, &x->usage))) break;
             res->tokens += x->usage.tokens;
             res->prompt_tokens += x->usage.prompt_tokens;

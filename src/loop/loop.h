@@ -7,7 +7,8 @@
  * K candidates are drawn independently (candidate k uses seed + k; the first is greedy when
  * the temperature is 0, the others sample at 0.7: K greedy answers would be one answer).
  * A candidate that fails goes back to the model with a short diagnosis (loop_diagnose) as
- * the next turn of the same conversation, so a round costs only the tokens it adds (the
+ * the next turn of the same conversation (sampled at 0.7 when the temperature is 0: a greedy
+ * repair tends to repeat the program), so a round costs only the tokens it adds (the
  * local model keeps the shared prompt in its KV cache). Every round is checked; a
  * candidate's chain ends at its first verified round or after R repairs. Budgets (tokens
  * generated, wall seconds) end the loop early: rounds not run are reported as not run.
