@@ -260,7 +260,15 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
         j->ec.samples = cm_calloc(j->ec.n, sizeof(*j->ec.samples));
         long *last = cm_calloc(j->ec.n, sizeof(long));
         for (size_t k = 0; k < j->ec.n; k++) last[k] = -1;
-        for (size_t r = 0; r < res.n; r++) last[res.rounds[r].candidate] = (long)r;
+        for (size_t r = 0; r < res.n; r++) {
+            const struct loop_round *x = &res.rounds[r];
+            last[x->candidate] = (long)r;
+            if (x->round) continue;
+            j->ec.n_first_built += x->outcome == CHECK_CORRECT || x->outcome == CHECK_INCORRECT;
+            j->ec.n_first_correct += x->outcome == CHECK_CORRECT;
+        }
+        j->ec.has_rounds = 1;
+        j->ec.n_rounds = res.n;
         for (size_t k = 0; k < j->ec.n && !err; k++) {
             struct eval_sample *s = &j->ec.samples[k];
             char src[64];

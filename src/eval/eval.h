@@ -42,6 +42,10 @@ struct eval_case {
     double best_speedup2;           /* best correct sample; 0 = none timed */
     double expert_speedup2, baseline_speedup2; /* with --compare-expert; 0 = not measured */
     unsigned long long expert_bytes2;
+    /* the candidate loop (verify/test --repair): answers drawn, and each sample's first
+     * answer's result (before any repair); has_rounds 0: no loop data (eval --answers) */
+    int has_rounds;
+    size_t n_rounds, n_first_built, n_first_correct;
     void *loop_json; /* the candidate loop's transcript (jansson json_t *, owned) for the JSON report, or NULL */
 };
 

@@ -50,6 +50,36 @@ static void pct(char *b, size_t n, size_t num, size_t den)
         snprintf(b, n, "     -");
 }
 
+/* Repair rounds: per domain, the samples' first answers against their last (the table's). */
+static void repairs(const struct eval_case *cases, size_t n, FILE *f, int md)
+{
+    int any = 0;
+    for (size_t i = 0; i < n; i++) any |= cases[i].has_rounds && cases[i].n_rounds > cases[i].n;
+    if (!any) return;
+    fprintf(f, md ? "\nRepair rounds: first answers, then after the repairs (the table above).\n\n"
+                    "| domain | samples | answers drawn | built first | pass first | built after | pass after |\n"
+                    "| --- | --- | --- | --- | --- | --- | --- |\n"
+                  : "\nrepair rounds: first answers, then after the repairs (the table above)\n"
+                    "  domain     samples  answers  built@first  pass@first  built   pass\n");
+    for (int d = 0; d <= 6; d++) {
+        const char *dom = d < 6 ? domain_order[d] : "all";
+        size_t s = 0, r = 0, fb = 0, fc = 0, b = 0, c = 0;
+        for (size_t i = 0; i < n; i++) {
+            const struct eval_case *ec = &cases[i];
+            if (!ec->has_rounds || (d < 6 && strcmp(ec->cc->domain, dom))) continue;
+            s += ec->n, r += ec->n_rounds, fb += ec->n_first_built, fc += ec->n_first_correct;
+            b += ec->n_built, c += ec->n_correct;
+        }
+        if (!s) continue;
+        char x[16], y[16], z[16], w[16];
+        pct(x, sizeof(x), fb, s), pct(y, sizeof(y), fc, s), pct(z, sizeof(z), b, s), pct(w, sizeof(w), c, s);
+        if (md)
+            fprintf(f, "| %s | %zu | %zu | %s | %s | %s | %s |\n", dom, s, r, x, y, z, w);
+        else
+            fprintf(f, "  %-9s %8zu %8zu  %11s %11s  %6s %6s\n", dom, s, r, x, y, z, w);
+    }
+}
+
 /* One row: label, cases, samples, build%, correct%, pass@k..., speedup@2, expert@2, bytes, exact% */
 static void row(FILE *f, int md, const char *label, const struct agg *a, const struct eval_opts *o)
 {
@@ -151,6 +181,7 @@ void eval_report_print(const struct eval_case *cases, size_t n, const struct eva
     for (size_t i = 0; i < o->check.n_np; i++) fprintf(f, "%s%ld", i ? "," : "", o->check.np[i]);
     fprintf(f, " on every check size\n");
     table(cases, n, o, f, 0);
+    repairs(cases, n, f, 0);
     per_case(cases, n, o, f, 0);
     fprintf(f, "\nbuild and pass are shares of samples; pass@k is the unbiased estimator averaged over cases;\n"
                "speedup@2 is the geometric mean over cases of the best correct sample's speedup at 2 ranks\n"
@@ -165,6 +196,7 @@ int eval_report_markdown(const struct eval_case *cases, size_t n, const struct e
     if (!f) return cm_error_set(CM_EIO, "cannot write '%s'", path);
     fprintf(f, "# chatmpi evaluation\n\n%zu cases. Correct = PASS at every rank count and check size.\n\n", n);
     table(cases, n, o, f, 1);
+    repairs(cases, n, f, 1);
     per_case(cases, n, o, f, 1);
     int rc = fclose(f) == 0 ? 0 : cm_error_set(CM_EIO, "cannot write '%s'", path);
     return rc;
@@ -196,6 +228,11 @@ int eval_report_json(const struct eval_case *cases, size_t n, const struct eval_
                               (json_int_t)ec->n, "built", (json_int_t)ec->n_built, "correct",
                               (json_int_t)ec->n_correct, "pass_at_k", pass, "results", samples);
         if (ec->loop_json) json_object_set(c, "loop", ec->loop_json);
+        if (ec->has_rounds) {
+            json_object_set_new(c, "answers_drawn", json_integer((json_int_t)ec->n_rounds));
+            json_object_set_new(c, "built_first", json_integer((json_int_t)ec->n_first_built));
+            json_object_set_new(c, "correct_first", json_integer((json_int_t)ec->n_first_correct));
+        }
         if (ec->best_speedup2 > 0) json_object_set_new(c, "speedup2", json_real(ec->best_speedup2));
         if (ec->best_speedup2 > 0) json_object_set_new(c, "efficiency2", json_real(ec->best_speedup2 / 2));
         if (ec->expert_speedup2 > 0) json_object_set_new(c, "expert_speedup2", json_real(ec->expert_speedup2));
