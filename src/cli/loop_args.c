@@ -43,8 +43,9 @@ int loop_args_open_lm(const struct loop_args *la, struct lm **out, const struct 
 {
     *out = NULL;
     if (!la->endpoint) {
-        if (la->api_model || la->api_key_env || la->api_timeout)
-            fprintf(stderr, "chatmpi %s: --api-model, --api-key-env and --api-timeout are used only with --endpoint\n", cmd);
+        if (la->api_model || la->api_key_env || la->api_timeout || la->api_stream)
+            fprintf(stderr, "chatmpi %s: --api-model, --api-key-env, --api-timeout and --api-stream are used only with "
+                            "--endpoint\n", cmd);
         if (!cm_is_file(ao->model_path)) {
             fprintf(stderr, "chatmpi %s: no model at '%s'\nhint: pass -m MODEL.gguf (a llama or qwen2 GGUF with a tokenizer) or "
                             "a base's name from models/bases.tsv, set CHATMPI_MODEL, or use a server with --endpoint "
@@ -69,6 +70,7 @@ int loop_args_open_lm(const struct loop_args *la, struct lm **out, const struct 
     ro.model = la->api_model;
     ro.api_key_env = la->api_key_env;
     ro.timeout_s = la->api_timeout;
+    ro.stream = la->api_stream;
     ro.retries = -1;
     ro.sampling = ao->sampling;
     ro.max_tokens = ao->max_tokens;

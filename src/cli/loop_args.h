@@ -14,6 +14,7 @@ struct loop_args {
     struct example_pool pool;
     const char *endpoint, *api_model, *api_key_env;
     double api_timeout;
+    int api_stream;
 };
 
 /* The option table entries, in a command's opt_spec array. */
@@ -39,7 +40,9 @@ struct loop_args {
                                            "(default: no key)",                                                 \
          &(la).api_key_env},                                                                                    \
         {OPT_DOUBLE, "api-timeout", 0, "SECONDS", "with --endpoint: each request's limit (default 600)",          \
-         &(la).api_timeout, 0, 0, 0.1, 86400}
+         &(la).api_timeout, 0, 0, 0.1, 86400},                                                                  \
+        {OPT_FLAG, "api-stream", 0, NULL, "with --endpoint: stream answers (the timeout then bounds a silence)",    \
+         &(la).api_stream}
 
 void loop_args_init(struct loop_args *la);
 void loop_args_release(struct loop_args *la);

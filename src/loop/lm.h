@@ -40,7 +40,8 @@ struct lm_remote_opts {
     const char *model;        /* the server's model name; NULL: the first of GET {base_url}/models */
     const char *api_key_env;  /* the environment variable holding the API key, sent as a bearer token;
                                * NULL: no Authorization header. The key is never printed or logged */
-    double timeout_s;         /* each request's limit (0: 600) */
+    double timeout_s;         /* each request's limit (0: 600); streaming: the longest silence */
+    int stream;               /* ask for a streamed answer (server-sent events), read as it comes */
     int retries;              /* tries after the first on 429, 5xx and connection errors (< 0: 3) */
     double backoff_s;         /* the first wait between tries, doubled each time (0: 0.5; at most 30) */
     const char *system;       /* NULL: the MPI preamble (tmpl_chathpc_preamble) */

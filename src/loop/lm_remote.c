@@ -5,7 +5,11 @@
  * tries; a 429's Retry-After is honoured up to 30 s). The API key comes from the environment
  * variable the user named, goes out only in the Authorization header, and is never written
  * into a message (server replies quoted in messages have it blanked out).
- * Left out: streaming (the loop needs the whole answer), tool calls, logprobs, n > 1.
+ * Streaming (o.stream): the request asks for server-sent events ("stream": true, with the
+ * usage in the last event when the server offers it); the answer is the deltas' contents
+ * joined, and the time limit bounds a silence (no byte for timeout_s seconds) instead of the
+ * whole answer, so long answers from slow servers are not cut.
+ * Left out: tool calls, logprobs, n > 1, the /completions route (the loop speaks in turns).
  */
 #include <curl/curl.h>
 #include <jansson.h>
@@ -144,7 +148,12 @@ static int request(struct lm_remote *m, struct reply *r, const char *route, cons
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
         curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
         curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(timeout * 1000));
+        if (m->o.stream && body) { /* a silence of timeout seconds, not the whole answer */
+            curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+            curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)(timeout < 1 ? 1 : timeout));
+        } else {
+            curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(timeout * 1000));
+        }
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)((timeout < 30 ? timeout : 30) * 1000));
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
@@ -225,6 +234,72 @@ static int reply_json(struct lm_remote *m, json_t **out, const struct reply *r)
     return 0;
 }
 
+/* A streamed reply (server-sent events) as the one-piece reply it stands for: the deltas'
+ * contents joined into choices[0].message.content, the last finish_reason and usage. */
+static int reply_sse(struct lm_remote *m, json_t **out, const struct reply *r)
+{
+    *out = NULL;
+    struct cm_buf text;
+    cm_buf_init(&text);
+    json_t *finish = NULL, *usage = NULL;
+    size_t events = 0, line_no = 0;
+    int rc = 0, done = 0;
+    const char *p = r->body.data ? r->body.data : "", *end = p + r->body.len;
+    while (p < end && !rc && !done) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        line_no++;
+        if (n && p[n - 1] == '\r') n--;
+        if (n >= 5 && !memcmp(p, "data:", 5)) {
+            const char *d = p + 5;
+            size_t dn = n - 5;
+            while (dn && *d == ' ') d++, dn--;
+            if (dn == 6 && !memcmp(d, "[DONE]", 6)) {
+                done = 1;
+            } else {
+                json_error_t je;
+                json_t *j = json_loadb(d, dn, 0, &je);
+                json_t *ch = j ? json_object_get(j, "choices") : NULL;
+                json_t *c0 = json_is_array(ch) ? json_array_get(ch, 0) : NULL;
+                json_t *delta = json_is_object(c0) ? json_object_get(c0, "delta") : NULL;
+                json_t *content = json_is_object(delta) ? json_object_get(delta, "content") : NULL;
+                if (!j) {
+                    rc = cm_error_set(CM_EFORMAT, "the server at '%s' sent a stream event that is not JSON (event line %zu, "
+                                                  "column %d: %s)", m->url, line_no, je.column, je.text);
+                } else if (json_object_get(j, "error")) {
+                    char t[256];
+                    struct reply er = {0};
+                    er.body.data = (char *)d, er.body.len = dn;
+                    reply_error_text(t, sizeof(t), &er, m->key);
+                    rc = cm_error_set(CM_EENV, "the server at '%s' failed during the answer: %s", m->url, t);
+                } else {
+                    if (json_is_string(content)) cm_buf_puts(&text, json_string_value(content));
+                    json_t *fr = json_is_object(c0) ? json_object_get(c0, "finish_reason") : NULL;
+                    if (json_is_string(fr)) json_decref(finish), finish = json_incref(fr);
+                    json_t *u = json_object_get(j, "usage");
+                    if (json_is_object(u)) json_decref(usage), usage = json_incref(u);
+                    events++;
+                }
+                json_decref(j);
+            }
+        }
+        p += (nl ? (size_t)(nl - p) + 1 : (size_t)(end - p));
+    }
+    if (!rc && !events)
+        rc = cm_error_set(CM_EFORMAT, "the server at '%s' sent a stream without an answer event", m->url);
+    if (!rc) {
+        json_t *msg = json_pack("{s:s, s:s%}", "role", "assistant", "content", text.data ? text.data : "", text.len);
+        json_t *c0 = json_pack("{s:o}", "message", msg);
+        if (finish) json_object_set(c0, "finish_reason", finish);
+        json_t *o = json_pack("{s:[o]}", "choices", c0);
+        if (usage) json_object_set(o, "usage", usage);
+        *out = o;
+    }
+    json_decref(finish), json_decref(usage);
+    cm_buf_release(&text);
+    return rc;
+}
+
 /* ---- the model operations ---- */
 
 static void add_message(json_t *msgs, const char *role, const char *content)
@@ -275,6 +350,10 @@ static int remote_chat(struct lm *lm, char **out, const struct assistant_turn *t
     json_object_set_new(req, "temperature", json_real(sp->temperature));
     json_object_set_new(req, "top_p", json_real(sp->top_p > 0 ? sp->top_p : 1.0));
     json_object_set_new(req, "seed", json_integer((json_int_t)(sp->seed & 0x7fffffffffffLL)));
+    if (m->o.stream) {
+        json_object_set_new(req, "stream", json_true());
+        json_object_set_new(req, "stream_options", json_pack("{s:b}", "include_usage", 1));
+    }
     if (m->n_stops) {
         json_t *st = json_array();
         for (size_t i = 0; i < m->n_stops && i < 4; i++) json_array_append_new(st, json_string(m->stops[i]));
@@ -289,7 +368,7 @@ static int remote_chat(struct lm *lm, char **out, const struct assistant_turn *t
     int rc = request(m, &r, "/chat/completions", body);
     double t1 = cm_now();
     free(body);
-    if (!rc) rc = reply_json(m, &j, &r);
+    if (!rc) rc = m->o.stream ? reply_sse(m, &j, &r) : reply_json(m, &j, &r);
     if (rc) goto done;
     json_t *ch = json_object_get(j, "choices");
     json_t *c0 = json_is_array(ch) ? json_array_get(ch, 0) : NULL;

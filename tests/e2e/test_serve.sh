@@ -83,6 +83,12 @@ PY
 # run FILE.c through the endpoint: the client, the candidate loop, the harness
 expect_rc 1 "$CHATMPI" run "$T/pi.c" --endpoint "$URL" --max-tokens 16 --np 1 -m "$T/m.gguf"
 expect_out "did not verify"; expect_err "with --endpoint the server's model answers; -m is not used"
+# the streamed answer (--api-stream, server-sent events) is the one-piece answer
+expect_rc 1 "$CHATMPI" run "$T/pi.c" --endpoint "$URL" --max-tokens 16 --np 1 --save-answers "$T/whole"
+expect_rc 1 "$CHATMPI" run "$T/pi.c" --endpoint "$URL" --max-tokens 16 --np 1 --save-answers "$T/streamed" --api-stream
+[ -s "$T/whole/candidate_01_round_0.txt" ] || die "no answer saved"
+cmp -s "$T/whole/candidate_01_round_0.txt" "$T/streamed/candidate_01_round_0.txt" || die "the streamed answer differs"
+grep -q '"tokens": 16' "$T/streamed/loop.json" || die "the stream's usage was not read: $(grep tokens "$T/streamed/loop.json")"
 
 # the parallelize route: the loop's verdict as JSON
 python3 -c "import json; print(json.dumps({'program': open('$T/pi.c').read(), 'samples': 2, 'np': [1, 2], 'max_tokens': 16, 'args': ['1000']}))" > "$T/par.json"
