@@ -64,11 +64,12 @@ static void interactive_file(struct lm *m, const struct run_loop *rl, struct che
     cm_strlist_release(&w);
 }
 
-static int interactive(const struct loop_args *la, int model_given, const struct assistant_opts *ao,
-                       const struct run_loop *rl, struct check_opts *co)
+static int interactive(struct loop_args *la, int model_given, const struct assistant_opts *ao, struct run_loop *rl,
+                       struct check_opts *co)
 {
     struct lm *m = NULL;
     int rc = loop_args_open_lm(la, &m, ao, model_given, "run");
+    if (!rc && (rc = loop_args_model(la, &rl->o, m, "run"))) lm_close(m);
     if (rc) return rc;
     char *hist = NULL;
     const char *home = getenv("HOME");
@@ -447,6 +448,10 @@ int cmd_run(int argc, char **argv)
     struct lm *m = NULL;
     ao.model_path = model_path;
     if ((rc = loop_args_open_lm(&la, &m, &ao, model != NULL, "run"))) goto done;
+    if ((rc = loop_args_model(&la, &rl.o, m, "run"))) {
+        lm_close(m);
+        goto done;
+    }
     rl.o.sampling = ao.sampling;
     rc = parallelize(m, &rl, pos.items[0], out_path, no_verify, &co, json);
     lm_close(m);

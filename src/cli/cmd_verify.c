@@ -237,7 +237,8 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
     int tty = isatty(2) && !quiet;
     rc = EXIT_OK;
     struct loop_opts lo = {0};
-    if ((rc = loop_args_apply(&la, &lo, name)) != EXIT_OK) goto done;
+    if ((rc = loop_args_apply(&la, &lo, name)) != EXIT_OK || (rc = loop_args_model(&la, &lo, m, name)) != EXIT_OK)
+        goto done;
     lo.samples = (size_t)samples;
     lo.sampling = ao.sampling;
     lo.exclude_splits = file ? NULL : split; /* never an example from the split being answered */

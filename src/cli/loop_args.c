@@ -11,6 +11,7 @@
 void loop_args_init(struct loop_args *la)
 {
     memset(la, 0, sizeof(*la));
+    la->examples = -1; /* not given: chosen for the model (loop_args_model) */
     cm_strlist_init(&la->examples_from);
     example_pool_init(&la->pool);
 }
@@ -21,17 +22,39 @@ void loop_args_release(struct loop_args *la)
     example_pool_release(&la->pool);
 }
 
+static int load_pool(struct loop_args *la, struct loop_opts *o, const char *cmd);
+
 int loop_args_apply(struct loop_args *la, struct loop_opts *o, const char *cmd)
 {
-    o->examples = (size_t)la->examples;
+    o->examples = la->examples > 0 ? (size_t)la->examples : 0;
     o->repair = (size_t)la->repair;
     o->max_tokens = (size_t)la->budget_tokens;
     o->max_seconds = la->budget_seconds;
     o->pool = NULL;
+    if (la->examples <= 0) return EXIT_OK;
+    return load_pool(la, o, cmd);
+}
+
+int loop_args_model(struct loop_args *la, struct loop_opts *o, const struct lm *m, const char *cmd)
+{
+    if (la->examples >= 0) return EXIT_OK;
+    la->examples = m->chat ? 1 : 0;
+    o->examples = (size_t)la->examples;
     if (!la->examples) return EXIT_OK;
+    if (!la->examples_from.n && example_pool_add_default(&la->pool)) { /* not asked for: go on without */
+        fprintf(stderr, "chatmpi %s: no worked examples (%s); going on without them\n", cmd, cm_error_message());
+        cm_error_clear();
+        la->examples = 0, o->examples = 0;
+        return EXIT_OK;
+    }
+    return load_pool(la, o, cmd);
+}
+
+static int load_pool(struct loop_args *la, struct loop_opts *o, const char *cmd)
+{
     int rc = 0;
     for (size_t i = 0; i < la->examples_from.n && !rc; i++) rc = example_pool_add_file(&la->pool, la->examples_from.items[i]);
-    if (!rc && !la->examples_from.n) rc = example_pool_add_default(&la->pool);
+    if (!rc && !la->examples_from.n && !la->pool.n) rc = example_pool_add_default(&la->pool);
     (void)cmd;
     if (rc) return cli_report_error(rc);
     o->pool = &la->pool;

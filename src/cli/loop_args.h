@@ -19,7 +19,8 @@ struct loop_args {
 
 /* The option table entries, in a command's opt_spec array. */
 #define LOOP_ARGS_SPECS(la)                                                                                     \
-    {OPT_INT, "examples", 'e', "K", "worked examples in the prompt, most similar verified pairs (default 0)",    \
+    {OPT_INT, "examples", 'e', "K", "worked examples in the prompt, most similar verified pairs (default 1 for a " \
+                                    "pretrained chat model, 0 for chatmpi's chathpc models)",                  \
      &(la).examples, 0, 16},                                                                                    \
         {OPT_STR_LIST, "examples-from", 0, "FILE", "examples from this dataset (default data/train.json and "     \
                                                    "data/refine.json beside chatmpi)",                           \
@@ -47,8 +48,12 @@ struct loop_args {
 void loop_args_init(struct loop_args *la);
 void loop_args_release(struct loop_args *la);
 /* Fills o's examples, repair and budgets, loading the example pool when examples are asked
- * for (a message naming cmd and an exit code on failure). */
+ * for (a message naming cmd and an exit code on failure). Without --examples the count is
+ * left for loop_args_model (la->examples < 0 until then). */
 int loop_args_apply(struct loop_args *la, struct loop_opts *o, const char *cmd);
+/* Once the model is open: the default example count for it (1 for a pretrained chat model,
+ * 0 for a chathpc one; measured in docs/default-model.md), its pool loaded. */
+int loop_args_model(struct loop_args *la, struct loop_opts *o, const struct lm *m, const char *cmd);
 /* Opens the model: the endpoint's with --endpoint (saying on stderr that -m, --lora and
  * --template are not used when they were given: model_given says -m was), else the local
  * GGUF ao->model_path (a message with a hint when there is none). ao's sampling, max_tokens

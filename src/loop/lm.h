@@ -27,6 +27,8 @@ struct lm {
     const struct lm_ops *ops;
     char *name;      /* what reports print: the model file, or the endpoint's model; owned */
     size_t n_ctx;    /* the context in tokens (0: unknown) */
+    int chat;        /* a pretrained chat model (its own chat template, or a server's): worked
+                      * examples help it; chatmpi's own chathpc models were trained without them */
 };
 
 /* The local runtime: assistant_open with these options. */

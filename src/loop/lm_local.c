@@ -1,5 +1,6 @@
 /* lm_local.c — the local GGUF runtime behind the model interface (see lm.h). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/mem.h"
 #include "loop/lm.h"
@@ -39,6 +40,8 @@ int lm_open_local(struct lm **out, const struct assistant_opts *o)
     l->base.ops = &local_ops;
     l->base.name = cm_strdup(o->model_path);
     l->base.n_ctx = assistant_n_ctx(l->a);
+    const char *t = assistant_template_name(l->a);
+    l->base.chat = t && strcmp(t, "chathpc") != 0;
     *out = &l->base;
     return 0;
 }

@@ -490,6 +490,7 @@ int lm_open_remote(struct lm **out, const struct lm_remote_opts *o)
     m->stops = cm_calloc(o->n_stops + 1, sizeof(*m->stops));
     for (size_t i = 0; i < o->n_stops; i++) m->stops[m->n_stops++] = cm_strdup(o->stops[i]);
     m->base.ops = &remote_ops;
+    m->base.chat = 1;
     int rc = 0;
     if (o->model && *o->model) m->model = cm_strdup(o->model);
     else rc = first_model(m);
