@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "cli/opt.h"
+#include "core/clock.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/mem.h"
@@ -27,12 +28,6 @@
 #define CHATHPC_QUESTION "Can you parallelize this sequential code to MPI?\n"
 #define CHATHPC_CONTEXT "Sequential to MPI translation"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static int load(struct corpus *c, struct cm_strlist *pos, const char *split)
 {
@@ -130,7 +125,7 @@ static int data_verify(int argc, char **argv)
     sandbox_catch_signals();
     json_t *all = json ? json_array() : NULL;
     size_t pass = 0, fail = 0;
-    double t_all = now_s();
+    double t_all = cm_now();
     printf("data verify: %zu cases, np %s\n", c.n, np.n == 4 && np.v[3] == 4 ? "1,2,3,4" : "(custom)");
     printf("  %-34s %-7s %-7s %-9s %-10s %8s%s\n", "case", "split", "prec", "program", "verdict", "time",
            bench ? "  speedup@2" : "");
@@ -140,7 +135,7 @@ static int data_verify(int argc, char **argv)
         for (int f = 0; f < 2 && files[f]; f++) {
             struct check_report rep;
             if (isatty(2) && !quiet) fprintf(stderr, "\r\033[K[%zu/%zu] %s %s", i + 1, c.n, cc->id, files[f]);
-            double t0 = now_s();
+            double t0 = cm_now();
             int err = verify_one(cc, files[f], &o, bench, &rep);
             if (isatty(2) && !quiet) fprintf(stderr, "\r\033[K");
             if (err) {
@@ -158,7 +153,7 @@ static int data_verify(int argc, char **argv)
                 if (rep.perf[k].np == 2) snprintf(sp, sizeof(sp), "  %9.2f", rep.perf[k].speedup);
             if (!quiet || !ok)
                 printf("  %-34s %-7s %-7s %-9s %-10s %7.1fs%s\n", cc->id, cc->split, cc->precision, files[f],
-                       check_outcome_name(rep.outcome), now_s() - t0, sp);
+                       check_outcome_name(rep.outcome), cm_now() - t0, sp);
             if (!ok) {
                 for (size_t k = 0; k < rep.n_runs; k++)
                     if (rep.runs[k].verdict != VERDICT_PASS) {
@@ -181,7 +176,7 @@ static int data_verify(int argc, char **argv)
             fflush(stdout);
         }
     }
-    printf("data verify: %zu passed, %zu failed (%.0f s)\n", pass, fail, now_s() - t_all);
+    printf("data verify: %zu passed, %zu failed (%.0f s)\n", pass, fail, cm_now() - t_all);
     rc = fail ? EXIT_FAILED : EXIT_OK;
     if (all) {
         if (json_dump_file(all, json, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {

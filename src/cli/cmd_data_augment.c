@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "cli/opt.h"
+#include "core/clock.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/mem.h"
@@ -24,12 +25,6 @@
 
 #define AUG_MAX_ATTEMPTS 8
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static int make_dir(const char *p)
 {
@@ -174,7 +169,7 @@ int cmd_data_augment(int argc, char **argv)
     int tty = isatty(2);
     size_t written = 0, dropped = 0, same = 0, total = c.n * (size_t)per_case, done_n = 0;
     size_t cache_hits = 0, cache_runs = 0;
-    double t0 = now_s();
+    double t0 = cm_now();
     rc = EXIT_OK;
     for (size_t i = 0; i < c.n && !sandbox_interrupted(); i++) {
         const struct corpus_case *cc = &c.cases[i];
@@ -287,7 +282,7 @@ int cmd_data_augment(int argc, char **argv)
         rc = EXIT_ENV;
     }
     printf("data augment: %zu variants written, %zu dropped (did not verify) from %zu cases in %.0f s -> %s\n",
-           written, dropped, c.n, now_s() - t0, out);
+           written, dropped, c.n, cm_now() - t0, out);
     if (same) printf("data augment: %zu variants not made (no distinct variant found)\n", same);
     if (run_cache)
         printf("data augment: %zu of %zu check runs taken from the run cache %s\n", cache_hits, cache_runs,

@@ -22,6 +22,7 @@
 
 #include "cli/cli.h"
 #include "cli/opt.h"
+#include "core/clock.h"
 #include "core/error.h"
 #include "core/mem.h"
 #include "model/lora.h"
@@ -35,12 +36,6 @@
 #include "tokenizer/tok_gguf.h"
 #include "tokenizer/tokenizer.h"
 
-static double gen_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* "1,2,3" or "1 2 3" into ids; 0 or a usage message printed. */
 static int parse_ids(struct tok_ids *ids, const char *s)
@@ -242,7 +237,7 @@ int cmd_generate(int argc, char **argv)
     llama_text_result_init(&res);
     enum llama_stop stop = LLAMA_STOP_MAX_TOKENS;
     size_t made = 0;
-    double t0 = gen_now();
+    double t0 = cm_now();
     /* the prompt alone first, to time it apart from decoding */
     float *lg = cm_malloc(m->hp.n_vocab * sizeof(float));
     rc = ids.n > 1 ? llama_eval(st, ids.v, ids.n - 1, lg, 0) : 0;
@@ -252,7 +247,7 @@ int cmd_generate(int argc, char **argv)
         if (!rc) st->n_past--;
     }
     free(lg);
-    double t1 = gen_now();
+    double t1 = cm_now();
     int32_t eos = no_eos ? -1 : m->eos;
     const int ids_out = print_ids || prompt_ids; /* ids in, ids out (stop strings still act on the text) */
     if (!rc && tk) {
@@ -264,7 +259,7 @@ int cmd_generate(int argc, char **argv)
         rc = llama_generate(st, &sp, ids.v + ids.n - 1, 1, (size_t)max_tokens, eos, gen_print_id, &first, &stop,
                             &made);
     }
-    double t2 = gen_now();
+    double t2 = cm_now();
     llama_text_result_release(&res);
     printf("\n");
     if (rc) {

@@ -23,6 +23,7 @@
 
 #include "cli/cli.h"
 #include "cli/opt.h"
+#include "core/clock.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/mem.h"
@@ -146,12 +147,6 @@ static void fmt_eta(char *buf, size_t n, double s)
     else snprintf(buf, n, "%ldm%02lds", t / 60, t % 60);
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* ChatHPC's merged_model_path: the base with the adapter just written folded in (scale 1),
  * the same code as `chatmpi merge BASE ADAPTER -o OUT`. */
@@ -566,7 +561,7 @@ static int train_run(int argc, char **argv)
     }
     int tty = isatty(2);
     uint64_t every_line = (uint64_t)o.steps / 20 ? (uint64_t)o.steps / 20 : 1;
-    double t0 = now_s(), eval_s = 0;
+    double t0 = cm_now(), eval_s = 0;
     uint64_t first = t.step, tokens_done = 0, P = (uint64_t)dist.size, R = (uint64_t)dist.rank;
     uint64_t stop = o.stop_after && o.stop_after < o.steps ? (uint64_t)o.stop_after : (uint64_t)o.steps;
     struct tr_eval_result ev = {0};
@@ -585,11 +580,11 @@ static int train_run(int argc, char **argv)
         tokens_done += computed * P;
         have_ev = o.eval && ((o.eval_every && t.step % (uint64_t)o.eval_every == 0) || t.step == stop);
         if (have_ev) {
-            double e0 = now_s();
+            double e0 = cm_now();
             if ((rc = tr_eval_loss(&ev, &m, &evd, answer_only, &dist))) goto fail;
-            eval_s += now_s() - e0;
+            eval_s += cm_now() - e0;
         }
-        double el = now_s() - t0, tps = tokens_done / (el - eval_s > 0 ? el - eval_s : 1e-9);
+        double el = cm_now() - t0, tps = tokens_done / (el - eval_s > 0 ? el - eval_s : 1e-9);
         double eta = el / (double)(t.step - first) * (double)((uint64_t)o.steps - t.step);
         /* on a terminal one line rewritten every step; in a file a line every 5% of the run */
         if (!o.quiet && ROOT && (tty || have_ev || t.step % every_line == 0 || t.step == (uint64_t)o.steps))

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/mem.h"
@@ -84,12 +85,6 @@ struct init_report {
     char msg[200];
 };
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 void sandbox_force_plain(const char *why) { g_force_plain = why ? why : "isolation turned off"; }
 enum sandbox_mode sandbox_mode(void) { return g_mode; }
@@ -440,7 +435,7 @@ int sandbox_run(struct sandbox_result *res, const struct sandbox_spec *spec)
         goto done;
     }
     struct child_args a = {exe, spec->argv, env, cwd, spec->host_dir, out_p[1], err_p[1], st_p[1], drop, g_uid, &spec->lim};
-    double t0 = now_s();
+    double t0 = cm_now();
     pid_t pid;
     if (isolated) {
         stack = cm_malloc(STACK_SIZE);
@@ -466,7 +461,7 @@ int sandbox_run(struct sandbox_result *res, const struct sandbox_spec *spec)
     int out_open = 1, err_open = 1, reaped = 0, killed = 0, status = 0, over = 0, aborting = 0;
     double end_t = 0, grace_end = 0, kill_at = 0;
     while (out_open || err_open || !reaped) {
-        double t = now_s();
+        double t = cm_now();
         if (!killed && g_stop) {
             killed = 1;
             stop_run(pid, isolated, spec, t, &kill_at);
@@ -493,15 +488,15 @@ int sandbox_run(struct sandbox_result *res, const struct sandbox_spec *spec)
             pid_t w = waitpid(pid, &st, WNOHANG);
             if (w == pid) {
                 reaped = 1, status = st;
-                if (!end_t) end_t = now_s();
+                if (!end_t) end_t = cm_now();
                 if (!isolated) {
                     kill(-pid, SIGKILL); /* the process group's leftovers */
                     reap_orphans();
                 }
-                grace_end = now_s() + 2.0;
+                grace_end = cm_now() + 2.0;
             }
         }
-        if (reaped && grace_end && now_s() > grace_end) break; /* a writer escaped; stop reading */
+        if (reaped && grace_end && cm_now() > grace_end) break; /* a writer escaped; stop reading */
         struct pollfd pf[2] = {{out_open ? out_p[0] : -1, POLLIN, 0}, {err_open ? err_p[0] : -1, POLLIN, 0}};
         if (out_open || err_open) {
             int r = poll(pf, 2, 20);
@@ -513,7 +508,7 @@ int sandbox_run(struct sandbox_result *res, const struct sandbox_spec *spec)
                     for (const char *const *m = spec->abort_markers; !aborting && m && *m && res->err.len; m++)
                         if (memmem(res->err.data, res->err.len, *m, strlen(*m))) {
                             aborting = 1;
-                            if (now_s() + SANDBOX_ABORT_GRACE_S < deadline) deadline = now_s() + SANDBOX_ABORT_GRACE_S;
+                            if (cm_now() + SANDBOX_ABORT_GRACE_S < deadline) deadline = cm_now() + SANDBOX_ABORT_GRACE_S;
                         }
                 }
             }

@@ -11,16 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "harness/harness.h"
 
 void check_slurm_job_name(char *buf, size_t n) { snprintf(buf, n, "chatmpi-check-%ld", (long)getpid()); }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Whether squeue lists a job or a step called name: 1 yes, 0 no, -1 squeue did not answer. */
 static int listed(const char *name)
@@ -44,11 +39,11 @@ static int listed(const char *name)
 
 int check_slurm_wait_released(const char *name, double max_s)
 {
-    double end = now_s() + max_s;
+    double end = cm_now() + max_s;
     for (;;) {
         int l = listed(name);
         if (l <= 0) return l == 0;
-        if (now_s() >= end || sandbox_interrupted()) return 0;
+        if (cm_now() >= end || sandbox_interrupted()) return 0;
         usleep(100 * 1000);
     }
 }
