@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/json.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "harness/harness.h"
@@ -150,7 +151,7 @@ void check_report_print(const struct check_report *rep, FILE *f)
     }
 }
 
-static json_t *str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
+static json_t *str_or_null(const char *s) { return cm_json_str(s); } /* program output may not be UTF-8 */
 
 static json_t *profile_json(const struct prof_run *p)
 {
@@ -183,9 +184,9 @@ void *check_report_to_json(const struct check_report *rep)
     for (size_t i = 0; i < o->args.n; i++) json_array_append_new(args, json_string(o->args.items[i]));
     for (size_t i = 0; i < rep->n_runs; i++) {
         const struct check_run *r = &rep->runs[i];
-        json_t *j = json_pack("{s:s, s:b, s:I, s:s, s:f, s:s, s:o, s:b}", "args", args_of(rep, r), "bench",
+        json_t *j = json_pack("{s:s, s:b, s:I, s:s, s:f, s:o, s:o, s:b}", "args", args_of(rep, r), "bench",
                               r->args_index < 0, "np", (json_int_t)r->np, "verdict", check_verdict_name(r->verdict),
-                              "wall_s", r->wall_s, "detail", r->detail, "stderr_tail", str_or_null(r->stderr_tail),
+                              "wall_s", r->wall_s, "detail", cm_json_str(r->detail), "stderr_tail", str_or_null(r->stderr_tail),
                               "output_truncated", r->out_truncated);
         CM_ASSERT(j != NULL); /* json_pack fails only on a NULL string: a broken invariant */
         json_object_set_new(j, "profile", r->has_profile ? profile_json(&r->prof) : json_null());

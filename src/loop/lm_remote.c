@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/json.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/error.h"
@@ -304,14 +305,10 @@ static int reply_sse(struct lm_remote *m, json_t **out, const struct reply *r)
 
 static void add_message(json_t *msgs, const char *role, const char *content)
 {
-    struct cm_buf t; /* JSON strings are UTF-8: a program's stray bytes become U+FFFD */
-    cm_buf_init(&t);
-    cm_buf_put_utf8(&t, content ? content : "", content ? strlen(content) : 0);
-    json_t *o = json_object();
+    json_t *o = json_object(); /* a program's stray bytes become U+FFFD */
     json_object_set_new(o, "role", json_string(role));
-    json_object_set_new(o, "content", json_stringn(t.data ? t.data : "", t.len));
+    json_object_set_new(o, "content", cm_json_str(content ? content : ""));
     json_array_append_new(msgs, o);
-    cm_buf_release(&t);
 }
 
 /* system, then user/assistant alternating; a turn's context before its question */

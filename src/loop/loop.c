@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/error.h"
@@ -281,22 +282,11 @@ int loop_run(struct loop_result *res, struct lm *m, const char *seq_src, const s
 
 /* ---- JSON ---- */
 
-/* A JSON string of any bytes (invalid UTF-8 becomes U+FFFD). */
-static json_t *text(const char *s)
-{
-    struct cm_buf b;
-    cm_buf_init(&b);
-    cm_buf_put_utf8(&b, s, strlen(s));
-    json_t *j = json_stringn(b.data ? b.data : "", b.len);
-    cm_buf_release(&b);
-    return j;
-}
-
 void *loop_result_to_json(const struct loop_result *r, int with_text)
 {
     json_t *o = json_object(), *ex = json_array(), *rounds = json_array();
     for (size_t i = 0; i < r->n_examples; i++)
-        json_array_append_new(ex, json_pack("{s:o, s:f}", "id", text(r->example_ids[i]), "similarity", r->example_sim[i]));
+        json_array_append_new(ex, json_pack("{s:o, s:f}", "id", cm_json_str(r->example_ids[i]), "similarity", r->example_sim[i]));
     for (size_t i = 0; i < r->n; i++) {
         const struct loop_round *x = &r->rounds[i];
         json_t *j = json_pack("{s:I, s:I, s:s, s:I, s:I, s:I, s:f, s:f, s:f, s:b}", "candidate",
@@ -307,9 +297,9 @@ void *loop_result_to_json(const struct loop_result *r, int with_text)
                               x->usage.decode_s, "check_s", x->check_s, "cut", x->usage.cut);
         if (x->checked) json_object_set_new(j, "passes", json_integer((json_int_t)x->passes));
         if (x->speedup2 > 0) json_object_set_new(j, "speedup2", json_real(x->speedup2));
-        if (!x->program && x->why) json_object_set_new(j, "why", text(x->why));
-        if (x->diagnosis) json_object_set_new(j, "diagnosis", text(x->diagnosis));
-        if (with_text && x->answer) json_object_set_new(j, "answer", text(x->answer));
+        if (!x->program && x->why) json_object_set_new(j, "why", cm_json_str(x->why));
+        if (x->diagnosis) json_object_set_new(j, "diagnosis", cm_json_str(x->diagnosis));
+        if (with_text && x->answer) json_object_set_new(j, "answer", cm_json_str(x->answer));
         json_array_append_new(rounds, j);
     }
     json_object_set_new(o, "examples", ex);

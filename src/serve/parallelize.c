@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/mem.h"
@@ -203,15 +204,7 @@ void serve_run_parallelize(struct serve_job *j)
     const struct loop_round *r = pick >= 0 ? &res.rounds[pick] : NULL;
     json_t *out = json_object();
     json_object_set_new(out, "verified", json_boolean(res.best >= 0));
-    if (r && r->program) {
-        struct cm_buf t;
-        cm_buf_init(&t);
-        cm_buf_put_utf8(&t, r->program, strlen(r->program));
-        json_object_set_new(out, "program", json_stringn(t.data ? t.data : "", t.len));
-        cm_buf_release(&t);
-    } else {
-        json_object_set_new(out, "program", json_null());
-    }
+    json_object_set_new(out, "program", cm_json_str(r ? r->program : NULL));
     json_object_set_new(out, "report", r && r->checked ? (json_t *)check_report_to_json(&r->rep) : json_null());
     json_object_set_new(out, "rounds", (json_t *)loop_result_to_json(&res, 0));
     json_object_set_new(out, "model", json_string(s->name));

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/json.h"
 #include "core/error.h"
 #include "core/mem.h"
 #include "serve/serve_impl.h"
@@ -291,21 +292,17 @@ static json_t *reply_head(const struct serve_job *j, const char *object)
 /* One choice: chat's message or delta, or completion's text; finish NULL: null. */
 static json_t *choice(const struct serve_job *j, const char *text, size_t len, int delta, int role, const char *finish)
 {
-    struct cm_buf t;
-    cm_buf_init(&t);
-    cm_buf_put_utf8(&t, text ? text : "", text ? len : 0);
     json_t *c = json_object();
     json_object_set_new(c, "index", json_integer(0));
     if (j->kind == SERVE_CHAT) {
         json_t *m = json_object();
         if (role) json_object_set_new(m, "role", json_string("assistant"));
-        if (text) json_object_set_new(m, "content", json_stringn(t.data ? t.data : "", t.len));
+        if (text) json_object_set_new(m, "content", cm_json_text(text, len));
         json_object_set_new(c, delta ? "delta" : "message", m);
     } else {
-        json_object_set_new(c, "text", json_stringn(t.data ? t.data : "", t.len));
+        json_object_set_new(c, "text", cm_json_text(text ? text : "", text ? len : 0));
     }
     json_object_set_new(c, "finish_reason", finish ? json_string(finish) : json_null());
-    cm_buf_release(&t);
     return c;
 }
 

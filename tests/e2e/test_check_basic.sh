@@ -88,4 +88,11 @@ wait $pid; rc=$?
 [ $rc = 3 ] || die "check interrupted in the launcher probe exited $rc, expected 3: $(cat "$T/int2.out")"
 grep -q interrupted "$T/int2.out" || die "no 'interrupted' message: $(cat "$T/int2.out")"
 grep -q "no MPI launcher" "$T/int2.out" && die "an interrupt was reported as a missing launcher"
+# output that is not UTF-8 (a wrong byte on stdout, garbage on stderr) still gives a JSON report,
+# the bytes as U+FFFD (it once failed an assertion)
+printf '#include <stdio.h>\nint main(void) { printf("1\\n"); return 0; }\n' > "$T/u_seq.c"
+printf '#include <mpi.h>\n#include <stdio.h>\nint main(int c, char **v) { MPI_Init(&c, &v); int r; MPI_Comm_rank(MPI_COMM_WORLD, &r);\n    if (!r) printf("\\xff\\n"); fprintf(stderr, "bad \\xfe byte\\n"); MPI_Finalize(); return 0; }\n' > "$T/u_mpi.c"
+expect_rc 1 "$CHATMPI" check "$T/u_seq.c" "$T/u_mpi.c" --np 1 --json "$T/u.json"
+python3 -c 'import json, sys; r = json.load(open(sys.argv[1]))["runs"][0]; assert "\ufffd" in r["detail"] and "\ufffd" in r["stderr_tail"], r' "$T/u.json" ||
+    die "no JSON report for output that is not UTF-8"
 exit 0
