@@ -164,11 +164,9 @@ static int interactive(struct loop_args *la, int model_given, const struct assis
  * before minutes of generation: otherwise no candidate can be judged. */
 static int check_sequential(const char *file, const struct check_opts *co)
 {
-    struct check_opts so = *co;
-    so.seq_only = 1, so.bench_args = NULL, so.profile = 0;
     struct check_report rep;
     if (isatty(2)) fprintf(stderr, "checking the sequential program\r");
-    int rc = harness_check(&rep, file, file, &so);
+    int rc = harness_check_sequential(&rep, file, co);
     if (rc) {
         rc = cli_report_error(rc);
     } else if (rep.outcome == CHECK_SEQ_ERROR) {

@@ -729,3 +729,10 @@ void check_report_release(struct check_report *rep)
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) free(strs[i]);
     memset(rep, 0, sizeof(*rep));
 }
+
+int harness_check_sequential(struct check_report *rep, const char *seq_path, const struct check_opts *o)
+{
+    struct check_opts so = *o;
+    so.seq_only = 1, so.bench_args = NULL, so.profile = 0;
+    return harness_check(rep, seq_path, seq_path, &so);
+}

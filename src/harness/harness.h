@@ -119,6 +119,10 @@ void check_opts_release(struct check_opts *o);
 int harness_check(struct check_report *rep, const char *seq_path, const char *mpi_path,
                   const struct check_opts *o);
 void check_report_release(struct check_report *rep);
+/* The sequential program alone, before minutes of generation (run FILE.c, serve's parallelize
+ * route): built and run twice at every size set of o (seq_only; its bench and profile
+ * settings are not used). CORRECT, or SEQ_ERROR with why in rep->seq_error. */
+int harness_check_sequential(struct check_report *rep, const char *seq_path, const struct check_opts *o);
 
 const char *check_verdict_name(enum check_verdict v);
 const char *check_outcome_name(enum check_outcome o);

@@ -160,9 +160,7 @@ void serve_run_parallelize(struct serve_job *j)
     for (size_t i = 0; i < p->args.n; i++) cm_strlist_push(&co.args, p->args.items[i]);
     co.timeout_s = p->timeout_s;
     /* the program must keep the contract before any generation (as `run FILE.c`) */
-    struct check_opts so = co;
-    so.seq_only = 1, so.bench_args = NULL, so.profile = 0;
-    int rc = harness_check(&rep, seq, seq, &so);
+    int rc = harness_check_sequential(&rep, seq, &co);
     have_rep = !rc;
     if (rc) {
         fail(j, 500, cm_error_message());
