@@ -25,3 +25,14 @@ token_records() {
         i=$((i + 1))
     done
 }
+
+# tiny_model DIR CTX: DIR/m.gguf, a random-weight llama model (dim 32, one layer, context CTX)
+# with a 500-token sentencepiece vocabulary trained on the BLAS1 programs (DIR/spm.model):
+# its answers are noise, which is what the assistant commands' plumbing tests want
+tiny_model() {
+    cat data/corpus/blas1/*/seq.c > "$1/text"
+    spm_train --input="$1/text" --model_prefix="$1/spm" --vocab_size=500 --model_type=bpe --byte_fallback=true \
+        --normalization_rule_name=identity --remove_extra_whitespaces=false >/dev/null 2>&1 || die "spm_train failed"
+    expect_rc 0 "$CHATMPI" model init --shape dim=32,layers=1,heads=2,ffn=64,ctx="$2",vocab=500 -o "$1/m.gguf" -q
+    expect_rc 0 "$CHATMPI" tokenizer import "$1/spm.model" --into "$1/m.gguf"
+}

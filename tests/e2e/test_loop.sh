@@ -4,11 +4,7 @@
 # example files are refused with their name.
 . tests/e2e/lib.sh
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-cat data/corpus/blas1/*/seq.c > "$T/text"
-spm_train --input="$T/text" --model_prefix="$T/spm" --vocab_size=500 --model_type=bpe --byte_fallback=true \
-    --normalization_rule_name=identity --remove_extra_whitespaces=false >/dev/null 2>&1 || die "spm_train failed"
-expect_rc 0 "$CHATMPI" model init --shape dim=32,layers=1,heads=2,ffn=64,ctx=8192,vocab=500 -o "$T/m.gguf" -q
-expect_rc 0 "$CHATMPI" tokenizer import "$T/spm.model" --into "$T/m.gguf"
+tiny_model "$T" 8192
 cp examples/pi_midpoint.c "$T/pi.c"
 
 # repair rounds: each reported on stderr, all kept; the repair prompt reuses the cached prefix

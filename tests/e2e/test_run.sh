@@ -4,11 +4,7 @@
 # test/verify score answers on the harness and can save them for eval; bad input is refused.
 . tests/e2e/lib.sh
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-cat data/corpus/blas1/*/seq.c > "$T/text"
-spm_train --input="$T/text" --model_prefix="$T/spm" --vocab_size=500 --model_type=bpe --byte_fallback=true \
-    --normalization_rule_name=identity --remove_extra_whitespaces=false >/dev/null 2>&1 || die "spm_train failed"
-expect_rc 0 "$CHATMPI" model init --shape dim=32,layers=1,heads=2,ffn=64,ctx=2048,vocab=500 -o "$T/m.gguf" -q
-expect_rc 0 "$CHATMPI" tokenizer import "$T/spm.model" --into "$T/m.gguf"
+tiny_model "$T" 2048
 cp examples/pi_midpoint.c "$T/pi.c"
 
 expect_rc 1 "$CHATMPI" run "$T/pi.c" -m "$T/m.gguf" --max-tokens 24 --np 1

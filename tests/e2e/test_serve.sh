@@ -15,11 +15,7 @@ cleanup() {
     rm -rf "$T"
 }
 trap cleanup EXIT
-cat data/corpus/blas1/*/seq.c > "$T/text"
-spm_train --input="$T/text" --model_prefix="$T/spm" --vocab_size=500 --model_type=bpe --byte_fallback=true \
-    --normalization_rule_name=identity --remove_extra_whitespaces=false >/dev/null 2>&1 || die "spm_train failed"
-expect_rc 0 "$CHATMPI" model init --shape dim=32,layers=1,heads=2,ffn=64,ctx=8192,vocab=500 -o "$T/m.gguf" -q
-expect_rc 0 "$CHATMPI" tokenizer import "$T/spm.model" --into "$T/m.gguf"
+tiny_model "$T" 8192
 cp examples/pi_midpoint.c "$T/pi.c"
 
 expect_rc 0 "$CHATMPI" serve --help; expect_out "/v1/chatmpi/parallelize"
