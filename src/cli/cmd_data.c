@@ -24,9 +24,8 @@
 #include "tokenizer/tok_load.h"
 #include "tokenizer/tokenizer.h"
 #include "harness/harness.h"
+#include "loop/loop.h"
 
-#define CHATHPC_QUESTION "Can you parallelize this sequential code to MPI?\n"
-#define CHATHPC_CONTEXT "Sequential to MPI translation"
 
 
 static int load(struct corpus *c, struct cm_strlist *pos, const char *split)
@@ -205,7 +204,7 @@ static int data_export(int argc, char **argv)
         "Write one split of the corpus in ChatHPC's dataset format: a JSON array of\n"
         "{\"question\", \"context\", \"answer\"} records plus chatmpi's keys id, domain and kernel, sorted by id.",
         "The question is \"" "Can you parallelize this sequential code to MPI?\\n\" followed by seq.c; the\n"
-        "context is \"" CHATHPC_CONTEXT "\"; the answer is mpi.c. data/<split>.json in the repository are\n"
+        "context is \"" LOOP_CONTEXT "\"; the answer is mpi.c. data/<split>.json in the repository are\n"
         "made with this command, and a test fails when they drift from the corpus.",
         0, -1, specs};
     struct cm_strlist pos;
@@ -233,11 +232,11 @@ static int data_export(int argc, char **argv)
             rc = cli_report_error(CM_EIO);
             goto done;
         }
-        size_t qn = strlen(CHATHPC_QUESTION) + strlen(seq) + 1;
+        size_t qn = strlen(LOOP_QUESTION) + strlen(seq) + 1;
         char *q = cm_malloc(qn);
-        snprintf(q, qn, "%s%s", CHATHPC_QUESTION, seq);
+        snprintf(q, qn, "%s%s", LOOP_QUESTION, seq);
         json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "question", q, "context",
-                                             CHATHPC_CONTEXT, "answer", mpi, "id", cc->id, "domain", cc->domain,
+                                             LOOP_CONTEXT, "answer", mpi, "id", cc->id, "domain", cc->domain,
                                              "kernel", cc->kernel));
         free(q), free(seq), free(mpi);
     }

@@ -20,13 +20,11 @@
 #include "model/assistant.h"
 #include "prompt/dataset.h"
 
-#define QUESTION LOOP_QUESTION
-#define CONTEXT LOOP_CONTEXT
 
 struct job {
     struct eval_case ec;
-    char *question, *context; /* owned */
-    char *program;            /* the sequential program the question holds (owned) */
+    char *question, *context; /* a dataset file's record (owned); NULL: the corpus's question */
+    char *program;            /* a corpus case's seq.c (owned); NULL for a record */
 };
 
 struct verify_ctx {
@@ -191,11 +189,7 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
             }
             struct job *j = &jobs[n_jobs++];
             j->ec.cc = &c.cases[i];
-            size_t qn = strlen(QUESTION) + strlen(seq) + 1;
-            j->question = cm_malloc(qn);
-            snprintf(j->question, qn, "%s%s", QUESTION, seq);
-            j->context = cm_strdup(CONTEXT);
-            free(seq);
+            j->program = seq; /* the loop asks the corpus's question about it */
         }
     }
     if (!n_jobs) {
@@ -254,7 +248,7 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
         lo.context = j->context;
         struct loop_result res;
         loop_result_init(&res);
-        err = loop_run(&res, m, j->question, &lo);
+        err = loop_run(&res, m, j->program ? j->program : j->question, &lo);
         /* a sample is a candidate: its last round (the verified one, or the last repair); a
          * candidate a budget left undrawn is a sample without a program */
         j->ec.n = (size_t)samples;
@@ -311,7 +305,7 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
 done:
     for (size_t i = 0; i < n_jobs; i++) {
         eval_case_release(&jobs[i].ec);
-        free(jobs[i].question), free(jobs[i].context);
+        free(jobs[i].question), free(jobs[i].context), free(jobs[i].program);
     }
     free(jobs);
     lm_close(m);
