@@ -16,6 +16,12 @@ void cm_buf_release(struct cm_buf *b)
     cm_buf_init(b);
 }
 
+void cm_buf_reset(struct cm_buf *b)
+{
+    b->len = 0;
+    if (b->data) b->data[0] = '\0';
+}
+
 static void reserve(struct cm_buf *b, size_t extra)
 {
     if (b->len + extra + 1 <= b->cap) return;

@@ -13,6 +13,8 @@ struct cm_buf {
 
 void cm_buf_init(struct cm_buf *b);
 void cm_buf_release(struct cm_buf *b);
+/* Empties b, keeping its memory. */
+void cm_buf_reset(struct cm_buf *b);
 void cm_buf_append(struct cm_buf *b, const void *p, size_t n);
 void cm_buf_puts(struct cm_buf *b, const char *s);
 void cm_buf_printf(struct cm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

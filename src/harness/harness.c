@@ -336,6 +336,12 @@ static void judge(struct ctx *c, struct check_run *r, const struct sandbox_resul
     }
     r->verdict = VERDICT_WRONG_OUTPUT;
     cmp_describe(&cr, r->detail, sizeof(r->detail));
+    /* the commonest wrong MPI program: every rank prints what rank 0 should print alone */
+    if (cr.why == CMP_TOO_MANY && r->np > 1 && cr.n_want && cr.n_got == (size_t)r->np * cr.n_want) {
+        size_t n = strlen(r->detail);
+        snprintf(r->detail + n, sizeof(r->detail) - n, "; %ld times the expected output: every rank printed it",
+                 r->np);
+    }
     r->stderr_tail = tail_lines(&res->err, 4);
 }
 

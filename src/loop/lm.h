@@ -46,7 +46,7 @@ struct lm_remote_opts {
     int stream;               /* ask for a streamed answer (server-sent events), read as it comes */
     int retries;              /* tries after the first on 429, 5xx and connection errors (< 0: 3) */
     double backoff_s;         /* the first wait between tries, doubled each time (0: 0.5; at most 30) */
-    const char *system;       /* NULL: the MPI preamble (tmpl_chathpc_preamble) */
+    const char *system;       /* NULL: the chat templates' MPI system text (tmpl_mpi_system) */
     struct sampler_params sampling; /* defaults for calls without their own (top_k is not sent) */
     size_t max_tokens;        /* answer length limit (0: 4096) */
     const char *const *stops; /* (n_stops) stop strings sent with every request */

@@ -483,7 +483,7 @@ int lm_open_remote(struct lm **out, const struct lm_remote_opts *o)
     size_t len = strlen(m->url);
     while (len && m->url[len - 1] == '/') m->url[--len] = '\0';
     m->key = key ? cm_strdup(key) : NULL;
-    m->system = cm_strdup(o->system ? o->system : tmpl_chathpc_preamble);
+    m->system = cm_strdup(o->system ? o->system : tmpl_mpi_system);
     m->stops = cm_calloc(o->n_stops + 1, sizeof(*m->stops));
     for (size_t i = 0; i < o->n_stops; i++) m->stops[m->n_stops++] = cm_strdup(o->stops[i]);
     m->base.ops = &remote_ops;

@@ -167,8 +167,8 @@ int loop_run(struct loop_result *res, struct lm *m, const char *seq_src, const s
 {
     double t0 = cm_now();
     int rc = 0;
-    struct cm_buf q;
-    cm_buf_init(&q);
+    struct cm_buf q, rq; /* the question; a repair round's question */
+    cm_buf_init(&q), cm_buf_init(&rq);
     if (o->question) {
         cm_buf_puts(&q, o->question);
     } else {
@@ -177,7 +177,7 @@ int loop_run(struct loop_result *res, struct lm *m, const char *seq_src, const s
     }
     const char *context = o->question ? o->context : LOOP_CONTEXT;
     /* the conversation: examples, the question, then (answer, diagnosis) pairs */
-    size_t n_ex = 0, cap = o->examples + 2 + 2 * o->repair;
+    size_t n_ex = 0, cap = o->examples + 1;
     struct assistant_turn *turns = cm_calloc(cap, sizeof(*turns));
     if (o->examples && o->pool) {
         size_t *idx = cm_calloc(o->examples, sizeof(size_t));
@@ -238,9 +238,6 @@ int loop_run(struct loop_result *res, struct lm *m, const char *seq_src, const s
             if (o->on_round) o->on_round(o->ctx, x, LOOP_GENERATING);
             struct sampler_params spr = sp;
             spr.seed += (uint64_t)r * 1000003u;
-            /* greedy, Qwen2.5-Coder repeated its program token for token after the diagnosis
-             * (docs/default-model.md): a repair is sampled */
-            if (r > 0 && spr.temperature == 0) spr.temperature = 0.7;
             if ((rc = lm_chat(m, &x->answer, turns, n_turns, &spr, &x->usage))) break;
             res->tokens += x->usage.tokens;
             res->prompt_tokens += x->usage.prompt_tokens;
@@ -263,8 +260,21 @@ int loop_run(struct loop_result *res, struct lm *m, const char *seq_src, const s
             }
             if (r == o->repair || !o->check) break;
             x->diagnosis = loop_diagnose(x);
-            turns[n_turns - 1].answer = x->answer;
-            turns[n_turns++] = (struct assistant_turn){x->diagnosis, NULL, NULL};
+            /* the next round is asked afresh: the question, the failing program quoted, the
+             * diagnosis (as the model's own previous turn, Qwen2.5-Coder gave the program back
+             * byte for byte: docs/default-model.md) */
+            cm_buf_reset(&rq);
+            cm_buf_puts(&rq, q.data);
+            if (x->program) {
+                cm_buf_puts(&rq, "\nThis MPI version of it does not pass the check:\n```c\n");
+                cm_buf_puts(&rq, x->program);
+                if (rq.len && rq.data[rq.len - 1] != '\n') cm_buf_puts(&rq, "\n");
+                cm_buf_puts(&rq, "```\n");
+            } else {
+                cm_buf_puts(&rq, "\nThe previous answer to this question was not usable.\n");
+            }
+            cm_buf_puts(&rq, x->diagnosis);
+            turns[n_turns - 1].question = rq.data;
         }
     }
     for (size_t i = 0; i < res->n; i++) {
@@ -276,7 +286,7 @@ int loop_run(struct loop_result *res, struct lm *m, const char *seq_src, const s
     }
     res->wall_s = cm_now() - t0;
     free(turns);
-    cm_buf_release(&q);
+    cm_buf_release(&q), cm_buf_release(&rq);
     return rc;
 }
 

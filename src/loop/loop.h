@@ -6,10 +6,12 @@
  *
  * K candidates are drawn independently (candidate k uses seed + k; the first is greedy when
  * the temperature is 0, the others sample at 0.7: K greedy answers would be one answer).
- * A candidate that fails goes back to the model with a short diagnosis (loop_diagnose) as
- * the next turn of the same conversation (sampled at 0.7 when the temperature is 0: a greedy
- * repair tends to repeat the program), so a round costs only the tokens it adds (the
- * local model keeps the shared prompt in its KV cache). Every round is checked; a
+ * A candidate that fails goes back to the model as a new question: the sequential program,
+ * the failing MPI program quoted, and a short diagnosis (loop_diagnose); the examples and the
+ * start of the question are the same prompt as before, so the local model evaluates only the
+ * quoted program and the diagnosis (its KV cache keeps the rest). (As the model's own previous
+ * turn followed by the diagnosis, Qwen2.5-Coder-1.5B gave the program back byte for byte, greedy
+ * or sampled: docs/default-model.md.) Every round is checked; a
  * candidate's chain ends at its first verified round or after R repairs. Budgets (tokens
  * generated, wall seconds) end the loop early: rounds not run are reported as not run.
  *

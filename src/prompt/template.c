@@ -36,6 +36,24 @@ const char tmpl_chathpc_preamble[] =
     "programming model. You are given a question and context regarding the MPI programming model.\n\nYou must "
     "output the answer the question.";
 
+/* The system text of the chat templates (pretrained instruct models: ChatML, Code Llama): the
+ * ChatHPC preamble, then the program contract the harness checks (ARCHITECTURE.md), which a
+ * model that never saw the corpus cannot guess. */
+const char tmpl_mpi_system[] =
+    "You are ChatHPC for MPI, an expert in parallelizing sequential C programs with MPI. Given a sequential "
+    "C program, answer with one complete MPI program in C, in a single ```c code block, that:\n"
+    "- includes <mpi.h>, calls MPI_Init before anything else and MPI_Finalize before returning, and gets its "
+    "rank and the number of ranks from MPI_COMM_WORLD;\n"
+    "- reads the same command-line arguments with the same defaults;\n"
+    "- splits the work of the main loops over the ranks in contiguous blocks, for any number of ranks (also "
+    "when it does not divide the problem size), and combines the partial results with MPI collectives "
+    "(MPI_Reduce, MPI_Allreduce, MPI_Gatherv, MPI_Bcast) or exchanges neighbouring values with MPI_Sendrecv;\n"
+    "- computes exactly the same input data as the sequential program: a seeded random generator must give "
+    "every element the same value as in the sequential program (run it over all elements in the same order, "
+    "keeping only the rank's own, or let rank 0 generate and distribute);\n"
+    "- prints on rank 0 only, exactly what the sequential program prints, in the same format; the other ranks "
+    "print nothing.";
+
 static const char chathpc_text[] = "{{ system }}\n{% if context %}\n### Context:\n{{ context }}\n{% endif %}\n"
                                    "### Question:\n{{ question }}\n\n### Answer:\n{{ answer }}\n\n";
 static const char codellama_text[] = "[INST] {% if system %}<<SYS>>\n{{ system }}\n<</SYS>>\n\n{% endif %}"
@@ -57,8 +75,8 @@ static const struct builtin {
     size_t n_stops;
 } builtins[] = {
     {"chathpc", chathpc_text, tmpl_chathpc_preamble, NULL, 0},
-    {"chatml", chatml_text, tmpl_chathpc_preamble, chatml_stops, 2},
-    {"codellama", codellama_text, NULL, NULL, 0},
+    {"chatml", chatml_text, tmpl_mpi_system, chatml_stops, 2},
+    {"codellama", codellama_text, tmpl_mpi_system, NULL, 0},
 };
 #define N_BUILTINS (sizeof(builtins) / sizeof(builtins[0]))
 

@@ -9,13 +9,14 @@
  *                  ### Question:\n{{ question }}\n\n### Answer:\n{{ answer }}\n\n
  *                (the "### Context:" block only when a context is given);
  *   "codellama"  Code Llama - Instruct: [INST] <context>\n\n<question> [/INST] <answer>
- *                (with "<<SYS>>\n...\n<</SYS>>\n\n" first when a system text is given);
+ *                (with "<<SYS>>\n...\n<</SYS>>\n\n" first when a system text is given;
+ *                tmpl_mpi_system by default);
  *                <s> and </s> are tokens the tokenizer adds, never text;
  *   "chatml"     ChatML (SmolLM2-Instruct, Qwen2.5-Instruct):
  *                  <|im_start|>system\n<system><|im_end|>\n
  *                  <|im_start|>user\n[<context>\n\n]<question><|im_end|>\n
  *                  <|im_start|>assistant\n<answer><|im_end|>\n
- *                (the system turn defaults to chathpc's MPI preamble); generation stops at
+ *                (the system turn defaults to tmpl_mpi_system); generation stops at
  *                <|im_end|> or <|endoftext|> (tmpl_stops);
  *   a file       in ChatHPC's Jinja subset (below);
  *   inline text  in the same subset (a training config's prompt_template).
@@ -108,5 +109,8 @@ int tmpl_render_full(const struct tmpl *t, const struct tmpl_vars *v, struct cm_
 
 /* The MPI preamble of the chathpc template (its default system text). */
 extern const char tmpl_chathpc_preamble[];
+/* The system text of the chat templates (chatml, codellama) and of a remote model: the preamble
+ * and the program contract (rank 0 prints, the same data, any number of ranks). */
+extern const char tmpl_mpi_system[];
 
 #endif

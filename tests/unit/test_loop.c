@@ -1,5 +1,5 @@
-/* The candidate loop with a scripted model and a scripted check: repair rounds carry the
- * diagnosis back as the next turn of the same conversation; a chain ends at its first
+/* The candidate loop with a scripted model and a scripted check: a repair round asks the
+ * question again with the failing program quoted and the diagnosis; a chain ends at its first
  * verified round; the fastest verified round wins, else the one with the most passing runs;
  * budgets stop the loop; worked examples come from the pool, most similar last, never from
  * an excluded split or record; the diagnoses say what failed where. */
@@ -133,8 +133,14 @@ Test(loop, repair_carries_the_diagnosis_and_stops_when_verified)
     cr_assert_eq(f.next, 3, "the chain ends at its verified round");
     cr_assert_eq(r.n, 3);
     cr_assert_eq(f.turns_seen[0], 1);
-    cr_assert_eq(f.turns_seen[1], 2, "a repair round extends the conversation");
-    cr_assert_eq(f.turns_seen[2], 3);
+    cr_assert_eq(f.turns_seen[1], 1, "a repair round is a question of its own");
+    cr_assert_eq(f.turns_seen[2], 1);
+    cr_assert(!strncmp(f.last_question[1], f.first_question[0], strlen(f.first_question[0])),
+              "it starts as the question did (the cached prompt): %s", f.last_question[1]);
+    cr_assert(strstr(f.last_question[1], "does not pass the check:\n```c\n#include <mpi.h>\nint main(void) { /* BUILD */"),
+              "the failing program is quoted: %s", f.last_question[1]);
+    cr_assert(strstr(f.last_question[2], "/* WRONG */") && !strstr(f.last_question[2], "/* BUILD */"),
+              "only the round before is quoted: %s", f.last_question[2]);
     cr_assert(strstr(f.last_question[1], "line 12: error: 'rank' undeclared"), "%s", f.last_question[1]);
     cr_assert(!strstr(f.last_question[1], "/tmp/x"), "paths are dropped: %s", f.last_question[1]);
     cr_assert(!strstr(f.last_question[1], "note:"), "only error lines: %s", f.last_question[1]);

@@ -73,7 +73,7 @@ Test(template, codellama_inst)
 {
     struct tmpl *t = NULL;
     cr_assert_eq(tmpl_builtin(&t, "codellama"), 0);
-    struct tmpl_vars v = {"Parallelize this.", NULL, "int main(void) {}", NULL};
+    struct tmpl_vars v = {"Parallelize this.", NULL, "int main(void) {}", ""}; /* "": no system text */
     struct cm_buf p, f;
     render(t, &v, &p, &f);
     cr_assert_str_eq(p.data, "[INST] Parallelize this. [/INST]");
@@ -83,6 +83,11 @@ Test(template, codellama_inst)
     v.context = "CTX", v.system = "Be brief.";
     render(t, &v, &p, &f);
     cr_assert_str_eq(f.data, "[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\nCTX\n\nParallelize this. [/INST] int main(void) {}");
+    cm_buf_release(&p), cm_buf_release(&f);
+    v.system = NULL; /* the default: the MPI system text, with the contract */
+    render(t, &v, &p, &f);
+    cr_assert(!strncmp(f.data, "[INST] <<SYS>>\nYou are ChatHPC for MPI", 37), "%s", f.data);
+    cr_assert(strstr(f.data, "prints on rank 0 only"), "%s", f.data);
     cm_buf_release(&p), cm_buf_release(&f);
     tmpl_free(t);
     cr_assert_neq(tmpl_builtin(&t, "alpaca"), 0);
@@ -210,14 +215,14 @@ Test(template, chatml_exact)
     cr_assert_str_eq(f.data, "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nParallelize this.<|im_end|>\n"
                              "<|im_start|>assistant\nint main(void) {}<|im_end|>\n");
     cm_buf_release(&p), cm_buf_release(&f);
-    /* the context goes before the question; the system turn defaults to the MPI preamble */
+    /* the context goes before the question; the system turn defaults to the MPI system text */
     v.context = "Sequential to MPI translation", v.system = NULL;
     render(t, &v, &p, &f);
     char want[2048];
     snprintf(want, sizeof(want),
              "<|im_start|>system\n%s<|im_end|>\n<|im_start|>user\nSequential to MPI translation\n\nParallelize this."
              "<|im_end|>\n<|im_start|>assistant\n",
-             tmpl_chathpc_preamble);
+             tmpl_mpi_system);
     cr_assert_str_eq(p.data, want);
     cm_buf_release(&p), cm_buf_release(&f);
     size_t n;
