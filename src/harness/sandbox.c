@@ -467,13 +467,12 @@ int sandbox_run(struct sandbox_result *res, const struct sandbox_spec *spec)
             stop_run(pid, isolated, spec, t, &kill_at);
             end_t = t;
         }
-        if (!killed && t >= deadline) {
-            if (!aborting) res->end = SANDBOX_TIMEOUT;
+        if (!killed && t >= deadline) { /* an abort marker moved the deadline closer */
+            res->end = aborting ? SANDBOX_ABORTED : SANDBOX_TIMEOUT;
             killed = 1;
             stop_run(pid, isolated, spec, t, &kill_at);
             end_t = t;
         }
-        if (!killed && aborting && t >= deadline) res->end = SANDBOX_ABORTED; /* overrides TIMEOUT below */
         if (over && !killed) {
             res->end = SANDBOX_OUTPUT_LIMIT, killed = 1;
             stop_run(pid, isolated, spec, t, &kill_at);

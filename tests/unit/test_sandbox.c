@@ -1,6 +1,7 @@
 /* The sandbox's way of stopping a run in plain mode (src/harness/sandbox.h): SIGKILL at once
  * by default; with term_grace_s, SIGTERM first (srun cancels its job step on it) and SIGKILL
- * only when the command is still there when the grace is over. */
+ * only when the command is still there when the grace is over; a launcher that reports a
+ * failed rank and then hangs ends as SANDBOX_ABORTED. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,5 +76,25 @@ Test(sandbox, kill_after_grace_when_term_is_ignored)
     cr_assert_eq(res.end, SANDBOX_TIMEOUT);
     cr_assert_geq(took, 0.75, "SIGKILL came before the grace was over (%.2f s)", took);
     cr_assert_lt(took, 4.0, "SIGKILL did not come after the grace (%.2f s)", took);
+    sandbox_result_release(&res);
+}
+
+Test(sandbox, abort_marker_then_hang_is_aborted)
+{
+    char *const argv[] = {"sh", "-c", "echo 'rank 1 exited on signal 11' >&2; " LOOP, NULL};
+    const char *const markers[] = {"exited on signal", NULL};
+    struct sandbox_spec spec = {dir, "", argv, NULL, 0, markers, {0}};
+    sandbox_limits_default(&spec.lim);
+    spec.lim.wall_s = 60;
+    struct sandbox_result res;
+    double t0 = now_s();
+    cr_assert_eq(sandbox_run(&res, &spec), 0);
+    double took = now_s() - t0;
+    cr_assert_eq(res.end, SANDBOX_ABORTED, "end %d", (int)res.end);
+    cr_assert(res.abort_seen);
+    cr_assert_lt(took, SANDBOX_ABORT_GRACE_S + 2.0, "waited %.2f s after the marker", took);
+    char d[256];
+    sandbox_describe_end(&res, &spec, d, sizeof(d));
+    cr_assert(strstr(d, "reported a failed rank"), "%s", d);
     sandbox_result_release(&res);
 }
