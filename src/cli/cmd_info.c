@@ -239,7 +239,7 @@ static int print_memory(struct gguf *g)
     const struct llama_hparams *hp = &m->hp;
     int threads = omp_get_max_threads();
     uint64_t w = m->weight_bytes, kv = llama_state_kv_bytes(hp, hp->n_ctx),
-             sc = llama_state_scratch_bytes(hp, hp->n_ctx, 64, threads);
+             sc = llama_state_scratch_bytes(hp, hp->n_ctx, hp->n_ctx < LLAMA_DEFAULT_BATCH ? hp->n_ctx : LLAMA_DEFAULT_BATCH, threads);
     char b1[32], b2[32], b3[32], b4[32];
     printf("%s: %s, %.1fM parameters, dim %u, %u layers, %u/%u heads, ffn %u, ctx %u, vocab %u%s\n", m->g->path,
            llama_arch_name(hp->arch), (double)llama_hparams_n_params(hp, m->tied) / 1e6, hp->dim, hp->n_layer, hp->n_head, hp->n_head_kv,

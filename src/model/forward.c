@@ -50,7 +50,7 @@ int llama_state_new(struct llama_state **out, const struct llama_model *m, uint3
     *out = NULL;
     const struct llama_hparams *hp = &m->hp;
     if (n_ctx == 0) n_ctx = hp->n_ctx;
-    if (n_batch == 0) n_batch = 64;
+    if (n_batch == 0) n_batch = n_ctx < LLAMA_DEFAULT_BATCH ? n_ctx : LLAMA_DEFAULT_BATCH;
     if (n_ctx > hp->n_ctx)
         return cm_error_set(CM_EINVAL, "context of %u tokens exceeds the model's context length %u", n_ctx, hp->n_ctx);
     if (n_batch > 4096) return cm_error_set(CM_EINVAL, "batch of %u tokens is too large (at most 4096)", n_batch);

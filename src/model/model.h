@@ -120,8 +120,14 @@ struct llama_state {
     uint32_t lora_r_cap;
 };
 
-/* n_ctx == 0 means the model's context length; n_batch == 0 means 64. *out is the
- * caller's (llama_state_free). Fails when n_ctx exceeds the model's context length. */
+/* Tokens a prompt chunk holds by default: each chunk dequantizes every weight tile once and
+ * multiplies it with sgemm, so longer chunks spread that cost (Qwen2.5-Coder-1.5B Q4_K_M, 1
+ * thread, a 512-token prompt: 17.0 tokens/s at 128, 19.4 at 256, 20.9 at 512; 14.1 at 64 for
+ * 256 tokens) for 25 MB of activations a 1536-wide layer at 512. */
+#define LLAMA_DEFAULT_BATCH 512
+/* n_ctx == 0 means the model's context length; n_batch == 0 means LLAMA_DEFAULT_BATCH (at
+ * most n_ctx). *out is the caller's (llama_state_free). Fails when n_ctx exceeds the model's
+ * context length. */
 int llama_state_new(struct llama_state **out, const struct llama_model *m, uint32_t n_ctx, uint32_t n_batch);
 void llama_state_free(struct llama_state *s); /* accepts NULL */
 /* Forgets the cached positions (n_past = 0). */
