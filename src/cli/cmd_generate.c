@@ -272,7 +272,7 @@ int cmd_generate(int argc, char **argv)
                 (double)(ids.n - 1) / (t1 - t0 > 0 ? t1 - t0 : 1e-9));
         fprintf(stderr, "generated: %zu tokens in %.3f s (%.1f tokens/s), stopped at %s; %d threads\n", made,
                 t2 - t1, (double)made / (t2 - t1 > 0 ? t2 - t1 : 1e-9), why[stop], st->n_threads);
-        fprintf(stderr, "kernels %s, batches with %s; %zu LoRA adapter%s\n", mm_kernel_name(), mm_blas_name(),
+        fprintf(stderr, "kernels %s, batches in %s; %zu LoRA adapter%s\n", mm_kernel_name(), mm_batch_name(),
                 m->n_adapters, m->n_adapters == 1 ? "" : "s");
     }
     rc = EXIT_OK;

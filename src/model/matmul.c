@@ -23,6 +23,7 @@
 #include "model/model.h"
 #include "tensor/fp16.h"
 #include "tensor/tensor.h"
+#include "train/gemm.h" /* the bf16 products (oneDNN) the trainer uses too */
 
 /* ---- dispatch ---- */
 
@@ -168,6 +169,17 @@ const char *mm_blas_name(void)
     return mm_blas_state > 0 ? "openblas" : "none";
 }
 
+const char *mm_batch_name(void)
+{
+    enum mm_batch b = mm_batch_current();
+    if (b == MM_BATCH_BF16) return "bf16 (onednn; f32 weights and LoRA with sgemm)";
+    mm_blas_load();
+    if (b == MM_BATCH_AUTO)
+        return mm_blas_state > 0 ? "bf16 (onednn) for weights of 1M values or more, else f32 (openblas)"
+                                 : "bf16 (onednn) for weights of 1M values or more, else f32 (row dots)";
+    return mm_blas_state > 0 ? "f32 (openblas)" : "f32 (row dots)";
+}
+
 /* ---- products ---- */
 
 /* The quantized activation (either layout), 64-byte aligned at the start of the scratch. */
@@ -219,11 +231,113 @@ static void matvec(const struct llama_weight *w, const float *x, float *y, float
     }
 }
 
+/* ---- batches in bf16 (oneDNN) ---- */
+
+static int mm_batch = -1; /* enum mm_batch; -1: not chosen yet */
+
+static int cpu_has_bf16(void)
+{
+#ifdef MM_HAVE_X86
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl");
+#else
+    return 0;
+#endif
+}
+
+enum mm_batch mm_batch_current(void)
+{
+    if (mm_batch < 0) { /* first use: $CHATMPI_PREFILL, else auto where the CPU multiplies bf16 natively */
+        const char *env = getenv("CHATMPI_PREFILL");
+        int want = env && !strcmp(env, "f32") ? MM_BATCH_F32 : env && !strcmp(env, "bf16") ? MM_BATCH_BF16 : MM_BATCH_AUTO;
+        mm_batch = cpu_has_bf16() ? want : MM_BATCH_F32;
+    }
+    return (enum mm_batch)mm_batch;
+}
+
+int mm_batch_select(enum mm_batch b)
+{
+    int old = mm_batch_current();
+    if (b != MM_BATCH_F32 && !cpu_has_bf16())
+        return cm_error_set(CM_EENV, "this CPU has no AVX512_BF16: batches stay in f32");
+    mm_batch = b;
+    return old;
+}
+
+/* whether a batch with weight w goes through bf16 */
+static int batch_in_bf16(const struct llama_weight *w)
+{
+    enum mm_batch b = mm_batch_current();
+    if (b == MM_BATCH_F32 || w->type == TENSOR_TYPE_F32) return 0;
+    return b == MM_BATCH_BF16 || (uint64_t)w->n_in * (uint64_t)w->n_out >= MM_BF16_MIN_VALUES;
+}
+
+/* One calling thread's buffers (grown, kept): the batch and a block of weight rows in bf16,
+ * and a dense product for a block narrower than the output. */
+static _Thread_local struct {
+    uint16_t *x, *w;
+    float *c;
+    size_t x_n, w_n, c_n;
+} bfb;
+
+static void *grow(void **p, size_t *have, size_t need)
+{
+    if (need > *have) {
+        free(*p);
+        *p = cm_malloc(need);
+        *have = need;
+    }
+    return *p;
+}
+
+#define MM_BF16_BLOCK_BYTES ((size_t)16 << 20) /* weight rows in bf16 per oneDNN product */
+
+/* y = W x for T > 1 tokens: the batch once in bf16; the weight a block of rows at a time,
+ * dequantized and rounded to bf16 by our threads, multiplied by oneDNN's bf16 matmul
+ * (float sums; its own OpenMP threads) */
+static void product_bf16(const struct llama_weight *w, const float *x, int64_t T, float *y, void *scratch,
+                         int n_threads)
+{
+    int64_t n_in = w->n_in, n_out = w->n_out;
+    int64_t rows = (int64_t)(MM_BF16_BLOCK_BYTES / ((size_t)n_in * 2)) / MM_TILE * MM_TILE;
+    if (rows < MM_TILE) rows = MM_TILE;
+    if (rows > n_out) rows = n_out;
+    uint16_t *xb = grow((void **)&bfb.x, &bfb.x_n, (size_t)T * n_in * 2);
+    uint16_t *wb = grow((void **)&bfb.w, &bfb.w_n, (size_t)rows * n_in * 2);
+    float *cb = rows < n_out ? grow((void **)&bfb.c, &bfb.c_n, (size_t)T * rows * sizeof(float)) : NULL;
+    const uint8_t *base = w->data;
+    size_t rb = w->row_bytes;
+#pragma omp parallel for num_threads(n_threads) schedule(static)
+    for (int64_t t = 0; t < T; t++) tr_bf16_row(xb + t * n_in, x + t * n_in, (int)n_in);
+    for (int64_t r0 = 0; r0 < n_out; r0 += rows) {
+        int64_t nr = n_out - r0 < rows ? n_out - r0 : rows;
+#pragma omp parallel num_threads(n_threads)
+        {
+            float *row = thread_area(scratch, n_in, omp_get_thread_num());
+#pragma omp for schedule(static)
+            for (int64_t r = 0; r < nr; r++) {
+                tensor_dequantize_row(w->type, base + (size_t)(r0 + r) * rb, row, n_in); /* type checked on load */
+                tr_bf16_row(wb + r * n_in, row, (int)n_in);
+            }
+        }
+        float *c = cb ? cb : y;
+        tr_gemm_bf16(0, 1, (int)T, (int)nr, (int)n_in, 1.0f, xb, wb, c);
+        if (cb)
+            for (int64_t t = 0; t < T; t++) memcpy(y + t * n_out + r0, cb + t * nr, (size_t)nr * sizeof(float));
+    }
+}
+
 static void product(const struct llama_weight *w, const float *x, int64_t T, float *y, float alpha, int acc,
                     void *scratch, int n_threads)
 {
     if (T == 1) {
         matvec(w, x, y, alpha, acc, scratch, n_threads);
+        return;
+    }
+    /* F32 weights (chatmpi's own small models, tests) and LoRA updates keep float products */
+    if (!acc && batch_in_bf16(w)) {
+        product_bf16(w, x, T, y, scratch, n_threads);
         return;
     }
     int64_t n_in = w->n_in, n_out = w->n_out, n_tiles = (n_out + MM_TILE - 1) / MM_TILE;

@@ -38,8 +38,9 @@ grep "blk.0.attn_q.weight " "$OUT" | grep -q q8_0 || die "--out-type q8_0 did no
 # like with like: the q8_0 merge against the adapter applied unmerged to the base in q8_0
 # (rounding the base to q8_0 may change the greedy ids of this tiny model by itself)
 expect_rc 0 "$CHATMPI" quantize --type q8_0 "$D/m.gguf" "$D/mq.gguf"
-with8=$(gen -m "$D/mq.gguf" --lora "$D/a.gguf")
-m8=$(gen -m "$D/m8.gguf")
+# (float batches: bf16 ones round the merged weights and the base differently, model/matmul.h)
+with8=$(CHATMPI_PREFILL=f32 gen -m "$D/mq.gguf" --lora "$D/a.gguf")
+m8=$(CHATMPI_PREFILL=f32 gen -m "$D/m8.gguf")
 [ "$(echo "$m8" | cut -d' ' -f1)" = "$(echo "$with8" | cut -d' ' -f1)" ] || die "q8_0 merge's first id differs: $m8 vs $with8"
 # a quantized base: the updated weights stay q4_0
 expect_rc 0 "$CHATMPI" quantize --type q4_0 "$D/m.gguf" "$D/q4.gguf"

@@ -12,7 +12,7 @@ expect_rc 0 "$CHATMPI" tokenizer import "$T/spm.model" -o "$T/tok.gguf"
 base() {
     cat <<YAML
 data_file: data/refine.json
-init: dim=32,layers=1,heads=2,ffn=64,ctx=256
+init: dim=32,layers=1,heads=2,ffn=64,ctx=1536
 tokenizer: $T/tok.gguf
 finetuned_model_path: $T/$1.gguf
 training_output_dir: $T/$1

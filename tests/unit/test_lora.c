@@ -27,6 +27,7 @@
 #include "core/error.h"
 #include "gguf/gguf.h"
 #include "model/lora.h"
+#include "model/matmul.h"
 #include "model/model.h"
 #include "tensor/tensor.h"
 
@@ -198,6 +199,10 @@ static double max_rel(const float *a, const float *b, size_t n)
 }
 
 /* ---- tests ---- */
+
+/* exact f32 batches: the references are float sums (model/matmul.h) */
+static void f32_batches(void) { mm_batch_select(MM_BATCH_F32); }
+TestSuite(lora, .init = f32_batches);
 
 Test(lora, unmerged_adapters_match_reference)
 {

@@ -6,7 +6,7 @@
  * written by llama_model_write_random and compared logit by logit at every position.
  * Also: quantized models against the F32 one, prefill in chunks against token-by-token
  * decoding, greedy generation at 1 and 2 threads, every SIMD kernel set (AVX2, AVX-512,
- * AVX-512 VNNI) against the scalar one, batches without OpenBLAS, and load errors that name the offending tensor.
+ * AVX-512 VNNI) against the scalar one, batches without OpenBLAS, batches in bf16 (oneDNN), and load errors that name the offending tensor.
  * qwen2: random models with nonzero biases (N(0, 0.5^2)) against the reference at the same
  * 1e-4 (F32) and 2e-2 (Q8_0), prefill against decode; an unknown architecture is refused
  * with its name and the file's, and a qwen2 file without its biases names the bias.
@@ -33,6 +33,11 @@
 #include "tensor/tensor.h"
 
 #include "llama_ref.h"
+
+/* The exact f32 batches: the tolerances below are those of float sums (the bf16 batches have
+ * a test of their own) */
+static void f32_batches(void) { mm_batch_select(MM_BATCH_F32); }
+TestSuite(model, .init = f32_batches);
 
 static float *run_prefill(const char *path, const int32_t *tok, int n, uint32_t n_batch)
 {
@@ -175,6 +180,45 @@ Test(model, batched_products_without_openblas)
     free(ref), free(pre);
     unlink(path);
     free(path);
+}
+
+/* Batches in bf16 (where the CPU has AVX512_BF16): weights and batch rounded to 8 significant
+ * bits, float sums. Bound: 2e-2 of the largest logit against the reference (measured 3e-3 to
+ * 6e-3 here); F32 weights keep the float path exactly. */
+Test(model, bf16_batches_close_to_reference)
+{
+    if (mm_batch_select(MM_BATCH_BF16) < 0) {
+        cr_skip_test("no AVX512_BF16: %s", cm_error_message());
+        return;
+    }
+    cr_assert_str_eq(mm_batch_name(), "bf16 (onednn; f32 weights and LoRA with sgemm)");
+    const uint32_t types[] = {TENSOR_TYPE_Q8_0, TENSOR_TYPE_Q4_0, TENSOR_TYPE_F16, TENSOR_TYPE_F32};
+    for (size_t k = 0; k < 4; k++)
+        for (size_t i = 0; i < 2; i++) { /* llama and qwen2 (biases), shapes the block types fit */
+            const struct shape *sh = i ? &qwen2_shapes[1] : &shapes[2];
+            char *path = tmp_model_arch(sh->spec, sh->vocab, types[k], 13, sh->tied, i ? LLAMA_ARCH_QWEN2 : LLAMA_ARCH_LLAMA);
+            int32_t tok[12];
+            tokens(tok, 12, sh->vocab, 9);
+            uint32_t V;
+            double *ref = run_ref(path, tok, 12, &V);
+            float *pre = run_prefill(path, tok, 12, 12);
+            double dp = rel_diff(pre, ref, (size_t)12 * V);
+            const char *tn = tensor_type_name(types[k]);
+            if (types[k] == TENSOR_TYPE_F32) cr_assert(dp <= 1e-4, "%s %s: f32 weights left the float path: %g", sh->spec, tn, dp);
+            else cr_assert(dp <= 2e-2, "%s %s: bf16 prefill differs from the reference by %g", sh->spec, tn, dp);
+            cr_assert(types[k] == TENSOR_TYPE_F32 || dp > 0, "%s %s: bf16 gave exact float sums?", sh->spec, tn);
+            cr_log_info("%s %s: %g", sh->spec, tn, dp);
+            free(pre);
+            /* auto, the default: weights this small keep the float batches */
+            mm_batch_select(MM_BATCH_AUTO);
+            pre = run_prefill(path, tok, 12, 12);
+            dp = rel_diff(pre, ref, (size_t)12 * V);
+            cr_assert(dp <= 1e-4, "%s %s: auto took bf16 for a small model (%g)", sh->spec, tn, dp);
+            mm_batch_select(MM_BATCH_BF16);
+            free(ref), free(pre);
+            unlink(path);
+            free(path);
+        }
 }
 
 Test(model, quantized_models_match_reference_and_f32)
