@@ -103,11 +103,13 @@ char *loop_diagnose(const struct loop_round *r)
     /* which rank counts pass: a program right at np=1 only has a decomposition bug */
     struct cm_buf ok, ko;
     cm_buf_init(&ok), cm_buf_init(&ko);
+    int one_right = 0, one_wrong = 0;
     for (size_t i = 0; i < rep->opts->n_np; i++) {
         long np = rep->opts->np[i];
         int fail = 0;
         for (size_t j = 0; j < rep->n_runs; j++) fail |= rep->runs[j].np == np && rep->runs[j].verdict != VERDICT_PASS;
         cm_buf_printf(fail ? &ko : &ok, "%s%ld", (fail ? ko.len : ok.len) ? ", " : "", np);
+        if (np == 1) one_right = !fail, one_wrong = fail;
     }
     if (ok.len) cm_buf_printf(&b, " (right with %s rank%s, wrong with %s)", ok.data, strchr(ok.data, ',') ? "s" : "",
                               ko.data ? ko.data : "");
@@ -121,8 +123,23 @@ char *loop_diagnose(const struct loop_round *r)
         size_t n = strlen(bad->stderr_tail);
         cm_buf_printf(&b, "Its stderr ends with:\n%s\n", n > 600 ? bad->stderr_tail + n - 600 : bad->stderr_tail);
     }
+    /* what an expert would look at first, from the symptom: Qwen2.5-Coder-1.5B gave the
+     * quoted program back unchanged after the bare diagnosis (docs/default-model.md) */
+    if (one_right && bad->verdict == VERDICT_WRONG_OUTPUT)
+        cm_buf_puts(&b, "Since it is right with 1 rank, the bug is in how the work is split or combined. Check that: "
+                        "every rank computes the same input values as the sequential program at the same global "
+                        "indices (a seeded generator must be stepped through all the elements before the rank's own "
+                        "block); values that rank 0 prints are first gathered from the ranks that own them; partial "
+                        "results are combined with a reduction; only rank 0 prints.\n");
+    else if (one_right && bad->verdict == VERDICT_TIMEOUT)
+        cm_buf_puts(&b, "Since it ends with 1 rank, look for a send without a matching receive, ranks that wait for "
+                        "each other in a cycle, or a collective that not every rank calls.\n");
+    else if (one_wrong && bad->verdict == VERDICT_WRONG_OUTPUT)
+        cm_buf_puts(&b, "It is wrong even with 1 rank: the computation or the printing differs from the sequential "
+                        "program; compare them line by line.\n");
     cm_buf_puts(&b, "Rank 0 must print exactly what the sequential program prints, for any number of ranks. "
-                    "Give the whole corrected MPI program.");
+                    "Do not give the same program back: find the bug, change the code, and give the whole corrected "
+                    "MPI program.");
     return cm_buf_detach(&b);
 }
 

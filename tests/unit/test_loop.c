@@ -142,6 +142,10 @@ Test(loop, repair_carries_the_diagnosis_and_stops_when_verified)
     cr_assert(strstr(f.last_question[2], "/* WRONG */") && !strstr(f.last_question[2], "/* BUILD */"),
               "only the round before is quoted: %s", f.last_question[2]);
     cr_assert(strstr(f.last_question[1], "line 12: error: 'rank' undeclared"), "%s", f.last_question[1]);
+    cr_assert(!strstr(f.last_question[1], "split or combined"), "no decomposition hints for a build error");
+    cr_assert(strstr(f.last_question[2], "the bug is in how the work is split or combined"), "right at np=1: %s",
+              f.last_question[2]);
+    cr_assert(strstr(f.last_question[2], "Do not give the same program back"), "%s", f.last_question[2]);
     cr_assert(!strstr(f.last_question[1], "/tmp/x"), "paths are dropped: %s", f.last_question[1]);
     cr_assert(!strstr(f.last_question[1], "note:"), "only error lines: %s", f.last_question[1]);
     cr_assert(strstr(f.last_question[2], "right with 1 rank, wrong with 2"), "%s", f.last_question[2]);
