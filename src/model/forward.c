@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/fastexp.h"
 #include "core/mem.h"
 #include "model/matmul.h"
 #include "model/model.h"
@@ -162,7 +163,8 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void attenti
                 if (sc[j] > mx) mx = sc[j];
             }
             float sum = 0;
-            for (uint32_t j = 0; j <= pos; j++) sum += (sc[j] = expf(sc[j] - mx));
+#pragma omp simd reduction(+ : sum)
+            for (uint32_t j = 0; j <= pos; j++) sum += (sc[j] = cm_expf_neg(sc[j] - mx));
             float *o = out + (size_t)t * dim + (size_t)h * hs;
             memset(o, 0, hs * sizeof(float));
             for (uint32_t j = 0; j <= pos; j++) {
@@ -173,6 +175,57 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void attenti
             }
         }
     }
+}
+
+/* A chunk's attention as matrix products, one head at a time on each thread: the scores
+ * S = Q_h K_g^T (T x L, L = n_past + T, K_g the head's group's keys), each row's causal
+ * softmax (positions after the token zeroed), then out_h = P V_g; sgemm runs single-threaded
+ * in our threads. The row-by-row loop above does T x L dot products of head_size values,
+ * which a long prompt makes the larger part of its time. Returns -1 (nothing done) without
+ * OpenBLAS. */
+static _Thread_local struct {
+    float *p;
+    size_t n;
+} att_rows;
+
+static int attention_gemm(struct llama_state *s, uint32_t l, int64_t T, float *out)
+{
+    if (!mm_sgemm_available()) return -1;
+    const struct llama_model *m = s->m;
+    const uint32_t hs = m->head_size, kv_dim = m->kv_dim, n_head = m->hp.n_head;
+    const uint32_t group = n_head / m->hp.n_head_kv, dim = m->hp.dim;
+    const float *kc = s->k_cache + (size_t)l * s->n_ctx * kv_dim, *vc = s->v_cache + (size_t)l * s->n_ctx * kv_dim;
+    const float scale = 1.0f / sqrtf((float)hs);
+    const int64_t L = (int64_t)s->n_past + T;
+#pragma omp parallel num_threads(s->n_threads)
+    {
+        size_t need = (size_t)T * (size_t)L;
+        if (need > att_rows.n) {
+            free(att_rows.p);
+            att_rows.p = cm_malloc(need * sizeof(float));
+            att_rows.n = need;
+        }
+        float *S = att_rows.p;
+#pragma omp for schedule(dynamic, 1)
+        for (uint32_t h = 0; h < n_head; h++) {
+            uint32_t kvo = (h / group) * hs;
+            mm_sgemm_rm(0, 1, T, L, hs, scale, s->q + (size_t)h * hs, dim, kc + kvo, kv_dim, 0.0f, S, L);
+            for (int64_t t = 0; t < T; t++) {
+                float *row = S + (size_t)t * L;
+                int64_t valid = (int64_t)s->n_past + t + 1;
+                float mx = -INFINITY, sum = 0;
+                for (int64_t j = 0; j < valid; j++) mx = row[j] > mx ? row[j] : mx;
+#pragma omp simd reduction(+ : sum)
+                for (int64_t j = 0; j < valid; j++) sum += (row[j] = cm_expf_neg(row[j] - mx));
+                float inv = 1.0f / sum;
+#pragma omp simd
+                for (int64_t j = 0; j < valid; j++) row[j] *= inv;
+                if (valid < L) memset(row + valid, 0, (size_t)(L - valid) * sizeof(float));
+            }
+            mm_sgemm_rm(0, 0, T, hs, L, 1.0f, S, L, vc + kvo, kv_dim, 0.0f, out + (size_t)h * hs, dim);
+        }
+    }
+    return 0;
 }
 
 static void add(float *x, const float *y, size_t n)
@@ -215,7 +268,7 @@ static void eval_chunk(struct llama_state *s, const int32_t *tok, int64_t T, flo
         size_t at = ((size_t)l * s->n_ctx + s->n_past) * kv_dim;
         memcpy(s->k_cache + at, s->k, T * kv_dim * sizeof(float));
         memcpy(s->v_cache + at, s->v, T * kv_dim * sizeof(float));
-        attention(s, l, T, s->xb);
+        if (T == 1 || attention_gemm(s, l, T, s->xb)) attention(s, l, T, s->xb);
         mm(s, &L->wo, s->xb, T, s->xb2);
         add(s->x, s->xb2, T * dim);
         rmsnorm(s->xb, s->x, L->ffn_norm, T, dim, hp->norm_eps);

@@ -169,6 +169,22 @@ const char *mm_blas_name(void)
     return mm_blas_state > 0 ? "openblas" : "none";
 }
 
+int mm_sgemm_available(void)
+{
+    mm_blas_load();
+    return mm_sgemm != NULL;
+}
+
+int mm_sgemm_rm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
+                const float *B, int64_t ldb, float beta, float *C, int64_t ldc)
+{
+    mm_blas_load();
+    if (!mm_sgemm) return -1;
+    mm_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (blasint)M, (blasint)N,
+             (blasint)K, alpha, A, (blasint)lda, B, (blasint)ldb, beta, C, (blasint)ldc);
+    return 0;
+}
+
 const char *mm_batch_name(void)
 {
     enum mm_batch b = mm_batch_current();

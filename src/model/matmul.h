@@ -83,6 +83,11 @@ enum mm_batch mm_batch_current(void);
 /* Uses b from now on; returns the previous mode, or CM_EENV (message set) when the CPU lacks
  * bf16. Not while products run. */
 int mm_batch_select(enum mm_batch b);
+/* Row-major C = alpha op(A) op(B) + beta C with OpenBLAS's sgemm, single-threaded (call it
+ * from inside the caller's OpenMP threads); -1 when OpenBLAS is not there (nothing done). */
+int mm_sgemm_available(void);
+int mm_sgemm_rm(int ta, int tb, int64_t M, int64_t N, int64_t K, float alpha, const float *A, int64_t lda,
+                const float *B, int64_t ldb, float beta, float *C, int64_t ldc);
 /* "bf16 (onednn; ...)", "f32 (openblas)" or "f32 (row dots)", for -v lines. */
 const char *mm_batch_name(void);
 
