@@ -11,8 +11,10 @@
  * accumulators. Integer sums are exact and the activation's integers are those of the
  * other sets, so the sets differ from the scalar kernels only in the order of the float
  * additions.
- * Other types use the AVX2 set's kernels (matmul.c falls back a set at a time).
- * Left out: 512-bit K-quant and Q5 kernels, AVX512-FP16 and BF16 kernels, 256-bit AVX-VNNI (AVX2-class CPUs), repacked
+ * Q4_K and Q6_K rows (the bulk of a Q4_K_M file) a record of 64 values a step, against the
+ * same pairs layout (below). Other types use the AVX2 set's kernels (matmul.c falls back a set
+ * at a time).
+ * Left out: 512-bit Q2_K, Q3_K, Q5_K and Q5 kernels, AVX512-FP16 and BF16 kernels, 256-bit AVX-VNNI (AVX2-class CPUs), repacked
  * (interleaved) weight layouts.
  */
 #include "model/matmul_impl.h"
@@ -20,6 +22,7 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #include <stddef.h>
+#include <string.h>
 
 #define MM_AVX512 __attribute__((target("avx512f,avx512bw,avx2,fma,f16c")))
 #define MM_AVX512VNNI __attribute__((target("avx512f,avx512bw,avx512vnni,avx2,fma,f16c")))
@@ -106,7 +109,8 @@ MM_AVX512 static inline __m512i load_2x32(const void *p0, const void *p1)
                               _mm256_loadu_si256((const __m256i *)p1), 1);
 }
 
-/* The fp16 scales at p0 and p1 as f32 in lanes 0-7 and 8-15. */
+/* The fp16 scales at p0 and p1 as f32 in lanes 0-7 and 8-15 (a Q4_K super-block's d and dmin
+ * too). */
 MM_AVX512 static inline __m512 weight_scales(const uint8_t *p0, const uint8_t *p1)
 {
     __m128 h = _mm_cvtph_ps(_mm_cvtsi32_si128((int)(rd16(p0) | (rd16(p1) << 16))));
@@ -219,6 +223,124 @@ MM_AVX512VNNI static inline __m512i sums_u4_vnni(__m512i q, const struct mm_q8x2
 DOT_PAIRS_MIN(dot_q4_1_avx512, MM_AVX512, sums_u4_bw)
 DOT_PAIRS_MIN(dot_q4_1_vnni, MM_AVX512VNNI, sums_u4_vnni)
 
+/* ---- Q4_K and Q6_K rows: 64 values (two activation blocks, one record) a step ----
+ * Q4_K: per 64 values 32 bytes whose low nibbles are sub-block 2j and high nibbles 2j+1,
+ * exactly a record's [block 2p | block 2p+1]; the super-block's 8 scales and 8 mins (6 bits)
+ * are unpacked once into float lanes (times d and dmin), and each step's two are spread over
+ * lanes 0-7 and 8-15 by a permute. The min term m dmin d_x sum x_q is the record's c4 lanes
+ * (-8 sum, lanes 0 and 8) times d_x times the mins, summed apart and scaled by -1/8 at the end.
+ * Q6_K: per half of 128 values, activation blocks k = 0..3 take (ql[32 (k & 1)..] >> 4 (k >> 1))
+ * & 15 with qh bits 2k..2k+1 as bits 4-5; q - 32 is signed, multiplied as |w| by x with w's
+ * sign (vpmaddubsw or vpdpbusd on unsigned |w|); each 16 values have their own int8 scale:
+ * four a record, spread over lanes 0-3, 4-7, 8-11, 12-15. */
+
+static const int32_t k4_idx[4][16] = {
+    {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1},
+    {2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3},
+    {4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5},
+    {6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7},
+};
+static const int32_t q6_idx[4][16] = {
+    {0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3},
+    {4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7},
+    {8, 8, 8, 8, 9, 9, 9, 9, 10, 10, 10, 10, 11, 11, 11, 11},
+    {12, 12, 12, 12, 13, 13, 13, 13, 14, 14, 14, 14, 15, 15, 15, 15},
+};
+
+MM_AVX512 static inline float f16_at(const uint8_t *p) { return _cvtsh_ss((unsigned short)rd16(p)); }
+
+/* A K-quant super-block's 12 bytes of 6-bit scales and mins (tensor_k4_scale_min's layout:
+ * bytes 0-3 hold scales 0-3 in their low 6 bits and the top 2 bits of scales 4-7; bytes 4-7
+ * the same for the mins; bytes 8-11 the low 4 bits of scales 4-7 (low nibbles) and of mins
+ * 4-7 (high nibbles)) as 16 bytes: the 8 scales, then the 8 mins; in registers, without a
+ * store and a reload (a stalled store forwarding) per super-block. */
+static inline __m128i k4_unpack(const uint8_t *q)
+{
+    uint32_t b0, b1, b2;
+    memcpy(&b0, q, 4), memcpy(&b1, q + 4, 4), memcpy(&b2, q + 8, 4);
+    const uint32_t low6 = 0x3f3f3f3fu, low4 = 0x0f0f0f0fu, top2 = 0x03030303u;
+    uint32_t sc_lo = b0 & low6, mn_lo = b1 & low6;
+    uint32_t sc_hi = (b2 & low4) | (((b0 >> 6) & top2) << 4);
+    uint32_t mn_hi = ((b2 >> 4) & low4) | (((b1 >> 6) & top2) << 4);
+    return _mm_set_epi32((int)mn_hi, (int)mn_lo, (int)sc_hi, (int)sc_lo);
+}
+
+#define DOT_Q4_K(NAME, ATTR, SUMS)                                                                  \
+    ATTR static float NAME(const void *w, const void *x, int64_t n)                                 \
+    {                                                                                               \
+        const uint8_t *blk = w;                                                                     \
+        const struct mm_q8x2 *r = x;                                                                \
+        __m512 a = _mm512_setzero_ps(), am = _mm512_setzero_ps();                                   \
+        for (int64_t i = 0; i < n / 256; i++, blk += 144) {                                         \
+            /* lanes 0-7 the 8 scales times d, 8-15 the 8 mins times dmin */                        \
+            __m512 vsm = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(k4_unpack(blk + 4))),  \
+                                       weight_scales(blk, blk + 2));                                \
+            const uint8_t *qs = blk + 16;                                                           \
+            for (int j = 0; j < 4; j++, qs += 32, r++) {                                            \
+                __m256i raw = _mm256_loadu_si256((const __m256i *)qs);                              \
+                __m512i v = _mm512_inserti64x4(_mm512_castsi256_si512(raw), _mm256_srli_epi16(raw, 4), 1); \
+                v = _mm512_and_si512(v, _mm512_set1_epi8(15));                                      \
+                __m512i idx = _mm512_loadu_si512(k4_idx[j]);                                        \
+                __m512 dx = _mm512_load_ps(r->d);                                                   \
+                a = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(SUMS(v, r)), dx),              \
+                                    _mm512_permutexvar_ps(idx, vsm), a);                            \
+                am = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_load_si512(r->c4)), dx), \
+                                     _mm512_permutexvar_ps(_mm512_add_epi32(idx, _mm512_set1_epi32(8)), vsm), am); \
+            }                                                                                       \
+        }                                                                                           \
+        return _mm512_reduce_add_ps(a) + 0.125f * _mm512_reduce_add_ps(am);                         \
+    }
+
+DOT_Q4_K(dot_q4_k_avx512, MM_AVX512, sums_u4_bw)
+DOT_Q4_K(dot_q4_k_vnni, MM_AVX512VNNI, sums_u4_vnni)
+
+MM_AVX512 static inline __m512i sums_s8_bw(__m512i w, const struct mm_q8x2 *r)
+{
+    __m512i x = _mm512_load_si512(r->qs);
+    __m512i sx = _mm512_mask_sub_epi8(x, _mm512_movepi8_mask(w), _mm512_setzero_si512(), x);
+    return _mm512_madd_epi16(_mm512_maddubs_epi16(_mm512_abs_epi8(w), sx), _mm512_set1_epi16(1));
+}
+
+MM_AVX512VNNI static inline __m512i sums_s8_vnni(__m512i w, const struct mm_q8x2 *r)
+{
+    __m512i x = _mm512_load_si512(r->qs);
+    __m512i sx = _mm512_mask_sub_epi8(x, _mm512_movepi8_mask(w), _mm512_setzero_si512(), x);
+    return _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_abs_epi8(w), sx);
+}
+
+#define DOT_Q6_K(NAME, ATTR, SUMS)                                                                  \
+    ATTR static float NAME(const void *w, const void *x, int64_t n)                                 \
+    {                                                                                               \
+        const uint8_t *blk = w;                                                                     \
+        const struct mm_q8x2 *r = x;                                                                \
+        const __m512i m4 = _mm512_set1_epi8(15), m2 = _mm512_set1_epi8(3), c32 = _mm512_set1_epi8(32); \
+        __m512 a = _mm512_setzero_ps();                                                             \
+        for (int64_t i = 0; i < n / 256; i++, blk += 210) {                                         \
+            __m512 vs = _mm512_mul_ps(                                                              \
+                _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(blk + 192)))), \
+                _mm512_set1_ps(f16_at(blk + 208)));                                                 \
+            for (int h = 0; h < 2; h++) {                                                           \
+                /* [ql0 | ql1] and [qh | qh >> 2]: blocks 0 and 1; >> 4 of both: blocks 2 and 3 */  \
+                __m512i ql = _mm512_loadu_si512(blk + 64 * h);                                      \
+                __m256i qh0 = _mm256_loadu_si256((const __m256i *)(blk + 128 + 32 * h));            \
+                __m512i qh = _mm512_inserti64x4(_mm512_castsi256_si512(qh0), _mm256_srli_epi16(qh0, 2), 1); \
+                for (int p = 0; p < 2; p++, r++) {                                                  \
+                    __m512i lo = p ? _mm512_srli_epi16(ql, 4) : ql;                                 \
+                    __m512i hb = p ? _mm512_srli_epi16(qh, 4) : qh;                                 \
+                    __m512i v = _mm512_or_si512(_mm512_and_si512(lo, m4),                          \
+                                                _mm512_slli_epi16(_mm512_and_si512(hb, m2), 4));    \
+                    v = _mm512_sub_epi8(v, c32);                                                    \
+                    __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(SUMS(v, r)), _mm512_load_ps(r->d)); \
+                    a = _mm512_fmadd_ps(f, _mm512_permutexvar_ps(_mm512_loadu_si512(q6_idx[2 * h + p]), vs), a); \
+                }                                                                                   \
+            }                                                                                       \
+        }                                                                                           \
+        return _mm512_reduce_add_ps(a);                                                             \
+    }
+
+DOT_Q6_K(dot_q6_k_avx512, MM_AVX512, sums_s8_bw)
+DOT_Q6_K(dot_q6_k_vnni, MM_AVX512VNNI, sums_s8_vnni)
+
 /* The types not listed fall back to the AVX2 set's kernels (matmul.c). */
 const struct mm_kernels mm_kernels_avx512 = {
     "avx512",
@@ -228,6 +350,8 @@ const struct mm_kernels mm_kernels_avx512 = {
         [TENSOR_TYPE_Q8_0] = {dot_q8_0_avx512, prep_pairs},
         [TENSOR_TYPE_Q4_0] = {dot_q4_0_avx512, prep_pairs},
         [TENSOR_TYPE_Q4_1] = {dot_q4_1_avx512, prep_pairs},
+        [TENSOR_TYPE_Q4_K] = {dot_q4_k_avx512, prep_pairs},
+        [TENSOR_TYPE_Q6_K] = {dot_q6_k_avx512, prep_pairs},
     },
 };
 const struct mm_kernels mm_kernels_avx512vnni = {
@@ -238,6 +362,8 @@ const struct mm_kernels mm_kernels_avx512vnni = {
         [TENSOR_TYPE_Q8_0] = {dot_q8_0_vnni, prep_pairs},
         [TENSOR_TYPE_Q4_0] = {dot_q4_0_vnni, prep_pairs},
         [TENSOR_TYPE_Q4_1] = {dot_q4_1_vnni, prep_pairs},
+        [TENSOR_TYPE_Q4_K] = {dot_q4_k_vnni, prep_pairs},
+        [TENSOR_TYPE_Q6_K] = {dot_q6_k_vnni, prep_pairs},
     },
 };
 #endif
