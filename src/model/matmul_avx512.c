@@ -11,10 +11,10 @@
  * accumulators. Integer sums are exact and the activation's integers are those of the
  * other sets, so the sets differ from the scalar kernels only in the order of the float
  * additions.
- * Q4_K and Q6_K rows (the bulk of a Q4_K_M file) a record of 64 values a step, against the
+ * Q4_K, Q5_K and Q6_K rows (the bulk of Q4_K_M and Q5_K_M files) a record of 64 values a step, against the
  * same pairs layout (below). Other types use the AVX2 set's kernels (matmul.c falls back a set
  * at a time).
- * Left out: 512-bit Q2_K, Q3_K, Q5_K and Q5 kernels, AVX512-FP16 and BF16 kernels, 256-bit AVX-VNNI (AVX2-class CPUs), repacked
+ * Left out: 512-bit Q2_K, Q3_K and Q5 kernels, AVX512-FP16 and BF16 kernels, 256-bit AVX-VNNI (AVX2-class CPUs), repacked
  * (interleaved) weight layouts.
  */
 #include "model/matmul_impl.h"
@@ -223,7 +223,7 @@ MM_AVX512VNNI static inline __m512i sums_u4_vnni(__m512i q, const struct mm_q8x2
 DOT_PAIRS_MIN(dot_q4_1_avx512, MM_AVX512, sums_u4_bw)
 DOT_PAIRS_MIN(dot_q4_1_vnni, MM_AVX512VNNI, sums_u4_vnni)
 
-/* ---- Q4_K and Q6_K rows: 64 values (two activation blocks, one record) a step ----
+/* ---- Q4_K, Q5_K and Q6_K rows: 64 values (two activation blocks, one record) a step ----
  * Q4_K: per 64 values 32 bytes whose low nibbles are sub-block 2j and high nibbles 2j+1,
  * exactly a record's [block 2p | block 2p+1]; the super-block's 8 scales and 8 mins (6 bits)
  * are unpacked once into float lanes (times d and dmin), and each step's two are spread over
@@ -265,21 +265,33 @@ static inline __m128i k4_unpack(const uint8_t *q)
     return _mm_set_epi32((int)mn_hi, (int)mn_lo, (int)sc_hi, (int)sc_lo);
 }
 
-#define DOT_Q4_K(NAME, ATTR, SUMS)                                                                  \
+/* Q4_K (BS 144, values at 16) and Q5_K (BS 176, values at 48, fifth bits at 16: bit s of byte
+ * l for sub-block s, so a step's two sub-blocks take [qh >> 2j | qh >> 2j+1] & 1) */
+#define DOT_K45(NAME, ATTR, SUMS, BS, QS, QH)                                                       \
     ATTR static float NAME(const void *w, const void *x, int64_t n)                                 \
     {                                                                                               \
         const uint8_t *blk = w;                                                                     \
         const struct mm_q8x2 *r = x;                                                                \
+        const __m512i m4 = _mm512_set1_epi8(15), one = _mm512_set1_epi8(1);                        \
         __m512 a = _mm512_setzero_ps(), am = _mm512_setzero_ps();                                   \
-        for (int64_t i = 0; i < n / 256; i++, blk += 144) {                                         \
+        for (int64_t i = 0; i < n / 256; i++, blk += (BS)) {                                        \
             /* lanes 0-7 the 8 scales times d, 8-15 the 8 mins times dmin */                        \
             __m512 vsm = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(k4_unpack(blk + 4))),  \
                                        weight_scales(blk, blk + 2));                                \
-            const uint8_t *qs = blk + 16;                                                           \
+            __m512i qh = _mm512_setzero_si512();                                                    \
+            if (QH) {                                                                               \
+                __m256i h = _mm256_loadu_si256((const __m256i *)(blk + 16));                        \
+                qh = _mm512_inserti64x4(_mm512_castsi256_si512(h), _mm256_srli_epi16(h, 1), 1);     \
+            }                                                                                       \
+            const uint8_t *qs = blk + (QS);                                                         \
             for (int j = 0; j < 4; j++, qs += 32, r++) {                                            \
                 __m256i raw = _mm256_loadu_si256((const __m256i *)qs);                              \
                 __m512i v = _mm512_inserti64x4(_mm512_castsi256_si512(raw), _mm256_srli_epi16(raw, 4), 1); \
-                v = _mm512_and_si512(v, _mm512_set1_epi8(15));                                      \
+                v = _mm512_and_si512(v, m4);                                                        \
+                if (QH) {                                                                           \
+                    v = _mm512_or_si512(v, _mm512_slli_epi16(_mm512_and_si512(qh, one), 4));        \
+                    qh = _mm512_srli_epi16(qh, 2);                                                  \
+                }                                                                                   \
                 __m512i idx = _mm512_loadu_si512(k4_idx[j]);                                        \
                 __m512 dx = _mm512_load_ps(r->d);                                                   \
                 a = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(SUMS(v, r)), dx),              \
@@ -291,8 +303,10 @@ static inline __m128i k4_unpack(const uint8_t *q)
         return _mm512_reduce_add_ps(a) + 0.125f * _mm512_reduce_add_ps(am);                         \
     }
 
-DOT_Q4_K(dot_q4_k_avx512, MM_AVX512, sums_u4_bw)
-DOT_Q4_K(dot_q4_k_vnni, MM_AVX512VNNI, sums_u4_vnni)
+DOT_K45(dot_q4_k_avx512, MM_AVX512, sums_u4_bw, 144, 16, 0)
+DOT_K45(dot_q4_k_vnni, MM_AVX512VNNI, sums_u4_vnni, 144, 16, 0)
+DOT_K45(dot_q5_k_avx512, MM_AVX512, sums_u4_bw, 176, 48, 1)
+DOT_K45(dot_q5_k_vnni, MM_AVX512VNNI, sums_u4_vnni, 176, 48, 1)
 
 MM_AVX512 static inline __m512i sums_s8_bw(__m512i w, const struct mm_q8x2 *r)
 {
@@ -351,6 +365,7 @@ const struct mm_kernels mm_kernels_avx512 = {
         [TENSOR_TYPE_Q4_0] = {dot_q4_0_avx512, prep_pairs},
         [TENSOR_TYPE_Q4_1] = {dot_q4_1_avx512, prep_pairs},
         [TENSOR_TYPE_Q4_K] = {dot_q4_k_avx512, prep_pairs},
+        [TENSOR_TYPE_Q5_K] = {dot_q5_k_avx512, prep_pairs},
         [TENSOR_TYPE_Q6_K] = {dot_q6_k_avx512, prep_pairs},
     },
 };
@@ -363,6 +378,7 @@ const struct mm_kernels mm_kernels_avx512vnni = {
         [TENSOR_TYPE_Q4_0] = {dot_q4_0_vnni, prep_pairs},
         [TENSOR_TYPE_Q4_1] = {dot_q4_1_vnni, prep_pairs},
         [TENSOR_TYPE_Q4_K] = {dot_q4_k_vnni, prep_pairs},
+        [TENSOR_TYPE_Q5_K] = {dot_q5_k_vnni, prep_pairs},
         [TENSOR_TYPE_Q6_K] = {dot_q6_k_vnni, prep_pairs},
     },
 };
