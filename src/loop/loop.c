@@ -62,7 +62,8 @@ static void compiler_errors(struct cm_buf *b, const char *diag)
         for (const char *p = diag; *p && shown < 6;) {
             const char *e = strchr(p, '\n');
             size_t n = e ? (size_t)(e - p) : strlen(p);
-            int want = pass || (memmem(p, n, "error", 5) != NULL);
+            /* the linker's own line names the missing symbol; its "error" line does not */
+            int want = pass || memmem(p, n, "error", 5) || memmem(p, n, "undefined reference", 19);
             if (want && n) put_diag_line(b, p, n), shown++;
             p += n + (e != NULL);
         }

@@ -280,3 +280,23 @@ Test(loop, examples_most_similar_last_never_excluded)
     unlink(path);
     rmdir(dir);
 }
+
+Test(loop, diagnosis_names_the_missing_symbol_of_a_link_error)
+{
+    struct loop_round x;
+    memset(&x, 0, sizeof(x));
+    x.program = "int main(void) { return block_lo(); }";
+    x.checked = 1, x.outcome = CHECK_BUILD_FAIL;
+    check_opts_init(&x.rep.own_opts);
+    x.rep.opts = &x.rep.own_opts;
+    x.rep.outcome = CHECK_BUILD_FAIL;
+    x.rep.mpi_diag = cm_strdup("/usr/bin/ld: /tmp/cc1.o: in function `main':\n"
+                               "/tmp/x/candidate.c:48: undefined reference to `block_lo'\n"
+                               "collect2: error: ld returned 1 exit status\n");
+    char *d = loop_diagnose(&x);
+    cr_assert(strstr(d, "undefined reference to `block_lo'"), "%s", d);
+    cr_assert(strstr(d, "line 48"), "%s", d);
+    free(d);
+    free(x.rep.mpi_diag);
+    check_opts_release(&x.rep.own_opts);
+}
