@@ -239,7 +239,7 @@ static int print_memory(struct gguf *g)
     const struct llama_hparams *hp = &m->hp;
     int threads = omp_get_max_threads();
     uint64_t w = m->weight_bytes, kv = llama_state_kv_bytes(hp, hp->n_ctx),
-             sc = llama_state_scratch_bytes(hp, hp->n_ctx, hp->n_ctx < LLAMA_DEFAULT_BATCH ? hp->n_ctx : LLAMA_DEFAULT_BATCH, threads);
+             sc = llama_state_scratch_bytes(hp, hp->n_ctx, 0, threads);
     char b1[32], b2[32], b3[32], b4[32];
     printf("%s: %s, %.1fM parameters, dim %u, %u layers, %u/%u heads, ffn %u, ctx %u, vocab %u%s\n", m->g->path,
            llama_arch_name(hp->arch), (double)llama_hparams_n_params(hp, m->tied) / 1e6, hp->dim, hp->n_layer, hp->n_head, hp->n_head_kv,
@@ -247,7 +247,8 @@ static int print_memory(struct gguf *g)
     printf("  weights   %12s  (mapped from the file)\n", cli_fmt_bytes(b1, sizeof(b1), w));
     printf("  kv cache  %12s  (%u layers x 2 x %u positions x %u kv heads x %u x 4 bytes)\n",
            cli_fmt_bytes(b2, sizeof(b2), kv), hp->n_layer, hp->n_ctx, hp->n_head_kv, m->head_size);
-    printf("  scratch   %12s  (batches of 64 tokens, %d threads)\n", cli_fmt_bytes(b3, sizeof(b3), sc), threads);
+    printf("  scratch   %12s  (prompt chunks of %u tokens, %d threads)\n", cli_fmt_bytes(b3, sizeof(b3), sc),
+           llama_batch_default(hp->n_ctx), threads);
     printf("  total     %12s\n", cli_fmt_bytes(b4, sizeof(b4), w + kv + sc));
     llama_model_free(m);
     return 0;

@@ -32,6 +32,16 @@ void *cm_realloc_at(void *p, size_t n, const char *file, int line)
     return q;
 }
 
+void *cm_grow_at(void **p, size_t *have, size_t need, const char *file, int line)
+{
+    if (need > *have) {
+        free(*p);
+        *p = cm_malloc_at(need, file, line);
+        *have = need;
+    }
+    return *p;
+}
+
 char *cm_strdup_at(const char *s, const char *file, int line)
 {
     return cm_strndup_at(s, strlen(s), file, line);

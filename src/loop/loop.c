@@ -194,7 +194,7 @@ int loop_run(struct loop_result *res, struct lm *m, const char *seq_src, const s
         cm_buf_puts(&q, seq_src);
     }
     const char *context = o->question ? o->context : LOOP_CONTEXT;
-    /* the conversation: examples, the question, then (answer, diagnosis) pairs */
+    /* the conversation: the examples, then the question (a repair round's replaces it) */
     size_t n_ex = 0, cap = o->examples + 1;
     struct assistant_turn *turns = cm_calloc(cap, sizeof(*turns));
     if (o->examples && o->pool) {

@@ -40,8 +40,14 @@ static size_t act_floats(const struct llama_hparams *hp, uint32_t n_ctx, uint32_
            hp->n_rot / 2;
 }
 
+uint32_t llama_batch_default(uint32_t n_ctx)
+{
+    return n_ctx < LLAMA_DEFAULT_BATCH ? n_ctx : LLAMA_DEFAULT_BATCH;
+}
+
 uint64_t llama_state_scratch_bytes(const struct llama_hparams *hp, uint32_t n_ctx, uint32_t n_batch, int n_threads)
 {
+    if (n_batch == 0) n_batch = llama_batch_default(n_ctx);
     int64_t max_in = hp->dim > hp->n_ff ? hp->dim : hp->n_ff;
     return act_floats(hp, n_ctx, n_batch, n_threads) * sizeof(float) + mm_scratch_size(max_in, n_threads);
 }
@@ -51,7 +57,7 @@ int llama_state_new(struct llama_state **out, const struct llama_model *m, uint3
     *out = NULL;
     const struct llama_hparams *hp = &m->hp;
     if (n_ctx == 0) n_ctx = hp->n_ctx;
-    if (n_batch == 0) n_batch = n_ctx < LLAMA_DEFAULT_BATCH ? n_ctx : LLAMA_DEFAULT_BATCH;
+    if (n_batch == 0) n_batch = llama_batch_default(n_ctx);
     if (n_ctx > hp->n_ctx)
         return cm_error_set(CM_EINVAL, "context of %u tokens exceeds the model's context length %u", n_ctx, hp->n_ctx);
     if (n_batch > 4096) return cm_error_set(CM_EINVAL, "batch of %u tokens is too large (at most 4096)", n_batch);
@@ -185,7 +191,7 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void attenti
  * OpenBLAS. */
 static _Thread_local struct {
     float *p;
-    size_t n;
+    size_t n; /* bytes */
 } att_rows;
 
 static int attention_gemm(struct llama_state *s, uint32_t l, int64_t T, float *out)
@@ -199,13 +205,7 @@ static int attention_gemm(struct llama_state *s, uint32_t l, int64_t T, float *o
     const int64_t L = (int64_t)s->n_past + T;
 #pragma omp parallel num_threads(s->n_threads)
     {
-        size_t need = (size_t)T * (size_t)L;
-        if (need > att_rows.n) {
-            free(att_rows.p);
-            att_rows.p = cm_malloc(need * sizeof(float));
-            att_rows.n = need;
-        }
-        float *S = att_rows.p;
+        float *S = cm_grow((void **)&att_rows.p, &att_rows.n, (size_t)T * (size_t)L * sizeof(float));
 #pragma omp for schedule(dynamic, 1)
         for (uint32_t h = 0; h < n_head; h++) {
             uint32_t kvo = (h / group) * hs;

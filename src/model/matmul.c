@@ -297,16 +297,6 @@ static _Thread_local struct {
     size_t x_n, w_n, c_n;
 } bfb;
 
-static void *grow(void **p, size_t *have, size_t need)
-{
-    if (need > *have) {
-        free(*p);
-        *p = cm_malloc(need);
-        *have = need;
-    }
-    return *p;
-}
-
 #define MM_BF16_BLOCK_BYTES ((size_t)16 << 20) /* weight rows in bf16 per oneDNN product */
 
 /* y = W x for T > 1 tokens: the batch once in bf16; the weight a block of rows at a time,
@@ -319,9 +309,9 @@ static void product_bf16(const struct llama_weight *w, const float *x, int64_t T
     int64_t rows = (int64_t)(MM_BF16_BLOCK_BYTES / ((size_t)n_in * 2)) / MM_TILE * MM_TILE;
     if (rows < MM_TILE) rows = MM_TILE;
     if (rows > n_out) rows = n_out;
-    uint16_t *xb = grow((void **)&bfb.x, &bfb.x_n, (size_t)T * n_in * 2);
-    uint16_t *wb = grow((void **)&bfb.w, &bfb.w_n, (size_t)rows * n_in * 2);
-    float *cb = rows < n_out ? grow((void **)&bfb.c, &bfb.c_n, (size_t)T * rows * sizeof(float)) : NULL;
+    uint16_t *xb = cm_grow((void **)&bfb.x, &bfb.x_n, (size_t)T * n_in * 2);
+    uint16_t *wb = cm_grow((void **)&bfb.w, &bfb.w_n, (size_t)rows * n_in * 2);
+    float *cb = rows < n_out ? cm_grow((void **)&bfb.c, &bfb.c_n, (size_t)T * rows * sizeof(float)) : NULL;
     const uint8_t *base = w->data;
     size_t rb = w->row_bytes;
 #pragma omp parallel for num_threads(n_threads) schedule(static)

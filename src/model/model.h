@@ -125,6 +125,8 @@ struct llama_state {
  * thread, a 512-token prompt: 17.0 tokens/s at 128, 19.4 at 256, 20.9 at 512; 14.1 at 64 for
  * 256 tokens) for 25 MB of activations a 1536-wide layer at 512. */
 #define LLAMA_DEFAULT_BATCH 512
+/* The chunk a state with this context takes by default: LLAMA_DEFAULT_BATCH, at most n_ctx. */
+uint32_t llama_batch_default(uint32_t n_ctx);
 /* n_ctx == 0 means the model's context length; n_batch == 0 means LLAMA_DEFAULT_BATCH (at
  * most n_ctx). *out is the caller's (llama_state_free). Fails when n_ctx exceeds the model's
  * context length. */
@@ -134,7 +136,8 @@ void llama_state_free(struct llama_state *s); /* accepts NULL */
 void llama_state_reset(struct llama_state *s);
 /* Keeps only the first n cached positions (a shared prompt prefix; n >= n_past: no change). */
 void llama_state_truncate(struct llama_state *s, uint32_t n);
-/* Bytes of the KV cache and of the scratch a state with these sizes allocates. */
+/* Bytes of the KV cache and of the scratch a state with these sizes allocates (n_batch 0:
+ * the default, as llama_state_new). */
 uint64_t llama_state_kv_bytes(const struct llama_hparams *hp, uint32_t n_ctx);
 uint64_t llama_state_scratch_bytes(const struct llama_hparams *hp, uint32_t n_ctx, uint32_t n_batch,
                                    int n_threads);

@@ -108,7 +108,7 @@ static size_t n_kerns;
 static dnnl_engine_t engine;
 static dnnl_stream_t stream;
 static uint16_t *abuf, *bbuf;
-static size_t abuf_n, bbuf_n;
+static size_t abuf_n, bbuf_n; /* bytes, as cbuf_n */
 #define N_SCRATCH 9
 static void *scratch[N_SCRATCH]; /* tr_bf16_scratch's */
 static size_t scratch_n[N_SCRATCH];
@@ -240,16 +240,6 @@ static void kern_run(struct kern *k, const uint16_t *A, const uint16_t *B, float
     check(dnnl_stream_wait(stream), "waiting for a bf16 matmul");
 }
 
-static uint16_t *grow(uint16_t **buf, size_t *have, size_t need)
-{
-    if (need > *have) {
-        free(*buf);
-        *buf = cm_malloc(need * sizeof(uint16_t));
-        *have = need;
-    }
-    return *buf;
-}
-
 static void gemm_bf16(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
                       int ldb, float beta, float *C, int ldc)
 {
@@ -263,19 +253,15 @@ static void gemm_bf16(int ta, int tb, int M, int N, int K, float alpha, const fl
         return;
     }
     /* the inputs as stored (transposed or not), dense, in bf16 */
-    uint16_t *a = grow(&abuf, &abuf_n, (size_t)M * K), *b = grow(&bbuf, &bbuf_n, (size_t)K * N);
+    uint16_t *a = cm_grow((void **)&abuf, &abuf_n, (size_t)M * K * sizeof(uint16_t));
+    uint16_t *b = cm_grow((void **)&bbuf, &bbuf_n, (size_t)K * N * sizeof(uint16_t));
     if (ta) convert(a, A, K, M, lda);
     else convert(a, A, M, K, lda);
     if (tb) convert(b, B, N, K, ldb);
     else convert(b, B, K, N, ldb);
     float *c = C;
     if (!dense) {
-        if ((size_t)M * N > cbuf_n) {
-            free(cbuf);
-            cbuf_n = (size_t)M * N;
-            cbuf = cm_malloc(cbuf_n * sizeof(float));
-        }
-        c = cbuf;
+        c = cm_grow((void **)&cbuf, &cbuf_n, (size_t)M * N * sizeof(float));
     }
     kern_run(k, a, b, c);
     if (dense) return;
@@ -293,12 +279,7 @@ static void gemm_bf16(int ta, int tb, int M, int N, int K, float alpha, const fl
 void *tr_bf16_scratch(int slot, size_t bytes)
 {
     CM_ASSERT(slot >= 0 && slot < N_SCRATCH);
-    if (bytes > scratch_n[slot]) {
-        free(scratch[slot]);
-        scratch[slot] = cm_malloc(bytes);
-        scratch_n[slot] = bytes;
-    }
-    return scratch[slot];
+    return cm_grow(&scratch[slot], &scratch_n[slot], bytes);
 }
 
 void tr_gemm_bf16(int ta, int tb, int M, int N, int K, float alpha, const uint16_t *A, const uint16_t *B, float *C)

@@ -163,6 +163,20 @@ Test(model, qwen2_matches_reference_prefill_and_decode)
     free(path);
 }
 
+/* The prefill of n (<= 16) tokens drawn with seed, in chunks of `chunk`, against the
+ * reference: the largest difference relative to the largest logit. */
+static double prefill_vs_ref(const char *path, uint32_t vocab, int n, uint32_t chunk, uint32_t seed)
+{
+    int32_t tok[16];
+    tokens(tok, n, vocab, seed);
+    uint32_t V;
+    double *ref = run_ref(path, tok, n, &V);
+    float *pre = run_prefill(path, tok, n, chunk);
+    double dp = rel_diff(pre, ref, (size_t)n * V);
+    free(ref), free(pre);
+    return dp;
+}
+
 Test(model, batched_products_without_openblas)
 {
     /* the first use decides: this test's process never loads OpenBLAS */
@@ -170,14 +184,8 @@ Test(model, batched_products_without_openblas)
     cr_assert_str_eq(mm_blas_name(), "none");
     const struct shape *sh = &shapes[0];
     char *path = tmp_model(sh->spec, sh->vocab, TENSOR_TYPE_Q8_0, 11, sh->tied);
-    int32_t tok[10];
-    tokens(tok, 10, sh->vocab, 5);
-    uint32_t V;
-    double *ref = run_ref(path, tok, 10, &V);
-    float *pre = run_prefill(path, tok, 10, 5);
-    double dp = rel_diff(pre, ref, (size_t)10 * V);
+    double dp = prefill_vs_ref(path, sh->vocab, 10, 5, 5);
     cr_assert(dp <= 1e-4, "prefill without OpenBLAS differs from the reference by %g", dp);
-    free(ref), free(pre);
     unlink(path);
     free(path);
 }
@@ -197,25 +205,17 @@ Test(model, bf16_batches_close_to_reference)
         for (size_t i = 0; i < 2; i++) { /* llama and qwen2 (biases), shapes the block types fit */
             const struct shape *sh = i ? &qwen2_shapes[1] : &shapes[2];
             char *path = tmp_model_arch(sh->spec, sh->vocab, types[k], 13, sh->tied, i ? LLAMA_ARCH_QWEN2 : LLAMA_ARCH_LLAMA);
-            int32_t tok[12];
-            tokens(tok, 12, sh->vocab, 9);
-            uint32_t V;
-            double *ref = run_ref(path, tok, 12, &V);
-            float *pre = run_prefill(path, tok, 12, 12);
-            double dp = rel_diff(pre, ref, (size_t)12 * V);
+            double dp = prefill_vs_ref(path, sh->vocab, 12, 12, 9);
             const char *tn = tensor_type_name(types[k]);
             if (types[k] == TENSOR_TYPE_F32) cr_assert(dp <= 1e-4, "%s %s: f32 weights left the float path: %g", sh->spec, tn, dp);
             else cr_assert(dp <= 2e-2, "%s %s: bf16 prefill differs from the reference by %g", sh->spec, tn, dp);
             cr_assert(types[k] == TENSOR_TYPE_F32 || dp > 0, "%s %s: bf16 gave exact float sums?", sh->spec, tn);
             cr_log_info("%s %s: %g", sh->spec, tn, dp);
-            free(pre);
             /* auto, the default: weights this small keep the float batches */
             mm_batch_select(MM_BATCH_AUTO);
-            pre = run_prefill(path, tok, 12, 12);
-            dp = rel_diff(pre, ref, (size_t)12 * V);
+            dp = prefill_vs_ref(path, sh->vocab, 12, 12, 9);
             cr_assert(dp <= 1e-4, "%s %s: auto took bf16 for a small model (%g)", sh->spec, tn, dp);
             mm_batch_select(MM_BATCH_BF16);
-            free(ref), free(pre);
             unlink(path);
             free(path);
         }
