@@ -10,7 +10,8 @@
  * types with a min in scalar float from the blocks' sums. No vpmaddubsw can saturate:
  * pairs stay within 2 x 63 x 127. The AVX-512 sets use these for the types they have no
  * kernels of their own for.
- * Left out: Q2_K and Q3_K (the scalar set's), Q8_K-style 256-value activation blocks.
+ * Q4_K, Q5_K and Q6_K take the 256-value activation blocks of struct mm_q8k instead.
+ * Left out: Q2_K and Q3_K (the scalar set's).
  */
 #include "model/matmul_impl.h"
 
@@ -167,16 +168,18 @@ MM_AVX2 static float dot_q5_1_avx2(const void *w, const void *x, int64_t n)
     return hsum256(acc) + sm;
 }
 
-/* Q4_K and Q5_K: per 64 values, 32 bytes whose low nibbles are sub-block 2j and high
- * nibbles 2j+1; Q5_K's 5th bits from qh (bit s of byte l for sub-block s), consumed two
- * bits a 64 values. Scales enter vpmaddwd as integers; the mins go through the sums. */
-MM_AVX2 static inline float dot_k45_avx2(const uint8_t *blk, const struct mm_q8 *q, const uint8_t *qs, const uint8_t *qhp,
+/* Q4_K and Q5_K against 256-value activation blocks: per 64 values, 32 bytes whose low
+ * nibbles are sub-block 2j and high nibbles 2j+1; Q5_K's 5th bits from qh (bit s of byte l
+ * for sub-block s), consumed two bits a 64 values. Scales enter vpmaddwd as integers and the
+ * super-block's sum stays integer; the mins go through the activation's 32-value sums. */
+MM_AVX2 static inline float dot_k45_avx2(const uint8_t *blk, const struct mm_q8k *q, const uint8_t *qs, const uint8_t *qhp,
                                          __m256 *acc)
 {
     const __m256i m4 = _mm256_set1_epi8(15), one = _mm256_set1_epi8(1);
     __m256i qh = qhp ? _mm256_loadu_si256((const __m256i *)qhp) : _mm256_setzero_si256();
-    float d = f16(blk), sm = 0;
-    for (int j = 0; j < 4; j++, q += 2, qs += 32) {
+    __m256i isum = _mm256_setzero_si256();
+    int32_t msum = 0;
+    for (int j = 0; j < 4; j++, qs += 32) {
         int sc0, m0, sc1, m1;
         tensor_k4_scale_min(2 * j, blk + 4, &sc0, &m0);
         tensor_k4_scale_min(2 * j + 1, blk + 4, &sc1, &m1);
@@ -187,13 +190,13 @@ MM_AVX2 static inline float dot_k45_avx2(const uint8_t *blk, const struct mm_q8 
             hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 1), one), 4));
             qh = _mm256_srli_epi16(qh, 2);
         }
-        __m256 p0 = _mm256_cvtepi32_ps(sum_u8(lo, load_x(&q[0]), _mm256_set1_epi16((short)sc0)));
-        __m256 p1 = _mm256_cvtepi32_ps(sum_u8(hi, load_x(&q[1]), _mm256_set1_epi16((short)sc1)));
-        *acc = _mm256_fmadd_ps(_mm256_set1_ps(d * q[0].d), p0, *acc);
-        *acc = _mm256_fmadd_ps(_mm256_set1_ps(d * q[1].d), p1, *acc);
-        sm += q[0].d * (float)(m0 * q[0].sum) + q[1].d * (float)(m1 * q[1].sum);
+        const __m256i *x = (const __m256i *)(q->qs + 64 * j);
+        isum = _mm256_add_epi32(isum, sum_u8(lo, _mm256_loadu_si256(x), _mm256_set1_epi16((short)sc0)));
+        isum = _mm256_add_epi32(isum, sum_u8(hi, _mm256_loadu_si256(x + 1), _mm256_set1_epi16((short)sc1)));
+        msum += m0 * q->sums[2 * j] + m1 * q->sums[2 * j + 1];
     }
-    return f16(blk + 2) * sm;
+    *acc = _mm256_fmadd_ps(_mm256_set1_ps(f16(blk) * q->d), _mm256_cvtepi32_ps(isum), *acc);
+    return f16(blk + 2) * q->d * (float)msum;
 }
 
 MM_AVX2 static float dot_q4_k_avx2(const void *w, const void *x, int64_t n)
@@ -202,7 +205,7 @@ MM_AVX2 static float dot_q4_k_avx2(const void *w, const void *x, int64_t n)
     __m256 acc = _mm256_setzero_ps();
     float sm = 0;
     for (int64_t i = 0; i < n / 256; i++, blk += 144)
-        sm += dot_k45_avx2(blk, (const struct mm_q8 *)x + 8 * i, blk + 16, NULL, &acc);
+        sm += dot_k45_avx2(blk, (const struct mm_q8k *)x + i, blk + 16, NULL, &acc);
     return hsum256(acc) - sm;
 }
 
@@ -212,22 +215,22 @@ MM_AVX2 static float dot_q5_k_avx2(const void *w, const void *x, int64_t n)
     __m256 acc = _mm256_setzero_ps();
     float sm = 0;
     for (int64_t i = 0; i < n / 256; i++, blk += 176)
-        sm += dot_k45_avx2(blk, (const struct mm_q8 *)x + 8 * i, blk + 48, blk + 16, &acc);
+        sm += dot_k45_avx2(blk, (const struct mm_q8k *)x + i, blk + 48, blk + 16, &acc);
     return hsum256(acc) - sm;
 }
 
-/* Q6_K: per half of 128, activation block k takes (ql[32 (k & 1)..] >> 4 (k >> 1)) & 15
+/* Q6_K: per half of 128, the 32 values 128h + 32k.. take (ql[32 (k & 1)..] >> 4 (k >> 1)) & 15
  * and qh bits 2k..2k+1; q - 32 is signed; the two 16-value scales weight vpmaddwd's pairs
- * (lanes 0-7 are values 0-15, lanes 8-15 values 16-31). */
+ * (lanes 0-7 are values 0-15, lanes 8-15 values 16-31); the super-block's sum stays integer. */
 MM_AVX2 static float dot_q6_k_avx2(const void *w, const void *x, int64_t n)
 {
     const uint8_t *blk = w;
-    const struct mm_q8 *q = x;
+    const struct mm_q8k *q = x;
     const __m256i m4 = _mm256_set1_epi8(15), m2 = _mm256_set1_epi8(3), c32 = _mm256_set1_epi8(32);
     __m256 acc = _mm256_setzero_ps();
-    for (int64_t i = 0; i < n / 256; i++, blk += 210) {
+    for (int64_t i = 0; i < n / 256; i++, blk += 210, q++) {
         const int8_t *sc = (const int8_t *)(blk + 192);
-        float d = f16(blk + 208);
+        __m256i isum = _mm256_setzero_si256();
         for (int h = 0; h < 2; h++) {
             __m256i ql0 = _mm256_loadu_si256((const __m256i *)(blk + 64 * h));
             __m256i ql1 = _mm256_loadu_si256((const __m256i *)(blk + 64 * h + 32));
@@ -235,20 +238,22 @@ MM_AVX2 static float dot_q6_k_avx2(const void *w, const void *x, int64_t n)
             __m256i v[4] = {_mm256_and_si256(ql0, m4), _mm256_and_si256(ql1, m4),
                             _mm256_and_si256(_mm256_srli_epi16(ql0, 4), m4),
                             _mm256_and_si256(_mm256_srli_epi16(ql1, 4), m4)};
-            for (int k = 0; k < 4; k++, q++) {
+            for (int k = 0; k < 4; k++) {
                 __m256i hb = _mm256_slli_epi16(_mm256_and_si256(qh, m2), 4);
                 qh = _mm256_srli_epi16(qh, 2);
                 __m256i wq = _mm256_sub_epi8(_mm256_or_si256(v[k], hb), c32);
                 __m256i s16 = _mm256_set_m128i(_mm_set1_epi16(sc[8 * h + 2 * k + 1]), _mm_set1_epi16(sc[8 * h + 2 * k]));
-                __m256 p = _mm256_cvtepi32_ps(sum_i8(wq, load_x(q), s16));
-                acc = _mm256_fmadd_ps(_mm256_set1_ps(d * q->d), p, acc);
+                __m256i xq = _mm256_loadu_si256((const __m256i *)(q->qs + 128 * h + 32 * k));
+                isum = _mm256_add_epi32(isum, sum_i8(wq, xq, s16));
             }
         }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(f16(blk + 208) * q->d), _mm256_cvtepi32_ps(isum), acc);
     }
     return hsum256(acc);
 }
 
 #define Q8(fn) {fn, mm_prep_q8}
+#define Q8K(fn) {fn, mm_prep_q8k}
 
 const struct mm_kernels mm_kernels_avx2 = {
     "avx2",
@@ -260,9 +265,9 @@ const struct mm_kernels mm_kernels_avx2 = {
         [TENSOR_TYPE_Q4_1] = Q8(dot_q4_1_avx2),
         [TENSOR_TYPE_Q5_0] = Q8(dot_q5_0_avx2),
         [TENSOR_TYPE_Q5_1] = Q8(dot_q5_1_avx2),
-        [TENSOR_TYPE_Q4_K] = Q8(dot_q4_k_avx2),
-        [TENSOR_TYPE_Q5_K] = Q8(dot_q5_k_avx2),
-        [TENSOR_TYPE_Q6_K] = Q8(dot_q6_k_avx2),
+        [TENSOR_TYPE_Q4_K] = Q8K(dot_q4_k_avx2),
+        [TENSOR_TYPE_Q5_K] = Q8K(dot_q5_k_avx2),
+        [TENSOR_TYPE_Q6_K] = Q8K(dot_q6_k_avx2),
     },
 };
 #endif

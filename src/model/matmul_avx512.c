@@ -11,13 +11,15 @@
  * accumulators. Integer sums are exact and the activation's integers are those of the
  * other sets, so the sets differ from the scalar kernels only in the order of the float
  * additions.
- * Q4_K, Q5_K and Q6_K rows (the bulk of Q4_K_M and Q5_K_M files) a record of 64 values a step, against the
- * same pairs layout (below). Other types use the AVX2 set's kernels (matmul.c falls back a set
+ * Q4_K, Q5_K and Q6_K rows (the bulk of Q4_K_M and Q5_K_M files) against 256-value
+ * activation blocks (struct mm_q8k), a super-block's sum kept integer (below). Other types use the AVX2 set's kernels (matmul.c falls back a set
  * at a time).
  * Left out: 512-bit Q2_K, Q3_K and Q5 kernels, AVX512-FP16 and BF16 kernels, 256-bit AVX-VNNI (AVX2-class CPUs), repacked
  * (interleaved) weight layouts.
  */
 #include "model/matmul_impl.h"
+
+#include "tensor/convert.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -223,28 +225,32 @@ MM_AVX512VNNI static inline __m512i sums_u4_vnni(__m512i q, const struct mm_q8x2
 DOT_PAIRS_MIN(dot_q4_1_avx512, MM_AVX512, sums_u4_bw)
 DOT_PAIRS_MIN(dot_q4_1_vnni, MM_AVX512VNNI, sums_u4_vnni)
 
-/* ---- Q4_K, Q5_K and Q6_K rows: 64 values (two activation blocks, one record) a step ----
- * Q4_K: per 64 values 32 bytes whose low nibbles are sub-block 2j and high nibbles 2j+1,
- * exactly a record's [block 2p | block 2p+1]; the super-block's 8 scales and 8 mins (6 bits)
- * are unpacked once into float lanes (times d and dmin), and each step's two are spread over
- * lanes 0-7 and 8-15 by a permute. The min term m dmin d_x sum x_q is the record's c4 lanes
- * (-8 sum, lanes 0 and 8) times d_x times the mins, summed apart and scaled by -1/8 at the end.
- * Q6_K: per half of 128 values, activation blocks k = 0..3 take (ql[32 (k & 1)..] >> 4 (k >> 1))
- * & 15 with qh bits 2k..2k+1 as bits 4-5; q - 32 is signed, multiplied as |w| by x with w's
- * sign (vpmaddubsw or vpdpbusd on unsigned |w|); each 16 values have their own int8 scale:
- * four a record, spread over lanes 0-3, 4-7, 8-11, 12-15. */
+/* ---- Q4_K, Q5_K and Q6_K rows against 256-value activation blocks (struct mm_q8k) ----
+ * A super-block's integer sum in 16 int32 lanes, then one float multiply-add with d d_x.
+ * Q4_K/Q5_K: per 128 values (p = 0, 1) one 64-byte load of quants whose low nibbles are
+ * sub-blocks 4p and 4p+2 (values 128p + 0..31 and 64..95) and high nibbles 4p+1 and 4p+3
+ * (32..63, 96..127); vpmaddubsw with the activation's matching halves, then vpmaddwd with
+ * the sub-blocks' 6-bit scales spread over 16-bit lanes (vpermw), so the scales stay
+ * integer. The mins' term sum_s m_s sum_s x_q is one 128-bit vpmaddwd with the activation's
+ * 32-value sums. Q5_K's fifth bits: bit s of qh[l] for sub-block s, from [qh | qh >> 2].
+ * Q6_K: per half h, ql's low nibbles with qh bits 0-3 are values 128h + 0..63 and the high
+ * nibbles with bits 4-7 values 64..127, in order; unsigned q (0..63) by vpmaddubsw, the 16
+ * int8 scales by vpmaddwd, and the -32 offset as -32 sum_g sc_g bsum_g once a super-block.
+ * No vpmaddubsw saturates: pairs stay within 2 x 63 x 127. The same code for both sets (VNNI's
+ * vpdpbusd would leave the scales to 32-bit multiplies). */
 
-static const int32_t k4_idx[4][16] = {
-    {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1},
-    {2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3},
-    {4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5},
-    {6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7},
+static const uint16_t k4_scale_idx[4][32] = { /* 16-bit lanes <- sub-block scale index */
+    {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2},
+    {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3},
+    {4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6},
+    {5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7},
 };
-static const int32_t q6_idx[4][16] = {
-    {0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3},
-    {4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7},
-    {8, 8, 8, 8, 9, 9, 9, 9, 10, 10, 10, 10, 11, 11, 11, 11},
-    {12, 12, 12, 12, 13, 13, 13, 13, 14, 14, 14, 14, 15, 15, 15, 15},
+static const uint16_t q6_scale_idx[4][32] = { /* 16-bit lanes (value pairs) <- 16-value group */
+    {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3},
+    {4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7},
+    {8, 8, 8, 8, 8, 8, 8, 8, 9, 9, 9, 9, 9, 9, 9, 9, 10, 10, 10, 10, 10, 10, 10, 10, 11, 11, 11, 11, 11, 11, 11, 11},
+    {12, 12, 12, 12, 12, 12, 12, 12, 13, 13, 13, 13, 13, 13, 13, 13,
+     14, 14, 14, 14, 14, 14, 14, 14, 15, 15, 15, 15, 15, 15, 15, 15},
 };
 
 MM_AVX512 static inline float f16_at(const uint8_t *p) { return _cvtsh_ss((unsigned short)rd16(p)); }
@@ -265,95 +271,82 @@ static inline __m128i k4_unpack(const uint8_t *q)
     return _mm_set_epi32((int)mn_hi, (int)mn_lo, (int)sc_hi, (int)sc_lo);
 }
 
-/* Q4_K (BS 144, values at 16) and Q5_K (BS 176, values at 48, fifth bits at 16: bit s of byte
- * l for sub-block s, so a step's two sub-blocks take [qh >> 2j | qh >> 2j+1] & 1) */
-#define DOT_K45(NAME, ATTR, SUMS, BS, QS, QH)                                                       \
-    ATTR static float NAME(const void *w, const void *x, int64_t n)                                 \
+/* Q4_K (BS 144, quants at 16) and Q5_K (BS 176, quants at 48, fifth bits at 16) */
+#define DOT_K45(NAME, BS, QS, QH)                                                                   \
+    MM_AVX512 static float NAME(const void *w, const void *x, int64_t n)                            \
     {                                                                                               \
         const uint8_t *blk = w;                                                                     \
-        const struct mm_q8x2 *r = x;                                                                \
+        const struct mm_q8k *q = x;                                                                 \
         const __m512i m4 = _mm512_set1_epi8(15), one = _mm512_set1_epi8(1);                        \
-        __m512 a = _mm512_setzero_ps(), am = _mm512_setzero_ps();                                   \
-        for (int64_t i = 0; i < n / 256; i++, blk += (BS)) {                                        \
-            /* lanes 0-7 the 8 scales times d, 8-15 the 8 mins times dmin */                        \
-            __m512 vsm = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(k4_unpack(blk + 4))),  \
-                                       weight_scales(blk, blk + 2));                                \
+        __m512 acc = _mm512_setzero_ps();                                                           \
+        __m128 accm = _mm_setzero_ps();                                                             \
+        for (int64_t i = 0; i < n / 256; i++, blk += (BS), q++) {                                   \
+            __m128i sm8 = k4_unpack(blk + 4);                                                       \
+            __m512i sc16 = _mm512_castsi256_si512(_mm256_cvtepu8_epi16(sm8)); /* scales, mins */     \
+            __m128i mins = _mm_cvtepu8_epi16(_mm_srli_si128(sm8, 8));                               \
+            __m128i msum = _mm_madd_epi16(mins, _mm_loadu_si128((const __m128i *)q->sums));         \
             __m512i qh = _mm512_setzero_si512();                                                    \
             if (QH) {                                                                               \
                 __m256i h = _mm256_loadu_si256((const __m256i *)(blk + 16));                        \
-                qh = _mm512_inserti64x4(_mm512_castsi256_si512(h), _mm256_srli_epi16(h, 1), 1);     \
+                qh = _mm512_inserti64x4(_mm512_castsi256_si512(h), _mm256_srli_epi16(h, 2), 1);     \
             }                                                                                       \
-            const uint8_t *qs = blk + (QS);                                                         \
-            for (int j = 0; j < 4; j++, qs += 32, r++) {                                            \
-                __m256i raw = _mm256_loadu_si256((const __m256i *)qs);                              \
-                __m512i v = _mm512_inserti64x4(_mm512_castsi256_si512(raw), _mm256_srli_epi16(raw, 4), 1); \
-                v = _mm512_and_si512(v, m4);                                                        \
+            __m512i isum = _mm512_setzero_si512();                                                  \
+            for (int p = 0; p < 2; p++) {                                                           \
+                __m512i v = _mm512_loadu_si512(blk + (QS) + 64 * p);                                \
+                __m512i lo = _mm512_and_si512(v, m4), hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4); \
                 if (QH) {                                                                           \
-                    v = _mm512_or_si512(v, _mm512_slli_epi16(_mm512_and_si512(qh, one), 4));        \
-                    qh = _mm512_srli_epi16(qh, 2);                                                  \
+                    lo = _mm512_or_si512(lo, _mm512_slli_epi16(_mm512_and_si512(qh, one), 4));      \
+                    hi = _mm512_or_si512(hi, _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(qh, 1), one), 4)); \
+                    qh = _mm512_srli_epi16(qh, 4);                                                  \
                 }                                                                                   \
-                __m512i idx = _mm512_loadu_si512(k4_idx[j]);                                        \
-                __m512 dx = _mm512_load_ps(r->d);                                                   \
-                a = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(SUMS(v, r)), dx),              \
-                                    _mm512_permutexvar_ps(idx, vsm), a);                            \
-                am = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_load_si512(r->c4)), dx), \
-                                     _mm512_permutexvar_ps(_mm512_add_epi32(idx, _mm512_set1_epi32(8)), vsm), am); \
+                const int8_t *xq = q->qs + 128 * p;                                                 \
+                __m512i plo = _mm512_maddubs_epi16(lo, load_2x32(xq, xq + 64));                     \
+                __m512i phi = _mm512_maddubs_epi16(hi, load_2x32(xq + 32, xq + 96));                \
+                __m512i slo = _mm512_permutexvar_epi16(_mm512_loadu_si512(k4_scale_idx[2 * p]), sc16); \
+                __m512i shi = _mm512_permutexvar_epi16(_mm512_loadu_si512(k4_scale_idx[2 * p + 1]), sc16); \
+                isum = _mm512_add_epi32(isum, _mm512_add_epi32(_mm512_madd_epi16(plo, slo), _mm512_madd_epi16(phi, shi))); \
             }                                                                                       \
+            __m128 dd = _mm_mul_ps(_mm_cvtph_ps(_mm_cvtsi32_si128((int)tensor_rd32(blk))), _mm_set1_ps(q->d)); \
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_broadcastss_ps(dd), acc);        \
+            accm = _mm_fmadd_ps(_mm_cvtepi32_ps(msum), _mm_shuffle_ps(dd, dd, _MM_SHUFFLE(1, 1, 1, 1)), accm); \
         }                                                                                           \
-        return _mm512_reduce_add_ps(a) + 0.125f * _mm512_reduce_add_ps(am);                         \
+        __m128 m2 = _mm_add_ps(accm, _mm_movehl_ps(accm, accm));                                    \
+        return _mm512_reduce_add_ps(acc) - _mm_cvtss_f32(_mm_add_ss(m2, _mm_movehdup_ps(m2)));       \
     }
 
-DOT_K45(dot_q4_k_avx512, MM_AVX512, sums_u4_bw, 144, 16, 0)
-DOT_K45(dot_q4_k_vnni, MM_AVX512VNNI, sums_u4_vnni, 144, 16, 0)
-DOT_K45(dot_q5_k_avx512, MM_AVX512, sums_u4_bw, 176, 48, 1)
-DOT_K45(dot_q5_k_vnni, MM_AVX512VNNI, sums_u4_vnni, 176, 48, 1)
+DOT_K45(dot_q4_k_avx512, 144, 16, 0)
+DOT_K45(dot_q5_k_avx512, 176, 48, 1)
 
-MM_AVX512 static inline __m512i sums_s8_bw(__m512i w, const struct mm_q8x2 *r)
+MM_AVX512 static float dot_q6_k_avx512(const void *w, const void *x, int64_t n)
 {
-    __m512i x = _mm512_load_si512(r->qs);
-    __m512i sx = _mm512_mask_sub_epi8(x, _mm512_movepi8_mask(w), _mm512_setzero_si512(), x);
-    return _mm512_madd_epi16(_mm512_maddubs_epi16(_mm512_abs_epi8(w), sx), _mm512_set1_epi16(1));
-}
-
-MM_AVX512VNNI static inline __m512i sums_s8_vnni(__m512i w, const struct mm_q8x2 *r)
-{
-    __m512i x = _mm512_load_si512(r->qs);
-    __m512i sx = _mm512_mask_sub_epi8(x, _mm512_movepi8_mask(w), _mm512_setzero_si512(), x);
-    return _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_abs_epi8(w), sx);
-}
-
-#define DOT_Q6_K(NAME, ATTR, SUMS)                                                                  \
-    ATTR static float NAME(const void *w, const void *x, int64_t n)                                 \
-    {                                                                                               \
-        const uint8_t *blk = w;                                                                     \
-        const struct mm_q8x2 *r = x;                                                                \
-        const __m512i m4 = _mm512_set1_epi8(15), m2 = _mm512_set1_epi8(3), c32 = _mm512_set1_epi8(32); \
-        __m512 a = _mm512_setzero_ps();                                                             \
-        for (int64_t i = 0; i < n / 256; i++, blk += 210) {                                         \
-            __m512 vs = _mm512_mul_ps(                                                              \
-                _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(blk + 192)))), \
-                _mm512_set1_ps(f16_at(blk + 208)));                                                 \
-            for (int h = 0; h < 2; h++) {                                                           \
-                /* [ql0 | ql1] and [qh | qh >> 2]: blocks 0 and 1; >> 4 of both: blocks 2 and 3 */  \
-                __m512i ql = _mm512_loadu_si512(blk + 64 * h);                                      \
-                __m256i qh0 = _mm256_loadu_si256((const __m256i *)(blk + 128 + 32 * h));            \
-                __m512i qh = _mm512_inserti64x4(_mm512_castsi256_si512(qh0), _mm256_srli_epi16(qh0, 2), 1); \
-                for (int p = 0; p < 2; p++, r++) {                                                  \
-                    __m512i lo = p ? _mm512_srli_epi16(ql, 4) : ql;                                 \
-                    __m512i hb = p ? _mm512_srli_epi16(qh, 4) : qh;                                 \
-                    __m512i v = _mm512_or_si512(_mm512_and_si512(lo, m4),                          \
-                                                _mm512_slli_epi16(_mm512_and_si512(hb, m2), 4));    \
-                    v = _mm512_sub_epi8(v, c32);                                                    \
-                    __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(SUMS(v, r)), _mm512_load_ps(r->d)); \
-                    a = _mm512_fmadd_ps(f, _mm512_permutexvar_ps(_mm512_loadu_si512(q6_idx[2 * h + p]), vs), a); \
-                }                                                                                   \
-            }                                                                                       \
-        }                                                                                           \
-        return _mm512_reduce_add_ps(a);                                                             \
+    const uint8_t *blk = w;
+    const struct mm_q8k *q = x;
+    const __m512i m4 = _mm512_set1_epi8(15), m2 = _mm512_set1_epi8(3);
+    __m512 acc = _mm512_setzero_ps();
+    for (int64_t i = 0; i < n / 256; i++, blk += 210, q++) {
+        __m256i sc = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(blk + 192)));
+        __m512i sc16 = _mm512_castsi256_si512(sc);
+        /* the offset: -32 sum_g sc_g bsum_g */
+        __m256i off = _mm256_madd_epi16(sc, _mm256_loadu_si256((const __m256i *)q->bsums));
+        __m512i isum = _mm512_zextsi256_si512(_mm256_slli_epi32(_mm256_sub_epi32(_mm256_setzero_si256(), off), 5));
+        for (int h = 0; h < 2; h++) {
+            __m512i ql = _mm512_loadu_si512(blk + 64 * h);
+            __m256i qh0 = _mm256_loadu_si256((const __m256i *)(blk + 128 + 32 * h));
+            __m512i qh = _mm512_inserti64x4(_mm512_castsi256_si512(qh0), _mm256_srli_epi16(qh0, 2), 1);
+            __m512i a = _mm512_or_si512(_mm512_and_si512(ql, m4), _mm512_slli_epi16(_mm512_and_si512(qh, m2), 4));
+            __m512i b = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), m4),
+                                        _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(qh, 4), m2), 4));
+            const int8_t *xq = q->qs + 128 * h;
+            __m512i pa = _mm512_maddubs_epi16(a, _mm512_load_si512(xq));
+            __m512i pb = _mm512_maddubs_epi16(b, _mm512_load_si512(xq + 64));
+            __m512i sa = _mm512_permutexvar_epi16(_mm512_loadu_si512(q6_scale_idx[2 * h]), sc16);
+            __m512i sb = _mm512_permutexvar_epi16(_mm512_loadu_si512(q6_scale_idx[2 * h + 1]), sc16);
+            isum = _mm512_add_epi32(isum, _mm512_add_epi32(_mm512_madd_epi16(pa, sa), _mm512_madd_epi16(pb, sb)));
+        }
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(f16_at(blk + 208) * q->d), acc);
     }
-
-DOT_Q6_K(dot_q6_k_avx512, MM_AVX512, sums_s8_bw)
-DOT_Q6_K(dot_q6_k_vnni, MM_AVX512VNNI, sums_s8_vnni)
+    return _mm512_reduce_add_ps(acc);
+}
 
 /* The types not listed fall back to the AVX2 set's kernels (matmul.c). */
 const struct mm_kernels mm_kernels_avx512 = {
@@ -364,9 +357,9 @@ const struct mm_kernels mm_kernels_avx512 = {
         [TENSOR_TYPE_Q8_0] = {dot_q8_0_avx512, prep_pairs},
         [TENSOR_TYPE_Q4_0] = {dot_q4_0_avx512, prep_pairs},
         [TENSOR_TYPE_Q4_1] = {dot_q4_1_avx512, prep_pairs},
-        [TENSOR_TYPE_Q4_K] = {dot_q4_k_avx512, prep_pairs},
-        [TENSOR_TYPE_Q5_K] = {dot_q5_k_avx512, prep_pairs},
-        [TENSOR_TYPE_Q6_K] = {dot_q6_k_avx512, prep_pairs},
+        [TENSOR_TYPE_Q4_K] = {dot_q4_k_avx512, mm_prep_q8k},
+        [TENSOR_TYPE_Q5_K] = {dot_q5_k_avx512, mm_prep_q8k},
+        [TENSOR_TYPE_Q6_K] = {dot_q6_k_avx512, mm_prep_q8k},
     },
 };
 const struct mm_kernels mm_kernels_avx512vnni = {
@@ -377,9 +370,9 @@ const struct mm_kernels mm_kernels_avx512vnni = {
         [TENSOR_TYPE_Q8_0] = {dot_q8_0_vnni, prep_pairs},
         [TENSOR_TYPE_Q4_0] = {dot_q4_0_vnni, prep_pairs},
         [TENSOR_TYPE_Q4_1] = {dot_q4_1_vnni, prep_pairs},
-        [TENSOR_TYPE_Q4_K] = {dot_q4_k_vnni, prep_pairs},
-        [TENSOR_TYPE_Q5_K] = {dot_q5_k_vnni, prep_pairs},
-        [TENSOR_TYPE_Q6_K] = {dot_q6_k_vnni, prep_pairs},
+        [TENSOR_TYPE_Q4_K] = {dot_q4_k_avx512, mm_prep_q8k},
+        [TENSOR_TYPE_Q5_K] = {dot_q5_k_avx512, mm_prep_q8k},
+        [TENSOR_TYPE_Q6_K] = {dot_q6_k_avx512, mm_prep_q8k},
     },
 };
 #endif

@@ -30,6 +30,18 @@ struct mm_q8x2 {
     int32_t c4[16]; /* -8 x the same sums */
 };
 
+/* The K-quants' activation block (llama.cpp's Q8_K idea): 256 values as int8 with one f32
+ * scale, and the sums of each 16 and each 32 values, so that a super-block's products stay
+ * integer through its 6-bit (Q4_K, Q5_K) or 8-bit (Q6_K) sub-block scales and one float
+ * multiply-add a super-block remains; the min and offset terms come from the sums. Values
+ * in [-127, 127]; every set's Q4_K, Q5_K and Q6_K kernels read this (mm_prep_q8k). */
+struct mm_q8k {
+    _Alignas(64) int8_t qs[256];
+    float d;
+    int16_t bsums[16]; /* sums of values 16g..16g+15 */
+    int16_t sums[8];   /* sums of values 32s..32s+31 */
+};
+
 /* v rounded to the nearest integer, ties to even (as lrintf in the default rounding mode),
  * for |v| < 2^22, without a libm call: adding 1.5 x 2^23 leaves the rounded value in the
  * low mantissa bits. */
@@ -77,8 +89,12 @@ struct mm_kernels {
  * the same integers). */
 void mm_prep_q8(const float *x, void *dst, int64_t n);
 
+/* The 256-value blocks of struct mm_q8k (n a multiple of 256). */
+void mm_prep_q8k(const float *x, void *dst, int64_t n);
+
 /* Bytes of the larger activation layout for n values. */
 static inline size_t mm_act_bytes(int64_t n) { return (size_t)((n + 63) / 64) * sizeof(struct mm_q8x2); }
+_Static_assert(sizeof(struct mm_q8k) <= 4 * sizeof(struct mm_q8x2), "mm_act_bytes covers the 256-value blocks");
 
 extern const struct mm_kernels mm_kernels_scalar; /* portable C, every type with a dequantizer but bf16 */
 #if defined(__x86_64__) || defined(__i386__)

@@ -5,7 +5,9 @@
  * activation quantized to 8 bits per 32 values: integer sums a block (a 16-value half for
  * the types with 16-value scales), times the scales in float. A type whose values are
  * d q + m (Q4_1, Q5_1, and the K-quants' d sc q - dmin m) adds its m term with the
- * activation block's sum: sum (d q + m) x = d_x (d sum q x_q + m sum x_q).
+ * activation block's sum: sum (d q + m) x = d_x (d sum q x_q + m sum x_q). Q4_K, Q5_K and
+ * Q6_K take the activation 256 values a block (struct mm_q8k, mm_prep_q8k): their sub-block
+ * scales are integers, so a super-block's sum is one integer times d d_x.
  * These are the reference the SIMD sets are tested against; the SIMD kernels multiply the
  * same integers, so the sets differ only in the order of the float additions.
  * Left out: BF16 (dequantized a row at a time by matmul.c), the IQ and TQ types.
@@ -25,6 +27,24 @@ void mm_prep_q8(const float *x, void *dst, int64_t n)
         int32_t s = 0;
         for (int i = 0; i < 32; i++) s += q[b].qs[i];
         q[b].sum = s;
+    }
+}
+
+void mm_prep_q8k(const float *x, void *dst, int64_t n)
+{
+    struct mm_q8k *q = dst;
+    for (int64_t b = 0; b < n / 256; b++, x += 256) {
+        float amax = 0;
+        for (int i = 0; i < 256; i++) amax = fabsf(x[i]) > amax ? fabsf(x[i]) : amax;
+        float d = amax / 127.0f, id = d > 0 ? 1.0f / d : 0.0f;
+        q[b].d = d;
+        for (int i = 0; i < 256; i++) q[b].qs[i] = (int8_t)mm_round(x[i] * id);
+        for (int g = 0; g < 16; g++) {
+            int s = 0;
+            for (int i = 0; i < 16; i++) s += q[b].qs[16 * g + i];
+            q[b].bsums[g] = (int16_t)s;
+        }
+        for (int g = 0; g < 8; g++) q[b].sums[g] = (int16_t)(q[b].bsums[2 * g] + q[b].bsums[2 * g + 1]);
     }
 }
 
@@ -182,71 +202,77 @@ static float dot_q3_k(const void *w, const void *x, int64_t n)
     return s;
 }
 
-/* Q4_K and Q5_K: sub-block 2j is the low nibbles of bytes 32j..32j+31, 2j+1 the high;
- * Q5_K's 5th bit of value l of sub-block s is bit s of qh[l]. */
-static inline float dot_k45(const uint8_t *blk, const struct mm_q8 *q, const uint8_t *qs, const uint8_t *qh)
+/* Q4_K and Q5_K against 256-value activation blocks: sub-block 2j is the low nibbles of
+ * bytes 32j..32j+31, 2j+1 the high; Q5_K's 5th bit of value l of sub-block s is bit s of
+ * qh[l]. sum (d sc q - dmin m) x = d_x (d sum_s sc_s sum q x_q - dmin sum_s m_s sum_s x_q),
+ * both sums integer. */
+static inline float dot_k45(const uint8_t *blk, const struct mm_q8k *q, const uint8_t *qs, const uint8_t *qh)
 {
-    float sd = 0, sm = 0;
-    for (int s = 0; s < 8; s++, q++) {
+    int32_t isum = 0, msum = 0;
+    for (int s = 0; s < 8; s++) {
         int sc, m, shift = (s & 1) * 4;
         tensor_k4_scale_min(s, blk + 4, &sc, &m);
         const uint8_t *b = qs + 32 * (s / 2);
+        const int8_t *xq = q->qs + 32 * s;
         int32_t acc = 0;
         for (int l = 0; l < 32; l++) {
             int v = (b[l] >> shift) & 15;
             if (qh) v |= ((qh[l] >> s) & 1) << 4;
-            acc += v * q->qs[l];
+            acc += v * xq[l];
         }
-        sd += q->d * (float)(sc * acc);
-        sm += q->d * (float)(m * q->sum);
+        isum += sc * acc;
+        msum += m * q->sums[s];
     }
-    return rd_f16(blk) * sd - rd_f16(blk + 2) * sm;
+    return q->d * (rd_f16(blk) * (float)isum - rd_f16(blk + 2) * (float)msum);
 }
 
 static float dot_q4_k(const void *w, const void *x, int64_t n)
 {
     const uint8_t *blk = w;
+    const struct mm_q8k *q = x;
     float s = 0;
-    for (int64_t i = 0; i < n / 256; i++, blk += 144) s += dot_k45(blk, (const struct mm_q8 *)x + 8 * i, blk + 16, NULL);
+    for (int64_t i = 0; i < n / 256; i++, blk += 144) s += dot_k45(blk, q + i, blk + 16, NULL);
     return s;
 }
 
 static float dot_q5_k(const void *w, const void *x, int64_t n)
 {
     const uint8_t *blk = w;
+    const struct mm_q8k *q = x;
     float s = 0;
-    for (int64_t i = 0; i < n / 256; i++, blk += 176)
-        s += dot_k45(blk, (const struct mm_q8 *)x + 8 * i, blk + 48, blk + 16);
+    for (int64_t i = 0; i < n / 256; i++, blk += 176) s += dot_k45(blk, q + i, blk + 48, blk + 16);
     return s;
 }
 
-/* Q6_K: in half h, activation block 4h + k holds: k = 0 low nibbles of ql[0..31] with qh
- * bits 0-1, k = 1 low nibbles of ql[32..63] with bits 2-3, k = 2 and 3 the high nibbles
- * with bits 4-5 and 6-7; value l's scale is scales[8h + 2k + l / 16]. */
+/* Q6_K against 256-value activation blocks: in half h, values 128h + 32k + l (k = 0..3,
+ * l = 0..31) are (ql[32 (k & 1) + l] >> 4 (k >> 1)) & 15 with qh[l] bits 2k..2k+1 as bits 4-5;
+ * value v's scale is scales[v / 16]. sum d sc (q - 32) x = d_x d sum_g sc_g sum (q - 32) x_q. */
 static float dot_q6_k(const void *w, const void *x, int64_t n)
 {
     const uint8_t *blk = w;
-    const struct mm_q8 *q = x;
+    const struct mm_q8k *q = x;
     float s = 0;
-    for (int64_t i = 0; i < n / 256; i++, blk += 210) {
+    for (int64_t i = 0; i < n / 256; i++, blk += 210, q++) {
         const int8_t *sc = (const int8_t *)(blk + 192);
-        float sd = 0;
+        int32_t isum = 0;
         for (int h = 0; h < 2; h++)
-            for (int k = 0; k < 4; k++, q++) {
+            for (int k = 0; k < 4; k++) {
                 const uint8_t *ql = blk + 64 * h + 32 * (k & 1), *qh = blk + 128 + 32 * h;
+                const int8_t *xq = q->qs + 128 * h + 32 * k;
                 int32_t acc[2] = {0, 0};
                 for (int l = 0; l < 32; l++) {
                     int v = ((ql[l] >> (4 * (k >> 1))) & 15) | (((qh[l] >> (2 * k)) & 3) << 4);
-                    acc[l >> 4] += (v - 32) * q->qs[l];
+                    acc[l >> 4] += (v - 32) * xq[l];
                 }
-                sd += q->d * (float)(sc[8 * h + 2 * k] * acc[0] + sc[8 * h + 2 * k + 1] * acc[1]);
+                isum += sc[8 * h + 2 * k] * acc[0] + sc[8 * h + 2 * k + 1] * acc[1];
             }
-        s += rd_f16(blk + 208) * sd;
+        s += q->d * rd_f16(blk + 208) * (float)isum;
     }
     return s;
 }
 
 #define Q8(fn) {fn, mm_prep_q8}
+#define Q8K(fn) {fn, mm_prep_q8k}
 
 const struct mm_kernels mm_kernels_scalar = {
     "scalar",
@@ -260,8 +286,8 @@ const struct mm_kernels mm_kernels_scalar = {
         [TENSOR_TYPE_Q5_1] = Q8(dot_q5_1),
         [TENSOR_TYPE_Q2_K] = Q8(dot_q2_k),
         [TENSOR_TYPE_Q3_K] = Q8(dot_q3_k),
-        [TENSOR_TYPE_Q4_K] = Q8(dot_q4_k),
-        [TENSOR_TYPE_Q5_K] = Q8(dot_q5_k),
-        [TENSOR_TYPE_Q6_K] = Q8(dot_q6_k),
+        [TENSOR_TYPE_Q4_K] = Q8K(dot_q4_k),
+        [TENSOR_TYPE_Q5_K] = Q8K(dot_q5_k),
+        [TENSOR_TYPE_Q6_K] = Q8K(dot_q6_k),
     },
 };
