@@ -191,8 +191,8 @@ const char *mm_batch_name(void)
     if (b == MM_BATCH_BF16) return "bf16 (onednn; f32 weights and LoRA with sgemm)";
     mm_blas_load();
     if (b == MM_BATCH_AUTO)
-        return mm_blas_state > 0 ? "bf16 (onednn) for weights of 1M values or more, else f32 (openblas)"
-                                 : "bf16 (onednn) for weights of 1M values or more, else f32 (row dots)";
+        return mm_blas_state > 0 ? "bf16 (onednn) for weights of 256K values or more, else f32 (openblas)"
+                                 : "bf16 (onednn) for weights of 256K values or more, else f32 (row dots)";
     return mm_blas_state > 0 ? "f32 (openblas)" : "f32 (row dots)";
 }
 

@@ -72,11 +72,13 @@ const char *mm_kernel_name(void);
  * batch) for oneDNN's bf16 matmul with float sums, twice sgemm's speed on a CPU with
  * AVX512_BF16 (or AMX): Qwen2.5-Coder-1.5B Q4_K_M, a 512-token prompt at 1 thread, 19.2-20.6
  * tokens/s in f32, 37.6-40.4 in bf16. F32 weights and LoRA updates always take the f32 path.
- * AUTO, the default, takes bf16 only for weights of MM_BF16_MIN_VALUES or more: pretrained
- * models' products, where bf16 pays; chatmpi's own small models (dim 256) keep the exact
- * float prompts they were measured with. */
+ * AUTO, the default, takes bf16 only for weights of MM_BF16_MIN_VALUES (2^18) or more:
+ * pretrained models' products, where bf16 pays (SmolLM2-135M's 576 x 576 and 576 x 1,536
+ * too: its 128-token prompts at 1 thread 0.85-0.92x llama.cpp in f32, 1.33-1.43x in bf16);
+ * chatmpi's own small models (dim 256: products of 256 x 704 at most; their 256 x 2,000
+ * output multiplies one row a prompt) keep the exact float prompts they were measured with. */
 enum mm_batch { MM_BATCH_F32 = 0, MM_BATCH_BF16, MM_BATCH_AUTO };
-#define MM_BF16_MIN_VALUES ((uint64_t)1 << 20)
+#define MM_BF16_MIN_VALUES ((uint64_t)1 << 18)
 /* The mode in use: the first call reads $CHATMPI_PREFILL ("f32", "bf16": every non-F32
  * weight, else auto); without AVX512_BF16 always f32. */
 enum mm_batch mm_batch_current(void);
