@@ -3,19 +3,18 @@
  * Compiled for any x86-64 (function-level target attributes): matmul.c calls them only
  * when __builtin_cpu_supports says the CPU has AVX512F and AVX512BW (and AVX512-VNNI for
  * the VNNI set). F32 and F16 rows: 16 lanes, two accumulators, the f32 tail under a mask,
- * the f16 tail one value at a time. Q8_0, Q4_0 and Q4_1 rows: two 32-value blocks per 512-bit
- * register, against the activation in a layout of their own (struct mm_q8x2: two blocks'
- * values in one aligned 64-byte load, their scales spread over lanes, and the sums of the
- * values that turn the unsigned x signed byte products into signed ones), made once per
- * product by prep_pairs and used by every row; four blocks an iteration into two
- * accumulators. Integer sums are exact and the activation's integers are those of the
- * other sets, so the sets differ from the scalar kernels only in the order of the float
- * additions.
+ * the f16 tail one value at a time. Q8_0 rows: two 32-value blocks per 512-bit register,
+ * against the activation in a layout of their own (struct mm_q8x2: two blocks' values in one
+ * aligned 64-byte load, their scales spread over lanes, and the sums that turn the unsigned x
+ * signed byte products into signed ones), made once per product by prep_pairs and used by
+ * every row. Q4_0, Q4_1, Q5_0 and Q5_1 rows: four blocks a register (struct mm_q8x4,
+ * prep_quads). Integer sums are exact and the activation's integers are those of the other
+ * sets, so the sets differ from the scalar kernels only in the order of the float additions.
  * Q4_K, Q5_K and Q6_K rows (the bulk of Q4_K_M and Q5_K_M files) against 256-value
- * activation blocks (struct mm_q8k), a super-block's sum kept integer (below). Other types use the AVX2 set's kernels (matmul.c falls back a set
- * at a time).
- * Left out: 512-bit Q2_K, Q3_K and Q5 kernels, AVX512-FP16 and BF16 kernels, 256-bit AVX-VNNI (AVX2-class CPUs), repacked
- * (interleaved) weight layouts.
+ * activation blocks (struct mm_q8k), a super-block's sum kept integer (below). Other types
+ * (Q2_K, Q3_K) use the AVX2 or scalar set's kernels (matmul.c falls back a set at a time).
+ * Left out: 512-bit Q2_K and Q3_K kernels, AVX512-FP16 and BF16 kernels, 256-bit AVX-VNNI
+ * (AVX2-class CPUs), repacked (interleaved) weight layouts.
  */
 #include "model/matmul_impl.h"
 
@@ -86,20 +85,18 @@ static void prep_pairs(const float *x, void *dst, int64_t n)
             for (int l = 0; l < 8; l++) {
                 r->d[8 * h + l] = d;
                 r->c8[8 * h + l] = l ? 0 : -128 * sum;
-                r->c4[8 * h + l] = l ? 0 : -8 * sum;
             }
         }
     }
 }
 
-/* ---- Q8_0 and Q4_0 rows ----
+/* ---- Q8_0 rows ----
  * Per record: the integer sums of both blocks in 16 int32 lanes (8 a block), converted to
  * float, times the activation scales (lanes), times the weight scales (lanes), accumulated.
  * Two records an iteration into two accumulators. VNNI: Q8_0 bytes w become unsigned as
  * w ^ 0x80 = w + 128 and the record's c8 (-128 sum x) starts the sum, so vpdpbusd gives
- * sum w x exactly; Q4_0 nibbles q (0..15) are unsigned already and c4 (-8 sum x) gives
- * sum (q - 8) x. BW: Q8_0 by |w| x sign(w) x with vpmaddubsw (no saturation: pairs stay
- * within 2 x 128 x 127), Q4_0 nibbles the same way as VNNI (pairs within 2 x 15 x 127). */
+ * sum w x exactly. BW: |w| x sign(w) x with vpmaddubsw (no saturation: pairs stay within
+ * 2 x 128 x 127). */
 
 static const uint8_t zeros[32]; /* the missing second block of an odd count: scale 0, values 0 */
 
@@ -120,15 +117,6 @@ MM_AVX512 static inline __m512 weight_scales(const uint8_t *p0, const uint8_t *p
                                  _mm512_castps128_ps512(h));
 }
 
-/* The 32 nibbles of two Q4_0 blocks' 16 bytes each, in value order: [lo0, hi0, lo1, hi1]. */
-MM_AVX512 static inline __m512i nibbles_2(const uint8_t *b0, const uint8_t *b1)
-{
-    __m256i raw = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)b0)),
-                                          _mm_loadu_si128((const __m128i *)b1), 1);
-    __m512i v = _mm512_inserti64x4(_mm512_castsi256_si512(raw), _mm256_srli_epi16(raw, 4), 1); /* [r0 r1 r0>>4 r1>>4] */
-    v = _mm512_and_si512(v, _mm512_set1_epi8(15));
-    return _mm512_shuffle_i64x2(v, v, _MM_SHUFFLE(3, 1, 2, 0));
-}
 
 MM_AVX512 static inline __m512i sums_q8_bw(__m512i w, const struct mm_q8x2 *r)
 {
@@ -137,11 +125,6 @@ MM_AVX512 static inline __m512i sums_q8_bw(__m512i w, const struct mm_q8x2 *r)
     return _mm512_madd_epi16(_mm512_maddubs_epi16(_mm512_abs_epi8(w), sx), _mm512_set1_epi16(1));
 }
 
-MM_AVX512 static inline __m512i sums_q4_bw(__m512i q, const struct mm_q8x2 *r)
-{
-    __m512i s = _mm512_madd_epi16(_mm512_maddubs_epi16(q, _mm512_load_si512(r->qs)), _mm512_set1_epi16(1));
-    return _mm512_add_epi32(s, _mm512_load_si512(r->c4));
-}
 
 MM_AVX512VNNI static inline __m512i sums_q8_vnni(__m512i w, const struct mm_q8x2 *r)
 {
@@ -149,10 +132,6 @@ MM_AVX512VNNI static inline __m512i sums_q8_vnni(__m512i w, const struct mm_q8x2
                                _mm512_load_si512(r->qs));
 }
 
-MM_AVX512VNNI static inline __m512i sums_q4_vnni(__m512i q, const struct mm_q8x2 *r)
-{
-    return _mm512_dpbusd_epi32(_mm512_load_si512(r->c4), q, _mm512_load_si512(r->qs));
-}
 
 /* A row of blocks of BS bytes (2 bytes of fp16 scale first); LOAD(b0, b1) gives the values
  * of blocks at b0 and b1 (b1 = zeros for a missing one), SUMS(v, record) their sums. */
@@ -184,46 +163,133 @@ MM_AVX512VNNI static inline __m512i sums_q4_vnni(__m512i q, const struct mm_q8x2
     }
 
 DOT_PAIRS(dot_q8_0_avx512, MM_AVX512, 34, load_2x32, sums_q8_bw)
-DOT_PAIRS(dot_q4_0_avx512, MM_AVX512, 18, nibbles_2, sums_q4_bw)
 DOT_PAIRS(dot_q8_0_vnni, MM_AVX512VNNI, 34, load_2x32, sums_q8_vnni)
-DOT_PAIRS(dot_q4_0_vnni, MM_AVX512VNNI, 18, nibbles_2, sums_q4_vnni)
 
-/* Q4_1 rows: as Q4_0 without the -8 offset (the nibbles' plain sums, from zero), plus the
- * m term m d_x sum x_q, which is m d_x (c4 / -8): the record's c4 lanes (nonzero only in
- * lanes 0 and 8) times the activation scales times the blocks' mins, summed apart and
- * scaled by -1/8 at the end (exact: a power of two). One record an iteration. */
-#define DOT_PAIRS_MIN(NAME, ATTR, SUMS)                                                          \
-    ATTR static float NAME(const void *w, const void *x, int64_t n)                              \
-    {                                                                                            \
-        const uint8_t *blk = w;                                                                  \
-        const struct mm_q8x2 *r = x;                                                             \
-        const int64_t nb = n / 32;                                                               \
-        __m512 a = _mm512_setzero_ps(), am = _mm512_setzero_ps();                                \
-        for (int64_t b = 0; b < nb; b += 2, blk += 40, r++) {                                    \
-            int two = b + 1 < nb;                                                                \
-            const uint8_t *b1 = two ? blk + 20 : zeros;                                          \
-            __m512 dx = _mm512_load_ps(r->d);                                                    \
-            __m512i v = nibbles_2(blk + 4, b1 + (two ? 4 : 0));                                  \
-            a = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(SUMS(v, r)), dx),               \
-                                weight_scales(blk, b1), a);                                      \
-            am = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_load_si512(r->c4)), dx), \
-                                 weight_scales(blk + 2, b1 + (two ? 2 : 0)), am);                \
-        }                                                                                        \
-        return _mm512_reduce_add_ps(a) - 0.125f * _mm512_reduce_add_ps(am);                      \
+/* ---- Q4_0, Q4_1, Q5_0 and Q5_1 rows: four 32-value blocks a step (struct mm_q8x4) ----
+ * Four blocks' 16 bytes of nibbles fill one register (a block a 128-bit lane): its low
+ * nibbles are values 0-15 of each block, its high nibbles values 16-31, against the
+ * activation's lo and hi bytes laid out the same way by prep_quads; Q5's fifth bits (qh bit i
+ * for value i) become a 64-bit byte mask per register. Each block's integer sum lands in its
+ * 4 int32 lanes, offsets (-8 or -16 x the block's sum, c8 lanes) included; then times the
+ * activation scales and the blocks' fp16 scales, both spread 4 lanes a block. A min (Q4_1,
+ * Q5_1) adds m d_x sum x_q = m d_x (c8 / -8), summed apart and scaled by -1/8 at the end.
+ * VNNI: vpdpbusd (nibbles unsigned); BW: vpmaddubsw on both halves, added (within
+ * 2 x 2 x 31 x 127), then vpmaddwd with ones. */
+
+struct mm_q8x4 {
+    int8_t lo[64];  /* values 0-15 of blocks 4p..4p+3, 16 bytes each */
+    int8_t hi[64];  /* values 16-31 */
+    float d[16];    /* block 4p+k's scale in lanes 4k..4k+3 */
+    int32_t c8[16]; /* -8 x block 4p+k's sum in lane 4k, else 0 */
+};
+_Static_assert(sizeof(struct mm_q8x4) <= 2 * sizeof(struct mm_q8x2), "mm_act_bytes covers the quads");
+
+static void prep_quads(const float *x, void *dst, int64_t n)
+{
+    struct mm_q8x4 *px = dst;
+    const int64_t nb = n / 32;
+    for (int64_t p = 0; p < (nb + 3) / 4; p++) {
+        struct mm_q8x4 *r = &px[p];
+        for (int k = 0; k < 4; k++) {
+            int64_t b = 4 * p + k;
+            int8_t qs[32] = {0};
+            float d = 0;
+            int32_t sum = 0;
+            if (b < nb) mm_quantize_block(x + b * 32, &d, qs);
+            for (int i = 0; i < 32; i++) sum += qs[i];
+            memcpy(r->lo + 16 * k, qs, 16), memcpy(r->hi + 16 * k, qs + 16, 16);
+            for (int l = 0; l < 4; l++) r->d[4 * k + l] = d, r->c8[4 * k + l] = l ? 0 : -8 * sum;
+        }
+    }
+}
+
+/* The fp16 values at offset `at` of four blocks, spread over 4 lanes each. */
+MM_AVX512 static inline __m512 quad_f16(const uint8_t *const p[4], int at)
+{
+    uint64_t h = (uint64_t)rd16(p[0] + at) | (uint64_t)rd16(p[1] + at) << 16 | (uint64_t)rd16(p[2] + at) << 32 |
+                 (uint64_t)rd16(p[3] + at) << 48;
+    __m128 f = _mm_cvtph_ps(_mm_cvtsi64_si128((long long)h));
+    return _mm512_permutexvar_ps(_mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0), _mm512_castps128_ps512(f));
+}
+
+MM_AVX512 static inline __m512i quad_bytes(const uint8_t *const p[4], int at)
+{
+    __m512i v = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(p[0] + at)));
+    v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)(p[1] + at)), 1);
+    v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)(p[2] + at)), 2);
+    return _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *)(p[3] + at)), 3);
+}
+
+/* The fifth bits (32 a block, at `at`) of four blocks as masks: values 0-15 (lo), 16-31 (hi). */
+MM_AVX512 static inline void quad_qh(const uint8_t *const p[4], int at, uint64_t *lo, uint64_t *hi)
+{
+    __m128i q = _mm_cvtsi32_si128((int)tensor_rd32(p[0] + at));
+    q = _mm_insert_epi32(q, (int)tensor_rd32(p[1] + at), 1);
+    q = _mm_insert_epi32(q, (int)tensor_rd32(p[2] + at), 2);
+    q = _mm_insert_epi32(q, (int)tensor_rd32(p[3] + at), 3);
+    q = _mm_shuffle_epi8(q, _mm_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15));
+    *lo = (uint64_t)_mm_cvtsi128_si64(q), *hi = (uint64_t)_mm_extract_epi64(q, 1);
+}
+
+MM_AVX512 static inline __m512i quad_sums_bw(__m512i init, __m512i lo, __m512i hi, const struct mm_q8x4 *r)
+{
+    __m512i s = _mm512_add_epi16(_mm512_maddubs_epi16(lo, _mm512_load_si512(r->lo)),
+                                 _mm512_maddubs_epi16(hi, _mm512_load_si512(r->hi)));
+    return _mm512_add_epi32(init, _mm512_madd_epi16(s, _mm512_set1_epi16(1)));
+}
+
+MM_AVX512VNNI static inline __m512i quad_sums_vnni(__m512i init, __m512i lo, __m512i hi, const struct mm_q8x4 *r)
+{
+    return _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(init, lo, _mm512_load_si512(r->lo)), hi, _mm512_load_si512(r->hi));
+}
+
+/* BS block bytes, QS its nibbles' offset, QH its fifth bits' (0: none), OFF the offset
+ * subtracted from each quant (8, 16, or 0 for the types with a min at MIN, else MIN 0). */
+#define DOT_QUADS(NAME, ATTR, SUMS, BS, QS, QH, OFF, MIN)                                             \
+    ATTR static inline void NAME##_step(const uint8_t *const p[4], const struct mm_q8x4 *r, __m512 *a, __m512 *am) \
+    {                                                                                                 \
+        const __m512i m4 = _mm512_set1_epi8(15);                                                      \
+        __m512i v = quad_bytes(p, (QS));                                                              \
+        __m512i lo = _mm512_and_si512(v, m4), hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);     \
+        if (QH) {                                                                                     \
+            uint64_t ml, mh;                                                                          \
+            quad_qh(p, (QH), &ml, &mh);                                                               \
+            lo = _mm512_or_si512(lo, _mm512_maskz_mov_epi8(ml, _mm512_set1_epi8(16)));               \
+            hi = _mm512_or_si512(hi, _mm512_maskz_mov_epi8(mh, _mm512_set1_epi8(16)));               \
+        }                                                                                             \
+        __m512i c8 = _mm512_load_si512(r->c8);                                                        \
+        __m512i init = (OFF) == 8 ? c8 : (OFF) == 16 ? _mm512_add_epi32(c8, c8) : _mm512_setzero_si512(); \
+        __m512 dx = _mm512_load_ps(r->d);                                                             \
+        *a = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(SUMS(init, lo, hi, r)), dx), quad_f16(p, 0), *a); \
+        if (MIN) *am = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(c8), dx), quad_f16(p, (MIN)), *am); \
+    }                                                                                                 \
+    ATTR static float NAME(const void *w, const void *x, int64_t n)                                   \
+    {                                                                                                 \
+        const uint8_t *blk = w;                                                                       \
+        const struct mm_q8x4 *r = x;                                                                  \
+        const int64_t nb = n / 32;                                                                    \
+        __m512 a = _mm512_setzero_ps(), am = _mm512_setzero_ps();                                     \
+        int64_t b = 0;                                                                                \
+        for (; b + 4 <= nb; b += 4, blk += 4 * (BS), r++) {                                           \
+            const uint8_t *const p[4] = {blk, blk + (BS), blk + 2 * (BS), blk + 3 * (BS)};            \
+            NAME##_step(p, r, &a, &am);                                                               \
+        }                                                                                             \
+        if (b < nb) { /* 1-3 blocks left; the rest of the record is zeros */                         \
+            const uint8_t *p[4];                                                                      \
+            for (int k = 0; k < 4; k++) p[k] = b + k < nb ? blk + k * (BS) : zeros;                   \
+            NAME##_step(p, r, &a, &am);                                                               \
+        }                                                                                             \
+        return _mm512_reduce_add_ps(a) - 0.125f * _mm512_reduce_add_ps(am);                          \
     }
 
-MM_AVX512 static inline __m512i sums_u4_bw(__m512i q, const struct mm_q8x2 *r)
-{
-    return _mm512_madd_epi16(_mm512_maddubs_epi16(q, _mm512_load_si512(r->qs)), _mm512_set1_epi16(1));
-}
-
-MM_AVX512VNNI static inline __m512i sums_u4_vnni(__m512i q, const struct mm_q8x2 *r)
-{
-    return _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, _mm512_load_si512(r->qs));
-}
-
-DOT_PAIRS_MIN(dot_q4_1_avx512, MM_AVX512, sums_u4_bw)
-DOT_PAIRS_MIN(dot_q4_1_vnni, MM_AVX512VNNI, sums_u4_vnni)
+DOT_QUADS(dot_q4_0_avx512, MM_AVX512, quad_sums_bw, 18, 2, 0, 8, 0)
+DOT_QUADS(dot_q4_1_avx512, MM_AVX512, quad_sums_bw, 20, 4, 0, 0, 2)
+DOT_QUADS(dot_q5_0_avx512, MM_AVX512, quad_sums_bw, 22, 6, 2, 16, 0)
+DOT_QUADS(dot_q5_1_avx512, MM_AVX512, quad_sums_bw, 24, 8, 4, 0, 2)
+DOT_QUADS(dot_q4_0_vnni, MM_AVX512VNNI, quad_sums_vnni, 18, 2, 0, 8, 0)
+DOT_QUADS(dot_q4_1_vnni, MM_AVX512VNNI, quad_sums_vnni, 20, 4, 0, 0, 2)
+DOT_QUADS(dot_q5_0_vnni, MM_AVX512VNNI, quad_sums_vnni, 22, 6, 2, 16, 0)
+DOT_QUADS(dot_q5_1_vnni, MM_AVX512VNNI, quad_sums_vnni, 24, 8, 4, 0, 2)
 
 /* ---- Q4_K, Q5_K and Q6_K rows against 256-value activation blocks (struct mm_q8k) ----
  * A super-block's integer sum in 16 int32 lanes, then one float multiply-add with d d_x.
@@ -355,8 +421,10 @@ const struct mm_kernels mm_kernels_avx512 = {
         [TENSOR_TYPE_F32] = {dot_f32_avx512, NULL},
         [TENSOR_TYPE_F16] = {dot_f16_avx512, NULL},
         [TENSOR_TYPE_Q8_0] = {dot_q8_0_avx512, prep_pairs},
-        [TENSOR_TYPE_Q4_0] = {dot_q4_0_avx512, prep_pairs},
-        [TENSOR_TYPE_Q4_1] = {dot_q4_1_avx512, prep_pairs},
+        [TENSOR_TYPE_Q4_0] = {dot_q4_0_avx512, prep_quads},
+        [TENSOR_TYPE_Q4_1] = {dot_q4_1_avx512, prep_quads},
+        [TENSOR_TYPE_Q5_0] = {dot_q5_0_avx512, prep_quads},
+        [TENSOR_TYPE_Q5_1] = {dot_q5_1_avx512, prep_quads},
         [TENSOR_TYPE_Q4_K] = {dot_q4_k_avx512, mm_prep_q8k},
         [TENSOR_TYPE_Q5_K] = {dot_q5_k_avx512, mm_prep_q8k},
         [TENSOR_TYPE_Q6_K] = {dot_q6_k_avx512, mm_prep_q8k},
@@ -368,8 +436,10 @@ const struct mm_kernels mm_kernels_avx512vnni = {
         [TENSOR_TYPE_F32] = {dot_f32_avx512, NULL},
         [TENSOR_TYPE_F16] = {dot_f16_avx512, NULL},
         [TENSOR_TYPE_Q8_0] = {dot_q8_0_vnni, prep_pairs},
-        [TENSOR_TYPE_Q4_0] = {dot_q4_0_vnni, prep_pairs},
-        [TENSOR_TYPE_Q4_1] = {dot_q4_1_vnni, prep_pairs},
+        [TENSOR_TYPE_Q4_0] = {dot_q4_0_vnni, prep_quads},
+        [TENSOR_TYPE_Q4_1] = {dot_q4_1_vnni, prep_quads},
+        [TENSOR_TYPE_Q5_0] = {dot_q5_0_vnni, prep_quads},
+        [TENSOR_TYPE_Q5_1] = {dot_q5_1_vnni, prep_quads},
         [TENSOR_TYPE_Q4_K] = {dot_q4_k_avx512, mm_prep_q8k},
         [TENSOR_TYPE_Q5_K] = {dot_q5_k_avx512, mm_prep_q8k},
         [TENSOR_TYPE_Q6_K] = {dot_q6_k_avx512, mm_prep_q8k},

@@ -21,13 +21,12 @@ struct mm_q8 {
     int8_t qs[32];
 };
 
-/* The AVX-512 kernels' activation layout: two blocks a 64-byte-aligned record, with what
+/* The AVX-512 Q8_0 kernels' activation layout: two blocks a 64-byte-aligned record, with what
  * their kernels would otherwise recompute for every row. A missing second block is zeros. */
 struct mm_q8x2 {
     int8_t qs[64];  /* block 2p's 32 values, then block 2p+1's */
     float d[16];    /* 2p's scale in lanes 0-7, 2p+1's in lanes 8-15 */
     int32_t c8[16]; /* -128 x the sum of each block's values in its first lane (0 and 8), else 0 */
-    int32_t c4[16]; /* -8 x the same sums */
 };
 
 /* The K-quants' activation block (llama.cpp's Q8_K idea): 256 values as int8 with one f32
