@@ -1,13 +1,16 @@
 /* forward.c — the llama / qwen2 forward pass over a KV cache (see model.h).
  *
  * Tokens go through in chunks of n_batch; inside a chunk every weight product is one
- * llama_matmul over all of the chunk's tokens (matrix-vector for a single token). The
- * attention is computed position by position in f32 with the scores of one (token, head)
- * pair in a per-thread row; its dot products and sums over positions are SIMD loops, compiled
- * for AVX-512, AVX2 and the baseline and chosen when the program loads (target_clones): the
- * dot's partial sums lie in that set's lanes, so results are the same on every run on one CPU. Norm sums and RoPE angles are computed in double. LoRA updates
- * of a weight (lora.h) follow its product: A x into a (T x r) scratch, then y += s B (A x).
- * Left out: flash-attention style tiling (contexts here are short), f16 KV caches.
+ * llama_matmul over all of the chunk's tokens (matrix-vector for a single token). A chunk's
+ * attention is matrix products through OpenBLAS (attention_gemm); one token's (decode), and
+ * a chunk's without OpenBLAS, is computed a key/value head at a time for the query heads that
+ * share it, over keys kept in transposed blocks of 32 positions: vertical multiply-adds in
+ * AVX-512 registers where the kernel set in use is an AVX-512 one, else portable loops
+ * compiled for AVX-512, AVX2 and the baseline (target_clones). Norm sums and RoPE angles are
+ * computed in double. LoRA updates of a weight (lora.h) follow its product: A x into a
+ * (T x r) scratch, then y += s B (A x).
+ * Left out: flash-attention style tiling, f16 KV caches, splitting one head's positions
+ * over threads (a decode step's attention runs a key/value head a thread).
  */
 #include <math.h>
 #include <omp.h>
@@ -27,17 +30,28 @@ void llama_set_threads(int n)
     omp_set_num_threads(n); /* OpenBLAS runs single-threaded inside these (matmul.c) */
 }
 
+/* Positions the key cache holds: n_ctx rounded up to whole blocks of KB. */
+#define KB 32
+static uint32_t k_positions(uint32_t n_ctx) { return (n_ctx + KB - 1) / KB * KB; }
+
 uint64_t llama_state_kv_bytes(const struct llama_hparams *hp, uint32_t n_ctx)
 {
     uint64_t kv_dim = (uint64_t)hp->dim / hp->n_head * hp->n_head_kv;
-    return (uint64_t)hp->n_layer * 2 * n_ctx * kv_dim * sizeof(float);
+    return (uint64_t)hp->n_layer * ((uint64_t)n_ctx + k_positions(n_ctx)) * kv_dim * sizeof(float);
 }
 
-static size_t act_floats(const struct llama_hparams *hp, uint32_t n_ctx, uint32_t n_batch, int n_threads)
+static size_t act_floats(const struct llama_hparams *hp, uint32_t n_batch)
 {
     size_t kv_dim = (size_t)hp->dim / hp->n_head * hp->n_head_kv;
-    return (size_t)n_batch * (4 * (size_t)hp->dim + 2 * kv_dim + 2 * (size_t)hp->n_ff) + (size_t)n_threads * n_ctx +
-           hp->n_rot / 2;
+    return (size_t)n_batch * (4 * (size_t)hp->dim + 2 * kv_dim + 2 * (size_t)hp->n_ff) + hp->n_rot / 2;
+}
+
+/* A thread's attention scores (grown when used): a prompt chunk's n_batch rows, or a
+ * group's query heads, of n_ctx positions. */
+static uint64_t att_rows_bytes(const struct llama_hparams *hp, uint32_t n_ctx, uint32_t n_batch)
+{
+    uint32_t group = hp->n_head / hp->n_head_kv;
+    return (uint64_t)(n_batch > group ? n_batch : group) * n_ctx * sizeof(float);
 }
 
 uint32_t llama_batch_default(uint32_t n_ctx)
@@ -49,7 +63,8 @@ uint64_t llama_state_scratch_bytes(const struct llama_hparams *hp, uint32_t n_ct
 {
     if (n_batch == 0) n_batch = llama_batch_default(n_ctx);
     int64_t max_in = hp->dim > hp->n_ff ? hp->dim : hp->n_ff;
-    return act_floats(hp, n_ctx, n_batch, n_threads) * sizeof(float) + mm_scratch_size(max_in, n_threads);
+    return act_floats(hp, n_batch) * sizeof(float) + mm_scratch_size(max_in, n_threads) +
+           att_rows_bytes(hp, n_ctx, n_batch) * (uint64_t)n_threads;
 }
 
 int llama_state_new(struct llama_state **out, const struct llama_model *m, uint32_t n_ctx, uint32_t n_batch)
@@ -67,9 +82,9 @@ int llama_state_new(struct llama_state **out, const struct llama_model *m, uint3
     s->n_batch = n_batch;
     s->n_threads = omp_get_max_threads();
     size_t kv = (size_t)n_ctx * m->kv_dim * hp->n_layer;
-    s->k_cache = cm_malloc(kv * sizeof(float));
+    s->k_cache = cm_malloc((size_t)k_positions(n_ctx) * m->kv_dim * hp->n_layer * sizeof(float));
     s->v_cache = cm_malloc(kv * sizeof(float));
-    s->act = cm_malloc(act_floats(hp, n_ctx, n_batch, s->n_threads) * sizeof(float));
+    s->act = cm_malloc(act_floats(hp, n_batch) * sizeof(float));
     float *p = s->act;
     s->x = p, p += (size_t)n_batch * hp->dim;
     s->xb = p, p += (size_t)n_batch * hp->dim;
@@ -79,7 +94,7 @@ int llama_state_new(struct llama_state **out, const struct llama_model *m, uint3
     s->v = p, p += (size_t)n_batch * m->kv_dim;
     s->hb = p, p += (size_t)n_batch * hp->n_ff;
     s->hb2 = p, p += (size_t)n_batch * hp->n_ff;
-    s->att = p, p += (size_t)s->n_threads * n_ctx;
+    s->rope_freq = p;
     for (uint32_t i = 0; i < hp->n_rot / 2; i++) /* RoPE frequencies base^(-2i/n_rot) */
         p[i] = (float)pow(hp->rope_base, -2.0 * i / hp->n_rot);
     int64_t max_in = hp->dim > hp->n_ff ? hp->dim : hp->n_ff;
@@ -142,43 +157,217 @@ static void add_bias(float *y, const float *b, int64_t T, size_t n)
         for (size_t i = 0; i < n; i++) y[(size_t)t * n + i] += b[i];
 }
 
-__attribute__((target_clones("avx512f", "avx2", "default"))) static void attention(struct llama_state *s, uint32_t l,
-                                                                                   int64_t T, float *out)
+/* ---- attention ----
+ * The key cache is kept in blocks of KB positions, each block transposed:
+ * (n_layer, n_kv, n_ctx / KB, head_size, KB). A block's i-th components of its KB positions
+ * are contiguous, so the scores of a block are vertical multiply-adds (no horizontal sum a
+ * position), a block is one contiguous read, and a prompt's S = Q K^T is a product a block.
+ * Values are (n_layer, n_kv, n_ctx, head_size): a head's values one contiguous stream. */
+
+static inline float *k_at(const struct llama_state *s, uint32_t l, uint32_t g)
 {
     const struct llama_model *m = s->m;
-    const uint32_t hs = m->head_size, kv_dim = m->kv_dim, n_head = m->hp.n_head;
-    const uint32_t group = n_head / m->hp.n_head_kv, dim = m->hp.dim;
-    const float *kc = s->k_cache + (size_t)l * s->n_ctx * kv_dim, *vc = s->v_cache + (size_t)l * s->n_ctx * kv_dim;
+    return s->k_cache + ((size_t)l * m->hp.n_head_kv + g) * m->head_size * k_positions(s->n_ctx);
+}
+
+static inline float *v_at(const struct llama_state *s, uint32_t l, uint32_t g)
+{
+    const struct llama_model *m = s->m;
+    return s->v_cache + ((size_t)l * m->hp.n_head_kv + g) * m->head_size * s->n_ctx;
+}
+
+/* The scores of nh query heads (rows of q, hs apart) for positions 0..L-1 against the
+ * blocked keys kb (above), times scale, into S (nh rows of L): a block's key rows read once
+ * for all the heads. */
+__attribute__((target_clones("avx512f", "avx2", "default"))) static void att_scores(const float *q, uint32_t nh,
+                                                                                    uint32_t hs, const float *kb,
+                                                                                    int64_t L, float scale, float *S)
+{
+    for (int64_t j0 = 0; j0 < L; j0 += KB, kb += (size_t)hs * KB) {
+        const int64_t n = L - j0 < KB ? L - j0 : KB;
+        float acc[KB];
+        for (uint32_t h = 0; h < nh; h++) {
+            memset(acc, 0, sizeof(acc));
+            for (uint32_t i = 0; i < hs; i++) {
+                const float qi = q[(size_t)h * hs + i], *k = kb + (size_t)i * KB;
+#pragma omp simd
+                for (int j = 0; j < KB; j++) acc[j] += qi * k[j];
+            }
+            for (int64_t j = 0; j < n; j++) S[(size_t)h * L + j0 + j] = acc[j] * scale;
+        }
+    }
+}
+
+/* out (nh rows of hs) = P (nh rows of L) V (L rows of hs, contiguous), a head at a time. */
+__attribute__((target_clones("avx512f", "avx2", "default"))) static void att_values(const float *P, uint32_t nh,
+                                                                                    int64_t L, const float *v,
+                                                                                    uint32_t hs, float *out)
+{
+    for (uint32_t h = 0; h < nh; h++) {
+        float *o = out + (size_t)h * hs;
+        memset(o, 0, hs * sizeof(float));
+        for (int64_t j = 0; j < L; j++) {
+            const float a = P[(size_t)h * L + j], *vr = v + (size_t)j * hs;
+#pragma omp simd
+            for (uint32_t i = 0; i < hs; i++) o[i] += a * vr[i];
+        }
+    }
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define ATT_AVX512 __attribute__((target("avx512f")))
+
+/* att_scores for NH (1-4) heads with AVX-512: a block (KB = 32 positions, two registers) a
+ * step, the NH x 2 accumulators in registers, the block read in order; the last block's
+ * positions past L are computed from whatever the cache holds there and not stored. */
+#define SCORES_NH(NH)                                                                                      \
+    ATT_AVX512 static void scores_avx512_##NH(const float *q, uint32_t hs, const float *kb, int64_t L,      \
+                                              float scale, float *S)                                       \
+    {                                                                                                      \
+        for (int64_t j0 = 0; j0 < L; j0 += KB) {                                                           \
+            int64_t left = L - j0;                                                                         \
+            __mmask16 m0 = left >= 16 ? 0xffff : (__mmask16)((1u << left) - 1);                           \
+            __mmask16 m1 = left >= 32 ? 0xffff : left <= 16 ? 0 : (__mmask16)((1u << (left - 16)) - 1);   \
+            __m512 acc[NH][2];                                                                             \
+            for (int h = 0; h < NH; h++) acc[h][0] = acc[h][1] = _mm512_setzero_ps();                      \
+            for (uint32_t i = 0; i < hs; i++, kb += KB) {                                                  \
+                __m512 k0 = _mm512_loadu_ps(kb), k1 = _mm512_loadu_ps(kb + 16);                            \
+                _Pragma("GCC unroll 4") for (int h = 0; h < NH; h++) {                                     \
+                    __m512 qb = _mm512_set1_ps(q[(size_t)h * hs + i]);                                     \
+                    acc[h][0] = _mm512_fmadd_ps(qb, k0, acc[h][0]);                                        \
+                    acc[h][1] = _mm512_fmadd_ps(qb, k1, acc[h][1]);                                        \
+                }                                                                                          \
+            }                                                                                              \
+            const __m512 sc = _mm512_set1_ps(scale);                                                       \
+            for (int h = 0; h < NH; h++) {                                                                 \
+                _mm512_mask_storeu_ps(S + (size_t)h * L + j0, m0, _mm512_mul_ps(acc[h][0], sc));           \
+                _mm512_mask_storeu_ps(S + (size_t)h * L + j0 + 16, m1, _mm512_mul_ps(acc[h][1], sc));      \
+            }                                                                                              \
+        }                                                                                                  \
+    }
+
+/* att_values for NH heads with AVX-512 (hs a multiple of 16): 64 components (4 registers) a
+ * pass, each value row loaded once for the NH heads' accumulators. */
+#define VALUES_NH(NH)                                                                                      \
+    ATT_AVX512 static void values_avx512_##NH(const float *P, int64_t L, const float *v, uint32_t hs, float *out) \
+    {                                                                                                      \
+        for (uint32_t d0 = 0; d0 < hs; d0 += 64) {                                                         \
+            const int nz = hs - d0 >= 64 ? 4 : (int)(hs - d0) / 16;                                        \
+            __m512 acc[NH][4];                                                                             \
+            for (int h = 0; h < NH; h++)                                                                   \
+                for (int z = 0; z < 4; z++) acc[h][z] = _mm512_setzero_ps();                               \
+            const float *vr = v + d0;                                                                      \
+            for (int64_t j = 0; j < L; j++, vr += hs) {                                                    \
+                __m512 vz[4];                                                                              \
+                for (int z = 0; z < 4; z++) vz[z] = z < nz ? _mm512_loadu_ps(vr + 16 * z) : _mm512_setzero_ps(); \
+                _Pragma("GCC unroll 4") for (int h = 0; h < NH; h++) {                                     \
+                    __m512 p = _mm512_set1_ps(P[(size_t)h * L + j]);                                       \
+                    for (int z = 0; z < 4; z++) acc[h][z] = _mm512_fmadd_ps(p, vz[z], acc[h][z]);          \
+                }                                                                                          \
+            }                                                                                              \
+            for (int h = 0; h < NH; h++)                                                                   \
+                for (int z = 0; z < nz; z++) _mm512_storeu_ps(out + (size_t)h * hs + d0 + 16 * z, acc[h][z]); \
+        }                                                                                                  \
+    }
+
+SCORES_NH(1) SCORES_NH(2) SCORES_NH(3) SCORES_NH(4)
+VALUES_NH(1) VALUES_NH(2) VALUES_NH(3) VALUES_NH(4)
+#endif
+
+/* Whether the AVX-512 loops run: when the kernel set in use is an AVX-512 one
+ * (CHATMPI_SIMD=avx2 or scalar takes the portable loops, which tests compare with them). */
+static int att_avx512(uint32_t hs)
+{
+#if defined(__x86_64__)
+    return hs % 16 == 0 && mm_simd_current() >= MM_SIMD_AVX512;
+#else
+    (void)hs;
+    return 0;
+#endif
+}
+
+static void scores(const float *q, uint32_t nh, uint32_t hs, const float *kb, int64_t L, float scale, float *S)
+{
+#if defined(__x86_64__)
+    if (att_avx512(hs)) {
+        for (uint32_t h = 0; h < nh; h += 4) {
+            const float *qh = q + (size_t)h * hs;
+            float *Sh = S + (size_t)h * L;
+            switch (nh - h >= 4 ? 4 : nh - h) {
+            case 1: scores_avx512_1(qh, hs, kb, L, scale, Sh); break;
+            case 2: scores_avx512_2(qh, hs, kb, L, scale, Sh); break;
+            case 3: scores_avx512_3(qh, hs, kb, L, scale, Sh); break;
+            default: scores_avx512_4(qh, hs, kb, L, scale, Sh); break;
+            }
+        }
+        return;
+    }
+#endif
+    att_scores(q, nh, hs, kb, L, scale, S);
+}
+
+static void values(const float *P, uint32_t nh, int64_t L, const float *v, uint32_t hs, float *out)
+{
+#if defined(__x86_64__)
+    if (att_avx512(hs)) {
+        for (uint32_t h = 0; h < nh; h += 4) {
+            const float *Ph = P + (size_t)h * L;
+            float *oh = out + (size_t)h * hs;
+            switch (nh - h >= 4 ? 4 : nh - h) {
+            case 1: values_avx512_1(Ph, L, v, hs, oh); break;
+            case 2: values_avx512_2(Ph, L, v, hs, oh); break;
+            case 3: values_avx512_3(Ph, L, v, hs, oh); break;
+            default: values_avx512_4(Ph, L, v, hs, oh); break;
+            }
+        }
+        return;
+    }
+#endif
+    att_values(P, nh, L, v, hs, out);
+}
+
+/* Each row of S (nh rows of L) turned into its softmax in place. */
+static void softmax_rows(float *S, uint32_t nh, int64_t L)
+{
+    for (uint32_t h = 0; h < nh; h++) {
+        float *row = S + (size_t)h * L, mx = -INFINITY, sum = 0;
+        for (int64_t j = 0; j < L; j++) mx = row[j] > mx ? row[j] : mx;
+#pragma omp simd reduction(+ : sum)
+        for (int64_t j = 0; j < L; j++) sum += (row[j] = cm_expf_neg(row[j] - mx));
+        float inv = 1.0f / sum;
+#pragma omp simd
+        for (int64_t j = 0; j < L; j++) row[j] *= inv;
+    }
+}
+
+static _Thread_local struct {
+    float *p;
+    size_t n; /* bytes */
+} att_rows;
+
+/* The attention of each token of the chunk on its own (decode, and prompts without
+ * OpenBLAS): per (token, key/value head) the group's query heads (consecutive in q) take
+ * the scores of positions 0..n_past+t together, so each cached key and value is read once
+ * for the group. */
+static void attention(struct llama_state *s, uint32_t l, int64_t T, float *out)
+{
+    const struct llama_model *m = s->m;
+    const uint32_t hs = m->head_size, n_kv = m->hp.n_head_kv;
+    const uint32_t group = m->hp.n_head / n_kv, dim = m->hp.dim;
     const float scale = 1.0f / sqrtf((float)hs);
-    const int64_t n_work = T * n_head;
+    const int64_t n_work = T * n_kv;
 #pragma omp parallel num_threads(s->n_threads)
     {
-        float *sc = s->att + (size_t)omp_get_thread_num() * s->n_ctx;
-#pragma omp for schedule(static)
+        float *S = cm_grow((void **)&att_rows.p, &att_rows.n, (size_t)group * (s->n_past + T) * sizeof(float));
+#pragma omp for schedule(dynamic, 1)
         for (int64_t w = 0; w < n_work; w++) {
-            int64_t t = w / n_head;
-            uint32_t h = (uint32_t)(w % n_head), kvo = (h / group) * hs, pos = s->n_past + (uint32_t)t;
-            const float *q = s->q + (size_t)t * dim + (size_t)h * hs;
-            float mx = -INFINITY;
-            for (uint32_t j = 0; j <= pos; j++) {
-                const float *k = kc + (size_t)j * kv_dim + kvo;
-                float d = 0;
-#pragma omp simd reduction(+ : d)
-                for (uint32_t i = 0; i < hs; i++) d += q[i] * k[i];
-                sc[j] = d * scale;
-                if (sc[j] > mx) mx = sc[j];
-            }
-            float sum = 0;
-#pragma omp simd reduction(+ : sum)
-            for (uint32_t j = 0; j <= pos; j++) sum += (sc[j] = cm_expf_neg(sc[j] - mx));
-            float *o = out + (size_t)t * dim + (size_t)h * hs;
-            memset(o, 0, hs * sizeof(float));
-            for (uint32_t j = 0; j <= pos; j++) {
-                const float *v = vc + (size_t)j * kv_dim + kvo;
-                float a = sc[j] / sum;
-#pragma omp simd
-                for (uint32_t i = 0; i < hs; i++) o[i] += a * v[i];
-            }
+            int64_t t = w / n_kv, L = (int64_t)s->n_past + t + 1;
+            uint32_t g = (uint32_t)(w % n_kv);
+            size_t qo = (size_t)t * dim + (size_t)g * group * hs;
+            scores(s->q + qo, group, hs, k_at(s, l, g), L, scale, S);
+            softmax_rows(S, group, L);
+            values(S, group, L, v_at(s, l, g), hs, out + qo);
         }
     }
 }
@@ -189,18 +378,12 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void attenti
  * in our threads. The row-by-row loop above does T x L dot products of head_size values,
  * which a long prompt makes the larger part of its time. Returns -1 (nothing done) without
  * OpenBLAS. */
-static _Thread_local struct {
-    float *p;
-    size_t n; /* bytes */
-} att_rows;
-
 static int attention_gemm(struct llama_state *s, uint32_t l, int64_t T, float *out)
 {
     if (!mm_sgemm_available()) return -1;
     const struct llama_model *m = s->m;
-    const uint32_t hs = m->head_size, kv_dim = m->kv_dim, n_head = m->hp.n_head;
+    const uint32_t hs = m->head_size, n_head = m->hp.n_head;
     const uint32_t group = n_head / m->hp.n_head_kv, dim = m->hp.dim;
-    const float *kc = s->k_cache + (size_t)l * s->n_ctx * kv_dim, *vc = s->v_cache + (size_t)l * s->n_ctx * kv_dim;
     const float scale = 1.0f / sqrtf((float)hs);
     const int64_t L = (int64_t)s->n_past + T;
 #pragma omp parallel num_threads(s->n_threads)
@@ -208,8 +391,10 @@ static int attention_gemm(struct llama_state *s, uint32_t l, int64_t T, float *o
         float *S = cm_grow((void **)&att_rows.p, &att_rows.n, (size_t)T * (size_t)L * sizeof(float));
 #pragma omp for schedule(dynamic, 1)
         for (uint32_t h = 0; h < n_head; h++) {
-            uint32_t kvo = (h / group) * hs;
-            mm_sgemm_rm(0, 1, T, L, hs, scale, s->q + (size_t)h * hs, dim, kc + kvo, kv_dim, 0.0f, S, L);
+            const float *kb = k_at(s, l, h / group);
+            for (int64_t j0 = 0; j0 < L; j0 += KB, kb += (size_t)hs * KB) /* a block of keys a product */
+                mm_sgemm_rm(0, 0, T, L - j0 < KB ? L - j0 : KB, hs, scale, s->q + (size_t)h * hs, dim, kb, KB, 0.0f,
+                            S + j0, L);
             for (int64_t t = 0; t < T; t++) {
                 float *row = S + (size_t)t * L;
                 int64_t valid = (int64_t)s->n_past + t + 1;
@@ -222,7 +407,7 @@ static int attention_gemm(struct llama_state *s, uint32_t l, int64_t T, float *o
                 for (int64_t j = 0; j < valid; j++) row[j] *= inv;
                 if (valid < L) memset(row + valid, 0, (size_t)(L - valid) * sizeof(float));
             }
-            mm_sgemm_rm(0, 0, T, hs, L, 1.0f, S, L, vc + kvo, kv_dim, 0.0f, out + (size_t)h * hs, dim);
+            mm_sgemm_rm(0, 0, T, hs, L, 1.0f, S, L, v_at(s, l, h / group), hs, 0.0f, out + (size_t)h * hs, dim);
         }
     }
     return 0;
@@ -249,7 +434,7 @@ static void eval_chunk(struct llama_state *s, const int32_t *tok, int64_t T, flo
     const struct llama_model *m = s->m;
     const struct llama_hparams *hp = &m->hp;
     const size_t dim = hp->dim, kv_dim = m->kv_dim, n_ff = hp->n_ff;
-    const float *freq = s->att + (size_t)s->n_threads * s->n_ctx;
+    const float *freq = s->rope_freq;
     const int neox = llama_arch_rope_neox(hp->arch);
     for (int64_t t = 0; t < T; t++)
         tensor_dequantize_row(m->tok_embd.type, (const uint8_t *)m->tok_embd.data + (size_t)tok[t] * m->tok_embd.row_bytes,
@@ -265,9 +450,16 @@ static void eval_chunk(struct llama_state *s, const int32_t *tok, int64_t T, flo
         add_bias(s->v, L->bv, T, kv_dim);
         rope(s->q, T, hp->n_head, m->head_size, hp->n_rot, freq, s->n_past, neox);
         rope(s->k, T, hp->n_head_kv, m->head_size, hp->n_rot, freq, s->n_past, neox);
-        size_t at = ((size_t)l * s->n_ctx + s->n_past) * kv_dim;
-        memcpy(s->k_cache + at, s->k, T * kv_dim * sizeof(float));
-        memcpy(s->v_cache + at, s->v, T * kv_dim * sizeof(float));
+        for (uint32_t g = 0; g < hp->n_head_kv; g++) { /* keys transposed, values a head at a time */
+            const size_t hs = m->head_size;
+            float *kb = k_at(s, l, g), *vt = v_at(s, l, g) + (size_t)s->n_past * hs;
+            for (int64_t t = 0; t < T; t++) {
+                size_t pos = s->n_past + (size_t)t;
+                float *col = kb + pos / KB * hs * KB + pos % KB;
+                for (size_t i = 0; i < hs; i++) col[i * KB] = s->k[t * kv_dim + g * hs + i];
+            }
+            for (int64_t t = 0; t < T; t++) memcpy(vt + t * hs, s->v + t * kv_dim + g * hs, hs * sizeof(float));
+        }
         if (T == 1 || attention_gemm(s, l, T, s->xb)) attention(s, l, T, s->xb);
         mm(s, &L->wo, s->xb, T, s->xb2);
         add(s->x, s->xb2, T * dim);

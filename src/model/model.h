@@ -101,8 +101,8 @@ struct llama_state {
     uint32_t n_ctx;   /* positions the cache holds (<= the model's context length) */
     uint32_t n_batch; /* tokens one internal step processes */
     uint32_t n_past;  /* positions already in the cache */
-    float *k_cache;   // (n_layer, n_ctx, kv_dim)
-    float *v_cache;   // (n_layer, n_ctx, kv_dim)
+    float *k_cache;   // (n_layer, n_head_kv, n_ctx / 32, head_size, 32): keys in transposed blocks (forward.c)
+    float *v_cache;   // (n_layer, n_head_kv, n_ctx, head_size)
     float *act;       /* one allocation carved into the activations below */
     float *x;         // (n_batch, dim) residual stream
     float *xb;        // (n_batch, dim) normed input of a sub-layer
@@ -112,8 +112,8 @@ struct llama_state {
     float *v;         // (n_batch, kv_dim)
     float *hb;        // (n_batch, n_ff)
     float *hb2;       // (n_batch, n_ff)
-    float *att;       // (n_threads, n_ctx) attention scores
-    int n_threads;    /* rows of att */
+    float *rope_freq; // (n_rot / 2) RoPE frequencies
+    int n_threads;    /* threads of the products and the attention */
     void *mm_scratch; /* matmul.h's scratch (quantized activations, dequantized tiles) */
     size_t mm_scratch_size;
     float *lora_tmp;  // (n_batch, lora_r_cap) A x of a LoRA update; grown when adapters come

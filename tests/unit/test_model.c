@@ -107,6 +107,40 @@ Test(model, f32_matches_reference_prefill_and_decode)
     }
 }
 
+/* Contexts of several key blocks (the cache keeps keys in transposed blocks of 32 positions)
+ * and a last block partly filled, groups of 2 and 6 query heads (the AVX-512 loops take 4 at
+ * a time): prefill in chunks of 16 and decode against the reference, with the portable loops
+ * (the scalar set) and with the best set's. */
+Test(model, attention_over_several_key_blocks)
+{
+    const struct shape sh[] = {
+        {"dim=64,layers=2,heads=4,kv_heads=2,ffn=96,ctx=96", 50, 0},  /* head size 16, groups of 2 */
+        {"dim=192,layers=1,heads=6,kv_heads=1,ffn=64,ctx=80", 40, 1}, /* head size 32, a group of 6 */
+        {"dim=40,layers=1,heads=2,kv_heads=1,ffn=48,ctx=72", 30, 1},  /* head size 20: portable loops only */
+    };
+    for (size_t k = 0; k < sizeof(sh) / sizeof(sh[0]); k++) {
+        char *path = tmp_model(sh[k].spec, sh[k].vocab, TENSOR_TYPE_F32, 700 + k, sh[k].tied);
+        int32_t tok[70];
+        int n = 70;
+        tokens(tok, n, sh[k].vocab, (uint32_t)k + 40);
+        uint32_t V;
+        double *ref = run_ref(path, tok, n, &V);
+        const enum mm_simd sets[] = {MM_SIMD_SCALAR, MM_SIMD_COUNT};
+        for (int si = 0; si < 2; si++) {
+            int old = mm_simd_select(sets[si]);
+            float *pre = run_prefill(path, tok, n, 16), *dec = run_decode(path, tok, n);
+            double dp = rel_diff(pre, ref, (size_t)n * V), dd = rel_diff(dec, ref, (size_t)n * V);
+            cr_assert(dp <= 1e-4, "%s (%s): prefill differs from the reference by %g", sh[k].spec, mm_kernel_name(), dp);
+            cr_assert(dd <= 1e-4, "%s (%s): decode differs from the reference by %g", sh[k].spec, mm_kernel_name(), dd);
+            mm_simd_select((enum mm_simd)old);
+            free(pre), free(dec);
+        }
+        free(ref);
+        unlink(path);
+        free(path);
+    }
+}
+
 static const struct shape qwen2_shapes[] = {
     {"dim=64,layers=2,heads=4,kv_heads=2,ffn=96,ctx=32", 50, 1},             /* GQA, tied (Qwen2.5 0.5B) */
     {"dim=64,layers=1,heads=2,kv_heads=1,ffn=64,ctx=16,rot=16,rope_base=1000000", 40, 0}, /* n_rot < hs */
