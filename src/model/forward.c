@@ -30,14 +30,14 @@ void llama_set_threads(int n)
     omp_set_num_threads(n); /* OpenBLAS runs single-threaded inside these (matmul.c) */
 }
 
-/* Positions the key cache holds: n_ctx rounded up to whole blocks of KB. */
+/* Positions the key cache holds: n_ctx rounded up to whole blocks of KB (attention below). */
 #define KB 32
-static uint32_t k_positions(uint32_t n_ctx) { return (n_ctx + KB - 1) / KB * KB; }
+uint32_t llama_key_positions(uint32_t n_ctx) { return (n_ctx + KB - 1) / KB * KB; }
 
 uint64_t llama_state_kv_bytes(const struct llama_hparams *hp, uint32_t n_ctx)
 {
     uint64_t kv_dim = (uint64_t)hp->dim / hp->n_head * hp->n_head_kv;
-    return (uint64_t)hp->n_layer * ((uint64_t)n_ctx + k_positions(n_ctx)) * kv_dim * sizeof(float);
+    return (uint64_t)hp->n_layer * ((uint64_t)n_ctx + llama_key_positions(n_ctx)) * kv_dim * sizeof(float);
 }
 
 static size_t act_floats(const struct llama_hparams *hp, uint32_t n_batch)
@@ -82,7 +82,7 @@ int llama_state_new(struct llama_state **out, const struct llama_model *m, uint3
     s->n_batch = n_batch;
     s->n_threads = omp_get_max_threads();
     size_t kv = (size_t)n_ctx * m->kv_dim * hp->n_layer;
-    s->k_cache = cm_malloc((size_t)k_positions(n_ctx) * m->kv_dim * hp->n_layer * sizeof(float));
+    s->k_cache = cm_malloc((size_t)llama_key_positions(n_ctx) * m->kv_dim * hp->n_layer * sizeof(float));
     s->v_cache = cm_malloc(kv * sizeof(float));
     s->act = cm_malloc(act_floats(hp, n_batch) * sizeof(float));
     float *p = s->act;
@@ -167,7 +167,7 @@ static void add_bias(float *y, const float *b, int64_t T, size_t n)
 static inline float *k_at(const struct llama_state *s, uint32_t l, uint32_t g)
 {
     const struct llama_model *m = s->m;
-    return s->k_cache + ((size_t)l * m->hp.n_head_kv + g) * m->head_size * k_positions(s->n_ctx);
+    return s->k_cache + ((size_t)l * m->hp.n_head_kv + g) * m->head_size * llama_key_positions(s->n_ctx);
 }
 
 static inline float *v_at(const struct llama_state *s, uint32_t l, uint32_t g)

@@ -139,6 +139,8 @@ void llama_state_truncate(struct llama_state *s, uint32_t n);
 /* Bytes of the KV cache and of the scratch a state with these sizes allocates (n_batch 0:
  * the default, as llama_state_new). */
 uint64_t llama_state_kv_bytes(const struct llama_hparams *hp, uint32_t n_ctx);
+/* Positions the key cache holds for a context of n_ctx (whole blocks of 32; the values hold n_ctx). */
+uint32_t llama_key_positions(uint32_t n_ctx);
 uint64_t llama_state_scratch_bytes(const struct llama_hparams *hp, uint32_t n_ctx, uint32_t n_batch,
                                    int n_threads);
 
