@@ -287,20 +287,20 @@ static int att_avx512(uint32_t hs)
 #endif
 }
 
+#if defined(__x86_64__)
+typedef void (*scores_fn)(const float *, uint32_t, const float *, int64_t, float, float *);
+typedef void (*values_fn)(const float *, int64_t, const float *, uint32_t, float *);
+static const scores_fn scores_avx512[4] = {scores_avx512_1, scores_avx512_2, scores_avx512_3, scores_avx512_4};
+static const values_fn values_avx512[4] = {values_avx512_1, values_avx512_2, values_avx512_3, values_avx512_4};
+#endif
+
+/* The NH-head kernels take the group's heads 4 at a time (the last 1-3). */
 static void scores(const float *q, uint32_t nh, uint32_t hs, const float *kb, int64_t L, float scale, float *S)
 {
 #if defined(__x86_64__)
     if (att_avx512(hs)) {
-        for (uint32_t h = 0; h < nh; h += 4) {
-            const float *qh = q + (size_t)h * hs;
-            float *Sh = S + (size_t)h * L;
-            switch (nh - h >= 4 ? 4 : nh - h) {
-            case 1: scores_avx512_1(qh, hs, kb, L, scale, Sh); break;
-            case 2: scores_avx512_2(qh, hs, kb, L, scale, Sh); break;
-            case 3: scores_avx512_3(qh, hs, kb, L, scale, Sh); break;
-            default: scores_avx512_4(qh, hs, kb, L, scale, Sh); break;
-            }
-        }
+        for (uint32_t h = 0; h < nh; h += 4)
+            scores_avx512[(nh - h >= 4 ? 4 : nh - h) - 1](q + (size_t)h * hs, hs, kb, L, scale, S + (size_t)h * L);
         return;
     }
 #endif
@@ -311,16 +311,8 @@ static void values(const float *P, uint32_t nh, int64_t L, const float *v, uint3
 {
 #if defined(__x86_64__)
     if (att_avx512(hs)) {
-        for (uint32_t h = 0; h < nh; h += 4) {
-            const float *Ph = P + (size_t)h * L;
-            float *oh = out + (size_t)h * hs;
-            switch (nh - h >= 4 ? 4 : nh - h) {
-            case 1: values_avx512_1(Ph, L, v, hs, oh); break;
-            case 2: values_avx512_2(Ph, L, v, hs, oh); break;
-            case 3: values_avx512_3(Ph, L, v, hs, oh); break;
-            default: values_avx512_4(Ph, L, v, hs, oh); break;
-            }
-        }
+        for (uint32_t h = 0; h < nh; h += 4)
+            values_avx512[(nh - h >= 4 ? 4 : nh - h) - 1](P + (size_t)h * L, L, v, hs, out + (size_t)h * hs);
         return;
     }
 #endif
