@@ -77,7 +77,7 @@ static void prep_pairs(const float *x, void *dst, int64_t n)
             float d = 0;
             int32_t sum = 0;
             if (b < nb) {
-                mm_quantize_block(x + b * 32, &d, r->qs + 32 * h);
+                mm_quantize_block(x + b * 32, 32, &d, r->qs + 32 * h);
                 for (int i = 0; i < 32; i++) sum += r->qs[32 * h + i];
             } else {
                 for (int i = 0; i < 32; i++) r->qs[32 * h + i] = 0;
@@ -195,7 +195,7 @@ static void prep_quads(const float *x, void *dst, int64_t n)
             int8_t qs[32] = {0};
             float d = 0;
             int32_t sum = 0;
-            if (b < nb) mm_quantize_block(x + b * 32, &d, qs);
+            if (b < nb) mm_quantize_block(x + b * 32, 32, &d, qs);
             for (int i = 0; i < 32; i++) sum += qs[i];
             memcpy(r->lo + 16 * k, qs, 16), memcpy(r->hi + 16 * k, qs + 16, 16);
             for (int l = 0; l < 4; l++) r->d[4 * k + l] = d, r->c8[4 * k + l] = l ? 0 : -8 * sum;

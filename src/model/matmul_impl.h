@@ -52,15 +52,15 @@ static inline int32_t mm_round(float v)
     return i - 0x4B400000;
 }
 
-/* Quantizes 32 values to an activation block (every kernel set's activations, so that all
- * sets multiply the same integers). */
-static inline void mm_quantize_block(const float *v, float *d, int8_t *qs)
+/* Quantizes n values (32, or 256 for struct mm_q8k) to an activation block with one scale
+ * (every kernel set's activations, so that all sets multiply the same integers). */
+static inline void mm_quantize_block(const float *v, int n, float *d, int8_t *qs)
 {
     float amax = 0;
-    for (int i = 0; i < 32; i++) amax = fabsf(v[i]) > amax ? fabsf(v[i]) : amax;
+    for (int i = 0; i < n; i++) amax = fabsf(v[i]) > amax ? fabsf(v[i]) : amax;
     float dd = amax / 127.0f, id = dd > 0 ? 1.0f / dd : 0.0f;
     *d = dd;
-    for (int i = 0; i < 32; i++) qs[i] = (int8_t)mm_round(v[i] * id);
+    for (int i = 0; i < n; i++) qs[i] = (int8_t)mm_round(v[i] * id);
 }
 
 /* Writes the activation x (n values, n a multiple of 32) in a kernel's layout into dst

@@ -23,7 +23,7 @@ void mm_prep_q8(const float *x, void *dst, int64_t n)
 {
     struct mm_q8 *q = dst;
     for (int64_t b = 0; b < n / 32; b++) {
-        mm_quantize_block(x + b * 32, &q[b].d, q[b].qs);
+        mm_quantize_block(x + b * 32, 32, &q[b].d, q[b].qs);
         int32_t s = 0;
         for (int i = 0; i < 32; i++) s += q[b].qs[i];
         q[b].sum = s;
@@ -34,11 +34,7 @@ void mm_prep_q8k(const float *x, void *dst, int64_t n)
 {
     struct mm_q8k *q = dst;
     for (int64_t b = 0; b < n / 256; b++, x += 256) {
-        float amax = 0;
-        for (int i = 0; i < 256; i++) amax = fabsf(x[i]) > amax ? fabsf(x[i]) : amax;
-        float d = amax / 127.0f, id = d > 0 ? 1.0f / d : 0.0f;
-        q[b].d = d;
-        for (int i = 0; i < 256; i++) q[b].qs[i] = (int8_t)mm_round(x[i] * id);
+        mm_quantize_block(x, 256, &q[b].d, q[b].qs);
         for (int g = 0; g < 16; g++) {
             int s = 0;
             for (int i = 0; i < 16; i++) s += q[b].qs[16 * g + i];
