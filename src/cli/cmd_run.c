@@ -140,7 +140,7 @@ static int interactive(struct loop_args *la, int model_given, const struct assis
         const struct assistant_turn turn = {q.data, context, NULL};
         struct assistant_usage u;
         sandbox_catch_signals(); /* Ctrl-C ends this answer, not the session */
-        int arc = lm_chat(m, &answer, &turn, 1, &sp, &u);
+        int arc = lm_chat(m, &answer, &turn, 1, &sp, NULL, &u);
         int lim = u.cut;
         sandbox_release_signals();
         if (arc != 0)

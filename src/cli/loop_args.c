@@ -2,11 +2,13 @@
 #include "cli/loop_args.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/mem.h"
 
 void loop_args_init(struct loop_args *la)
 {
@@ -18,6 +20,7 @@ void loop_args_init(struct loop_args *la)
 
 void loop_args_release(struct loop_args *la)
 {
+    free(la->prefix);
     cm_strlist_release(&la->examples_from);
     example_pool_release(&la->pool);
 }
@@ -35,8 +38,34 @@ int loop_args_apply(struct loop_args *la, struct loop_opts *o, const char *cmd)
     return load_pool(la, o, cmd);
 }
 
+/* The option's text with \n, \t and \\ read; other backslashes kept as they are. */
+static char *unescape(const char *s)
+{
+    char *out = cm_malloc(strlen(s) + 1), *w = out;
+    for (; *s; s++) {
+        if (s[0] == '\\' && (s[1] == 'n' || s[1] == 't' || s[1] == '\\')) {
+            *w++ = s[1] == 'n' ? '\n' : s[1] == 't' ? '\t' : '\\';
+            s++;
+        } else {
+            *w++ = *s;
+        }
+    }
+    *w = '\0';
+    return out;
+}
+
 int loop_args_model(struct loop_args *la, struct loop_opts *o, const struct lm *m, const char *cmd)
 {
+    free(la->prefix);
+    la->prefix = NULL;
+    if (la->answer_prefix && *la->answer_prefix && !m->prefix)
+        fprintf(stderr, "chatmpi %s: --answer-prefix is not used with --endpoint (a chat API is not given the start "
+                        "of its answer)\n", cmd);
+    else if (la->answer_prefix && *la->answer_prefix)
+        la->prefix = unescape(la->answer_prefix);
+    else if (!la->answer_prefix && m->prefix && m->chat)
+        la->prefix = cm_strdup(LOOP_ANSWER_PREFIX);
+    o->answer_prefix = la->prefix;
     if (la->examples >= 0) return EXIT_OK;
     la->examples = m->chat ? 1 : 0;
     o->examples = (size_t)la->examples;

@@ -12,6 +12,8 @@ struct loop_args {
     double budget_seconds;
     struct cm_strlist examples_from;
     struct example_pool pool;
+    const char *answer_prefix; /* as given (escapes \\n, \\t, \\\\ unread); NULL: the default */
+    char *prefix;              /* the prefix in use, escapes read (owned) */
     const char *endpoint, *api_model, *api_key_env;
     double api_timeout;
     int api_stream;
@@ -28,6 +30,10 @@ struct loop_args {
         {OPT_INT, "repair", 'R', "R", "repair rounds per failed candidate: the check's diagnosis goes back to "  \
                                       "the model (default 0)",                                                  \
          &(la).repair, 0, 16},                                                                                  \
+        {OPT_STR, "answer-prefix", 0, "TEXT", "begin every answer with TEXT, which the model continues (\\n, \\t " \
+                                              "read; default for a pretrained chat model: a ```c block and "      \
+                                              "#include <mpi.h>; \"\" for none; local models only)",           \
+         &(la).answer_prefix},                                                                                  \
         {OPT_INT, "budget-tokens", 0, "N", "stop drawing answers after N generated tokens in all", &(la).budget_tokens,\
          0, 1L << 40},                                                                                          \
         {OPT_DOUBLE, "budget-seconds", 0, "S", "stop drawing answers after S seconds", &(la).budget_seconds, 0, 0, 0, \
@@ -52,7 +58,9 @@ void loop_args_release(struct loop_args *la);
  * left for loop_args_model (la->examples < 0 until then). */
 int loop_args_apply(struct loop_args *la, struct loop_opts *o, const char *cmd);
 /* Once the model is open: the default example count for it (1 for a pretrained chat model,
- * 0 for a chathpc one; measured in docs/default-model.md), its pool loaded. */
+ * 0 for a chathpc one; measured in docs/default-model.md), its pool loaded; the answer prefix
+ * (LOOP_ANSWER_PREFIX for a local pretrained chat model unless --answer-prefix says otherwise;
+ * a note on stderr when a model that cannot continue one was given one). */
 int loop_args_model(struct loop_args *la, struct loop_opts *o, const struct lm *m, const char *cmd);
 /* Opens the model: the endpoint's with --endpoint (saying on stderr that -m, --lora and
  * --template are not used when they were given: model_given says -m was), else the local

@@ -15,9 +15,11 @@
 struct lm;
 
 struct lm_ops {
-    /* Answers the last of n turns; *out is the caller's. usage may be NULL. */
+    /* Answers the last of n turns; *out is the caller's. prefix (NULL: none) begins the
+     * answer: the model continues it, and *out starts with it (a model that cannot be given
+     * the start of its answer, a remote one, ignores it). usage may be NULL. */
     int (*chat)(struct lm *m, char **out, const struct assistant_turn *turns, size_t n,
-                const struct sampler_params *sp, struct assistant_usage *usage);
+                const struct sampler_params *sp, const char *prefix, struct assistant_usage *usage);
     /* The prompt's size in tokens for these turns (budgets), or an estimate. */
     int (*count_tokens)(struct lm *m, size_t *n_tokens, const struct assistant_turn *turns, size_t n);
     void (*close)(struct lm *m);
@@ -29,6 +31,7 @@ struct lm {
     size_t n_ctx;    /* the context in tokens (0: unknown) */
     int chat;        /* a pretrained chat model (its own chat template, or a server's): worked
                       * examples help it; chatmpi's own chathpc models were trained without them */
+    int prefix;      /* chat's prefix is used (the local runtime) */
 };
 
 /* The local runtime: assistant_open with these options. */
@@ -65,9 +68,9 @@ int lm_open_remote(struct lm **out, const struct lm_remote_opts *o);
 struct assistant *lm_local_assistant(struct lm *m);
 
 static inline int lm_chat(struct lm *m, char **out, const struct assistant_turn *turns, size_t n,
-                          const struct sampler_params *sp, struct assistant_usage *usage)
+                          const struct sampler_params *sp, const char *prefix, struct assistant_usage *usage)
 {
-    return m->ops->chat(m, out, turns, n, sp, usage);
+    return m->ops->chat(m, out, turns, n, sp, prefix, usage);
 }
 
 void lm_close(struct lm *m); /* accepts NULL */

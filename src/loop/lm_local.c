@@ -11,9 +11,10 @@ struct lm_local {
 };
 
 static int local_chat(struct lm *m, char **out, const struct assistant_turn *turns, size_t n,
-                      const struct sampler_params *sp, struct assistant_usage *usage)
+                      const struct sampler_params *sp, const char *prefix, struct assistant_usage *usage)
 {
-    return assistant_chat(((struct lm_local *)m)->a, out, turns, n, sp, usage);
+    const struct assistant_call call = {.answer_prefix = prefix};
+    return assistant_chat_call(((struct lm_local *)m)->a, out, turns, n, sp, &call, usage);
 }
 
 static int local_count(struct lm *m, size_t *n_tokens, const struct assistant_turn *turns, size_t n)
@@ -42,6 +43,7 @@ int lm_open_local(struct lm **out, const struct assistant_opts *o)
     l->base.n_ctx = assistant_n_ctx(l->a);
     const char *t = assistant_template_name(l->a);
     l->base.chat = t && strcmp(t, "chathpc") != 0;
+    l->base.prefix = 1;
     *out = &l->base;
     return 0;
 }

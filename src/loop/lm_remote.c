@@ -333,8 +333,9 @@ static json_t *messages(const struct lm_remote *m, const struct assistant_turn *
 }
 
 static int remote_chat(struct lm *lm, char **out, const struct assistant_turn *turns, size_t n,
-                       const struct sampler_params *sp, struct assistant_usage *usage)
+                       const struct sampler_params *sp, const char *prefix, struct assistant_usage *usage)
 {
+    (void)prefix; /* the chat API has no portable way to give the start of the answer */
     struct lm_remote *m = (struct lm_remote *)lm;
     *out = NULL;
     if (usage) memset(usage, 0, sizeof(*usage));

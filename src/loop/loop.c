@@ -256,7 +256,7 @@ int loop_run(struct loop_result *res, struct lm *m, const char *seq_src, const s
             if (o->on_round) o->on_round(o->ctx, x, LOOP_GENERATING);
             struct sampler_params spr = sp;
             spr.seed += (uint64_t)r * 1000003u;
-            if ((rc = lm_chat(m, &x->answer, turns, n_turns, &spr, &x->usage))) break;
+            if ((rc = lm_chat(m, &x->answer, turns, n_turns, &spr, o->answer_prefix, &x->usage))) break;
             res->tokens += x->usage.tokens;
             res->prompt_tokens += x->usage.prompt_tokens;
             res->cached_tokens += x->usage.cached_tokens;

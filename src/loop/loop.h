@@ -31,6 +31,9 @@
 /* The question every record of the corpus asks, and its context. */
 #define LOOP_QUESTION "Can you parallelize this sequential code to MPI?\n"
 #define LOOP_CONTEXT "Sequential to MPI translation"
+/* The start of a pretrained chat model's answer (loop_opts.answer_prefix): the code block and
+ * the MPI header, which the 1.5B base left out in 6 of 28 answers (docs/default-model.md) */
+#define LOOP_ANSWER_PREFIX "```c\n#include <mpi.h>\n"
 
 /* Checks a program (written to a file of its own) and fills rep (always released by the
  * loop). Returns 0 when a verdict was reached, an error code when the harness failed. */
@@ -46,6 +49,7 @@ struct loop_opts {
     const char *context;         /* with question: its context (may be NULL); else LOOP_CONTEXT */
     size_t repair;               /* R: repair rounds per failed candidate */
     size_t examples;             /* worked examples in the prompt */
+    const char *answer_prefix;   /* every answer begins so, the model continuing it (NULL: none) */
     const struct example_pool *pool; /* where they come from (NULL: none) */
     const char *exclude_splits;  /* never shown as examples (the split being tested), or NULL */
     const char *exclude_id;      /* nor this record, or NULL */

@@ -187,11 +187,12 @@ static int render(struct assistant *a, struct cm_buf *prompt, const struct assis
 }
 
 static int encode(struct assistant *a, struct tok_ids *ids, const struct assistant_turn *turns, size_t n,
-                  struct names_map *map, const char *system)
+                  struct names_map *map, const char *system, const char *prefix)
 {
     struct cm_buf prompt;
     cm_buf_init(&prompt);
     int rc = n ? render(a, &prompt, turns, n, map, system) : cm_error_set(CM_EINVAL, "a conversation without a question");
+    if (!rc && prefix) cm_buf_puts(&prompt, prefix); /* the answer's start, as the model's own */
     if (!rc) rc = tok_encode(a->tok, ids, prompt.data ? prompt.data : "", prompt.len,
                                (tok_add_bos(a->tok) ? TOK_ENCODE_BOS : 0) |
                                    (tmpl_special_tokens(a->tmpl) ? TOK_ENCODE_SPECIAL : 0));
@@ -205,7 +206,7 @@ int assistant_count_tokens(struct assistant *a, size_t *n_tokens, const struct a
     tok_ids_init(&ids);
     struct names_map map;
     names_map_init(&map);
-    int rc = encode(a, &ids, turns, n, &map, NULL);
+    int rc = encode(a, &ids, turns, n, &map, NULL, NULL);
     *n_tokens = rc ? 0 : ids.n;
     names_map_release(&map);
     tok_ids_release(&ids);
@@ -272,7 +273,8 @@ int assistant_chat_call(struct assistant *a, char **out, const struct assistant_
     struct names_map map;
     names_map_init(&map);
     struct assistant_usage u = {0};
-    int rc = call->raw_prompt ? encode_raw(a, &ids, call->raw_prompt) : encode(a, &ids, turns, n, &map, call->system);
+    const char *prefix = !call->raw_prompt && call->answer_prefix && *call->answer_prefix ? call->answer_prefix : NULL;
+    int rc = call->raw_prompt ? encode_raw(a, &ids, call->raw_prompt) : encode(a, &ids, turns, n, &map, call->system, prefix);
     if (!rc && !ids.n) rc = cm_error_set(CM_EINVAL, "an empty prompt");
     if (rc) goto done;
     uint32_t n_ctx = a->state->n_ctx;
@@ -295,6 +297,7 @@ int assistant_chat_call(struct assistant *a, char **out, const struct assistant_
     sampler_init(&s, sampling ? sampling : &a->o.sampling);
     struct keep_ctx kc = {a, call};
     const struct llama_text_opts to = {stops, n_stops, call->on_text ? stream_text : NULL, keep_token, &kc};
+    if (prefix && call->on_text) call->on_text(call->ctx, prefix, strlen(prefix));
     double t0 = cm_now();
     /* prefill is timed apart: evaluate the new prompt tokens but the last, then generate */
     if (ids.n - keep > 1) rc = llama_eval(a->state, ids.v + keep, ids.n - keep - 1, NULL, 0);
@@ -314,6 +317,14 @@ int assistant_chat_call(struct assistant *a, char **out, const struct assistant_
         char *back = names_restore(*out, &map);
         free(*out);
         *out = back;
+    }
+    if (prefix) {
+        size_t np = strlen(prefix), nt = strlen(*out);
+        char *whole = cm_malloc(np + nt + 1);
+        memcpy(whole, prefix, np);
+        memcpy(whole + np, *out, nt + 1);
+        free(*out);
+        *out = whole;
     }
 done:
     if (stops != a->stops) free(stops);

@@ -100,6 +100,9 @@ struct assistant_call {
      * them restored); may be NULL */
     void (*on_text)(void *ctx, const char *text, size_t len);
     void *ctx;
+    const char *answer_prefix; /* the start of the answer, after the template's assistant turn
+                                * begins: the model continues it, and the answer (streamed and
+                                * returned) starts with it; NULL or "": none. Not with raw_prompt */
 };
 
 /* assistant_chat with per-call settings (call may be NULL); with call->raw_prompt, turns may

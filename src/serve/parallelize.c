@@ -102,10 +102,10 @@ struct lm_capped {
 };
 
 static int capped_chat(struct lm *m, char **out, const struct assistant_turn *turns, size_t n,
-                       const struct sampler_params *sp, struct assistant_usage *usage)
+                       const struct sampler_params *sp, const char *prefix, struct assistant_usage *usage)
 {
     const struct lm_capped *c = (const struct lm_capped *)m;
-    const struct assistant_call call = {c->max_tokens};
+    const struct assistant_call call = {.max_tokens = c->max_tokens, .answer_prefix = prefix};
     return assistant_chat_call(c->a, out, turns, n, sp, &call, usage);
 }
 
@@ -189,6 +189,7 @@ void serve_run_parallelize(struct serve_job *j)
     o.repair = p->repair;
     o.examples = p->examples;
     o.pool = p->examples ? &s->pool : NULL;
+    o.answer_prefix = s->m->chat ? LOOP_ANSWER_PREFIX : NULL; /* as run's default */
     o.sampling = p->sp;
     o.check = par_check;
     o.check_ctx = &pc;

@@ -49,6 +49,29 @@ test_ids = {r["id"] for r in json.load(open("data/test.json"))}
 assert not test_ids & set(ids), ids
 PY
 
+# the answer prefix: the model continues it and every answer begins with it (repairs too);
+# a pretrained chat model's default is the code block and the MPI header, chathpc's none
+expect_rc 1 "$CHATMPI" run "$T/pi.c" -m "$T/m.gguf" --max-tokens 8 --np 1 --repair 1 --save-answers "$T/px" \
+    --answer-prefix 'int main(void) {\n\t'
+expect_rc 1 "$CHATMPI" run "$T/pi.c" -m "$T/m.gguf" --max-tokens 8 --np 1 --save-answers "$T/p0"
+expect_rc 1 "$CHATMPI" run "$T/pi.c" -m "$T/m.gguf" --max-tokens 8 --np 1 --examples 0 --template chatml \
+    --save-answers "$T/pc"
+expect_rc 1 "$CHATMPI" run "$T/pi.c" -m "$T/m.gguf" --max-tokens 8 --np 1 --examples 0 --template chatml \
+    --answer-prefix '' --save-answers "$T/pn"
+python3 - "$T" <<'PY' || die "the answer prefix"
+import json, sys
+t = sys.argv[1]
+def ans(d, f="candidate_01_round_0"): return open(f"{t}/{d}/{f}.txt", "rb").read()
+def tokens(d): return json.load(open(f"{t}/{d}/loop.json"))["rounds"][0]["prompt_tokens"]
+assert ans("px").startswith(b"int main(void) {\n\t"), ans("px")[:40]
+assert ans("px", "candidate_01_round_1").startswith(b"int main(void) {\n\t"), "a repair round without the prefix"
+assert tokens("px") > tokens("p0"), "the prefix was not in the prompt"
+assert not ans("p0").startswith(b"int main"), "chathpc got a prefix"
+assert ans("pc").startswith(b"```c\n#include <mpi.h>\n"), ans("pc")[:40]
+assert not ans("pn").startswith(b"```c\n#include"), "--answer-prefix '' kept the default"
+assert tokens("pc") > tokens("pn"), (tokens("pc"), tokens("pn"))
+PY
+
 # the shared KV cache: the same question, asked again after another one, gets the same
 # greedy answer
 printf 'int main(void) { return 0; }\nwhat is MPI_Allreduce?\nint main(void) { return 0; }\n/bye\n' |

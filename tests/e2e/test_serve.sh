@@ -82,6 +82,8 @@ expect_out "did not verify"; expect_err "with --endpoint the server's model answ
 # the streamed answer (--api-stream, server-sent events) is the one-piece answer
 expect_rc 1 "$CHATMPI" run "$T/pi.c" --endpoint "$URL" --max-tokens 16 --np 1 --save-answers "$T/whole"
 expect_rc 1 "$CHATMPI" run "$T/pi.c" --endpoint "$URL" --max-tokens 16 --np 1 --save-answers "$T/streamed" --api-stream
+expect_rc 1 "$CHATMPI" run "$T/pi.c" --endpoint "$URL" --max-tokens 16 --np 1 --answer-prefix 'int main'
+expect_err "answer-prefix is not used with --endpoint"
 [ -s "$T/whole/candidate_01_round_0.txt" ] || die "no answer saved"
 cmp -s "$T/whole/candidate_01_round_0.txt" "$T/streamed/candidate_01_round_0.txt" || die "the streamed answer differs"
 grep -q '"tokens": 16' "$T/streamed/loop.json" || die "the stream's usage was not read: $(grep tokens "$T/streamed/loop.json")"

@@ -20,15 +20,17 @@ struct fake {
     size_t turns_seen[16];       /* n turns of each call */
     char *last_question[16];     /* the last turn's question of each call */
     char *first_question[16];
+    const char *prefix[16];      /* the answer prefix of each call */
 };
 
 static int fake_chat(struct lm *m, char **out, const struct assistant_turn *turns, size_t n,
-                     const struct sampler_params *sp, struct assistant_usage *u)
+                     const struct sampler_params *sp, const char *prefix, struct assistant_usage *u)
 {
     (void)sp;
     struct fake *f = (struct fake *)m;
     size_t i = f->next++;
     cr_assert_lt(i, f->n_answers, "more calls than scripted answers");
+    f->prefix[i] = prefix;
     f->turns_seen[i] = n;
     f->last_question[i] = cm_strdup(turns[n - 1].question);
     f->first_question[i] = cm_strdup(turns[0].question);
@@ -127,10 +129,12 @@ Test(loop, repair_carries_the_diagnosis_and_stops_when_verified)
     struct fake f;
     fake_init(&f, answers, 4);
     struct loop_opts o = opts(1, 5);
+    o.answer_prefix = LOOP_ANSWER_PREFIX;
     struct loop_result r;
     loop_result_init(&r);
     cr_assert_eq(loop_run(&r, &f.base, "int main(void) { return 0; }\n", &o), 0);
     cr_assert_eq(f.next, 3, "the chain ends at its verified round");
+    for (size_t i = 0; i < 3; i++) cr_assert_str_eq(f.prefix[i], LOOP_ANSWER_PREFIX, "round %zu's answer prefix", i);
     cr_assert_eq(r.n, 3);
     cr_assert_eq(f.turns_seen[0], 1);
     cr_assert_eq(f.turns_seen[1], 1, "a repair round is a question of its own");
