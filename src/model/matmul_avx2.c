@@ -10,8 +10,7 @@
  * types with a min in scalar float from the blocks' sums. No vpmaddubsw can saturate:
  * pairs stay within 2 x 63 x 127. The AVX-512 sets use these for the types they have no
  * kernels of their own for.
- * Q4_K, Q5_K and Q6_K take the 256-value activation blocks of struct mm_q8k instead.
- * Left out: Q2_K and Q3_K (the scalar set's).
+ * The K-quants (Q2_K to Q6_K) take the 256-value activation blocks of struct mm_q8k instead.
  */
 #include "model/matmul_impl.h"
 
@@ -252,6 +251,68 @@ MM_AVX2 static float dot_q6_k_avx2(const void *w, const void *x, int64_t n)
     return hsum256(acc);
 }
 
+/* Q2_K and Q3_K: value 128h + 32j + l is bits 2j..2j+1 of quant byte 32h + l, so a 32-byte
+ * load shifted by 2j is 32 values in the activation's order; the two 16-value groups' scales
+ * weight vpmaddwd's pairs as in Q6_K. Q2_K's mins: sum_g m_g bsum_g; Q3_K's third bit
+ * (hmask[l] bit 4h + j) makes the quant unsigned (q + 4), the offset -4 sum_g sc_g bsum_g. */
+MM_AVX2 static float dot_q2_k_avx2(const void *w, const void *x, int64_t n)
+{
+    const uint8_t *blk = w;
+    const struct mm_q8k *q = x;
+    const __m256i m2 = _mm256_set1_epi8(3);
+    __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / 256; i++, blk += 84, q++) {
+        __m128i sm = _mm_loadu_si128((const __m128i *)blk);
+        __m256i mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(sm, 4), _mm_set1_epi8(15)));
+        __m256i msum = _mm256_madd_epi16(mins, _mm256_loadu_si256((const __m256i *)q->bsums));
+        __m256i isum = _mm256_setzero_si256();
+        for (int h = 0; h < 2; h++) {
+            __m256i qs = _mm256_loadu_si256((const __m256i *)(blk + 16 + 32 * h));
+            for (int j = 0; j < 4; j++) {
+                const uint8_t *sc = blk + 8 * h + 2 * j;
+                __m256i s16 = _mm256_set_m128i(_mm_set1_epi16(sc[1] & 15), _mm_set1_epi16(sc[0] & 15));
+                __m256i xq = _mm256_loadu_si256((const __m256i *)(q->qs + 128 * h + 32 * j));
+                isum = _mm256_add_epi32(isum, sum_u8(_mm256_and_si256(qs, m2), xq, s16));
+                qs = _mm256_srli_epi16(qs, 2);
+            }
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(f16(blk + 80) * q->d), _mm256_cvtepi32_ps(isum), acc);
+        accm = _mm256_fmadd_ps(_mm256_set1_ps(f16(blk + 82) * q->d), _mm256_cvtepi32_ps(msum), accm);
+    }
+    return hsum256(acc) - hsum256(accm);
+}
+
+MM_AVX2 static float dot_q3_k_avx2(const void *w, const void *x, int64_t n)
+{
+    const uint8_t *blk = w;
+    const struct mm_q8k *q = x;
+    const __m256i m2 = _mm256_set1_epi8(3), one = _mm256_set1_epi8(1);
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / 256; i++, blk += 110, q++) {
+        int sc[16];
+        tensor_k3_scales(blk + 96, sc);
+        int32_t off = 0;
+        for (int g = 0; g < 16; g++) off += sc[g] * q->bsums[g];
+        __m256i isum = _mm256_setzero_si256();
+        __m256i hm = _mm256_loadu_si256((const __m256i *)blk);
+        for (int h = 0; h < 2; h++) {
+            __m256i qs = _mm256_loadu_si256((const __m256i *)(blk + 32 + 32 * h));
+            for (int j = 0; j < 4; j++) {
+                __m256i u = _mm256_or_si256(_mm256_and_si256(qs, m2), _mm256_slli_epi16(_mm256_and_si256(hm, one), 2));
+                __m256i s16 = _mm256_set_m128i(_mm_set1_epi16((short)sc[8 * h + 2 * j + 1]),
+                                               _mm_set1_epi16((short)sc[8 * h + 2 * j]));
+                __m256i xq = _mm256_loadu_si256((const __m256i *)(q->qs + 128 * h + 32 * j));
+                isum = _mm256_add_epi32(isum, sum_u8(u, xq, s16));
+                qs = _mm256_srli_epi16(qs, 2);
+                hm = _mm256_srli_epi16(hm, 1);
+            }
+        }
+        isum = _mm256_add_epi32(isum, _mm256_setr_epi32(-4 * off, 0, 0, 0, 0, 0, 0, 0));
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(f16(blk + 108) * q->d), _mm256_cvtepi32_ps(isum), acc);
+    }
+    return hsum256(acc);
+}
+
 #define Q8(fn) {fn, mm_prep_q8}
 #define Q8K(fn) {fn, mm_prep_q8k}
 
@@ -265,6 +326,8 @@ const struct mm_kernels mm_kernels_avx2 = {
         [TENSOR_TYPE_Q4_1] = Q8(dot_q4_1_avx2),
         [TENSOR_TYPE_Q5_0] = Q8(dot_q5_0_avx2),
         [TENSOR_TYPE_Q5_1] = Q8(dot_q5_1_avx2),
+        [TENSOR_TYPE_Q2_K] = Q8K(dot_q2_k_avx2),
+        [TENSOR_TYPE_Q3_K] = Q8K(dot_q3_k_avx2),
         [TENSOR_TYPE_Q4_K] = Q8K(dot_q4_k_avx2),
         [TENSOR_TYPE_Q5_K] = Q8K(dot_q5_k_avx2),
         [TENSOR_TYPE_Q6_K] = Q8K(dot_q6_k_avx2),

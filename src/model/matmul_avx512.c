@@ -10,11 +10,10 @@
  * every row. Q4_0, Q4_1, Q5_0 and Q5_1 rows: four blocks a register (struct mm_q8x4,
  * prep_quads). Integer sums are exact and the activation's integers are those of the other
  * sets, so the sets differ from the scalar kernels only in the order of the float additions.
- * Q4_K, Q5_K and Q6_K rows (the bulk of Q4_K_M and Q5_K_M files) against 256-value
- * activation blocks (struct mm_q8k), a super-block's sum kept integer (below). Other types
- * (Q2_K, Q3_K) use the AVX2 or scalar set's kernels (matmul.c falls back a set at a time).
- * Left out: 512-bit Q2_K and Q3_K kernels, AVX512-FP16 and BF16 kernels, 256-bit AVX-VNNI
- * (AVX2-class CPUs), repacked (interleaved) weight layouts.
+ * The K-quants, Q2_K to Q6_K (Q4_K_M, Q5_K_M, Q3_K_M and Q2_K files), against 256-value
+ * activation blocks (struct mm_q8k), a super-block's sum kept integer (below).
+ * Left out: AVX512-FP16 and BF16 kernels, 256-bit AVX-VNNI (AVX2-class CPUs), repacked
+ * (interleaved) weight layouts.
  */
 #include "model/matmul_impl.h"
 
@@ -414,6 +413,97 @@ MM_AVX512 static float dot_q6_k_avx512(const void *w, const void *x, int64_t n)
     return _mm512_reduce_add_ps(acc);
 }
 
+/* ---- Q2_K and Q3_K rows against 256-value activation blocks ----
+ * Per half h, the 32 quant bytes twice in a register, the second copy shifted by 2 (16-bit
+ * shifts: the 2-bit fields never cross a byte), are values 128h + 0..63 after & 3; shifted by
+ * 4 and 6, values 64..127: in the activation's order, so vpmaddubsw and then vpmaddwd with the
+ * 16-value groups' scales (q6_scale_idx, as Q6_K) keep a super-block's sum integer. Q2_K's
+ * mins: sum_g m_g bsum_g, one 256-bit vpmaddwd. Q3_K's third bit (hmask[l] bit 4h + j) makes
+ * the quant unsigned 0..7 (q + 4); the offset is -4 sum_g sc_g bsum_g. */
+
+/* Q3_K's 12 bytes of 6-bit scales (tensor_k3_scales' layout) as 16 signed bytes, minus 32 */
+static inline __m128i k3_unpack(const uint8_t *p)
+{
+    uint32_t b0, b1, b2;
+    memcpy(&b0, p, 4), memcpy(&b1, p + 4, 4), memcpy(&b2, p + 8, 4);
+    const uint32_t m4 = 0x0f0f0f0fu, m2 = 0x03030303u;
+    uint32_t s0 = (b0 & m4) | ((b2 & m2) << 4), s1 = (b1 & m4) | (((b2 >> 2) & m2) << 4);
+    uint32_t s2 = ((b0 >> 4) & m4) | (((b2 >> 4) & m2) << 4), s3 = ((b1 >> 4) & m4) | (((b2 >> 6) & m2) << 4);
+    return _mm_sub_epi8(_mm_set_epi32((int)s3, (int)s2, (int)s1, (int)s0), _mm_set1_epi8(32));
+}
+
+/* The 32 bytes at p in both halves, the upper one shifted right by 2 bits, then by 4 more */
+MM_AVX512 static inline void k2_split(const uint8_t *p, __m512i *a, __m512i *b)
+{
+    const __m512i m2 = _mm512_set1_epi8(3);
+    __m256i q = _mm256_loadu_si256((const __m256i *)p);
+    __m512i v = _mm512_inserti64x4(_mm512_castsi256_si512(q), _mm256_srli_epi16(q, 2), 1);
+    *a = _mm512_and_si512(v, m2);
+    *b = _mm512_and_si512(_mm512_srli_epi16(v, 4), m2);
+}
+
+MM_AVX512 static float dot_q2_k_avx512(const void *w, const void *x, int64_t n)
+{
+    const uint8_t *blk = w;
+    const struct mm_q8k *q = x;
+    __m512 acc = _mm512_setzero_ps();
+    __m256 accm = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / 256; i++, blk += 84, q++) {
+        __m128i sm = _mm_loadu_si128((const __m128i *)blk);
+        __m512i sc16 = _mm512_castsi256_si512(_mm256_cvtepu8_epi16(_mm_and_si128(sm, _mm_set1_epi8(15))));
+        __m256i mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(sm, 4), _mm_set1_epi8(15)));
+        __m256i msum = _mm256_madd_epi16(mins, _mm256_loadu_si256((const __m256i *)q->bsums));
+        __m512i isum = _mm512_setzero_si512();
+        for (int h = 0; h < 2; h++) {
+            __m512i a, b;
+            k2_split(blk + 16 + 32 * h, &a, &b);
+            const int8_t *xq = q->qs + 128 * h;
+            __m512i pa = _mm512_maddubs_epi16(a, _mm512_load_si512(xq));
+            __m512i pb = _mm512_maddubs_epi16(b, _mm512_load_si512(xq + 64));
+            __m512i sa = _mm512_permutexvar_epi16(_mm512_loadu_si512(q6_scale_idx[2 * h]), sc16);
+            __m512i sb = _mm512_permutexvar_epi16(_mm512_loadu_si512(q6_scale_idx[2 * h + 1]), sc16);
+            isum = _mm512_add_epi32(isum, _mm512_add_epi32(_mm512_madd_epi16(pa, sa), _mm512_madd_epi16(pb, sb)));
+        }
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(f16_at(blk + 80) * q->d), acc);
+        accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(msum), _mm256_set1_ps(f16_at(blk + 82) * q->d), accm);
+    }
+    __m128 m4 = _mm_add_ps(_mm256_castps256_ps128(accm), _mm256_extractf128_ps(accm, 1));
+    m4 = _mm_add_ps(m4, _mm_movehl_ps(m4, m4));
+    return _mm512_reduce_add_ps(acc) - _mm_cvtss_f32(_mm_add_ss(m4, _mm_movehdup_ps(m4)));
+}
+
+MM_AVX512 static float dot_q3_k_avx512(const void *w, const void *x, int64_t n)
+{
+    const uint8_t *blk = w;
+    const struct mm_q8k *q = x;
+    const __m512i one = _mm512_set1_epi8(1);
+    __m512 acc = _mm512_setzero_ps();
+    for (int64_t i = 0; i < n / 256; i++, blk += 110, q++) {
+        __m256i sc = _mm256_cvtepi8_epi16(k3_unpack(blk + 96));
+        __m512i sc16 = _mm512_castsi256_si512(sc);
+        __m256i off = _mm256_madd_epi16(sc, _mm256_loadu_si256((const __m256i *)q->bsums));
+        __m512i isum = _mm512_zextsi256_si512(_mm256_slli_epi32(_mm256_sub_epi32(_mm256_setzero_si256(), off), 2));
+        __m256i hm0 = _mm256_loadu_si256((const __m256i *)blk);
+        __m512i hm = _mm512_inserti64x4(_mm512_castsi256_si512(hm0), _mm256_srli_epi16(hm0, 1), 1);
+        for (int h = 0; h < 2; h++) {
+            __m512i a, b;
+            k2_split(blk + 32 + 32 * h, &a, &b);
+            /* hmask bits 4h + j: j = 0, 1 in the two halves of hm, j = 2, 3 two bits up */
+            a = _mm512_or_si512(a, _mm512_slli_epi16(_mm512_and_si512(hm, one), 2));
+            b = _mm512_or_si512(b, _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(hm, 2), one), 2));
+            hm = _mm512_srli_epi16(hm, 4);
+            const int8_t *xq = q->qs + 128 * h;
+            __m512i pa = _mm512_maddubs_epi16(a, _mm512_load_si512(xq));
+            __m512i pb = _mm512_maddubs_epi16(b, _mm512_load_si512(xq + 64));
+            __m512i sa = _mm512_permutexvar_epi16(_mm512_loadu_si512(q6_scale_idx[2 * h]), sc16);
+            __m512i sb = _mm512_permutexvar_epi16(_mm512_loadu_si512(q6_scale_idx[2 * h + 1]), sc16);
+            isum = _mm512_add_epi32(isum, _mm512_add_epi32(_mm512_madd_epi16(pa, sa), _mm512_madd_epi16(pb, sb)));
+        }
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(f16_at(blk + 108) * q->d), acc);
+    }
+    return _mm512_reduce_add_ps(acc);
+}
+
 /* The types not listed fall back to the AVX2 set's kernels (matmul.c). */
 const struct mm_kernels mm_kernels_avx512 = {
     "avx512",
@@ -425,6 +515,8 @@ const struct mm_kernels mm_kernels_avx512 = {
         [TENSOR_TYPE_Q4_1] = {dot_q4_1_avx512, prep_quads},
         [TENSOR_TYPE_Q5_0] = {dot_q5_0_avx512, prep_quads},
         [TENSOR_TYPE_Q5_1] = {dot_q5_1_avx512, prep_quads},
+        [TENSOR_TYPE_Q2_K] = {dot_q2_k_avx512, mm_prep_q8k},
+        [TENSOR_TYPE_Q3_K] = {dot_q3_k_avx512, mm_prep_q8k},
         [TENSOR_TYPE_Q4_K] = {dot_q4_k_avx512, mm_prep_q8k},
         [TENSOR_TYPE_Q5_K] = {dot_q5_k_avx512, mm_prep_q8k},
         [TENSOR_TYPE_Q6_K] = {dot_q6_k_avx512, mm_prep_q8k},
@@ -440,6 +532,8 @@ const struct mm_kernels mm_kernels_avx512vnni = {
         [TENSOR_TYPE_Q4_1] = {dot_q4_1_vnni, prep_quads},
         [TENSOR_TYPE_Q5_0] = {dot_q5_0_vnni, prep_quads},
         [TENSOR_TYPE_Q5_1] = {dot_q5_1_vnni, prep_quads},
+        [TENSOR_TYPE_Q2_K] = {dot_q2_k_avx512, mm_prep_q8k},
+        [TENSOR_TYPE_Q3_K] = {dot_q3_k_avx512, mm_prep_q8k},
         [TENSOR_TYPE_Q4_K] = {dot_q4_k_avx512, mm_prep_q8k},
         [TENSOR_TYPE_Q5_K] = {dot_q5_k_avx512, mm_prep_q8k},
         [TENSOR_TYPE_Q6_K] = {dot_q6_k_avx512, mm_prep_q8k},

@@ -138,62 +138,53 @@ static float dot_q5_1(const void *w, const void *x, int64_t n)
 
 /* ---- K-quants: a super-block of 256 values against 8 activation blocks ---- */
 
-/* Sums of an activation block's two 16-value halves. */
-static inline void half_sums(const int8_t *x, int32_t *s0, int32_t *s1)
+/* Q2_K and Q3_K against 256-value activation blocks: value v = 128h + 32j + l (h = 0, 1;
+ * j = 0..3; l = 0..31) is bits 2j..2j+1 of quant byte 32h + l, in 16-value group v / 16.
+ * Q2_K: group g's scale is the low nibble of byte g, its min the high one:
+ * sum (d sc q - dmin m) x = d_x (d sum_g sc_g sum_g q x_q - dmin sum_g m_g bsum_g).
+ * Q3_K: the third bit is hmask[l] bit 4h + j (clear: subtract 4), signed 6-bit scales:
+ * sum d sc q x = d_x d sum_g sc_g sum_g q x_q. Both sums integer. */
+static inline int32_t k2_group(const uint8_t *qs, const int8_t *xq, int g)
 {
-    int32_t a = 0, b = 0;
-    for (int i = 0; i < 16; i++) a += x[i], b += x[i + 16];
-    *s0 = a, *s1 = b;
+    int h = g / 8, j = (g % 8) / 2, l0 = 16 * (g % 2);
+    int32_t acc = 0;
+    for (int l = l0; l < l0 + 16; l++) acc += ((qs[32 * h + l] >> (2 * j)) & 3) * xq[16 * g + l - l0];
+    return acc;
 }
 
-/* Q2_K: activation block 4h + j holds q bits 2j..2j+1 of bytes 32h..32h+31; value l's
- * scale byte is 8h + 2j + l / 16 (low nibble scale, high nibble min). */
 static float dot_q2_k(const void *w, const void *x, int64_t n)
 {
     const uint8_t *blk = w;
-    const struct mm_q8 *q = x;
+    const struct mm_q8k *q = x;
     float s = 0;
-    for (int64_t i = 0; i < n / 256; i++, blk += 84, q += 8) {
-        float sd = 0, sm = 0;
-        for (int h = 0; h < 2; h++)
-            for (int j = 0; j < 4; j++) {
-                const struct mm_q8 *a = &q[4 * h + j];
-                const uint8_t *qs = blk + 16 + 32 * h, sc0 = blk[8 * h + 2 * j], sc1 = blk[8 * h + 2 * j + 1];
-                int32_t i0 = 0, i1 = 0, x0, x1;
-                for (int l = 0; l < 16; l++) {
-                    i0 += ((qs[l] >> (2 * j)) & 3) * a->qs[l];
-                    i1 += ((qs[l + 16] >> (2 * j)) & 3) * a->qs[l + 16];
-                }
-                half_sums(a->qs, &x0, &x1);
-                sd += a->d * (float)((sc0 & 15) * i0 + (sc1 & 15) * i1);
-                sm += a->d * (float)((sc0 >> 4) * x0 + (sc1 >> 4) * x1);
-            }
-        s += rd_f16(blk + 80) * sd - rd_f16(blk + 82) * sm;
+    for (int64_t i = 0; i < n / 256; i++, blk += 84, q++) {
+        int32_t isum = 0, msum = 0;
+        for (int g = 0; g < 16; g++) {
+            isum += (blk[g] & 15) * k2_group(blk + 16, q->qs, g);
+            msum += (blk[g] >> 4) * q->bsums[g];
+        }
+        s += q->d * (rd_f16(blk + 80) * (float)isum - rd_f16(blk + 82) * (float)msum);
     }
     return s;
 }
 
-/* Q3_K: as Q2_K for the low bits (at byte 32 on), the third bit in hmask[l] bit 4h + j
- * (clear: subtract 4), signed 6-bit scales. */
 static float dot_q3_k(const void *w, const void *x, int64_t n)
 {
     const uint8_t *blk = w;
-    const struct mm_q8 *q = x;
+    const struct mm_q8k *q = x;
     float s = 0;
-    for (int64_t i = 0; i < n / 256; i++, blk += 110, q += 8) {
+    for (int64_t i = 0; i < n / 256; i++, blk += 110, q++) {
         int sc[16];
         tensor_k3_scales(blk + 96, sc);
-        float sd = 0;
-        for (int h = 0; h < 2; h++)
-            for (int j = 0; j < 4; j++) {
-                const struct mm_q8 *a = &q[4 * h + j];
-                const uint8_t *qs = blk + 32 + 32 * h, *hm = blk, m = (uint8_t)(1 << (4 * h + j));
-                int32_t acc[2] = {0, 0};
-                for (int l = 0; l < 32; l++)
-                    acc[l >> 4] += (((qs[l] >> (2 * j)) & 3) - ((hm[l] & m) ? 0 : 4)) * a->qs[l];
-                sd += a->d * (float)(sc[8 * h + 2 * j] * acc[0] + sc[8 * h + 2 * j + 1] * acc[1]);
-            }
-        s += rd_f16(blk + 108) * sd;
+        int32_t isum = 0;
+        for (int g = 0; g < 16; g++) {
+            int h = g / 8, j = (g % 8) / 2, l0 = 16 * (g % 2);
+            uint8_t m = (uint8_t)(1 << (4 * h + j));
+            int32_t acc = k2_group(blk + 32, q->qs, g);
+            for (int l = l0; l < l0 + 16; l++) acc -= (blk[l] & m) ? 0 : 4 * q->qs[16 * g + l - l0];
+            isum += sc[g] * acc;
+        }
+        s += q->d * rd_f16(blk + 108) * (float)isum;
     }
     return s;
 }
@@ -280,8 +271,8 @@ const struct mm_kernels mm_kernels_scalar = {
         [TENSOR_TYPE_Q4_1] = Q8(dot_q4_1),
         [TENSOR_TYPE_Q5_0] = Q8(dot_q5_0),
         [TENSOR_TYPE_Q5_1] = Q8(dot_q5_1),
-        [TENSOR_TYPE_Q2_K] = Q8(dot_q2_k),
-        [TENSOR_TYPE_Q3_K] = Q8(dot_q3_k),
+        [TENSOR_TYPE_Q2_K] = Q8K(dot_q2_k),
+        [TENSOR_TYPE_Q3_K] = Q8K(dot_q3_k),
         [TENSOR_TYPE_Q4_K] = Q8K(dot_q4_k),
         [TENSOR_TYPE_Q5_K] = Q8K(dot_q5_k),
         [TENSOR_TYPE_Q6_K] = Q8K(dot_q6_k),
