@@ -245,7 +245,7 @@ static int print_memory(struct gguf *g)
            llama_arch_name(hp->arch), (double)llama_hparams_n_params(hp, m->tied) / 1e6, hp->dim, hp->n_layer, hp->n_head, hp->n_head_kv,
            hp->n_ff, hp->n_ctx, hp->n_vocab, m->tied ? ", tied output" : "");
     printf("  weights   %12s  (mapped from the file)\n", cli_fmt_bytes(b1, sizeof(b1), w));
-    printf("  kv cache  %12s  (%u layers x %u kv heads x %u x 4 bytes x (%u key + %u value positions))\n",
+    printf("  kv cache  %12s  (%u layers x %u kv heads x %u x 2 bytes (fp16) x (%u key + %u value positions))\n",
            cli_fmt_bytes(b2, sizeof(b2), kv), hp->n_layer, hp->n_head_kv, m->head_size, llama_key_positions(hp->n_ctx),
            hp->n_ctx);
     printf("  scratch   %12s  (prompt chunks of %u tokens, %d threads)\n", cli_fmt_bytes(b3, sizeof(b3), sc),

@@ -9,8 +9,10 @@
  * compiled for AVX-512, AVX2 and the baseline (target_clones). Norm sums and RoPE angles are
  * computed in double. LoRA updates of a weight (lora.h) follow its product: A x into a
  * (T x r) scratch, then y += s B (A x).
- * Left out: flash-attention style tiling, f16 KV caches, splitting one head's positions
- * over threads (a decode step's attention runs a key/value head a thread).
+ * The KV cache is fp16 (as llama.cpp's default): half the memory traffic of a decode step's
+ * attention, which passes the weights' once the context is a few thousand positions long.
+ * Left out: flash-attention style tiling, splitting one head's positions over threads (a
+ * decode step's attention runs a key/value head a thread).
  */
 #include <math.h>
 #include <omp.h>
@@ -22,6 +24,7 @@
 #include "core/mem.h"
 #include "model/matmul.h"
 #include "model/model.h"
+#include "tensor/fp16.h"
 #include "tensor/tensor.h"
 
 void llama_set_threads(int n)
@@ -37,7 +40,7 @@ uint32_t llama_key_positions(uint32_t n_ctx) { return (n_ctx + KB - 1) / KB * KB
 uint64_t llama_state_kv_bytes(const struct llama_hparams *hp, uint32_t n_ctx)
 {
     uint64_t kv_dim = (uint64_t)hp->dim / hp->n_head * hp->n_head_kv;
-    return (uint64_t)hp->n_layer * ((uint64_t)n_ctx + llama_key_positions(n_ctx)) * kv_dim * sizeof(float);
+    return (uint64_t)hp->n_layer * ((uint64_t)n_ctx + llama_key_positions(n_ctx)) * kv_dim * sizeof(uint16_t);
 }
 
 static size_t act_floats(const struct llama_hparams *hp, uint32_t n_batch)
@@ -46,12 +49,14 @@ static size_t act_floats(const struct llama_hparams *hp, uint32_t n_batch)
     return (size_t)n_batch * (4 * (size_t)hp->dim + 2 * kv_dim + 2 * (size_t)hp->n_ff) + hp->n_rot / 2;
 }
 
-/* A thread's attention scores (grown when used): a prompt chunk's n_batch rows, or a
- * group's query heads, of n_ctx positions. */
+/* A thread's attention scratch (grown when used): the scores of a prompt chunk's n_batch
+ * rows, or a group's query heads, of n_ctx positions; a head's keys and values in f32. */
 static uint64_t att_rows_bytes(const struct llama_hparams *hp, uint32_t n_ctx, uint32_t n_batch)
 {
     uint32_t group = hp->n_head / hp->n_head_kv;
-    return (uint64_t)(n_batch > group ? n_batch : group) * n_ctx * sizeof(float);
+    uint64_t hs = hp->dim / hp->n_head;
+    return ((uint64_t)(n_batch > group ? n_batch : group) * n_ctx + (llama_key_positions(n_ctx) + (uint64_t)n_ctx) * hs) *
+           sizeof(float);
 }
 
 uint32_t llama_batch_default(uint32_t n_ctx)
@@ -82,8 +87,8 @@ int llama_state_new(struct llama_state **out, const struct llama_model *m, uint3
     s->n_batch = n_batch;
     s->n_threads = omp_get_max_threads();
     size_t kv = (size_t)n_ctx * m->kv_dim * hp->n_layer;
-    s->k_cache = cm_malloc((size_t)llama_key_positions(n_ctx) * m->kv_dim * hp->n_layer * sizeof(float));
-    s->v_cache = cm_malloc(kv * sizeof(float));
+    s->k_cache = cm_malloc((size_t)llama_key_positions(n_ctx) * m->kv_dim * hp->n_layer * sizeof(uint16_t));
+    s->v_cache = cm_malloc(kv * sizeof(uint16_t));
     s->act = cm_malloc(act_floats(hp, n_batch) * sizeof(float));
     float *p = s->act;
     s->x = p, p += (size_t)n_batch * hp->dim;
@@ -164,32 +169,57 @@ static void add_bias(float *y, const float *b, int64_t T, size_t n)
  * position), a block is one contiguous read, and a prompt's S = Q K^T is a product a block.
  * Values are (n_layer, n_kv, n_ctx, head_size): a head's values one contiguous stream. */
 
-static inline float *k_at(const struct llama_state *s, uint32_t l, uint32_t g)
+static inline uint16_t *k_at(const struct llama_state *s, uint32_t l, uint32_t g)
 {
     const struct llama_model *m = s->m;
     return s->k_cache + ((size_t)l * m->hp.n_head_kv + g) * m->head_size * llama_key_positions(s->n_ctx);
 }
 
-static inline float *v_at(const struct llama_state *s, uint32_t l, uint32_t g)
+static inline uint16_t *v_at(const struct llama_state *s, uint32_t l, uint32_t g)
 {
     const struct llama_model *m = s->m;
     return s->v_cache + ((size_t)l * m->hp.n_head_kv + g) * m->head_size * s->n_ctx;
 }
 
+/* fp16 cache values to f32: F16C where the CPU has it (every CPU of the avx2 and AVX-512
+ * kernel sets), else the portable conversion. */
+#if defined(__x86_64__)
+#include <immintrin.h>
+__attribute__((target("avx,f16c"))) static void kv_f32_f16c(const uint16_t *src, float *dst, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(src + i))));
+    for (; i < n; i++) dst[i] = fp16_to_f32(src[i]);
+}
+#endif
+
+static void kv_f32(const uint16_t *src, float *dst, size_t n)
+{
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("f16c")) {
+        kv_f32_f16c(src, dst, n);
+        return;
+    }
+#endif
+    for (size_t i = 0; i < n; i++) dst[i] = fp16_to_f32(src[i]);
+}
+
 /* The scores of nh query heads (rows of q, hs apart) for positions 0..L-1 against the
  * blocked keys kb (above), times scale, into S (nh rows of L): a block's key rows read once
- * for all the heads. */
+ * for all the heads, converted to f32 into kf (hs x KB floats, in L1) first. */
 __attribute__((target_clones("avx512f", "avx2", "default"))) static void att_scores(const float *q, uint32_t nh,
-                                                                                    uint32_t hs, const float *kb,
-                                                                                    int64_t L, float scale, float *S)
+                                                                                    uint32_t hs, const uint16_t *kb,
+                                                                                    int64_t L, float scale, float *S,
+                                                                                    float *kf)
 {
     for (int64_t j0 = 0; j0 < L; j0 += KB, kb += (size_t)hs * KB) {
         const int64_t n = L - j0 < KB ? L - j0 : KB;
+        kv_f32(kb, kf, (size_t)hs * KB);
         float acc[KB];
         for (uint32_t h = 0; h < nh; h++) {
             memset(acc, 0, sizeof(acc));
             for (uint32_t i = 0; i < hs; i++) {
-                const float qi = q[(size_t)h * hs + i], *k = kb + (size_t)i * KB;
+                const float qi = q[(size_t)h * hs + i], *k = kf + (size_t)i * KB;
 #pragma omp simd
                 for (int j = 0; j < KB; j++) acc[j] += qi * k[j];
             }
@@ -198,31 +228,35 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void att_sco
     }
 }
 
-/* out (nh rows of hs) = P (nh rows of L) V (L rows of hs, contiguous), a head at a time. */
+/* out (nh rows of hs) = P (nh rows of L) V (L rows of hs, contiguous), KB rows of V at a
+ * time converted to f32 into vf (hs x KB floats). */
 __attribute__((target_clones("avx512f", "avx2", "default"))) static void att_values(const float *P, uint32_t nh,
-                                                                                    int64_t L, const float *v,
-                                                                                    uint32_t hs, float *out)
+                                                                                    int64_t L, const uint16_t *v,
+                                                                                    uint32_t hs, float *out, float *vf)
 {
-    for (uint32_t h = 0; h < nh; h++) {
-        float *o = out + (size_t)h * hs;
-        memset(o, 0, hs * sizeof(float));
-        for (int64_t j = 0; j < L; j++) {
-            const float a = P[(size_t)h * L + j], *vr = v + (size_t)j * hs;
+    memset(out, 0, (size_t)nh * hs * sizeof(float));
+    for (int64_t j0 = 0; j0 < L; j0 += KB) {
+        const int64_t n = L - j0 < KB ? L - j0 : KB;
+        kv_f32(v + (size_t)j0 * hs, vf, (size_t)n * hs);
+        for (uint32_t h = 0; h < nh; h++) {
+            float *o = out + (size_t)h * hs;
+            for (int64_t j = 0; j < n; j++) {
+                const float a = P[(size_t)h * L + j0 + j], *vr = vf + (size_t)j * hs;
 #pragma omp simd
-            for (uint32_t i = 0; i < hs; i++) o[i] += a * vr[i];
+                for (uint32_t i = 0; i < hs; i++) o[i] += a * vr[i];
+            }
         }
     }
 }
 
 #if defined(__x86_64__)
-#include <immintrin.h>
 #define ATT_AVX512 __attribute__((target("avx512f")))
 
 /* att_scores for NH (1-4) heads with AVX-512: a block (KB = 32 positions, two registers) a
  * step, the NH x 2 accumulators in registers, the block read in order; the last block's
  * positions past L are computed from whatever the cache holds there and not stored. */
 #define SCORES_NH(NH)                                                                                      \
-    ATT_AVX512 static void scores_avx512_##NH(const float *q, uint32_t hs, const float *kb, int64_t L,      \
+    ATT_AVX512 static void scores_avx512_##NH(const float *q, uint32_t hs, const uint16_t *kb, int64_t L,   \
                                               float scale, float *S)                                       \
     {                                                                                                      \
         for (int64_t j0 = 0; j0 < L; j0 += KB) {                                                           \
@@ -232,7 +266,8 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void att_val
             __m512 acc[NH][2];                                                                             \
             for (int h = 0; h < NH; h++) acc[h][0] = acc[h][1] = _mm512_setzero_ps();                      \
             for (uint32_t i = 0; i < hs; i++, kb += KB) {                                                  \
-                __m512 k0 = _mm512_loadu_ps(kb), k1 = _mm512_loadu_ps(kb + 16);                            \
+                __m512 k0 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)kb));                      \
+                __m512 k1 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(kb + 16)));               \
                 _Pragma("GCC unroll 4") for (int h = 0; h < NH; h++) {                                     \
                     __m512 qb = _mm512_set1_ps(q[(size_t)h * hs + i]);                                     \
                     acc[h][0] = _mm512_fmadd_ps(qb, k0, acc[h][0]);                                        \
@@ -250,17 +285,18 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void att_val
 /* att_values for NH heads with AVX-512 (hs a multiple of 16): 64 components (4 registers) a
  * pass, each value row loaded once for the NH heads' accumulators. */
 #define VALUES_NH(NH)                                                                                      \
-    ATT_AVX512 static void values_avx512_##NH(const float *P, int64_t L, const float *v, uint32_t hs, float *out) \
+    ATT_AVX512 static void values_avx512_##NH(const float *P, int64_t L, const uint16_t *v, uint32_t hs, float *out) \
     {                                                                                                      \
         for (uint32_t d0 = 0; d0 < hs; d0 += 64) {                                                         \
             const int nz = hs - d0 >= 64 ? 4 : (int)(hs - d0) / 16;                                        \
             __m512 acc[NH][4];                                                                             \
             for (int h = 0; h < NH; h++)                                                                   \
                 for (int z = 0; z < 4; z++) acc[h][z] = _mm512_setzero_ps();                               \
-            const float *vr = v + d0;                                                                      \
+            const uint16_t *vr = v + d0;                                                                   \
             for (int64_t j = 0; j < L; j++, vr += hs) {                                                    \
                 __m512 vz[4];                                                                              \
-                for (int z = 0; z < 4; z++) vz[z] = z < nz ? _mm512_loadu_ps(vr + 16 * z) : _mm512_setzero_ps(); \
+                for (int z = 0; z < 4; z++)                                                                \
+                    vz[z] = z < nz ? _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(vr + 16 * z))) : _mm512_setzero_ps(); \
                 _Pragma("GCC unroll 4") for (int h = 0; h < NH; h++) {                                     \
                     __m512 p = _mm512_set1_ps(P[(size_t)h * L + j]);                                       \
                     for (int z = 0; z < 4; z++) acc[h][z] = _mm512_fmadd_ps(p, vz[z], acc[h][z]);          \
@@ -288,14 +324,15 @@ static int att_avx512(uint32_t hs)
 }
 
 #if defined(__x86_64__)
-typedef void (*scores_fn)(const float *, uint32_t, const float *, int64_t, float, float *);
-typedef void (*values_fn)(const float *, int64_t, const float *, uint32_t, float *);
+typedef void (*scores_fn)(const float *, uint32_t, const uint16_t *, int64_t, float, float *);
+typedef void (*values_fn)(const float *, int64_t, const uint16_t *, uint32_t, float *);
 static const scores_fn scores_avx512[4] = {scores_avx512_1, scores_avx512_2, scores_avx512_3, scores_avx512_4};
 static const values_fn values_avx512[4] = {values_avx512_1, values_avx512_2, values_avx512_3, values_avx512_4};
 #endif
 
 /* The NH-head kernels take the group's heads 4 at a time (the last 1-3). */
-static void scores(const float *q, uint32_t nh, uint32_t hs, const float *kb, int64_t L, float scale, float *S)
+static void scores(const float *q, uint32_t nh, uint32_t hs, const uint16_t *kb, int64_t L, float scale, float *S,
+                   float *conv)
 {
 #if defined(__x86_64__)
     if (att_avx512(hs)) {
@@ -304,10 +341,10 @@ static void scores(const float *q, uint32_t nh, uint32_t hs, const float *kb, in
         return;
     }
 #endif
-    att_scores(q, nh, hs, kb, L, scale, S);
+    att_scores(q, nh, hs, kb, L, scale, S, conv);
 }
 
-static void values(const float *P, uint32_t nh, int64_t L, const float *v, uint32_t hs, float *out)
+static void values(const float *P, uint32_t nh, int64_t L, const uint16_t *v, uint32_t hs, float *out, float *conv)
 {
 #if defined(__x86_64__)
     if (att_avx512(hs)) {
@@ -316,7 +353,7 @@ static void values(const float *P, uint32_t nh, int64_t L, const float *v, uint3
         return;
     }
 #endif
-    att_values(P, nh, L, v, hs, out);
+    att_values(P, nh, L, v, hs, out, conv);
 }
 
 /* Each row of S (nh rows of L) turned into its softmax in place. */
@@ -336,7 +373,7 @@ static void softmax_rows(float *S, uint32_t nh, int64_t L)
 static _Thread_local struct {
     float *p;
     size_t n; /* bytes */
-} att_rows;
+} att_rows, att_conv; /* scores; keys and values converted to f32 */
 
 /* The attention of each token of the chunk on its own (decode, and prompts without
  * OpenBLAS): per (token, key/value head) the group's query heads (consecutive in q) take
@@ -352,14 +389,15 @@ static void attention(struct llama_state *s, uint32_t l, int64_t T, float *out)
 #pragma omp parallel num_threads(s->n_threads)
     {
         float *S = cm_grow((void **)&att_rows.p, &att_rows.n, (size_t)group * (s->n_past + T) * sizeof(float));
+        float *conv = cm_grow((void **)&att_conv.p, &att_conv.n, (size_t)hs * KB * sizeof(float));
 #pragma omp for schedule(dynamic, 1)
         for (int64_t w = 0; w < n_work; w++) {
             int64_t t = w / n_kv, L = (int64_t)s->n_past + t + 1;
             uint32_t g = (uint32_t)(w % n_kv);
             size_t qo = (size_t)t * dim + (size_t)g * group * hs;
-            scores(s->q + qo, group, hs, k_at(s, l, g), L, scale, S);
+            scores(s->q + qo, group, hs, k_at(s, l, g), L, scale, S, conv);
             softmax_rows(S, group, L);
-            values(S, group, L, v_at(s, l, g), hs, out + qo);
+            values(S, group, L, v_at(s, l, g), hs, out + qo, conv);
         }
     }
 }
@@ -381,9 +419,17 @@ static int attention_gemm(struct llama_state *s, uint32_t l, int64_t T, float *o
 #pragma omp parallel num_threads(s->n_threads)
     {
         float *S = cm_grow((void **)&att_rows.p, &att_rows.n, (size_t)T * (size_t)L * sizeof(float));
+        const size_t nk = (size_t)llama_key_positions((uint32_t)L) * hs; /* the head's keys, then values, in f32 */
+        float *kf = cm_grow((void **)&att_conv.p, &att_conv.n, (nk + (size_t)L * hs) * sizeof(float)), *vf = kf + nk;
+        uint32_t conv_g = UINT32_MAX; /* the group converted last */
 #pragma omp for schedule(dynamic, 1)
         for (uint32_t h = 0; h < n_head; h++) {
-            const float *kb = k_at(s, l, h / group);
+            if (h / group != conv_g) {
+                conv_g = h / group;
+                kv_f32(k_at(s, l, conv_g), kf, nk);
+                kv_f32(v_at(s, l, conv_g), vf, (size_t)L * hs);
+            }
+            const float *kb = kf;
             for (int64_t j0 = 0; j0 < L; j0 += KB, kb += (size_t)hs * KB) /* a block of keys a product */
                 mm_sgemm_rm(0, 0, T, L - j0 < KB ? L - j0 : KB, hs, scale, s->q + (size_t)h * hs, dim, kb, KB, 0.0f,
                             S + j0, L);
@@ -399,7 +445,7 @@ static int attention_gemm(struct llama_state *s, uint32_t l, int64_t T, float *o
                 for (int64_t j = 0; j < valid; j++) row[j] *= inv;
                 if (valid < L) memset(row + valid, 0, (size_t)(L - valid) * sizeof(float));
             }
-            mm_sgemm_rm(0, 0, T, hs, L, 1.0f, S, L, v_at(s, l, h / group), hs, 0.0f, out + (size_t)h * hs, dim);
+            mm_sgemm_rm(0, 0, T, hs, L, 1.0f, S, L, vf, hs, 0.0f, out + (size_t)h * hs, dim);
         }
     }
     return 0;
@@ -444,13 +490,14 @@ static void eval_chunk(struct llama_state *s, const int32_t *tok, int64_t T, flo
         rope(s->k, T, hp->n_head_kv, m->head_size, hp->n_rot, freq, s->n_past, neox);
         for (uint32_t g = 0; g < hp->n_head_kv; g++) { /* keys transposed, values a head at a time */
             const size_t hs = m->head_size;
-            float *kb = k_at(s, l, g), *vt = v_at(s, l, g) + (size_t)s->n_past * hs;
+            uint16_t *kb = k_at(s, l, g), *vt = v_at(s, l, g) + (size_t)s->n_past * hs;
             for (int64_t t = 0; t < T; t++) {
                 size_t pos = s->n_past + (size_t)t;
-                float *col = kb + pos / KB * hs * KB + pos % KB;
-                for (size_t i = 0; i < hs; i++) col[i * KB] = s->k[t * kv_dim + g * hs + i];
+                uint16_t *col = kb + pos / KB * hs * KB + pos % KB;
+                const float *kr = s->k + t * kv_dim + g * hs, *vr = s->v + t * kv_dim + g * hs;
+                for (size_t i = 0; i < hs; i++) col[i * KB] = fp16_from_f32(kr[i]);
+                for (size_t i = 0; i < hs; i++) vt[t * hs + i] = fp16_from_f32(vr[i]);
             }
-            for (int64_t t = 0; t < T; t++) memcpy(vt + t * hs, s->v + t * kv_dim + g * hs, hs * sizeof(float));
         }
         if (T == 1 || attention_gemm(s, l, T, s->xb)) attention(s, l, T, s->xb);
         mm(s, &L->wo, s->xb, T, s->xb2);

@@ -101,8 +101,8 @@ struct llama_state {
     uint32_t n_ctx;   /* positions the cache holds (<= the model's context length) */
     uint32_t n_batch; /* tokens one internal step processes */
     uint32_t n_past;  /* positions already in the cache */
-    float *k_cache;   // (n_layer, n_head_kv, n_ctx / 32, head_size, 32): keys in transposed blocks (forward.c)
-    float *v_cache;   // (n_layer, n_head_kv, n_ctx, head_size)
+    uint16_t *k_cache; // (n_layer, n_head_kv, n_ctx / 32, head_size, 32) fp16: keys in transposed blocks (forward.c)
+    uint16_t *v_cache; // (n_layer, n_head_kv, n_ctx, head_size) fp16
     float *act;       /* one allocation carved into the activations below */
     float *x;         // (n_batch, dim) residual stream
     float *xb;        // (n_batch, dim) normed input of a sub-layer

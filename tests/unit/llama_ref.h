@@ -19,6 +19,7 @@
 #include "core/error.h"
 #include "gguf/gguf.h"
 #include "model/model.h"
+#include "tensor/fp16.h"
 #include "tensor/tensor.h"
 
 /* ---- the reference ---- */
@@ -143,6 +144,10 @@ static double *ref_forward(struct ref *r, const int32_t *tok, int n)
             add_vec(K + t * KV, bk, KV);
             add_vec(Vc + t * KV, bv, KV);
             rot(K + t * KV, r->n_kv, hs, r->n_rot, r->base, t, r->qwen2);
+            for (int64_t i = 0; i < KV; i++) { /* the cache keeps them in fp16 (forward.c) */
+                K[t * KV + i] = fp16_to_f32(fp16_from_f32((float)K[t * KV + i]));
+                Vc[t * KV + i] = fp16_to_f32(fp16_from_f32((float)Vc[t * KV + i]));
+            }
         }
         for (int t = 0; t < n; t++) {
             norm(xb, x + t * D, an, D, r->eps);

@@ -269,7 +269,9 @@ Test(lora, qwen2_unmerged_and_merged_match_reference)
     gguf_close(g);
     float *lm = run_with(merged, NULL, 0, tok, 11, 4);
     double dm = max_rel(lm, pre, N);
-    cr_assert(dm <= 1e-5, "qwen2: merged differs from unmerged by %g", dm);
+    /* the float sums differ in order, and a key or value an f32 ulp apart can round to fp16
+     * values an fp16 ulp apart in the cache: the reference's bound */
+    cr_assert(dm <= 1e-4, "qwen2: merged differs from unmerged by %g", dm);
     /* an adapter for llama does not fit a qwen2 model */
     t1.arch = "llama";
     expect_refused(&t1, path, CM_EINVAL, "for architecture 'llama', the model is 'qwen2'");
