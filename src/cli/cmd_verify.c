@@ -258,6 +258,9 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
         for (size_t r = 0; r < res.n; r++) {
             const struct loop_round *x = &res.rounds[r];
             last[x->candidate] = (long)r;
+            j->ec.prompt_tokens += x->usage.prompt_tokens, j->ec.cached_tokens += x->usage.cached_tokens;
+            j->ec.tokens += x->usage.tokens;
+            j->ec.prefill_s += x->usage.prefill_s, j->ec.decode_s += x->usage.decode_s, j->ec.check_s += x->check_s;
             if (x->round) continue;
             j->ec.n_first_built += x->outcome == CHECK_CORRECT || x->outcome == CHECK_INCORRECT;
             j->ec.n_first_correct += x->outcome == CHECK_CORRECT;

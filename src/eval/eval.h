@@ -46,6 +46,8 @@ struct eval_case {
      * answer's result (before any repair); has_rounds 0: no loop data (eval --answers) */
     int has_rounds;
     size_t n_rounds, n_first_built, n_first_correct;
+    size_t prompt_tokens, cached_tokens, tokens; /* over every answer drawn */
+    double prefill_s, decode_s, check_s;
     void *loop_json; /* the candidate loop's transcript (jansson json_t *, owned) for the JSON report, or NULL */
 };
 

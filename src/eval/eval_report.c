@@ -80,6 +80,40 @@ static void repairs(const struct eval_case *cases, size_t n, FILE *f, int md)
     }
 }
 
+/* Answer speed (the candidate loop's answers): per domain, answers drawn, the prompt tokens
+ * evaluated (those not taken from the cache) and their rate, answer tokens and their rate,
+ * and the seconds an answer took to write (prompt + answer) and to check. */
+static void speed(const struct eval_case *cases, size_t n, FILE *f, int md)
+{
+    int any = 0;
+    for (size_t i = 0; i < n; i++) any |= cases[i].has_rounds && cases[i].n_rounds > 0;
+    if (!any) return;
+    fprintf(f, md ? "\nAnswer speed: prompt tokens evaluated (not from the cache), answer tokens, and seconds an answer.\n\n"
+                    "| domain | answers | prompt tok | prompt tok/s | answer tok | answer tok/s | s/answer | check s/answer |\n"
+                    "| --- | --- | --- | --- | --- | --- | --- | --- |\n"
+                  : "\nanswer speed: prompt tokens evaluated (not from the cache), answer tokens, seconds an answer\n"
+                    "  domain     answers  prompt tok  tok/s  answer tok  tok/s  s/answer  check s\n");
+    for (int d = 0; d <= 6; d++) {
+        const char *dom = d < 6 ? domain_order[d] : "all";
+        size_t r = 0, pt = 0, t = 0;
+        double ps = 0, ds = 0, cs = 0;
+        for (size_t i = 0; i < n; i++) {
+            const struct eval_case *ec = &cases[i];
+            if (!ec->has_rounds || (d < 6 && strcmp(ec->cc->domain, dom))) continue;
+            r += ec->n_rounds, pt += ec->prompt_tokens - ec->cached_tokens, t += ec->tokens;
+            ps += ec->prefill_s, ds += ec->decode_s, cs += ec->check_s;
+        }
+        if (!r) continue;
+        double prate = ps > 0 ? (double)pt / ps : 0, arate = ds > 0 ? (double)t / ds : 0;
+        if (md)
+            fprintf(f, "| %s | %zu | %zu | %.1f | %zu | %.1f | %.1f | %.1f |\n", dom, r, pt, prate, t, arate,
+                    (ps + ds) / (double)r, cs / (double)r);
+        else
+            fprintf(f, "  %-9s %8zu %11zu %6.1f %11zu %6.1f %9.1f %8.1f\n", dom, r, pt, prate, t, arate,
+                    (ps + ds) / (double)r, cs / (double)r);
+    }
+}
+
 /* One row: label, cases, samples, build%, correct%, pass@k..., speedup@2, expert@2, bytes, exact% */
 static void row(FILE *f, int md, const char *label, const struct agg *a, const struct eval_opts *o)
 {
@@ -182,6 +216,7 @@ void eval_report_print(const struct eval_case *cases, size_t n, const struct eva
     fprintf(f, " on every check size\n");
     table(cases, n, o, f, 0);
     repairs(cases, n, f, 0);
+    speed(cases, n, f, 0);
     per_case(cases, n, o, f, 0);
     fprintf(f, "\nbuild and pass are shares of samples; pass@k is the unbiased estimator averaged over cases;\n"
                "speedup@2 is the geometric mean over cases of the best correct sample's speedup at 2 ranks\n"
@@ -197,6 +232,7 @@ int eval_report_markdown(const struct eval_case *cases, size_t n, const struct e
     fprintf(f, "# chatmpi evaluation\n\n%zu cases. Correct = PASS at every rank count and check size.\n\n", n);
     table(cases, n, o, f, 1);
     repairs(cases, n, f, 1);
+    speed(cases, n, f, 1);
     per_case(cases, n, o, f, 1);
     int rc = fclose(f) == 0 ? 0 : cm_error_set(CM_EIO, "cannot write '%s'", path);
     return rc;
@@ -232,6 +268,11 @@ int eval_report_json(const struct eval_case *cases, size_t n, const struct eval_
             json_object_set_new(c, "answers_drawn", json_integer((json_int_t)ec->n_rounds));
             json_object_set_new(c, "built_first", json_integer((json_int_t)ec->n_first_built));
             json_object_set_new(c, "correct_first", json_integer((json_int_t)ec->n_first_correct));
+            json_object_set_new(c, "answer_speed",
+                                json_pack("{s:I, s:I, s:I, s:f, s:f, s:f}", "prompt_tokens", (json_int_t)ec->prompt_tokens,
+                                          "cached_tokens", (json_int_t)ec->cached_tokens, "tokens",
+                                          (json_int_t)ec->tokens, "prefill_s", ec->prefill_s, "decode_s",
+                                          ec->decode_s, "check_s", ec->check_s));
         }
         if (ec->best_speedup2 > 0) json_object_set_new(c, "speedup2", json_real(ec->best_speedup2));
         if (ec->best_speedup2 > 0) json_object_set_new(c, "efficiency2", json_real(ec->best_speedup2 / 2));

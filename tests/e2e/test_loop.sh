@@ -36,6 +36,7 @@ expect_err "worked examples: "
 expect_rc 0 "$CHATMPI" test -m "$T/m.gguf" --max-tokens 8 --np 1 --examples 2 --repair 1 --json "$T/t.json" -q \
     data/corpus/blas1/scal
 expect_out "repair rounds: first answers, then after the repairs"
+expect_out "^answer speed: prompt tokens evaluated"; expect_out "^  blas1            2 "
 expect_out "^  blas1            1        2         0.0%        0.0%    0.0%   0.0%$"
 python3 - "$T/t.json" <<'PY' || die "test --json has no loop"
 import json, sys
@@ -43,6 +44,9 @@ c = json.load(open(sys.argv[1]))[0]
 loop = c["loop"]
 assert len(loop["rounds"]) == 2, loop
 assert c["answers_drawn"] == 2 and c["correct_first"] == 0, c
+sp = c["answer_speed"]
+assert sp["tokens"] == sum(r["tokens"] for r in loop["rounds"]) and sp["tokens"] > 0, sp
+assert sp["cached_tokens"] > 0 and sp["prompt_tokens"] > sp["cached_tokens"], sp
 ids = [e["id"] for e in loop["examples"]]
 assert ids and all(not i.startswith("blas1/scal") for i in ids), ids
 test_ids = {r["id"] for r in json.load(open("data/test.json"))}
