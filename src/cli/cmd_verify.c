@@ -262,7 +262,7 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
             j->ec.tokens += x->usage.tokens;
             j->ec.prefill_s += x->usage.prefill_s, j->ec.decode_s += x->usage.decode_s, j->ec.check_s += x->check_s;
             if (x->round) continue;
-            j->ec.n_first_built += x->outcome == CHECK_CORRECT || x->outcome == CHECK_INCORRECT;
+            j->ec.n_first_built += x->outcome == CHECK_CORRECT || x->outcome == CHECK_INCORRECT || x->outcome == CHECK_SERIAL;
             j->ec.n_first_correct += x->outcome == CHECK_CORRECT;
         }
         j->ec.has_rounds = 1;

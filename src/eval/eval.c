@@ -106,11 +106,14 @@ void eval_sample_from_report(struct eval_sample *s, const struct corpus_case *cc
     else cm_error_clear();
     free(expert);
     s->outcome = rep->outcome;
-    s->built = rep->outcome == CHECK_CORRECT || rep->outcome == CHECK_INCORRECT;
+    s->built = rep->outcome == CHECK_CORRECT || rep->outcome == CHECK_INCORRECT || rep->outcome == CHECK_SERIAL;
     s->correct = rep->outcome == CHECK_CORRECT;
     s->detail[0] = '\0';
     if (rep->outcome == CHECK_SEQ_ERROR)
         snprintf(s->detail, sizeof(s->detail), "the case's sequential program failed: %s", rep->seq_error);
+    if (rep->outcome == CHECK_SERIAL)
+        snprintf(s->detail, sizeof(s->detail), "SERIAL: right at every rank count, but no data moved between ranks "
+                                               "at the bench size (rank 0 computed everything)");
     for (size_t i = 0; i < rep->n_runs && !s->detail[0]; i++)
         if (rep->runs[i].verdict != VERDICT_PASS)
             snprintf(s->detail, sizeof(s->detail), "np=%ld: %s: %s", rep->runs[i].np,

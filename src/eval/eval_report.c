@@ -80,6 +80,18 @@ static void repairs(const struct eval_case *cases, size_t n, FILE *f, int md)
     }
 }
 
+/* Samples right at every rank count whose ranks moved no data (harness.c): not passing. */
+static void serial_note(const struct eval_case *cases, size_t n, FILE *f)
+{
+    size_t k = 0, all = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < cases[i].n; j++) k += cases[i].samples[j].outcome == CHECK_SERIAL, all++;
+    if (k)
+        fprintf(f, "\n%zu of %zu samples gave the right output at every rank count but were SERIAL (the ranks moved "
+                   "no data at the bench size: rank 0 computed everything); they count as built, not as passing.\n",
+                k, all);
+}
+
 /* Answer speed (the candidate loop's answers): per domain, answers drawn, the prompt tokens
  * evaluated (those not taken from the cache) and their rate, answer tokens and their rate,
  * and the seconds an answer took to write (prompt + answer) and to check. */
@@ -215,6 +227,7 @@ void eval_report_print(const struct eval_case *cases, size_t n, const struct eva
     for (size_t i = 0; i < o->check.n_np; i++) fprintf(f, "%s%ld", i ? "," : "", o->check.np[i]);
     fprintf(f, " on every check size\n");
     table(cases, n, o, f, 0);
+    serial_note(cases, n, f);
     repairs(cases, n, f, 0);
     speed(cases, n, f, 0);
     per_case(cases, n, o, f, 0);
@@ -231,6 +244,7 @@ int eval_report_markdown(const struct eval_case *cases, size_t n, const struct e
     if (!f) return cm_error_set(CM_EIO, "cannot write '%s'", path);
     fprintf(f, "# chatmpi evaluation\n\n%zu cases. Correct = PASS at every rank count and check size.\n\n", n);
     table(cases, n, o, f, 1);
+    serial_note(cases, n, f);
     repairs(cases, n, f, 1);
     speed(cases, n, f, 1);
     per_case(cases, n, o, f, 1);

@@ -3,6 +3,7 @@
  * process isolation in sandbox.c, the comparison rule in compare.c. */
 #include "harness/harness.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -65,7 +66,7 @@ const char *check_verdict_name(enum check_verdict v)
 
 const char *check_outcome_name(enum check_outcome o)
 {
-    static const char *n[] = {"CORRECT", "INCORRECT", "BUILD_FAIL", "SEQ_ERROR"};
+    static const char *n[] = {"CORRECT", "INCORRECT", "BUILD_FAIL", "SEQ_ERROR", "SERIAL"};
     return n[o];
 }
 
@@ -571,6 +572,61 @@ static int bench(struct ctx *c)
     return rc;
 }
 
+/* Calls that move data between ranks without the profiler counting them (one-sided
+ * communication, neighbourhood collectives, the non-blocking collectives it does not wrap,
+ * MPI-IO): a program naming one of these is never called serial. */
+static int uncounted_communication(const char *src)
+{
+    static const char *const exact[] = {"MPI_Put", "MPI_Rput", "MPI_Get", "MPI_Rget", "MPI_Accumulate",
+                                        "MPI_Raccumulate", "MPI_Get_accumulate", "MPI_Rget_accumulate",
+                                        "MPI_Fetch_and_op", "MPI_Compare_and_swap", "MPI_Igather", "MPI_Igatherv",
+                                        "MPI_Iscatter", "MPI_Iscatterv", "MPI_Iallgather", "MPI_Iallgatherv",
+                                        "MPI_Ialltoall", "MPI_Ialltoallv", "MPI_Ialltoallw", "MPI_Alltoallw",
+                                        "MPI_Ireduce_scatter", "MPI_Ireduce_scatter_block", "MPI_Iscan",
+                                        "MPI_Iexscan", "MPI_Mrecv", "MPI_Imrecv", NULL};
+    static const char *const prefix[] = {"MPI_Neighbor_", "MPI_Ineighbor_", "MPI_File_", NULL};
+    for (const char *p = src; (p = strstr(p, "MPI_"));) {
+        if (p > src && (isalnum((unsigned char)p[-1]) || p[-1] == '_')) {
+            p += 4;
+            continue;
+        }
+        size_t n = 4;
+        while (isalnum((unsigned char)p[n]) || p[n] == '_') n++;
+        for (int i = 0; exact[i]; i++)
+            if (strlen(exact[i]) == n && !memcmp(p, exact[i], n)) return 1;
+        for (int i = 0; prefix[i]; i++)
+            if (n > strlen(prefix[i]) && !memcmp(p, prefix[i], strlen(prefix[i]))) return 1;
+        p += n;
+    }
+    return 0;
+}
+
+/* A correct program whose ranks exchanged no byte at the bench size at any rank count above
+ * 1 (the PMPI profile of the timed runs: no message, no collective data) cannot have split
+ * the work: the other ranks gave rank 0 nothing, so rank 0 computed everything it printed.
+ * Only the bench size counts: at a check size smaller than the rank count a parallel program
+ * may rightly have nothing to send. Unknown (0) without a profiled bench run, or when the
+ * program names a call the profiler does not count. */
+static int moves_no_data(const struct check_report *rep, const char *mpi_path)
+{
+    int profiled = 0;
+    for (size_t i = 0; i < rep->n_runs; i++) {
+        const struct check_run *r = &rep->runs[i];
+        if (r->args_index != -1 || r->np < 2 || !r->has_profile) continue;
+        if (r->prof.total_bytes || r->prof.total_msgs) return 0;
+        profiled = 1;
+    }
+    if (!profiled) return 0;
+    char *src = NULL;
+    if (cm_read_file(&src, NULL, mpi_path, 64 << 20)) {
+        cm_error_clear();
+        return 0;
+    }
+    int serial = !uncounted_communication(src);
+    free(src);
+    return serial;
+}
+
 int harness_check(struct check_report *rep, const char *seq_path, const char *mpi_path, const struct check_opts *o)
 {
     memset(rep, 0, sizeof(*rep));
@@ -697,6 +753,7 @@ int harness_check(struct check_report *rep, const char *seq_path, const char *mp
     rep->outcome = CHECK_CORRECT;
     for (size_t i = 0; i < rep->n_runs; i++)
         if (rep->runs[i].verdict != VERDICT_PASS) rep->outcome = CHECK_INCORRECT;
+    if (rep->outcome == CHECK_CORRECT && moves_no_data(rep, mpi_path)) rep->outcome = CHECK_SERIAL;
 done:
     if (o->progress && c.steps) fprintf(stderr, "\r\033[K");
     for (size_t a = 0; c.ref_out && a < n_args; a++) cm_buf_release(&c.ref_out[a]), cm_buf_release(&c.ref_err[a]);

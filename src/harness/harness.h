@@ -33,6 +33,8 @@ enum check_outcome {
     CHECK_INCORRECT,   /* some run did not pass */
     CHECK_BUILD_FAIL,  /* the MPI program does not build */
     CHECK_SEQ_ERROR,   /* the sequential program broke the contract: nothing to compare with */
+    CHECK_SERIAL,      /* PASS everywhere, but no data moved between ranks at any profiled rank
+                        * count > 1: rank 0 computed the whole problem (harness.c) */
 };
 
 enum check_launcher { LAUNCHER_MPIRUN = 0, LAUNCHER_MPIEXEC, LAUNCHER_SRUN };

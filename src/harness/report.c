@@ -145,6 +145,10 @@ void check_report_print(const struct check_report *rep, FILE *f)
     case CHECK_INCORRECT:
         fprintf(f, "verdict: INCORRECT (%zu of %zu runs did not pass)\n", bad, rep->n_runs);
         break;
+    case CHECK_SERIAL:
+        fprintf(f, "verdict: SERIAL (PASS everywhere, but the ranks moved no data at the bench size: rank 0 "
+                   "computed the whole problem, nothing is parallel)\n");
+        break;
     default:
         fprintf(f, "verdict: %s\n", check_outcome_name(rep->outcome));
         break;

@@ -93,6 +93,15 @@ char *loop_diagnose(const struct loop_round *r)
         cm_buf_puts(&b, "Fix these errors and give the whole corrected MPI program.");
         return cm_buf_detach(&b);
     }
+    if (r->outcome == CHECK_SERIAL) {
+        cm_buf_puts(&b, "The program gives the right output with every number of ranks, but it is not parallel: the "
+                        "ranks exchange no data, so rank 0 computes the whole problem by itself. Split the main loops "
+                        "over the ranks in contiguous blocks (each rank computes only its own block, for any number "
+                        "of ranks), then combine the partial results on rank 0 with MPI_Reduce or MPI_Gatherv (or "
+                        "exchange neighbouring values with MPI_Sendrecv) before rank 0 prints. Give the whole "
+                        "corrected MPI program.");
+        return cm_buf_detach(&b);
+    }
     const struct check_run *bad = NULL;
     for (size_t i = 0; i < rep->n_runs && !bad; i++)
         if (rep->runs[i].verdict != VERDICT_PASS) bad = &rep->runs[i];

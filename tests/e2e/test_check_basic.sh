@@ -34,6 +34,19 @@ expect_out "performance (args \"20000000\", median of 1 runs"
 expect_out 'bench "20000000":  np=1 PASS  np=2 PASS'
 grep -Eq '^ +2 +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9]+%' "$OUT" || die "no timing row for np=2"
 
+# a program right at every rank count whose ranks move no data at the bench size is SERIAL
+# (exit 1): rank 0 computed everything; without a bench size nothing says so (CORRECT), and a
+# program naming a call the profiler does not count (MPI_Put) is not judged
+expect_rc 1 "$CHATMPI" check $D/harmonic_seq.c $D/harmonic_serial_mpi.c --args 5 --np 1,2 --bench-args 2000000 \
+    --runs 1 --json "$T/s.json" -q
+expect_out "verdict: SERIAL (PASS everywhere, but the ranks moved no data at the bench size"
+grep -q '"outcome": "SERIAL"' "$T/s.json" && grep -q '"correct": false' "$T/s.json" || die "SERIAL not in the JSON"
+expect_rc 0 "$CHATMPI" check $D/harmonic_seq.c $D/harmonic_serial_mpi.c --args 5 --np 1,2 -q
+expect_out "verdict: CORRECT"
+sed 's/MPI_Barrier(MPI_COMM_WORLD);/MPI_Barrier(MPI_COMM_WORLD); (void)MPI_Put;/' $D/harmonic_serial_mpi.c > "$T/put_mpi.c"
+expect_rc 0 "$CHATMPI" check $D/harmonic_seq.c "$T/put_mpi.c" --args 5 --np 1,2 --bench-args 2000000 --runs 1 -q
+expect_out "verdict: CORRECT"
+
 # --keep keeps the build directory with both binaries; without it nothing remains
 expect_rc 0 "$CHATMPI" check $D/harmonic_seq.c $D/harmonic_mpi.c --args 3 --np 1 --keep -q
 kept=$(sed -n 's/^work directory kept: //p' "$OUT")

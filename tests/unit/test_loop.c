@@ -72,7 +72,8 @@ static void fake_release(struct fake *f)
 
 /* ---- a scripted check: the program's text says the verdict ---- */
 
-/* "BUILD": build failure; "WRONG": wrong at np 2 (right at 1); "OK<speed>": correct */
+/* "BUILD": build failure; "WRONG": wrong at np 2 (right at 1); "SERIAL": right, no data moved;
+ * "OK<speed>": correct */
 static int fake_check(void *ctx, const char *path, struct check_report *rep)
 {
     (void)ctx;
@@ -100,7 +101,7 @@ static int fake_check(void *ctx, const char *path, struct check_report *rep)
         int wrong = strstr(src, "WRONG") != NULL;
         rep->runs[1].verdict = wrong ? VERDICT_WRONG_OUTPUT : VERDICT_PASS;
         if (wrong) snprintf(rep->runs[1].detail, sizeof(rep->runs[1].detail), "token 12 (line 3): got '0.25', expected '0.5'");
-        rep->outcome = wrong ? CHECK_INCORRECT : CHECK_CORRECT;
+        rep->outcome = wrong ? CHECK_INCORRECT : strstr(src, "SERIAL") ? CHECK_SERIAL : CHECK_CORRECT;
         const char *ok = strstr(src, "OK");
         if (ok) {
             rep->n_perf = 2;
@@ -161,6 +162,25 @@ Test(loop, repair_carries_the_diagnosis_and_stops_when_verified)
     cr_assert_eq(r.rounds[2].round, 2);
     cr_assert_float_eq(r.rounds[2].speedup2, 1.5, 1e-12);
     cr_assert_eq(r.tokens, 30);
+    loop_result_release(&r);
+    fake_release(&f);
+}
+
+Test(loop, a_serial_program_is_not_verified_and_is_told_to_split_the_work)
+{
+    const char *const answers[] = {PROG("SERIAL"), PROG("OK1.9")};
+    struct fake f;
+    fake_init(&f, answers, 2);
+    struct loop_opts o = opts(1, 1);
+    struct loop_result r;
+    loop_result_init(&r);
+    cr_assert_eq(loop_run(&r, &f.base, "int main(void) { return 0; }\n", &o), 0);
+    cr_assert_eq(f.next, 2, "a SERIAL round is repaired");
+    cr_assert_eq(r.rounds[0].outcome, CHECK_SERIAL);
+    cr_assert(strstr(f.last_question[1], "it is not parallel: the ranks exchange no data"), "%s", f.last_question[1]);
+    cr_assert(strstr(f.last_question[1], "Split the main loops over the ranks"), "%s", f.last_question[1]);
+    cr_assert_eq(r.best, 1, "only the parallel round is verified");
+    cr_assert_eq(r.n_verified, 1);
     loop_result_release(&r);
     fake_release(&f);
 }
