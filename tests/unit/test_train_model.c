@@ -329,7 +329,9 @@ Test(train_model, qwen2_lora_f16_tied_dropout_gradients)
 
 /* The float trainer's forward against the inference runtime (src/model, llama_eval) on the
  * same weights, exported as GGUF: the loss at each position (weight 1 there, 0 elsewhere)
- * equals -log softmax(llama_eval's logits)[target], to float accuracy (1e-4 relative).
+ * equals -log softmax(llama_eval's logits)[target], to the accuracy of the runtime's fp16 KV
+ * cache (keys and values rounded to 2^-11 relative: measured at most 6.4e-4 relative in the
+ * loss; bound 2e-3, where a wrong RoPE, bias or norm moves it by 1e-2 and more).
  * llama and qwen2 (biases, NEOX RoPE, n_rot below the head size), tied and untied. */
 static void check_matches_runtime(enum llama_arch arch, int tied)
 {
@@ -371,7 +373,7 @@ static void check_matches_runtime(enum llama_arch arch, int tied)
         double want = log(sum) + mx - lg[t * V + tg[t]], d = fabs(l - want) / fabs(want);
         if (d > worst) worst = d;
     }
-    cr_assert_lt(worst, 1e-4, "training forward vs llama_eval: worst relative loss difference %g", worst);
+    cr_assert_lt(worst, 2e-3, "training forward vs llama_eval: worst relative loss difference %g", worst);
     llama_state_free(st);
     llama_model_free(lm);
     unlink(path);
