@@ -213,8 +213,10 @@ int main(int argc, char **argv)
         float *lg = malloc(m->hp.n_vocab * sizeof(float));
         int32_t prompt[128];
         for (int k = 0; k < 128; k++) prompt[k] = (k * 7919 + 1) % (int32_t)m->hp.n_vocab;
-        /* decode: the sets take turns, so a slow spell of the (shared) machine hits them alike */
-        double dec[MM_SIMD_COUNT] = {0}, dcpu[MM_SIMD_COUNT] = {0};
+        /* decode: the sets take turns, so a slow spell of the (shared) machine hits them alike;
+         * one untimed step first maps the weights' pages (llama-bench warms up the same way) */
+        double dec[MM_SIMD_COUNT] = {0}, dcpu[MM_SIMD_COUNT] = {0}, warm;
+        decode_once(s, prompt, lg, &warm);
         for (int r = 0; r < reps; r++)
             for (int k = 0; k < n_sets; k++) {
                 mm_simd_select(sets[k]);
