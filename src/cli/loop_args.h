@@ -30,7 +30,7 @@ struct loop_args {
         {OPT_INT, "repair", 'R', "R", "repair rounds per failed candidate: the check's diagnosis goes back to "  \
                                       "the model (default 0)",                                                  \
          &(la).repair, 0, 16},                                                                                  \
-        {OPT_STR, "answer-prefix", 0, "TEXT", "begin every answer with TEXT, which the model continues (\\n, \\t " \
+        {OPT_STR, "answer-prefix", 0, "TEXT", "begin each first answer (not repairs) with TEXT, which the model continues (\\n, \\t " \
                                               "read; default for a pretrained chat model: a ```c block and "      \
                                               "#include <mpi.h>; \"\" for none; local models only)",           \
          &(la).answer_prefix},                                                                                  \

@@ -263,9 +263,12 @@ int loop_run(struct loop_result *res, struct lm *m, const char *seq_src, const s
             x->candidate = k, x->round = r;
             x->outcome = CHECK_BUILD_FAIL;
             if (o->on_round) o->on_round(o->ctx, x, LOOP_GENERATING);
+            /* the answer prefix begins first answers only: a repair quotes a program that has
+             * the header already, and with the code forced first Qwen2.5-Coder-1.5B gave the
+             * quoted program back byte for byte (docs/default-model.md) */
             struct sampler_params spr = sp;
             spr.seed += (uint64_t)r * 1000003u;
-            if ((rc = lm_chat(m, &x->answer, turns, n_turns, &spr, o->answer_prefix, &x->usage))) break;
+            if ((rc = lm_chat(m, &x->answer, turns, n_turns, &spr, r ? NULL : o->answer_prefix, &x->usage))) break;
             res->tokens += x->usage.tokens;
             res->prompt_tokens += x->usage.prompt_tokens;
             res->cached_tokens += x->usage.cached_tokens;

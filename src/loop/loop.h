@@ -49,7 +49,8 @@ struct loop_opts {
     const char *context;         /* with question: its context (may be NULL); else LOOP_CONTEXT */
     size_t repair;               /* R: repair rounds per failed candidate */
     size_t examples;             /* worked examples in the prompt */
-    const char *answer_prefix;   /* every answer begins so, the model continuing it (NULL: none) */
+    const char *answer_prefix;   /* a candidate's first answer begins so, the model continuing it
+                                  * (NULL: none); repair rounds get none */
     const struct example_pool *pool; /* where they come from (NULL: none) */
     const char *exclude_splits;  /* never shown as examples (the split being tested), or NULL */
     const char *exclude_id;      /* nor this record, or NULL */
