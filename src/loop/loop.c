@@ -265,7 +265,7 @@ int loop_run(struct loop_result *res, struct lm *m, const char *seq_src, const s
             if (o->on_round) o->on_round(o->ctx, x, LOOP_GENERATING);
             /* the answer prefix begins first answers only: a repair quotes a program that has
              * the header already, and with the code forced first Qwen2.5-Coder-1.5B gave the
-             * quoted program back byte for byte (docs/default-model.md) */
+             * quoted program back byte for byte in 3 of 3 repairs (docs/default-model.md) */
             struct sampler_params spr = sp;
             spr.seed += (uint64_t)r * 1000003u;
             if ((rc = lm_chat(m, &x->answer, turns, n_turns, &spr, r ? NULL : o->answer_prefix, &x->usage))) break;
