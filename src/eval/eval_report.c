@@ -10,6 +10,15 @@
 #include "eval/eval.h"
 
 static const char *const domain_order[] = {"blas1", "blas2", "blas3", "spmv", "stencil", "cg", NULL};
+enum { N_DOMAINS = 6 }; /* the per-domain tables' rows: the domains, then row N_DOMAINS, all */
+
+static const char *row_label(int d) { return d < N_DOMAINS ? domain_order[d] : "all"; }
+
+/* A case with loop data that row d of the per-domain loop tables counts. */
+static int in_loop_row(const struct eval_case *ec, int d)
+{
+    return ec->has_rounds && (d == N_DOMAINS || !strcmp(ec->cc->domain, domain_order[d]));
+}
 
 struct agg {
     size_t cases, samples, built, correct, exact, timed;
@@ -61,12 +70,12 @@ static void repairs(const struct eval_case *cases, size_t n, FILE *f, int md)
                     "| --- | --- | --- | --- | --- | --- | --- |\n"
                   : "\nrepair rounds: first answers, then after the repairs (the table above)\n"
                     "  domain     samples  answers  built@first  pass@first  built   pass\n");
-    for (int d = 0; d <= 6; d++) {
-        const char *dom = d < 6 ? domain_order[d] : "all";
+    for (int d = 0; d <= N_DOMAINS; d++) {
+        const char *dom = row_label(d);
         size_t s = 0, r = 0, fb = 0, fc = 0, b = 0, c = 0;
         for (size_t i = 0; i < n; i++) {
             const struct eval_case *ec = &cases[i];
-            if (!ec->has_rounds || (d < 6 && strcmp(ec->cc->domain, dom))) continue;
+            if (!in_loop_row(ec, d)) continue;
             s += ec->n, r += ec->n_rounds, fb += ec->n_first_built, fc += ec->n_first_correct;
             b += ec->n_built, c += ec->n_correct;
         }
@@ -105,13 +114,13 @@ static void speed(const struct eval_case *cases, size_t n, FILE *f, int md)
                     "| --- | --- | --- | --- | --- | --- | --- | --- |\n"
                   : "\nanswer speed: prompt tokens evaluated (not from the cache), answer tokens, seconds an answer\n"
                     "  domain     answers  prompt tok  tok/s  answer tok  tok/s  s/answer  check s\n");
-    for (int d = 0; d <= 6; d++) {
-        const char *dom = d < 6 ? domain_order[d] : "all";
+    for (int d = 0; d <= N_DOMAINS; d++) {
+        const char *dom = row_label(d);
         size_t r = 0, pt = 0, t = 0;
         double ps = 0, ds = 0, cs = 0;
         for (size_t i = 0; i < n; i++) {
             const struct eval_case *ec = &cases[i];
-            if (!ec->has_rounds || (d < 6 && strcmp(ec->cc->domain, dom))) continue;
+            if (!in_loop_row(ec, d)) continue;
             r += ec->n_rounds, pt += ec->prompt_tokens - ec->cached_tokens, t += ec->tokens;
             ps += ec->prefill_s, ds += ec->decode_s, cs += ec->check_s;
         }

@@ -382,6 +382,18 @@ static inline __m128i k4_unpack(const uint8_t *q)
 DOT_K45(dot_q4_k_avx512, 144, 16, 0)
 DOT_K45(dot_q5_k_avx512, 176, 48, 1)
 
+/* Half h of a super-block whose 16-value groups have their own scales (Q6_K, Q3_K, Q2_K):
+ * unsigned quants a (values 128h + 0..63) and b (64..127) times the activation, pairs summed
+ * by vpmaddubsw, then weighted by the groups' 16-bit scales sc16 (q6_scale_idx) in vpmaddwd. */
+MM_AVX512 static inline __m512i k16_half(__m512i a, __m512i b, const int8_t *xq, __m512i sc16, int h)
+{
+    __m512i pa = _mm512_maddubs_epi16(a, _mm512_load_si512(xq));
+    __m512i pb = _mm512_maddubs_epi16(b, _mm512_load_si512(xq + 64));
+    __m512i sa = _mm512_permutexvar_epi16(_mm512_loadu_si512(q6_scale_idx[2 * h]), sc16);
+    __m512i sb = _mm512_permutexvar_epi16(_mm512_loadu_si512(q6_scale_idx[2 * h + 1]), sc16);
+    return _mm512_add_epi32(_mm512_madd_epi16(pa, sa), _mm512_madd_epi16(pb, sb));
+}
+
 MM_AVX512 static float dot_q6_k_avx512(const void *w, const void *x, int64_t n)
 {
     const uint8_t *blk = w;
@@ -401,12 +413,7 @@ MM_AVX512 static float dot_q6_k_avx512(const void *w, const void *x, int64_t n)
             __m512i a = _mm512_or_si512(_mm512_and_si512(ql, m4), _mm512_slli_epi16(_mm512_and_si512(qh, m2), 4));
             __m512i b = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), m4),
                                         _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(qh, 4), m2), 4));
-            const int8_t *xq = q->qs + 128 * h;
-            __m512i pa = _mm512_maddubs_epi16(a, _mm512_load_si512(xq));
-            __m512i pb = _mm512_maddubs_epi16(b, _mm512_load_si512(xq + 64));
-            __m512i sa = _mm512_permutexvar_epi16(_mm512_loadu_si512(q6_scale_idx[2 * h]), sc16);
-            __m512i sb = _mm512_permutexvar_epi16(_mm512_loadu_si512(q6_scale_idx[2 * h + 1]), sc16);
-            isum = _mm512_add_epi32(isum, _mm512_add_epi32(_mm512_madd_epi16(pa, sa), _mm512_madd_epi16(pb, sb)));
+            isum = _mm512_add_epi32(isum, k16_half(a, b, q->qs + 128 * h, sc16, h));
         }
         acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(f16_at(blk + 208) * q->d), acc);
     }
@@ -457,12 +464,7 @@ MM_AVX512 static float dot_q2_k_avx512(const void *w, const void *x, int64_t n)
         for (int h = 0; h < 2; h++) {
             __m512i a, b;
             k2_split(blk + 16 + 32 * h, &a, &b);
-            const int8_t *xq = q->qs + 128 * h;
-            __m512i pa = _mm512_maddubs_epi16(a, _mm512_load_si512(xq));
-            __m512i pb = _mm512_maddubs_epi16(b, _mm512_load_si512(xq + 64));
-            __m512i sa = _mm512_permutexvar_epi16(_mm512_loadu_si512(q6_scale_idx[2 * h]), sc16);
-            __m512i sb = _mm512_permutexvar_epi16(_mm512_loadu_si512(q6_scale_idx[2 * h + 1]), sc16);
-            isum = _mm512_add_epi32(isum, _mm512_add_epi32(_mm512_madd_epi16(pa, sa), _mm512_madd_epi16(pb, sb)));
+            isum = _mm512_add_epi32(isum, k16_half(a, b, q->qs + 128 * h, sc16, h));
         }
         acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(f16_at(blk + 80) * q->d), acc);
         accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(msum), _mm256_set1_ps(f16_at(blk + 82) * q->d), accm);
@@ -492,12 +494,7 @@ MM_AVX512 static float dot_q3_k_avx512(const void *w, const void *x, int64_t n)
             a = _mm512_or_si512(a, _mm512_slli_epi16(_mm512_and_si512(hm, one), 2));
             b = _mm512_or_si512(b, _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(hm, 2), one), 2));
             hm = _mm512_srli_epi16(hm, 4);
-            const int8_t *xq = q->qs + 128 * h;
-            __m512i pa = _mm512_maddubs_epi16(a, _mm512_load_si512(xq));
-            __m512i pb = _mm512_maddubs_epi16(b, _mm512_load_si512(xq + 64));
-            __m512i sa = _mm512_permutexvar_epi16(_mm512_loadu_si512(q6_scale_idx[2 * h]), sc16);
-            __m512i sb = _mm512_permutexvar_epi16(_mm512_loadu_si512(q6_scale_idx[2 * h + 1]), sc16);
-            isum = _mm512_add_epi32(isum, _mm512_add_epi32(_mm512_madd_epi16(pa, sa), _mm512_madd_epi16(pb, sb)));
+            isum = _mm512_add_epi32(isum, k16_half(a, b, q->qs + 128 * h, sc16, h));
         }
         acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(f16_at(blk + 108) * q->d), acc);
     }
