@@ -241,9 +241,12 @@ static void run_progress(void *ctx, const struct loop_round *x, enum loop_phase 
     } else {
         snprintf(what, sizeof(what), "not checked");
     }
-    fprintf(stderr, "candidate %zu%s%.0zu: %s; %zu tokens in %.1f s%s\n", x->candidate + 1,
-            x->round ? ", repair " : "", x->round, what, x->usage.tokens, x->usage.prefill_s + x->usage.decode_s,
-            x->checked ? "" : "");
+    if (x->given)
+        fprintf(stderr, "candidate %zu%s%.0zu: %s; the saved answer reused\n", x->candidate + 1,
+                x->round ? ", repair " : "", x->round, what);
+    else
+        fprintf(stderr, "candidate %zu%s%.0zu: %s; %zu tokens in %.1f s\n", x->candidate + 1,
+                x->round ? ", repair " : "", x->round, what, x->usage.tokens, x->usage.prefill_s + x->usage.decode_s);
 }
 
 static int parallelize(struct lm *m, const struct run_loop *rl, const char *file, const char *out_path, int no_verify,

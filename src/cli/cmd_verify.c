@@ -244,11 +244,14 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
         struct verify_ctx vc = {j->ec.cc, &o, i, n_jobs, (size_t)samples, tty};
         lo.check_ctx = lo.ctx = &vc;
         lo.exclude_id = j->ec.cc->id;
+        char *reuse_dir = la.reuse ? cm_path_join(la.reuse, j->ec.cc->id) : NULL;
+        lo.given_ctx = reuse_dir;
         lo.question = j->question;
         lo.context = j->context;
         struct loop_result res;
         loop_result_init(&res);
         err = loop_run(&res, m, j->program ? j->program : j->question, &lo);
+        free(reuse_dir);
         /* a sample is a candidate: its last round (the verified one, or the last repair); a
          * candidate a budget left undrawn is a sample without a program */
         j->ec.n = (size_t)samples;
@@ -278,7 +281,7 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
             if (x && x->answer && save) err = save_answer(save, j->ec.cc->id, k, x->answer);
         }
         free(last);
-        if (!err && save && (lo.repair || lo.examples)) {
+        if (!err && save) { /* the transcript too: --reuse-answers reads it */
             char *d = cm_path_join(save, j->ec.cc->id);
             err = loop_save(&res, d);
             free(d);

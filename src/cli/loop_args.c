@@ -31,9 +31,20 @@ int loop_args_apply(struct loop_args *la, struct loop_opts *o, const char *cmd)
 {
     o->examples = la->examples > 0 ? (size_t)la->examples : 0;
     o->repair = (size_t)la->repair;
+    o->repair_quote = la->repair_quote;
     o->max_tokens = (size_t)la->budget_tokens;
     o->max_seconds = la->budget_seconds;
     o->pool = NULL;
+    o->given = NULL, o->given_ctx = NULL;
+    if (la->reuse) {
+        if (!cm_is_dir(la->reuse)) {
+            fprintf(stderr, "chatmpi %s: --reuse-answers: '%s' is not a directory (one that --save-answers wrote)\n",
+                    cmd, la->reuse);
+            return EXIT_USAGE;
+        }
+        o->given = loop_reuse_answer;
+        o->given_ctx = (void *)la->reuse;
+    }
     if (la->examples <= 0) return EXIT_OK;
     return load_pool(la, o, cmd);
 }

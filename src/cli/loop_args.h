@@ -9,11 +9,13 @@
 
 struct loop_args {
     long examples, repair, budget_tokens;
+    int repair_quote;
     double budget_seconds;
     struct cm_strlist examples_from;
     struct example_pool pool;
     const char *answer_prefix; /* as given (escapes \\n, \\t, \\\\ unread); NULL: the default */
     char *prefix;              /* the prefix in use, escapes read (owned) */
+    const char *reuse;         /* --reuse-answers DIR: answers saved by an earlier run */
     const char *endpoint, *api_model, *api_key_env;
     double api_timeout;
     int api_stream;
@@ -30,10 +32,17 @@ struct loop_args {
         {OPT_INT, "repair", 'R', "R", "repair rounds per failed candidate: the check's diagnosis goes back to "  \
                                       "the model (default 0)",                                                  \
          &(la).repair, 0, 16},                                                                                  \
-        {OPT_STR, "answer-prefix", 0, "TEXT", "begin each first answer (not repairs) with TEXT, which the model continues (\\n, \\t " \
+        {OPT_FLAG, "repair-quote", 0, NULL, "a repair quotes the failing program, its faulty lines marked (default: "  \
+                                            "the question asked afresh with the diagnosis)",                     \
+         &(la).repair_quote},                                                                                   \
+        {OPT_STR, "answer-prefix", 0, "TEXT", "begin each answer (not a --repair-quote repair) with TEXT, which the model continues (\\n, \\t " \
                                               "read; default for a pretrained chat model: a ```c block and "      \
                                               "#include <mpi.h>; \"\" for none; local models only)",           \
          &(la).answer_prefix},                                                                                  \
+        {OPT_STR, "reuse-answers", 0, "DIR", "take the answers an earlier --save-answers kept in DIR (same model " \
+                                             "and options) instead of asking the model again; the rounds it lacks " \
+                                             "are generated (e.g. a repair round after a first run)",            \
+         &(la).reuse},                                                                                          \
         {OPT_INT, "budget-tokens", 0, "N", "stop drawing answers after N generated tokens in all", &(la).budget_tokens,\
          0, 1L << 40},                                                                                          \
         {OPT_DOUBLE, "budget-seconds", 0, "S", "stop drawing answers after S seconds", &(la).budget_seconds, 0, 0, 0, \
@@ -53,7 +62,8 @@ struct loop_args {
 
 void loop_args_init(struct loop_args *la);
 void loop_args_release(struct loop_args *la);
-/* Fills o's examples, repair and budgets, loading the example pool when examples are asked
+/* Fills o's examples, repair, budgets and reused answers (given: loop_reuse_answer in --reuse-answers
+ * DIR itself, run's layout; test and verify point given_ctx at DIR/<case id> each case), loading the example pool when examples are asked
  * for (a message naming cmd and an exit code on failure). Without --examples the count is
  * left for loop_args_model (la->examples < 0 until then). */
 int loop_args_apply(struct loop_args *la, struct loop_opts *o, const char *cmd);

@@ -1,6 +1,7 @@
 /* loop.c — the candidate loop (see loop.h). */
 #include "loop/loop.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +77,126 @@ static const char *run_args(const struct check_report *rep, const struct check_r
     return "";
 }
 
+/* Is s (n bytes, one line) a statement that writes to stdout? printf, puts, putchar, and
+ * fprintf/fputs/fputc/fwrite naming stdout; not sprintf, snprintf or a write to stderr. */
+static int prints_stdout(const char *s, size_t n)
+{
+    static const char *const calls[] = {"printf", "puts", "putchar", "fprintf", "fputs", "fputc", "fwrite"};
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (i && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == '_')) continue;
+        for (size_t c = 0; c < sizeof(calls) / sizeof(calls[0]); c++) {
+            size_t k = strlen(calls[c]);
+            if (i + k >= n || memcmp(s + i, calls[c], k)) continue;
+            size_t j = i + k;
+            while (j < n && s[j] == ' ') j++;
+            if (j >= n || s[j] != '(') continue;
+            if (c < 3) return 1;
+            return memmem(s + j, n - j, "stdout", 6) != NULL;
+        }
+    }
+    return 0;
+}
+
+/* The program's lines that print to stdout, quoted with their numbers in b (at most 8; b may
+ * be NULL) and their numbers in lines (at most max); the count. */
+static size_t output_lines(struct cm_buf *b, const char *program, size_t *lines, size_t max)
+{
+    size_t line = 1, found = 0;
+    for (const char *p = program; *p; line++) {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        const char *t = p;
+        while (t < p + n && (*t == ' ' || *t == '\t')) t++;
+        size_t tn = n - (size_t)(t - p);
+        if (tn && t[0] != '/' && t[0] != '*' && t[0] != '#' && prints_stdout(t, tn)) {
+            if (b && found < 8) cm_buf_printf(b, "line %zu: %.*s\n", line, (int)(tn > 160 ? 160 : tn), t);
+            if (lines && found < max) lines[found] = line;
+            found++;
+        }
+        p += n + (e != NULL);
+    }
+    return found;
+}
+
+/* The first failing run printed the expected output once a rank. */
+static int every_rank_printed(const struct loop_round *r)
+{
+    if (!r->checked || r->outcome != CHECK_INCORRECT) return 0;
+    for (size_t i = 0; i < r->rep.n_runs; i++)
+        if (r->rep.runs[i].verdict != VERDICT_PASS)
+            return r->rep.runs[i].verdict == VERDICT_WRONG_OUTPUT && strstr(r->rep.runs[i].detail, "every rank printed it");
+    return 0;
+}
+
+#define MAX_MARKS 16
+
+struct mark {
+    size_t line;
+    char note[112];
+};
+
+/* The compiler's error lines: "PATH:LINE:COL: error: MSG" -> (LINE, "error: MSG"). */
+static size_t compiler_marks(struct mark *m, size_t max, const char *diag)
+{
+    size_t n_m = 0;
+    for (const char *p = diag; *p && n_m < max;) {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        const char *err = memmem(p, n, ": error: ", 9);
+        if (err) { /* ":LINE:COL: error: " or ":LINE: error: ", read backwards (a path may hold ':') */
+            const char *c = err, *num = NULL;
+            for (int field = 0; field < 2; field++) {
+                const char *d = c;
+                while (d > p && d[-1] >= '0' && d[-1] <= '9') d--;
+                if (d == c || d == p || d[-1] != ':') break;
+                num = d, c = d - 1;
+            }
+            if (num) {
+                m[n_m].line = strtoul(num, NULL, 10);
+                snprintf(m[n_m].note, sizeof(m[n_m].note), "%.*s", (int)(p + n - err - 2), err + 2);
+                n_m += m[n_m].line > 0;
+            }
+        }
+        p += n + (e != NULL);
+    }
+    return n_m;
+}
+
+char *loop_annotate(const struct loop_round *r)
+{
+    struct mark marks[MAX_MARKS];
+    size_t n_m = 0;
+    if (r->checked && r->outcome == CHECK_BUILD_FAIL && r->rep.mpi_diag)
+        n_m = compiler_marks(marks, MAX_MARKS, r->rep.mpi_diag);
+    else if (every_rank_printed(r)) {
+        size_t lines[MAX_MARKS];
+        size_t n = output_lines(NULL, r->program, lines, MAX_MARKS);
+        for (size_t i = 0; i < n && i < MAX_MARKS; i++) {
+            marks[n_m].line = lines[i];
+            snprintf(marks[n_m++].note, sizeof(marks[0].note), "every rank prints this: only rank 0 may print");
+        }
+    }
+    struct cm_buf b;
+    cm_buf_init(&b);
+    size_t line = 1;
+    for (const char *p = r->program; *p; line++) {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        cm_buf_printf(&b, "%.*s", (int)n, p);
+        int marked = 0;
+        for (size_t i = 0; i < n_m; i++)
+            if (marks[i].line == line) {
+                for (char *q = marks[i].note; *q; q++) /* keep the comment a comment */
+                    if (q[0] == '*' && q[1] == '/') q[1] = ' ';
+                cm_buf_printf(&b, "%s%s", marked ? "; " : "  /* <-- ", marks[i].note);
+                marked = 1;
+            }
+        cm_buf_puts(&b, marked ? " */\n" : "\n");
+        p += n + (e != NULL);
+    }
+    return cm_buf_detach(&b);
+}
+
 char *loop_diagnose(const struct loop_round *r)
 {
     struct cm_buf b;
@@ -135,7 +256,19 @@ char *loop_diagnose(const struct loop_round *r)
     }
     /* what an expert would look at first, from the symptom: Qwen2.5-Coder-1.5B gave the
      * quoted program back unchanged after the bare diagnosis (docs/default-model.md) */
-    if (one_right && bad->verdict == VERDICT_WRONG_OUTPUT)
+    /* every rank printed the right output: the fix is where it prints, so say where that is */
+    struct cm_buf lines;
+    cm_buf_init(&lines);
+    size_t n_out = every_rank_printed(r) ? output_lines(&lines, r->program, NULL, 0) : 0;
+    if (n_out) {
+        cm_buf_printf(&b, "Each rank already prints the right output, so every rank runs the printing. The program "
+                          "prints at %s:\n%s",
+                      n_out == 1 ? "this line" : "these lines", lines.data);
+        cm_buf_puts(&b, "Only rank 0 may print: put the printing inside `if (rank == 0) { ... }`. If a printed value "
+                        "is one that every rank computed in full by itself, split that computation over the ranks "
+                        "and combine the parts on rank 0 first (MPI_Reduce for sums, MPI_Gatherv for arrays), so "
+                        "that the ranks share the work.\n");
+    } else if (one_right && bad->verdict == VERDICT_WRONG_OUTPUT)
         cm_buf_puts(&b, "Since it is right with 1 rank, the bug is in how the work is split or combined. Check that: "
                         "every rank computes the same input values as the sequential program at the same global "
                         "indices (a seeded generator must be stepped through all the elements before the rank's own "
@@ -147,6 +280,7 @@ char *loop_diagnose(const struct loop_round *r)
     else if (one_wrong && bad->verdict == VERDICT_WRONG_OUTPUT)
         cm_buf_puts(&b, "It is wrong even with 1 rank: the computation or the printing differs from the sequential "
                         "program; compare them line by line.\n");
+    cm_buf_release(&lines);
     cm_buf_puts(&b, "Rank 0 must print exactly what the sequential program prints, for any number of ranks. "
                     "Do not give the same program back: find the bug, change the code, and give the whole corrected "
                     "MPI program.");
@@ -268,7 +402,11 @@ int loop_run(struct loop_result *res, struct lm *m, const char *seq_src, const s
              * quoted program back byte for byte in 3 of 3 repairs (docs/default-model.md) */
             struct sampler_params spr = sp;
             spr.seed += (uint64_t)r * 1000003u;
-            if ((rc = lm_chat(m, &x->answer, turns, n_turns, &spr, r ? NULL : o->answer_prefix, &x->usage))) break;
+            if (o->given && (x->answer = o->given(o->given_ctx, k, r)))
+                x->given = 1;
+            else if ((rc = lm_chat(m, &x->answer, turns, n_turns, &spr, r && o->repair_quote ? NULL : o->answer_prefix,
+                                   &x->usage)))
+                break;
             res->tokens += x->usage.tokens;
             res->prompt_tokens += x->usage.prompt_tokens;
             res->cached_tokens += x->usage.cached_tokens;
@@ -295,15 +433,24 @@ int loop_run(struct loop_result *res, struct lm *m, const char *seq_src, const s
              * byte for byte: docs/default-model.md) */
             cm_buf_reset(&rq);
             cm_buf_puts(&rq, q.data);
-            if (x->program) {
-                cm_buf_puts(&rq, "\nThis MPI version of it does not pass the check:\n```c\n");
-                cm_buf_puts(&rq, x->program);
-                if (rq.len && rq.data[rq.len - 1] != '\n') cm_buf_puts(&rq, "\n");
-                cm_buf_puts(&rq, "```\n");
-            } else {
+            if (!x->program) {
                 cm_buf_puts(&rq, "\nThe previous answer to this question was not usable.\n");
+                cm_buf_puts(&rq, x->diagnosis);
+            } else if (o->repair_quote) { /* the program quoted, marked where the check found the problem */
+                char *quoted = loop_annotate(x);
+                cm_buf_puts(&rq, "\nThis MPI version of it does not pass the check");
+                cm_buf_puts(&rq, strstr(quoted, "/* <-- ") ? " (the comments marked <-- say what is wrong on their "
+                                                              "lines):\n```c\n"
+                                                            : ":\n```c\n");
+                cm_buf_puts(&rq, quoted);
+                cm_buf_puts(&rq, "```\n");
+                cm_buf_puts(&rq, x->diagnosis);
+                free(quoted);
+            } else { /* asked afresh, told what went wrong before (a small model copies a quoted program) */
+                cm_buf_puts(&rq, "\nAn earlier MPI version of this program did not pass the check.\n");
+                cm_buf_puts(&rq, x->diagnosis);
+                cm_buf_puts(&rq, "\nWrite the whole MPI program again, without that mistake.");
             }
-            cm_buf_puts(&rq, x->diagnosis);
             turns[n_turns - 1].question = rq.data;
         }
     }
@@ -335,6 +482,7 @@ void *loop_result_to_json(const struct loop_result *r, int with_text)
                               (json_int_t)x->usage.prompt_tokens, "cached_tokens", (json_int_t)x->usage.cached_tokens,
                               "tokens", (json_int_t)x->usage.tokens, "prefill_s", x->usage.prefill_s, "decode_s",
                               x->usage.decode_s, "check_s", x->check_s, "cut", x->usage.cut);
+        if (x->given) json_object_set_new(j, "given", json_true());
         if (x->checked) json_object_set_new(j, "passes", json_integer((json_int_t)x->passes));
         if (x->speedup2 > 0) json_object_set_new(j, "speedup2", json_real(x->speedup2));
         if (!x->program && x->why) json_object_set_new(j, "why", cm_json_str(x->why));
@@ -357,13 +505,29 @@ void *loop_result_to_json(const struct loop_result *r, int with_text)
     return o;
 }
 
+static void answer_name(char *name, size_t size, size_t candidate, size_t round)
+{
+    snprintf(name, size, "candidate_%02zu_round_%zu.txt", candidate + 1, round);
+}
+
+char *loop_reuse_answer(void *dir, size_t candidate, size_t round)
+{
+    char name[64];
+    answer_name(name, sizeof(name), candidate, round);
+    char *f = cm_path_join(dir, name), *text = NULL;
+    size_t n = 0;
+    if (cm_is_file(f) && cm_read_file(&text, &n, f, 1u << 24)) text = NULL;
+    free(f);
+    return text;
+}
+
 int loop_save(const struct loop_result *r, const char *dir)
 {
     int rc = cm_make_dirs(dir, 0755);
     for (size_t i = 0; !rc && i < r->n; i++) {
         const struct loop_round *x = &r->rounds[i];
         char name[64];
-        snprintf(name, sizeof(name), "candidate_%02zu_round_%zu.txt", x->candidate + 1, x->round);
+        answer_name(name, sizeof(name), x->candidate, x->round);
         char *f = cm_path_join(dir, name);
         rc = cm_write_file_atomic(f, x->answer ? x->answer : "", x->answer ? strlen(x->answer) : 0);
         free(f);

@@ -6,10 +6,13 @@
  *
  * K candidates are drawn independently (candidate k uses seed + k; the first is greedy when
  * the temperature is 0, the others sample at 0.7: K greedy answers would be one answer).
- * A candidate that fails goes back to the model as a new question: the sequential program,
- * the failing MPI program quoted, and a short diagnosis (loop_diagnose); the examples and the
+ * A candidate that fails goes back to the model as a new question: the sequential program
+ * and a short diagnosis of the failure (loop_diagnose), the answer begun with the prefix again
+ * (Qwen2.5-Coder-1.5B copied a quoted failing program back unchanged, even with the faulty
+ * lines marked; asked afresh it changed the code: docs/default-model.md); with repair_quote,
+ * the failing MPI program quoted (loop_annotate) before the diagnosis. The examples and the
  * start of the question are the same prompt as before, so the local model evaluates only the
- * quoted program and the diagnosis (its KV cache keeps the rest). (As the model's own previous
+ * new part (its KV cache keeps the rest). (As the model's own previous
  * turn followed by the diagnosis, Qwen2.5-Coder-1.5B gave the program back byte for byte, greedy
  * or sampled: docs/default-model.md.) Every round is checked; a
  * candidate's chain ends at its first verified round or after R repairs. Budgets (tokens
@@ -48,6 +51,9 @@ struct loop_opts {
     const char *question;        /* the whole question (NULL: LOOP_QUESTION then the program) */
     const char *context;         /* with question: its context (may be NULL); else LOOP_CONTEXT */
     size_t repair;               /* R: repair rounds per failed candidate */
+    int repair_quote;            /* a repair quotes the failing program (loop_annotate) and its answer
+                                  * has no prefix; 0: the question is asked afresh with the diagnosis
+                                  * (measured: docs/default-model.md) */
     size_t examples;             /* worked examples in the prompt */
     const char *answer_prefix;   /* a candidate's first answer begins so, the model continuing it
                                   * (NULL: none); repair rounds get none */
@@ -58,6 +64,10 @@ struct loop_opts {
     size_t max_tokens;           /* budget: tokens generated over all rounds (0: none) */
     double max_seconds;          /* budget: wall seconds of the whole loop (0: none) */
     int stop_when_verified;      /* stop drawing candidates once one verifies */
+    /* answers given instead of generated (a transcript reused, e.g. loop_reuse_answer):
+     * candidate k's round r as text the caller frees, or NULL to ask the model; may be NULL */
+    char *(*given)(void *given_ctx, size_t candidate, size_t round);
+    void *given_ctx;
     loop_check_fn check;
     void *check_ctx;
     int (*interrupted)(void);    /* polled between rounds; may be NULL */
@@ -78,6 +88,7 @@ struct loop_round {
     char *diagnosis;           /* what the next round was told (NULL: no next round) */
     struct assistant_usage usage;
     double check_s;
+    int given;                 /* the answer came from loop_opts.given, not the model */
 };
 
 struct loop_result {
@@ -108,9 +119,18 @@ int loop_run(struct loop_result *res, struct lm *m, const char *seq_src, const s
  * with its last stderr lines. Caller frees. */
 char *loop_diagnose(const struct loop_round *r);
 
+/* The failing program as a repair round quotes it (repair_quote): the lines where the check found
+ * the problem (the compiler's errors; the printing, when every rank printed the output) end with
+ * a comment "<-- what is wrong". Caller frees. */
+char *loop_annotate(const struct loop_round *r);
+
 /* Keeps a transcript in dir (created): every round's answer as candidate_KK_round_R.txt and
  * loop_result_to_json with the answers as loop.json. */
 int loop_save(const struct loop_result *r, const char *dir);
+
+/* A loop_opts.given that reads the answers loop_save wrote: given_ctx is the directory (a
+ * const char *), candidate_KK_round_R.txt in it, NULL when there is no such file. */
+char *loop_reuse_answer(void *dir, size_t candidate, size_t round);
 
 /* The result as JSON (jansson json_t *, as void *): examples, every round with its outcome,
  * tokens, seconds, diagnosis and (with_text) answer; the caller owns the reference. */

@@ -53,10 +53,13 @@ test_ids = {r["id"] for r in json.load(open("data/test.json"))}
 assert not test_ids & set(ids), ids
 PY
 
-# the answer prefix: the model continues it and a first answer begins with it (repairs not);
-# a pretrained chat model's default is the code block and the MPI header, chathpc's none
+# the answer prefix: the model continues it and every answer begins with it (a quoting
+# repair's not); a pretrained chat model's default is the code block and the MPI header,
+# chathpc's none
 expect_rc 1 "$CHATMPI" run "$T/pi.c" -m "$T/m.gguf" --max-tokens 8 --np 1 --repair 1 --save-answers "$T/px" \
     --answer-prefix 'int main(void) {\n\t'
+expect_rc 1 "$CHATMPI" run "$T/pi.c" -m "$T/m.gguf" --max-tokens 8 --np 1 --repair 1 --save-answers "$T/pq" \
+    --answer-prefix 'int main(void) {\n\t' --repair-quote
 expect_rc 1 "$CHATMPI" run "$T/pi.c" -m "$T/m.gguf" --max-tokens 8 --np 1 --save-answers "$T/p0"
 expect_rc 1 "$CHATMPI" run "$T/pi.c" -m "$T/m.gguf" --max-tokens 8 --np 1 --examples 0 --template chatml \
     --save-answers "$T/pc"
@@ -68,13 +71,25 @@ t = sys.argv[1]
 def ans(d, f="candidate_01_round_0"): return open(f"{t}/{d}/{f}.txt", "rb").read()
 def tokens(d): return json.load(open(f"{t}/{d}/loop.json"))["rounds"][0]["prompt_tokens"]
 assert ans("px").startswith(b"int main(void) {\n\t"), ans("px")[:40]
-assert not ans("px", "candidate_01_round_1").startswith(b"int main(void) {\n\t"), "a repair round with the prefix"
+assert ans("px", "candidate_01_round_1").startswith(b"int main(void) {\n\t"), "a repair round without the prefix"
+assert not ans("pq", "candidate_01_round_1").startswith(b"int main(void) {\n\t"), "a quoting repair with the prefix"
 assert tokens("px") > tokens("p0"), "the prefix was not in the prompt"
 assert not ans("p0").startswith(b"int main"), "chathpc got a prefix"
 assert ans("pc").startswith(b"```c\n#include <mpi.h>\n"), ans("pc")[:40]
 assert not ans("pn").startswith(b"```c\n#include"), "--answer-prefix '' kept the default"
 assert tokens("pc") > tokens("pn"), (tokens("pc"), tokens("pn"))
 PY
+
+# saved answers reused: the first answer is taken from the transcript, the repair generated
+mkdir -p "$T/p1" && cp "$T/pq/candidate_01_round_0.txt" "$T/p1/"
+expect_rc 1 "$CHATMPI" run "$T/pi.c" -m "$T/m.gguf" --max-tokens 8 --np 1 --repair 1 --reuse-answers "$T/p1" \
+    --save-answers "$T/pr" --repair-quote --answer-prefix 'int main(void) {\n\t'
+expect_err "candidate 1: no program"; expect_err "the saved answer reused"
+cmp -s "$T/pq/candidate_01_round_0.txt" "$T/pr/candidate_01_round_0.txt" || die "the reused answer differs"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["rounds"]; assert r[0]["given"] and "given" not in r[1] and r[1]["tokens"] > 0, r' \
+    "$T/pr/loop.json" || die "the reused round in loop.json"
+expect_rc 2 "$CHATMPI" run "$T/pi.c" -m "$T/m.gguf" --reuse-answers "$T/nowhere"
+expect_err "--reuse-answers: '$T/nowhere' is not a directory"
 
 # the shared KV cache: the same question, asked again after another one, gets the same
 # greedy answer

@@ -1,5 +1,6 @@
 /* The candidate loop with a scripted model and a scripted check: a repair round asks the
- * question again with the failing program quoted and the diagnosis; a chain ends at its first
+ * question again with the diagnosis (and, with repair_quote, the failing program quoted, its
+ * faulty lines marked); saved answers are reused instead of asked for; a chain ends at its first
  * verified round; the fastest verified round wins, else the one with the most passing runs;
  * budgets stop the loop; worked examples come from the pool, most similar last, never from
  * an excluded split or record; the diagnoses say what failed where. */
@@ -131,12 +132,13 @@ Test(loop, repair_carries_the_diagnosis_and_stops_when_verified)
     fake_init(&f, answers, 4);
     struct loop_opts o = opts(1, 5);
     o.answer_prefix = LOOP_ANSWER_PREFIX;
+    o.repair_quote = 1;
     struct loop_result r;
     loop_result_init(&r);
     cr_assert_eq(loop_run(&r, &f.base, "int main(void) { return 0; }\n", &o), 0);
     cr_assert_eq(f.next, 3, "the chain ends at its verified round");
     cr_assert_str_eq(f.prefix[0], LOOP_ANSWER_PREFIX, "the first answer's prefix");
-    for (size_t i = 1; i < 3; i++) cr_assert_null(f.prefix[i], "repair round %zu has an answer prefix", i);
+    for (size_t i = 1; i < 3; i++) cr_assert_null(f.prefix[i], "quoting repair round %zu has an answer prefix", i);
     cr_assert_eq(r.n, 3);
     cr_assert_eq(f.turns_seen[0], 1);
     cr_assert_eq(f.turns_seen[1], 1, "a repair round is a question of its own");
@@ -324,4 +326,137 @@ Test(loop, diagnosis_names_the_missing_symbol_of_a_link_error)
     free(d);
     free(x.rep.mpi_diag);
     check_opts_release(&x.rep.own_opts);
+}
+
+Test(loop, a_repair_asks_afresh_by_default_with_the_prefix)
+{
+    const char *const answers[] = {PROG("WRONG"), PROG("OK1.5")};
+    struct fake f;
+    fake_init(&f, answers, 2);
+    struct loop_opts o = opts(1, 1);
+    o.answer_prefix = LOOP_ANSWER_PREFIX;
+    struct loop_result r;
+    loop_result_init(&r);
+    cr_assert_eq(loop_run(&r, &f.base, "int main(void) { return 0; }\n", &o), 0);
+    cr_assert_eq(f.next, 2);
+    cr_assert_str_eq(f.prefix[1], LOOP_ANSWER_PREFIX, "the repair is begun as a first answer is");
+    cr_assert(!strstr(f.last_question[1], "/* WRONG */"), "the failing program is not quoted: %s", f.last_question[1]);
+    cr_assert(strstr(f.last_question[1], "An earlier MPI version of this program did not pass the check"), "%s",
+              f.last_question[1]);
+    cr_assert(strstr(f.last_question[1], "WRONG_OUTPUT at np=2"), "the diagnosis: %s", f.last_question[1]);
+    cr_assert(!strncmp(f.last_question[1], f.first_question[0], strlen(f.first_question[0])), "the question first");
+    cr_assert_eq(r.best, 1);
+    loop_result_release(&r);
+    fake_release(&f);
+}
+
+/* a round whose first failing run at np=2 printed the expected output twice */
+static void every_rank_round(struct loop_round *x, const char *program)
+{
+    memset(x, 0, sizeof(*x));
+    x->program = (char *)program;
+    x->checked = 1, x->outcome = CHECK_INCORRECT;
+    check_opts_init(&x->rep.own_opts);
+    x->rep.opts = &x->rep.own_opts;
+    x->rep.own_opts.np[0] = 1, x->rep.own_opts.np[1] = 2, x->rep.own_opts.n_np = 2;
+    cm_strlist_push(&x->rep.own_opts.args, "8");
+    x->rep.outcome = CHECK_INCORRECT;
+    x->rep.n_runs = 2;
+    x->rep.runs = cm_calloc(2, sizeof(*x->rep.runs));
+    x->rep.runs[0].np = 1, x->rep.runs[1].np = 2;
+    x->rep.runs[1].verdict = VERDICT_WRONG_OUTPUT;
+    snprintf(x->rep.runs[1].detail, sizeof(x->rep.runs[1].detail),
+             "token count 2, expected 1; 2 times the expected output: every rank printed it");
+}
+
+static const char every_rank_prog[] = "#include <stdio.h>\n"                       /* 1 */
+                                      "int main(void) {\n"                          /* 2 */
+                                      "    char s[8]; snprintf(s, 8, \"%d\", 1);\n" /* 3: not output */
+                                      "    fprintf(stderr, \"note\\n\");\n"         /* 4: not stdout */
+                                      "    // printf(\"old\\n\");\n"                /* 5: a comment */
+                                      "    printf(\"%.6f\\n\", sum);\n"             /* 6 */
+                                      "    fprintf(stdout, \"%d\\n\", n);\n"        /* 7 */
+                                      "    puts(\"done\");\n"                       /* 8 */
+                                      "}\n";
+
+Test(loop, every_rank_printing_is_named_by_line_and_marked_in_the_quote)
+{
+    struct loop_round x;
+    every_rank_round(&x, every_rank_prog);
+    char *d = loop_diagnose(&x);
+    cr_assert(strstr(d, "line 6: printf(\"%.6f\\n\", sum);\nline 7: fprintf(stdout, \"%d\\n\", n);\nline 8: puts(\"done\");\n"),
+              "the printing lines, and only those: %s", d);
+    cr_assert(!strstr(d, "line 3") && !strstr(d, "line 4") && !strstr(d, "line 5"), "%s", d);
+    cr_assert(strstr(d, "if (rank == 0)"), "%s", d);
+    cr_assert(!strstr(d, "seeded generator"), "the generic list gives way to the named lines: %s", d);
+    char *q = loop_annotate(&x);
+    cr_assert(strstr(q, "    printf(\"%.6f\\n\", sum);  /* <-- every rank prints this: only rank 0 may print */\n"), "%s", q);
+    cr_assert(strstr(q, "    puts(\"done\");  /* <-- every rank"), "%s", q);
+    cr_assert(strstr(q, "    fprintf(stderr, \"note\\n\");\n"), "stderr is not marked: %s", q);
+    cr_assert_eq(strlen(q), strlen(every_rank_prog) + 3 * strlen("  /* <-- every rank prints this: only rank 0 may print */"),
+                 "the program is otherwise unchanged");
+    free(q), free(d);
+    free(x.rep.runs);
+    check_opts_release(&x.rep.own_opts);
+}
+
+Test(loop, compiler_errors_are_marked_on_their_lines)
+{
+    struct loop_round x;
+    memset(&x, 0, sizeof(x));
+    x.program = "#include <mpi.h>\nint main(void) {\n    return rank + x;\n}\n";
+    x.checked = 1, x.outcome = CHECK_BUILD_FAIL;
+    check_opts_init(&x.rep.own_opts);
+    x.rep.opts = &x.rep.own_opts;
+    x.rep.outcome = CHECK_BUILD_FAIL;
+    x.rep.mpi_diag = cm_strdup("/tmp/x:1/candidate.c: In function 'main':\n"
+                               "/tmp/x:1/candidate.c:3:12: error: 'rank' undeclared (first use in this function)\n"
+                               "/tmp/x:1/candidate.c:3:12: note: each undeclared identifier is reported only once\n"
+                               "/tmp/x:1/candidate.c:3:19: error: 'x' undeclared */ (first use in this function)\n");
+    char *q = loop_annotate(&x);
+    cr_assert_str_eq(q, "#include <mpi.h>\nint main(void) {\n    return rank + x;  /* <-- error: 'rank' undeclared (first "
+                        "use in this function); error: 'x' undeclared *  (first use in this function) */\n}\n");
+    free(q);
+    free(x.rep.mpi_diag);
+    check_opts_release(&x.rep.own_opts);
+}
+
+static char *given_round0(void *ctx, size_t candidate, size_t round)
+{
+    (void)candidate;
+    return round == 0 ? cm_strdup(ctx) : NULL;
+}
+
+Test(loop, saved_answers_are_reused_and_the_rest_generated)
+{
+    const char *const answers[] = {PROG("OK2")};
+    struct fake f;
+    fake_init(&f, answers, 1);
+    struct loop_opts o = opts(1, 1);
+    o.given = given_round0, o.given_ctx = PROG("WRONG");
+    struct loop_result r;
+    loop_result_init(&r);
+    cr_assert_eq(loop_run(&r, &f.base, "int main(void) { return 0; }\n", &o), 0);
+    cr_assert_eq(f.next, 1, "the model answered the repair only");
+    cr_assert_eq(r.n, 2);
+    cr_assert(r.rounds[0].given && !r.rounds[1].given);
+    cr_assert_eq(r.rounds[0].outcome, CHECK_INCORRECT, "a given answer is checked as any other");
+    cr_assert_eq(r.best, 1);
+    cr_assert_eq(r.tokens, 10, "no tokens for the given answer");
+
+    /* what loop_save writes, loop_reuse_answer reads back */
+    char dir[] = "/tmp/chatmpi-test-reuse-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    cr_assert_eq(loop_save(&r, dir), 0);
+    char *a0 = loop_reuse_answer(dir, 0, 0), *a1 = loop_reuse_answer(dir, 0, 1), *a2 = loop_reuse_answer(dir, 0, 2);
+    cr_assert_str_eq(a0, PROG("WRONG"));
+    cr_assert_str_eq(a1, PROG("OK2"));
+    cr_assert_null(a2, "a round not saved is generated");
+    cr_assert_null(loop_reuse_answer(dir, 1, 0));
+    free(a0), free(a1);
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+    loop_result_release(&r);
+    fake_release(&f);
 }
