@@ -309,14 +309,91 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void att_val
 
 SCORES_NH(1) SCORES_NH(2) SCORES_NH(3) SCORES_NH(4)
 VALUES_NH(1) VALUES_NH(2) VALUES_NH(3) VALUES_NH(4)
+
+#define ATT_AVX2 __attribute__((target("avx2,fma,f16c")))
+
+/* The same with AVX2 and F16C (8 lanes, 16 registers): scores a half block (16 positions,
+ * two registers) a pass, so NH x 2 accumulators and two keys fit; the last block's positions
+ * past L are computed and not stored. */
+#define SCORES2_NH(NH)                                                                                     \
+    ATT_AVX2 static void scores_avx2_##NH(const float *q, uint32_t hs, const uint16_t *kb, int64_t L,       \
+                                          float scale, float *S)                                           \
+    {                                                                                                      \
+        float tail[16];                                                                                    \
+        for (int64_t j0 = 0; j0 < L; j0 += KB, kb += (size_t)hs * KB) {                                    \
+            for (int half = 0; half < 2 && j0 + 16 * half < L; half++) {                                   \
+                const int64_t jh = j0 + 16 * half, left = L - jh;                                          \
+                __m256 acc[NH][2];                                                                         \
+                for (int h = 0; h < NH; h++) acc[h][0] = acc[h][1] = _mm256_setzero_ps();                  \
+                const uint16_t *kr = kb + 16 * half;                                                       \
+                for (uint32_t i = 0; i < hs; i++, kr += KB) {                                              \
+                    __m256 k0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)kr));                     \
+                    __m256 k1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(kr + 8)));               \
+                    _Pragma("GCC unroll 4") for (int h = 0; h < NH; h++) {                                 \
+                        __m256 qb = _mm256_set1_ps(q[(size_t)h * hs + i]);                                 \
+                        acc[h][0] = _mm256_fmadd_ps(qb, k0, acc[h][0]);                                    \
+                        acc[h][1] = _mm256_fmadd_ps(qb, k1, acc[h][1]);                                    \
+                    }                                                                                      \
+                }                                                                                          \
+                const __m256 sc = _mm256_set1_ps(scale);                                                   \
+                for (int h = 0; h < NH; h++) {                                                             \
+                    float *dst = left >= 16 ? S + (size_t)h * L + jh : tail;                               \
+                    _mm256_storeu_ps(dst, _mm256_mul_ps(acc[h][0], sc));                                   \
+                    _mm256_storeu_ps(dst + 8, _mm256_mul_ps(acc[h][1], sc));                               \
+                    if (left < 16) memcpy(S + (size_t)h * L + jh, tail, (size_t)left * sizeof(float));    \
+                }                                                                                          \
+            }                                                                                              \
+        }                                                                                                  \
+    }
+
+/* values with AVX2 (hs a multiple of 16): 16 components (two registers) a pass. */
+#define VALUES2_NH(NH)                                                                                     \
+    ATT_AVX2 static void values_avx2_##NH(const float *P, int64_t L, const uint16_t *v, uint32_t hs, float *out) \
+    {                                                                                                      \
+        for (uint32_t d0 = 0; d0 < hs; d0 += 16) {                                                         \
+            __m256 acc[NH][2];                                                                             \
+            for (int h = 0; h < NH; h++) acc[h][0] = acc[h][1] = _mm256_setzero_ps();                      \
+            const uint16_t *vr = v + d0;                                                                   \
+            for (int64_t j = 0; j < L; j++, vr += hs) {                                                    \
+                __m256 v0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)vr));                         \
+                __m256 v1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(vr + 8)));                   \
+                _Pragma("GCC unroll 4") for (int h = 0; h < NH; h++) {                                     \
+                    __m256 p = _mm256_set1_ps(P[(size_t)h * L + j]);                                       \
+                    acc[h][0] = _mm256_fmadd_ps(p, v0, acc[h][0]);                                         \
+                    acc[h][1] = _mm256_fmadd_ps(p, v1, acc[h][1]);                                         \
+                }                                                                                          \
+            }                                                                                              \
+            for (int h = 0; h < NH; h++) {                                                                 \
+                _mm256_storeu_ps(out + (size_t)h * hs + d0, acc[h][0]);                                    \
+                _mm256_storeu_ps(out + (size_t)h * hs + d0 + 8, acc[h][1]);                                \
+            }                                                                                              \
+        }                                                                                                  \
+    }
+
+SCORES2_NH(1) SCORES2_NH(2) SCORES2_NH(3) SCORES2_NH(4)
+VALUES2_NH(1) VALUES2_NH(2) VALUES2_NH(3) VALUES2_NH(4)
 #endif
 
 /* Whether the AVX-512 loops run: when the kernel set in use is an AVX-512 one
- * (CHATMPI_SIMD=avx2 or scalar takes the portable loops, which tests compare with them). */
+ * (CHATMPI_SIMD=avx2 takes the AVX2 loops below, scalar the portable ones, which tests
+ * compare with both). */
 static int att_avx512(uint32_t hs)
 {
 #if defined(__x86_64__)
     return hs % 16 == 0 && mm_simd_current() >= MM_SIMD_AVX512;
+#else
+    (void)hs;
+    return 0;
+#endif
+}
+
+/* With the avx2 kernel set (on a CPU with FMA and F16C, as every AVX2 CPU has), the AVX2 loops. */
+static int att_avx2(uint32_t hs)
+{
+#if defined(__x86_64__)
+    static int f16c = -1;
+    if (f16c < 0) f16c = __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+    return hs % 16 == 0 && f16c && mm_simd_current() == MM_SIMD_AVX2;
 #else
     (void)hs;
     return 0;
@@ -328,6 +405,8 @@ typedef void (*scores_fn)(const float *, uint32_t, const uint16_t *, int64_t, fl
 typedef void (*values_fn)(const float *, int64_t, const uint16_t *, uint32_t, float *);
 static const scores_fn scores_avx512[4] = {scores_avx512_1, scores_avx512_2, scores_avx512_3, scores_avx512_4};
 static const values_fn values_avx512[4] = {values_avx512_1, values_avx512_2, values_avx512_3, values_avx512_4};
+static const scores_fn scores_avx2[4] = {scores_avx2_1, scores_avx2_2, scores_avx2_3, scores_avx2_4};
+static const values_fn values_avx2[4] = {values_avx2_1, values_avx2_2, values_avx2_3, values_avx2_4};
 #endif
 
 /* The NH-head kernels take the group's heads 4 at a time (the last 1-3). */
@@ -335,9 +414,10 @@ static void scores(const float *q, uint32_t nh, uint32_t hs, const uint16_t *kb,
                    float *conv)
 {
 #if defined(__x86_64__)
-    if (att_avx512(hs)) {
+    const scores_fn *k = att_avx512(hs) ? scores_avx512 : att_avx2(hs) ? scores_avx2 : NULL;
+    if (k) {
         for (uint32_t h = 0; h < nh; h += 4)
-            scores_avx512[(nh - h >= 4 ? 4 : nh - h) - 1](q + (size_t)h * hs, hs, kb, L, scale, S + (size_t)h * L);
+            k[(nh - h >= 4 ? 4 : nh - h) - 1](q + (size_t)h * hs, hs, kb, L, scale, S + (size_t)h * L);
         return;
     }
 #endif
@@ -347,9 +427,10 @@ static void scores(const float *q, uint32_t nh, uint32_t hs, const uint16_t *kb,
 static void values(const float *P, uint32_t nh, int64_t L, const uint16_t *v, uint32_t hs, float *out, float *conv)
 {
 #if defined(__x86_64__)
-    if (att_avx512(hs)) {
+    const values_fn *k = att_avx512(hs) ? values_avx512 : att_avx2(hs) ? values_avx2 : NULL;
+    if (k) {
         for (uint32_t h = 0; h < nh; h += 4)
-            values_avx512[(nh - h >= 4 ? 4 : nh - h) - 1](P + (size_t)h * L, L, v, hs, out + (size_t)h * hs);
+            k[(nh - h >= 4 ? 4 : nh - h) - 1](P + (size_t)h * L, L, v, hs, out + (size_t)h * hs);
         return;
     }
 #endif

@@ -110,7 +110,7 @@ Test(model, f32_matches_reference_prefill_and_decode)
 /* Contexts of several key blocks (the cache keeps keys in transposed blocks of 32 positions)
  * and a last block partly filled, groups of 2 and 6 query heads (the AVX-512 loops take 4 at
  * a time): prefill in chunks of 16 and decode against the reference, with the portable loops
- * (the scalar set) and with the best set's. */
+ * (the scalar set), the avx2 set's and the best set's. */
 Test(model, attention_over_several_key_blocks)
 {
     const struct shape sh[] = {
@@ -125,8 +125,9 @@ Test(model, attention_over_several_key_blocks)
         tokens(tok, n, sh[k].vocab, (uint32_t)k + 40);
         uint32_t V;
         double *ref = run_ref(path, tok, n, &V);
-        const enum mm_simd sets[] = {MM_SIMD_SCALAR, MM_SIMD_COUNT};
-        for (int si = 0; si < 2; si++) {
+        const enum mm_simd sets[] = {MM_SIMD_SCALAR, MM_SIMD_AVX2, MM_SIMD_COUNT};
+        for (int si = 0; si < 3; si++) {
+            if (sets[si] != MM_SIMD_COUNT && !mm_simd_supported(sets[si])) continue;
             int old = mm_simd_select(sets[si]);
             float *pre = run_prefill(path, tok, n, 16), *dec = run_decode(path, tok, n);
             double dp = rel_diff(pre, ref, (size_t)n * V), dd = rel_diff(dec, ref, (size_t)n * V);
