@@ -74,8 +74,8 @@ int loop_args_model(struct loop_args *la, struct loop_opts *o, const struct lm *
                         "of its answer)\n", cmd);
     else if (la->answer_prefix && *la->answer_prefix)
         la->prefix = unescape(la->answer_prefix);
-    else if (!la->answer_prefix && m->prefix && m->chat)
-        la->prefix = cm_strdup(LOOP_ANSWER_PREFIX);
+    else if (!la->answer_prefix && loop_default_answer_prefix(m))
+        la->prefix = cm_strdup(loop_default_answer_prefix(m));
     o->answer_prefix = la->prefix;
     if (la->examples >= 0) return EXIT_OK;
     la->examples = m->chat ? 1 : 0;

@@ -38,6 +38,14 @@
  * the MPI header, which the 1.5B base left out in 6 of 28 answers (docs/default-model.md) */
 #define LOOP_ANSWER_PREFIX "```c\n#include <mpi.h>\n"
 
+/* The answer prefix a model gets unless told otherwise: LOOP_ANSWER_PREFIX for a pretrained
+ * chat model that can continue one (the local runtime), else none. run, verify, test and
+ * serve's parallelize all take it from here. */
+static inline const char *loop_default_answer_prefix(const struct lm *m)
+{
+    return m->chat && m->prefix ? LOOP_ANSWER_PREFIX : NULL;
+}
+
 /* Checks a program (written to a file of its own) and fills rep (always released by the
  * loop). Returns 0 when a verdict was reached, an error code when the harness failed. */
 typedef int (*loop_check_fn)(void *ctx, const char *program_path, struct check_report *rep);

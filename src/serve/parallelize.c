@@ -189,7 +189,8 @@ void serve_run_parallelize(struct serve_job *j)
     o.repair = p->repair;
     o.examples = p->examples;
     o.pool = p->examples ? &s->pool : NULL;
-    o.answer_prefix = s->m->chat ? LOOP_ANSWER_PREFIX : NULL; /* as run's default */
+    lm.base.chat = s->m->chat, lm.base.prefix = 1; /* the local runtime continues a prefix */
+    o.answer_prefix = loop_default_answer_prefix(&lm.base);
     o.sampling = p->sp;
     o.check = par_check;
     o.check_ctx = &pc;
