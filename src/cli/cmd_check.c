@@ -61,6 +61,7 @@ int cmd_check(int argc, char **argv)
         {OPT_INT, "output-cap", 0, "MIB", "stdout beyond this kills the run (default 16)", &out_mib, 1, 4096},
         {OPT_STR, "run-cache", 0, "DIR", "reuse runs of the same executable image from DIR (created)",
          &o.run_cache},
+        {OPT_FLAG, "fail-fast", 0, NULL, "stop checking a program at its first failing run (the rest not made, no timing)", &o.fail_fast},
         {OPT_FLAG, "quiet", 'q', NULL, "no progress lines on stderr", &quiet},
         {0},
     };

@@ -54,7 +54,7 @@ int cmd_eval(int argc, char **argv)
     struct opt_ints np = {{1, 2, 3, 4}, 4}, ks = {{0}, 0};
     long runs = 3;
     double timeout = 20;
-    int bench = 0, expert = 0, quiet = 0;
+    int bench = 0, expert = 0, quiet = 0, fail_fast = 0;
     const struct opt_spec specs[] = {
         {OPT_STR, "answers", 'A', "DIR", "answers to score: DIR/<domain>/<case>.{c,txt,md} or DIR/<domain>/<case>/*",
          &answers},
@@ -69,6 +69,7 @@ int cmd_eval(int argc, char **argv)
         {OPT_STR, "json", 'j', "FILE", "every sample's result as JSON", &json},
         {OPT_STR, "markdown", 0, "FILE", "the tables as Markdown", &markdown},
         {OPT_STR, "run-cache", 0, "DIR", "reuse runs of the same executable image from DIR (created)", &run_cache},
+        {OPT_FLAG, "fail-fast", 0, NULL, "stop checking a program at its first failing run (the rest not made, no timing)", &fail_fast},
         {OPT_FLAG, "quiet", 'q', NULL, "no progress line", &quiet},
         {0},
     };
@@ -120,6 +121,7 @@ int cmd_eval(int argc, char **argv)
     o.check.runs = (int)runs;
     o.check.timeout_s = timeout;
     o.check.run_cache = run_cache;
+    o.check.fail_fast = fail_fast;
     o.bench = bench;
     o.compare_expert = expert;
     cases = cm_calloc(c.n ? c.n : 1, sizeof(*cases));

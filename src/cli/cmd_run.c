@@ -386,6 +386,7 @@ int cmd_run(int argc, char **argv)
         {OPT_INT, "threads", 0, NULL, "threads (default all cores)", &threads, 0, 1024},
         {OPT_STR, "json", 'j', "FILE", "the verified program's check report as JSON", &json},
         {OPT_STR, "run-cache", 0, "DIR", "reuse runs of the same executable image from DIR (created)", &co.run_cache},
+        {OPT_FLAG, "fail-fast", 0, NULL, "stop checking a program at its first failing run (the rest not made, no timing)", &co.fail_fast},
         LOOP_ARGS_SPECS(la),
         {OPT_STR, "save-answers", 0, "DIR", "keep every answer of every round and the transcript (DIR/loop.json)",
          &rl.save},

@@ -75,7 +75,7 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
     struct opt_ints np = {{1, 2, 3, 4}, 4}, ks = {{0}, 0};
     long samples = 1, runs = 3, max_tokens = 4096, seed = 1, threads = 0;
     double timeout = 20, temperature = 0, top_p = 0.95;
-    int bench = 0, expert = 0, quiet = 0;
+    int bench = 0, expert = 0, quiet = 0, fail_fast = 0;
     struct cm_strlist loras, stops;
     cm_strlist_init(&loras), cm_strlist_init(&stops);
     struct loop_args la;
@@ -104,6 +104,7 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
         {OPT_STR, "json", 'j', "FILE", "every answer's result as JSON", &json},
         {OPT_STR, "markdown", 0, "FILE", "the tables as Markdown", &markdown},
         {OPT_STR, "run-cache", 0, "DIR", "reuse runs of the same executable image from DIR (created)", &run_cache},
+        {OPT_FLAG, "fail-fast", 0, NULL, "stop checking a program at its first failing run (the rest not made, no timing)", &fail_fast},
         {OPT_FLAG, "quiet", 'q', NULL, "no progress line", &quiet},
         LOOP_ARGS_SPECS(la),
         {0},
@@ -205,6 +206,7 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
     o.check.runs = (int)runs;
     o.check.timeout_s = timeout;
     o.check.run_cache = run_cache;
+    o.check.fail_fast = fail_fast;
     o.bench = bench;
     o.compare_expert = expert;
 

@@ -547,7 +547,13 @@ static int bench(struct ctx *c)
         struct check_perf *p = &rep->perf[rep->n_perf++];
         p->np = np;
         p->oversubscribed = o->launcher != LAUNCHER_SRUN && !o->hostfile && np > rep->env.cores_physical;
-        if (r.verdict != VERDICT_PASS) continue; /* no timing for a wrong or failed program */
+        if (r.verdict != VERDICT_PASS) {
+            if (o->fail_fast) { /* the rank counts left are not run */
+                rep->not_run = o->n_np - 1 - i;
+                break;
+            }
+            continue; /* no timing for a wrong or failed program */
+        }
         struct cm_strlist l;
         cm_strlist_init(&l);
         launcher_argv(c, np, &l);
@@ -743,6 +749,11 @@ int harness_check(struct check_report *rep, const char *seq_path, const char *mp
                          o->profile && a == 0, &r);
             if (rc) goto done;
             add_run(rep, &r);
+            if (o->fail_fast && r.verdict != VERDICT_PASS) {
+                rep->not_run = n_args * o->n_np - rep->n_runs;
+                rep->outcome = CHECK_INCORRECT;
+                goto done;
+            }
         }
     }
     if (o->bench_args && !o->seq_only && (rc = bench(&c)) == 0 && rep->seq_error) {

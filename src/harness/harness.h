@@ -59,6 +59,8 @@ struct check_opts {
     int seq_only;             /* only the sequential program: built, run twice a size set (CORRECT or SEQ_ERROR) */
     int progress;             /* progress lines on stderr */
     const char *run_cache;    /* directory of the memo of runs (runcache.h), or NULL: launch every run */
+    int fail_fast;            /* stop at the first failing run: the rest not made, no timing
+                               * (a loop needs the first failure only; a deadlock costs a timeout a run) */
     struct sandbox_limits lim;
 };
 
@@ -109,6 +111,7 @@ struct check_report {
     char *workdir;             /* kept work directory (--keep), else NULL */
     size_t cache_hits;         /* runs taken from opts.run_cache, sequential ones included */
     size_t cache_misses;       /* runs looked up there and launched (then stored when they exited) */
+    size_t not_run;            /* fail_fast: check runs left unmade after the first failure */
     const struct check_opts *opts; /* = &own_opts */
     struct check_opts own_opts;    /* a copy of the options the check ran with (owned strings) */
 };

@@ -143,7 +143,12 @@ void check_report_print(const struct check_report *rep, FILE *f)
                 rep->opts->bench_args ? " and the bench size" : "");
         break;
     case CHECK_INCORRECT:
-        fprintf(f, "verdict: INCORRECT (%zu of %zu runs did not pass)\n", bad, rep->n_runs);
+        if (rep->opts->fail_fast)
+            fprintf(f, "verdict: INCORRECT (stopped at the first failing run, --fail-fast: %zu run%s not made%s)\n",
+                    rep->not_run, rep->not_run == 1 ? "" : "s",
+                    rep->opts->bench_args && !rep->n_perf ? ", no timing" : "");
+        else
+            fprintf(f, "verdict: INCORRECT (%zu of %zu runs did not pass)\n", bad, rep->n_runs);
         break;
     case CHECK_SERIAL:
         fprintf(f, "verdict: SERIAL (PASS everywhere, but the ranks moved no data at the bench size: rank 0 "
@@ -223,6 +228,8 @@ void *check_report_to_json(const struct check_report *rep)
         o->timeout_s, "compare", cmp, "build", "seq_diagnostics", str_or_null(rep->seq_diag), "mpi_diagnostics",
         str_or_null(rep->mpi_diag), "seq_error", str_or_null(rep->seq_error), "runs", runs, "performance", perf,
         "work_directory", str_or_null(rep->workdir));
+    if (root && o->fail_fast)
+        json_object_set_new(root, "fail_fast", json_pack("{s:I}", "runs_not_made", (json_int_t)rep->not_run));
     if (root && o->run_cache)
         json_object_set_new(root, "run_cache", json_pack("{s:s, s:I, s:I}", "directory", o->run_cache, "hits",
                                                          (json_int_t)rep->cache_hits, "misses",

@@ -14,6 +14,16 @@ for k in '"outcome": "CORRECT"' '"correct": true' '"verdict": "PASS"' '"mpi_impl
 done
 [ "$(grep -c '"verdict": "PASS"' "$T/r.json")" = 4 ] || die "expected 4 PASS runs in the JSON"
 
+# --fail-fast: the first failing run ends the check (a timeout each run would cost), no timing
+start=$(date +%s)
+expect_rc 1 "$CHATMPI" check $D/harmonic_seq.c $D/hang_mpi.c --args 10 --args 7 --np 1,2,3 --timeout 2 -b 10 \
+    --fail-fast --json "$T/ff.json" -q
+[ $(( $(date +%s) - start )) -lt 15 ] || die "--fail-fast made more than the first run"
+expect_out "verdict: INCORRECT (stopped at the first failing run, --fail-fast: 5 runs not made, no timing)"
+expect_out 'args "10":  np=1 TIMEOUT'
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["fail_fast"]["runs_not_made"] == 5 and len(j["runs"]) == 1 and j["performance"] is None, j' \
+    "$T/ff.json" || die "the --fail-fast JSON"
+
 # on one node Open MPI's ob1 PML is chosen (no fabric probes), unless the user chose a PML
 cat > "$T/log_mpirun" <<EOS
 #!/bin/sh
