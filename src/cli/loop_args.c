@@ -32,6 +32,7 @@ int loop_args_apply(struct loop_args *la, struct loop_opts *o, const char *cmd)
     o->examples = la->examples > 0 ? (size_t)la->examples : 0;
     o->repair = (size_t)la->repair;
     o->repair_quote = la->repair_quote;
+    o->repair_temperature = la->repair_temperature;
     o->max_tokens = (size_t)la->budget_tokens;
     o->max_seconds = la->budget_seconds;
     o->pool = NULL;

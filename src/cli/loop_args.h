@@ -10,6 +10,7 @@
 struct loop_args {
     long examples, repair, budget_tokens;
     int repair_quote;
+    double repair_temperature;
     double budget_seconds;
     struct cm_strlist examples_from;
     struct example_pool pool;
@@ -32,6 +33,9 @@ struct loop_args {
         {OPT_INT, "repair", 'R', "R", "repair rounds per failed candidate: the check's diagnosis goes back to "  \
                                       "the model (default 0)",                                                  \
          &(la).repair, 0, 16},                                                                                  \
+        {OPT_DOUBLE, "repair-temperature", 0, "T", "sample repair rounds at temperature T (default: as their "    \
+                                                    "candidate, greedy for the first)",                           \
+         &(la).repair_temperature, 0, 0, 0, 2},                                                                 \
         {OPT_FLAG, "repair-quote", 0, NULL, "a repair quotes the failing program, its faulty lines marked (default: "  \
                                             "the question asked afresh with the diagnosis)",                     \
          &(la).repair_quote},                                                                                   \

@@ -402,6 +402,7 @@ int loop_run(struct loop_result *res, struct lm *m, const char *seq_src, const s
              * quoted program back byte for byte in 3 of 3 repairs (docs/default-model.md) */
             struct sampler_params spr = sp;
             spr.seed += (uint64_t)r * 1000003u;
+            if (r && o->repair_temperature > 0) spr.temperature = o->repair_temperature;
             if (o->given && (x->answer = o->given(o->given_ctx, k, r)))
                 x->given = 1;
             else if ((rc = lm_chat(m, &x->answer, turns, n_turns, &spr, r && o->repair_quote ? NULL : o->answer_prefix,

@@ -59,6 +59,8 @@ struct loop_opts {
     const char *question;        /* the whole question (NULL: LOOP_QUESTION then the program) */
     const char *context;         /* with question: its context (may be NULL); else LOOP_CONTEXT */
     size_t repair;               /* R: repair rounds per failed candidate */
+    double repair_temperature;   /* a repair round's temperature; 0: its candidate's (greedy asked
+                                  * afresh, Qwen2.5-Coder-1.5B often wrote the same program again) */
     int repair_quote;            /* a repair quotes the failing program (loop_annotate) and its answer
                                   * has no prefix; 0: the question is asked afresh with the diagnosis
                                   * (measured: docs/default-model.md) */

@@ -22,15 +22,16 @@ struct fake {
     char *last_question[16];     /* the last turn's question of each call */
     char *first_question[16];
     const char *prefix[16];      /* the answer prefix of each call */
+    double temperature[16];      /* and its temperature */
 };
 
 static int fake_chat(struct lm *m, char **out, const struct assistant_turn *turns, size_t n,
                      const struct sampler_params *sp, const char *prefix, struct assistant_usage *u)
 {
-    (void)sp;
     struct fake *f = (struct fake *)m;
     size_t i = f->next++;
     cr_assert_lt(i, f->n_answers, "more calls than scripted answers");
+    f->temperature[i] = sp->temperature;
     f->prefix[i] = prefix;
     f->turns_seen[i] = n;
     f->last_question[i] = cm_strdup(turns[n - 1].question);
@@ -346,6 +347,19 @@ Test(loop, a_repair_asks_afresh_by_default_with_the_prefix)
     cr_assert(strstr(f.last_question[1], "WRONG_OUTPUT at np=2"), "the diagnosis: %s", f.last_question[1]);
     cr_assert(!strncmp(f.last_question[1], f.first_question[0], strlen(f.first_question[0])), "the question first");
     cr_assert_eq(r.best, 1);
+    cr_assert(f.temperature[0] == 0 && f.temperature[1] == 0, "a greedy candidate's repair is greedy by default");
+    loop_result_release(&r);
+    fake_release(&f);
+
+    /* --repair-temperature: the repairs sample, the first answer stays greedy */
+    const char *const three[] = {PROG("WRONG"), PROG("WRONG"), PROG("OK1")};
+    fake_init(&f, three, 3);
+    o.repair = 2, o.repair_temperature = 0.7;
+    loop_result_init(&r);
+    cr_assert_eq(loop_run(&r, &f.base, "int main(void) { return 0; }\n", &o), 0);
+    cr_assert_eq(f.next, 3);
+    cr_assert(f.temperature[0] == 0 && f.temperature[1] == 0.7 && f.temperature[2] == 0.7, "%g %g %g", f.temperature[0],
+              f.temperature[1], f.temperature[2]);
     loop_result_release(&r);
     fake_release(&f);
 }
