@@ -63,9 +63,22 @@ static void compiler_errors(struct cm_buf *b, const char *diag)
         for (const char *p = diag; *p && shown < 6;) {
             const char *e = strchr(p, '\n');
             size_t n = e ? (size_t)(e - p) : strlen(p);
-            /* the linker's own line names the missing symbol; its "error" line does not */
-            int want = pass || memmem(p, n, "error", 5) || memmem(p, n, "undefined reference", 19);
-            if (want && n) put_diag_line(b, p, n), shown++;
+            /* the linker's own line names the missing symbol; its "error" line does not; gcc's
+             * note names the header a type or function needs ("did you forget '#include
+             * <stdint.h>'?", which the 1.5B base needed: docs/default-model.md) */
+            int want = pass || memmem(p, n, "error", 5) || memmem(p, n, "undefined reference", 19) ||
+                       memmem(p, n, "did you forget", 14);
+            if (want && n) {
+                size_t before = b->len;
+                put_diag_line(b, p, n);
+                /* the same line twice (an error at two columns of one line) is said once */
+                size_t len = b->len - before;
+                if (before >= len && !memcmp(b->data + before - len, b->data + before, len) &&
+                    (before == len || b->data[before - len - 1] == '\n'))
+                    b->len = before, b->data[before] = 0;
+                else
+                    shown++;
+            }
             p += n + (e != NULL);
         }
 }

@@ -326,6 +326,19 @@ Test(loop, diagnosis_names_the_missing_symbol_of_a_link_error)
     cr_assert(strstr(d, "line 48"), "%s", d);
     free(d);
     free(x.rep.mpi_diag);
+
+    /* gcc's note naming the missing header is passed on; a line said twice is said once */
+    x.rep.mpi_diag = cm_strdup("/tmp/x/candidate.c:7:5: error: unknown type name 'uint64_t'\n"
+                               "/tmp/x/candidate.c:7:18: error: unknown type name 'uint64_t'\n"
+                               "/tmp/x/candidate.c:3:1: note: 'uint64_t' is defined in header '<stdint.h>'; did you "
+                               "forget to '#include <stdint.h>'?\n"
+                               "/tmp/x/candidate.c:9:1: error: expected ';' before 'return'\n");
+    d = loop_diagnose(&x);
+    cr_assert(strstr(d, "line 7: error: unknown type name 'uint64_t'\nline 3: note: 'uint64_t' is defined in header "
+                        "'<stdint.h>'; did you forget to '#include <stdint.h>'?\nline 9: error: expected ';'"),
+              "%s", d);
+    free(d);
+    free(x.rep.mpi_diag);
     check_opts_release(&x.rep.own_opts);
 }
 
