@@ -23,6 +23,15 @@ static int has_ext(const char *name, const char *ext)
 
 static int is_answer(const char *name) { return has_ext(name, ".c") || has_ext(name, ".txt") || has_ext(name, ".md"); }
 
+/* candidate_KK_round_R.txt: a round of the candidate loop's transcript (loop_save), kept beside
+ * the samples by verify/test --save-answers; sample_NN.txt holds each candidate's last round */
+static int is_round(const char *name)
+{
+    unsigned k, r;
+    int end = 0;
+    return sscanf(name, "candidate_%u_round_%u.txt%n", &k, &r, &end) == 2 && end && name[end] == '\0';
+}
+
 /* The answer files of a case: DIR/<id>.{c,txt,md}, or every such file in DIR/<id>/ (sorted). */
 static void find_answers(struct cm_strlist *out, const char *dir, const char *id)
 {
@@ -39,7 +48,7 @@ static void find_answers(struct cm_strlist *out, const char *dir, const char *id
         struct dirent **list;
         int n = scandir(base, &list, NULL, alphasort);
         for (int i = 0; i < n; i++) {
-            if (list[i]->d_name[0] != '.' && is_answer(list[i]->d_name))
+            if (list[i]->d_name[0] != '.' && is_answer(list[i]->d_name) && !is_round(list[i]->d_name))
                 cm_strlist_push_owned(out, cm_path_join(base, list[i]->d_name));
             free(list[i]);
         }
@@ -81,7 +90,9 @@ int cmd_eval(int argc, char **argv)
         "bytes communicated, exact matches with the expert answers.",
         "Answer files are found by case id: DIR/blas1/dot.c (a program), DIR/blas1/dot.txt or .md\n"
         "(an answer text: the program is extracted from code fences or bare code), or a directory\n"
-        "DIR/blas1/dot/ holding several samples. A case without an answer counts as a failed sample.\n"
+        "DIR/blas1/dot/ holding several samples (a transcript's candidate_KK_round_R.txt files, which\n"
+        "test --save-answers keeps beside its sample_NN.txt, are not samples). A case without an\n"
+        "answer counts as a failed sample.\n"
         "exit status: 0 when the evaluation ran (whatever the scores), 2 usage, 3 environment error.",
         0, -1, specs};
     struct cm_strlist pos;
