@@ -36,22 +36,36 @@ void loop_result_release(struct loop_result *r)
 
 /* ---- the diagnosis ---- */
 
+/* A compiler line "PATH:LINE[:COL]: MESSAGE" (n bytes): the message after the location, its
+ * line in *line; NULL when there is no location. The first ":digits:" followed (after an
+ * optional "digits:") by a space is the location, so a path holding ':' is passed over. */
+static const char *diag_location(const char *s, size_t n, size_t *line)
+{
+    const char *end = s + n;
+    for (const char *c = memchr(s, ':', n); c; c = memchr(c + 1, ':', (size_t)(end - c - 1))) {
+        const char *e = c + 1;
+        while (e < end && *e >= '0' && *e <= '9') e++;
+        if (e == c + 1 || e >= end || *e != ':') continue;
+        const char *rest = e + 1;
+        const char *col = rest;
+        while (col < end && *col >= '0' && *col <= '9') col++;
+        if (col > rest && col < end && *col == ':') rest = col + 1; /* ":col" */
+        if (rest < end && *rest != ' ') continue;
+        while (rest < end && *rest == ' ') rest++;
+        *line = strtoul(c + 1, NULL, 10);
+        return rest;
+    }
+    return NULL;
+}
+
 /* "DIR/candidate.c:12:5: error: x" -> "line 12: error: x" */
 static void put_diag_line(struct cm_buf *b, const char *s, size_t n)
 {
-    const char *colon = memchr(s, ':', n);
-    if (colon && colon + 1 < s + n && colon[1] >= '0' && colon[1] <= '9') {
-        const char *num = colon + 1, *e = num;
-        while (e < s + n && *e >= '0' && *e <= '9') e++;
-        const char *rest = e;
-        if (rest < s + n && *rest == ':') { /* skip ":col" */
-            rest++;
-            while (rest < s + n && *rest >= '0' && *rest <= '9') rest++;
-            if (rest < s + n && *rest == ':') rest++;
-        }
-        while (rest < s + n && *rest == ' ') rest++;
-        cm_buf_printf(b, "line %.*s: ", (int)(e - num), num);
-        n -= (size_t)(rest - s), s = rest;
+    size_t line;
+    const char *msg = diag_location(s, n, &line);
+    if (msg) {
+        cm_buf_printf(b, "line %zu: ", line);
+        n -= (size_t)(msg - s), s = msg;
     }
     cm_buf_printf(b, "%.*s\n", (int)(n > 240 ? 240 : n), s);
 }
@@ -155,20 +169,10 @@ static size_t compiler_marks(struct mark *m, size_t max, const char *diag)
     for (const char *p = diag; *p && n_m < max;) {
         const char *e = strchr(p, '\n');
         size_t n = e ? (size_t)(e - p) : strlen(p);
-        const char *err = memmem(p, n, ": error: ", 9);
-        if (err) { /* ":LINE:COL: error: " or ":LINE: error: ", read backwards (a path may hold ':') */
-            const char *c = err, *num = NULL;
-            for (int field = 0; field < 2; field++) {
-                const char *d = c;
-                while (d > p && d[-1] >= '0' && d[-1] <= '9') d--;
-                if (d == c || d == p || d[-1] != ':') break;
-                num = d, c = d - 1;
-            }
-            if (num) {
-                m[n_m].line = strtoul(num, NULL, 10);
-                snprintf(m[n_m].note, sizeof(m[n_m].note), "%.*s", (int)(p + n - err - 2), err + 2);
-                n_m += m[n_m].line > 0;
-            }
+        const char *msg = diag_location(p, n, &m[n_m].line);
+        if (msg && !strncmp(msg, "error: ", 7)) {
+            snprintf(m[n_m].note, sizeof(m[n_m].note), "%.*s", (int)(p + n - msg), msg);
+            n_m += m[n_m].line > 0;
         }
         p += n + (e != NULL);
     }

@@ -309,16 +309,22 @@ Test(loop, examples_most_similar_last_never_excluded)
     rmdir(dir);
 }
 
+/* a round whose program did not build, with the compiler's output diag */
+static void build_fail_round(struct loop_round *x, const char *program, const char *diag)
+{
+    memset(x, 0, sizeof(*x));
+    x->program = (char *)program;
+    x->checked = 1, x->outcome = CHECK_BUILD_FAIL;
+    check_opts_init(&x->rep.own_opts);
+    x->rep.opts = &x->rep.own_opts;
+    x->rep.outcome = CHECK_BUILD_FAIL;
+    x->rep.mpi_diag = cm_strdup(diag);
+}
+
 Test(loop, diagnosis_names_the_missing_symbol_of_a_link_error)
 {
     struct loop_round x;
-    memset(&x, 0, sizeof(x));
-    x.program = "int main(void) { return block_lo(); }";
-    x.checked = 1, x.outcome = CHECK_BUILD_FAIL;
-    check_opts_init(&x.rep.own_opts);
-    x.rep.opts = &x.rep.own_opts;
-    x.rep.outcome = CHECK_BUILD_FAIL;
-    x.rep.mpi_diag = cm_strdup("/usr/bin/ld: /tmp/cc1.o: in function `main':\n"
+    build_fail_round(&x, "int main(void) { return block_lo(); }", "/usr/bin/ld: /tmp/cc1.o: in function `main':\n"
                                "/tmp/x/candidate.c:48: undefined reference to `block_lo'\n"
                                "collect2: error: ld returned 1 exit status\n");
     char *d = loop_diagnose(&x);
@@ -430,13 +436,7 @@ Test(loop, every_rank_printing_is_named_by_line_and_marked_in_the_quote)
 Test(loop, compiler_errors_are_marked_on_their_lines)
 {
     struct loop_round x;
-    memset(&x, 0, sizeof(x));
-    x.program = "#include <mpi.h>\nint main(void) {\n    return rank + x;\n}\n";
-    x.checked = 1, x.outcome = CHECK_BUILD_FAIL;
-    check_opts_init(&x.rep.own_opts);
-    x.rep.opts = &x.rep.own_opts;
-    x.rep.outcome = CHECK_BUILD_FAIL;
-    x.rep.mpi_diag = cm_strdup("/tmp/x:1/candidate.c: In function 'main':\n"
+    build_fail_round(&x, "#include <mpi.h>\nint main(void) {\n    return rank + x;\n}\n", "/tmp/x:1/candidate.c: In function 'main':\n"
                                "/tmp/x:1/candidate.c:3:12: error: 'rank' undeclared (first use in this function)\n"
                                "/tmp/x:1/candidate.c:3:12: note: each undeclared identifier is reported only once\n"
                                "/tmp/x:1/candidate.c:3:19: error: 'x' undeclared */ (first use in this function)\n");
