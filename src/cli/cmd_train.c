@@ -60,7 +60,8 @@ static const struct opt_spec train_opts[] = {
     {OPT_STR, "base", 0, "FILE", "base llama or qwen2 GGUF to fine-tune", &o.base},
     {OPT_STR, "tokenizer", 0, "FILE", "GGUF whose tokenizer.* keys go into the output (default: --base)",
      &o.tokenizer},
-    {OPT_STR, "lora", 0, "SPEC", "LoRA over the frozen base: r=8,alpha=16,dropout=0.05,targets=q+k+v+o", &o.lora},
+    {OPT_STR, "lora", 0, "SPEC", "LoRA over the frozen base: r=8,alpha=16,dropout=0.05,targets=q+k+v+o[,layers=N: the top N only]",
+     &o.lora},
     {OPT_STR, "output", 'o', "FILE", "the trained model, or the adapter with --lora (required)", &o.out},
     {OPT_INT, "steps", 0, "N", "optimizer steps (default 1000)", &o.steps, 1, 1L << 40},
     {OPT_DOUBLE, "lr", 0, "X", "peak learning rate (default 3e-4)", &o.lr, 0, 0, 1e-12, 10},
@@ -214,8 +215,8 @@ static int apply_config(const struct train_config *c)
         snprintf(targets, sizeof(targets), "%s", c->lora_targets);
         for (char *p = targets; *p; p++)
             if (*p == ',') *p = '+';
-        snprintf(cfg_lora, sizeof(cfg_lora), "r=%ld,alpha=%g,dropout=%g,targets=%s", c->lora_r, c->lora_alpha,
-                 c->lora_dropout, targets);
+        snprintf(cfg_lora, sizeof(cfg_lora), "r=%ld,alpha=%g,dropout=%g,targets=%s,layers=%ld", c->lora_r,
+                 c->lora_alpha, c->lora_dropout, targets, c->lora_layers);
         o.lora = cfg_lora;
     }
     snprintf(cfg_ckpt, sizeof(cfg_ckpt), "%s/checkpoint.ckpt", c->training_output_dir);
@@ -514,6 +515,8 @@ static int train_run(int argc, char **argv)
                                                           : mem_limit > plan.total ? mem_limit - plan.total : 0;
     uint64_t expanded = dense ? tr_model_expand_f32(&m, budget > SIZE_MAX ? SIZE_MAX : (size_t)budget) : 0;
     plan.dense = expanded, plan.total += expanded;
+    /* LoRA on the top layers: what the frozen layers below give each record is kept in what is left */
+    if (m.l0 > 0) m.cache_max = !mem_limit ? SIZE_MAX : mem_limit > plan.total ? (size_t)(mem_limit - plan.total) : 0;
     if ((rc = tr_model_alloc_f32(&m, B, T))) goto fail;
     oc.lr = o.lr, oc.min_lr = o.min_lr >= 0 ? o.min_lr : o.lr / 10, oc.warmup = (int)o.warmup;
     oc.total_steps = (int)o.steps, oc.weight_decay = o.wd, oc.clip = o.clip;
@@ -556,6 +559,10 @@ static int train_run(int argc, char **argv)
                 fprintf(stderr, "train: base matrices dequantized in every product: %s as float does not fit the "
                                 "limit\n", db);
         }
+        if (m.l0 > 0)
+            fprintf(stderr, "train: adapters on the top %d of %u layers; layers 0-%d are frozen and run once a record "
+                            "(their output kept: %.0f MiB a 1,000 tokens)\n", lc.layers, hp.n_layer, m.l0 - 1,
+                    1000.0 * hp.dim * sizeof(float) / (1024.0 * 1024.0));
         if (tr_matmul_get() == TR_MATMUL_BF16)
             fprintf(stderr, "train: matrix products of bf16-rounded inputs, float sums (oneDNN %s)\n", tr_matmul_impl());
     }
@@ -627,6 +634,12 @@ static int train_run(int argc, char **argv)
             fprintf(stderr, "train: computed %llu positions of %llu (%.0f%%): micro-batches are cut to their longest "
                             "record\n", (unsigned long long)tokens_done, (unsigned long long)padded,
                     100.0 * (double)tokens_done / (double)padded);
+        if (m.l0 > 0) {
+            char cb[32];
+            mib(cb, sizeof(cb), m.cache_bytes);
+            fprintf(stderr, "train: frozen layers: %llu sequences from the cache, %llu computed; %zu kept (%s)\n",
+                    (unsigned long long)m.cache_hits, (unsigned long long)m.cache_misses, m.cache_n, cb);
+        }
         if (have_ev)
             fprintf(stderr, "train: eval loss %.4f over %llu tokens of '%s' after step %llu\n", ev.loss,
                     (unsigned long long)ev.tokens, o.eval, (unsigned long long)t.step);

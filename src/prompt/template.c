@@ -423,3 +423,13 @@ int tmpl_render_full(const struct tmpl *t, const struct tmpl_vars *v, struct cm_
     run(t, v, t->answer + 1, t->n, out);
     return 0;
 }
+
+char *tmpl_training_answer(const struct tmpl *t, const char *answer)
+{
+    size_t n = strlen(answer), lead = strspn(answer, " \t\r\n");
+    if (t->default_system != tmpl_mpi_system || !strncmp(answer + lead, "```", 3)) return cm_strdup(answer);
+    while (n > lead && (answer[n - 1] == '\n' || answer[n - 1] == '\r' || answer[n - 1] == ' ')) n--;
+    char *out = cm_malloc(n - lead + 16);
+    sprintf(out, "```c\n%.*s\n```", (int)(n - lead), answer + lead);
+    return out;
+}

@@ -107,6 +107,12 @@ int tmpl_render_prompt(const struct tmpl *t, const struct tmpl_vars *v, struct c
  * starts. */
 int tmpl_render_full(const struct tmpl *t, const struct tmpl_vars *v, struct cm_buf *out, size_t *answer_off);
 
+/* The answer a training record gives this template, as the caller's string: for a template
+ * whose system text asks for one ```c code block (chatml and codellama: tmpl_mpi_system), a
+ * bare program is put in one, so that training teaches what the prompt asks for; an answer
+ * already in a code block, and any answer for other templates (chathpc, files), as it is. */
+char *tmpl_training_answer(const struct tmpl *t, const char *answer);
+
 /* The MPI preamble of the chathpc template (its default system text). */
 extern const char tmpl_chathpc_preamble[];
 /* The system text of the chat templates (chatml, codellama) and of a remote model: the preamble

@@ -40,6 +40,8 @@ static const struct key keys[] = {
     {"lora_alpha", KEY_REAL, F(lora_alpha), "16", "LoRA alpha (scale alpha/r)"},
     {"lora_dropout", KEY_REAL, F(lora_dropout), "0.05", "dropout on the LoRA input"},
     {"lora_targets", KEY_STR, F(lora_targets), "q,k,v,o", "modules with adapters: q,k,v,o[,gate,up,down]"},
+    {"lora_layers", KEY_INT, F(lora_layers), "0",
+     "adapters on the top N layers only (0: all); the layers below run once a record, not every step"},
     {"learning_rate", KEY_REAL, F(learning_rate), "3e-4", "peak learning rate"},
     {"warmup_steps", KEY_INT, F(warmup_steps), "100", "linear warmup steps"},
     {"steps", KEY_INT, F(steps), "400", "optimizer steps"},
@@ -267,6 +269,8 @@ int train_config_validate(const struct train_config *c)
         return cm_error_set(CM_EINVAL, "loss '%s' must be all or answer", c->loss);
     if (strcmp(c->schedule, "cosine") && strcmp(c->schedule, "linear") && strcmp(c->schedule, "constant"))
         return cm_error_set(CM_EINVAL, "schedule '%s' must be cosine, linear or constant", c->schedule);
+    if (c->lora_layers < 0 || c->lora_layers > 65535)
+        return cm_error_set(CM_EINVAL, "lora_layers %ld: give 0 (every layer) or the number of top layers", c->lora_layers);
     if (!c->steps || !c->batch_size || !c->micro_batch || !c->lora_r)
         return cm_error_set(CM_EINVAL, "steps, batch_size, micro_batch and lora_r must be at least 1");
     if (c->batch_size % c->micro_batch)

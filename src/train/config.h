@@ -33,7 +33,7 @@ struct train_config {
     char *loss;                 /* "all" (ChatHPC) or "answer" */
     char *matmul;               /* "f32" (sgemm) or "bf16" (train/gemm.h) */
     char *schedule;             /* "cosine", "linear" or "constant" after warmup */
-    long lora_r, steps, warmup_steps, batch_size, micro_batch, seq_len, eval_every, checkpoint_every;
+    long lora_r, lora_layers, steps, warmup_steps, batch_size, micro_batch, seq_len, eval_every, checkpoint_every;
     long seed, threads, shuffled_names;
     double lora_alpha, lora_dropout, learning_rate, weight_decay, grad_clip, min_lr_ratio;
     int full;                   /* full fine-tuning instead of LoRA (always with init) */

@@ -30,7 +30,8 @@ static void write_header(uint8_t *h, const struct tr_model_f32 *m, uint64_t step
     memset(h, 0, CKPT_HEADER);
     memcpy(h, TR_CKPT_MAGIC, 8);
     put32(h + 8, TR_CKPT_VERSION);
-    put32(h + 12, (m->tied ? 1u : 0) | (m->lora.r > 0 ? 2u : 0) | (uint32_t)m->hp.arch << 8);
+    put32(h + 12, (m->tied ? 1u : 0) | (m->lora.r > 0 ? 2u : 0) | (uint32_t)m->hp.arch << 8 |
+                      (m->lora.r > 0 ? (uint32_t)m->lora.layers << 16 : 0)); /* layers: 0 before it existed */
     const struct llama_hparams *hp = &m->hp;
     uint32_t v[8] = {hp->n_vocab, hp->n_ctx, hp->dim, hp->n_ff, hp->n_layer, hp->n_head, hp->n_head_kv, hp->n_rot};
     for (int i = 0; i < 8; i++) put32(h + 16 + 4 * i, v[i]);
@@ -113,6 +114,7 @@ int tr_checkpoint_peek(const char *path, struct llama_hparams *hp, int *tied, st
         lora->alpha = getf(b + 60);
         lora->dropout = getf(b + 64);
         lora->targets = get32(b + 68);
+        lora->layers = (int)(get32(b + 12) >> 16);
     }
     free(b);
     if ((unsigned)hp->arch >= LLAMA_ARCH_COUNT)

@@ -104,9 +104,14 @@ int tr_lora_parse(struct tr_lora_cfg *cfg, const char *spec)
             }
             if (!t) return cm_error_set(CM_EINVAL, "no LoRA targets in '%s'", val);
             cfg->targets = t;
+        } else if (!strcmp(key, "layers")) {
+            long v = strtol(val, &end, 10);
+            if (errno || *end || v < 0 || v > 65535)
+                return cm_error_set(CM_EINVAL, "invalid LoRA layers '%s' (the top N layers; 0: all)", val);
+            cfg->layers = (int)v;
         } else {
             cm_error_set(CM_EINVAL, "unknown LoRA setting '%s'", key);
-            cm_error_hint("settings: r, alpha, dropout, targets");
+            cm_error_hint("settings: r, alpha, dropout, targets, layers");
             return CM_EINVAL;
         }
         p += k + (p[k] == ',');

@@ -35,8 +35,9 @@ size_t tr_param_count(const struct llama_hparams *hp, int tied, const struct tr_
     size_t in[TR_MOD_COUNT] = {C, C, C, C, C, C, F}, out[TR_MOD_COUNT] = {C, KV, KV, C, F, F, C};
     size_t n = 0;
     if (lora && lora->r > 0) {
+        size_t La = lora->layers > 0 && (size_t)lora->layers < L ? (size_t)lora->layers : L; /* adapted layers */
         for (int mod = 0; mod < TR_MOD_COUNT; mod++)
-            if (lora->targets & (1u << mod)) n += L * (size_t)lora->r * (in[mod] + out[mod]);
+            if (lora->targets & (1u << mod)) n += La * (size_t)lora->r * (in[mod] + out[mod]);
         return n;
     }
     n = V * C * (tied ? 1 : 2) + 2 * L * C + C;
@@ -60,7 +61,7 @@ void tr_mem_estimate(struct tr_mem_plan *p, const struct llama_hparams *hp, int 
         if (llama_arch_has_qkv_bias(hp->arch)) p->params += hp->n_layer * (hp->dim + 2 * kv) * sizeof(float);
     }
     p->optimizer = 2 * n * sizeof(float);
-    p->activations = tr_model_alloc_bytes_f32(hp, r, B, T);
+    p->activations = tr_model_alloc_bytes_f32(hp, r, r ? lora->layers : 0, B, T);
     /* attention backward's probability and gradient blocks (rows of at most TR_ATT_ROWS queries, T keys) */
     p->activations += 2 * (uint64_t)(T < TR_ATT_ROWS ? T : TR_ATT_ROWS) * T * sizeof(float);
     p->checkpoint = 104 + 3 * n * sizeof(float);

@@ -59,13 +59,14 @@ int tr_records_tokenize(struct tr_records_stats *st, const char *data_file, cons
             nc = r->context ? names_normalize_prompt(r->context, &map) : NULL;
             na = names_normalize(r->answer, &map);
         }
-        struct tmpl_vars v = {nq ? nq : r->question, nc ? nc : r->context, na ? na : r->answer, NULL};
+        char *ta = tmpl_training_answer(t, na ? na : r->answer);
+        struct tmpl_vars v = {nq ? nq : r->question, nc ? nc : r->context, ta, NULL};
         size_t off = 0;
         full.len = prompt.len = 0, a.n = p.n = 0;
         rc = tmpl_render_full(t, &v, &full, &off);
         if (!rc) rc = tmpl_render_prompt(t, &v, &prompt);
         names_map_release(&map);
-        free(nq), free(nc), free(na);
+        free(nq), free(nc), free(na), free(ta);
         if (rc) break;
         /* BOS when the vocabulary asks for it; a chat template's markers are its special
          * tokens, and its end-of-turn marker ends the sequence instead of EOS */

@@ -58,8 +58,11 @@ struct tr_lora_cfg {
     float alpha;      /* scale is alpha / r */
     float dropout;    /* on the adapter's input, 0 <= p < 1 */
     unsigned targets; /* bit (1 << enum tr_module) per adapted map */
+    int layers;       /* adapters on the top `layers` layers only, 0: on every layer. The layers
+                       * below are frozen whole: no backward reaches them, and their output for a
+                       * sequence is computed once and kept (tr_model.cache) */
 };
-/* Parses "r=8,alpha=16,dropout=0.05,targets=q+k+v+o+gate+up+down" (missing keys keep cfg's). */
+/* Parses "r=8,alpha=16,dropout=0.05,targets=q+k+v+o+gate+up+down,layers=8" (missing keys keep cfg's). */
 int tr_lora_parse(struct tr_lora_cfg *cfg, const char *spec);
 
 /* One trainable tensor: a slice of params/grads, named and shaped for GGUF. */

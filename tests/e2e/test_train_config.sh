@@ -67,6 +67,27 @@ expect_rc 0 "$CHATMPI" generate -m "$T/model.gguf" --lora "$T/adapter.gguf" --pr
 [ "$(cat "$OUT")" = "$merged_ids" ] || die "merged model generates '$merged_ids', base + adapter '$(cat "$OUT")'"
 expect_rc 0 "$CHATMPI" generate -m "$T/model.gguf" --prompt-ids 1,5,9 --max-tokens 12 --print-ids
 [ "$(cat "$OUT")" != "$merged_ids" ] || die "the adapter changed nothing: the merge check proves nothing"
+# lora_layers: adapters on the top layer of two only; the frozen layer runs once a record (the
+# second epoch takes it from the cache); the adapter has no layer-0 pair and applies; more
+# layers than the model has is refused; a checkpoint of another lora_layers does not resume
+expect_rc 0 "$CHATMPI" train --config "$T/cfg.yaml" --init dim=32,layers=2,heads=2,ffn=64,ctx=512 --steps 1 \
+    -o "$T/two.gguf" -q
+sed -e "s|^base_model_path: .*|base_model_path: $T/two.gguf|" -e "s|^training_output_dir: .*|training_output_dir: $T/tout|" \
+    -e 's/^steps: 3/steps: 6/' -e 's/^micro_batch: 2/micro_batch: 1/' -e 's/^batch_size: 2/batch_size: 1/' \
+    -e 's/^max_training_tokens: 300/max_training_tokens: 512/' -e 's/^seq_len: 128/seq_len: 512/' \
+    -e '/^merged_model_path/d' "$T/lora.yaml" > "$T/top.yaml"
+printf 'lora_layers: 1\n' >> "$T/top.yaml"
+expect_rc 0 "$CHATMPI" train --config "$T/top.yaml" -o "$T/top.gguf"
+expect_err "adapters on the top 1 of 2 layers; layers 0-0 are frozen"
+expect_err "frozen layers: 2 sequences from the cache, 4 computed; 4 kept"
+expect_rc 0 "$CHATMPI" info "$T/top.gguf"; expect_out 'blk.1.attn_q.weight.lora_a'
+! grep -q 'blk.0.' "$OUT" || die "the adapter holds a layer-0 pair"
+expect_rc 0 "$CHATMPI" generate -m "$T/two.gguf" --lora "$T/top.gguf" --prompt-ids 1,5,9 --max-tokens 6 --print-ids
+expect_rc 2 "$CHATMPI" train --config "$T/top.yaml" -o "$T/top3.gguf" --lora r=4,alpha=16,layers=3
+expect_err "layers=3, but the model has 2 layers"
+sed 's/^lora_layers: 1/lora_layers: 2/' "$T/top.yaml" > "$T/top2.yaml"
+expect_rc 2 "$CHATMPI" train --config "$T/top2.yaml" -o "$T/top2.gguf" --resume "$T/tout/checkpoint.ckpt"
+expect_err "another shape or LoRA setting"
 # data parallel: batch_size 4 = micro_batch 2 x accumulation 1 x 2 ranks
 MPIRUN=$(command -v mpirun.openmpi || command -v mpirun) || die "no mpirun"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1

@@ -281,6 +281,34 @@ static void expect_resolved(const char *spec, const char *jinja, const char *wan
     free(mem);
 }
 
+/* A training answer is put in the code block the chat templates' system text asks for. */
+Test(template, training_answer_fenced_for_chat_templates)
+{
+    static const struct {
+        const char *tmpl, *answer, *want;
+    } cases[] = {
+        {"chatml", "int main(void) {}\n\n", "```c\nint main(void) {}\n```"},
+        {"codellama", "\n/* x */\nint y;", "```c\n/* x */\nint y;\n```"},
+        {"chatml", "```c\nint z;\n```\n", "```c\nint z;\n```\n"}, /* already in a block */
+        {"chathpc", "int main(void) {}\n", "int main(void) {}\n"},     /* its preamble asks for none */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct tmpl *t = NULL;
+        cr_assert_eq(tmpl_builtin(&t, cases[i].tmpl), 0);
+        char *a = tmpl_training_answer(t, cases[i].answer);
+        cr_assert_str_eq(a, cases[i].want, "case %zu", i);
+        free(a);
+        tmpl_free(t);
+    }
+    struct tmpl *t = NULL;
+    const char *text = "{{ question }}|{{ answer }}";
+    cr_assert_eq(tmpl_parse(&t, text, strlen(text), "inline"), 0, "%s", cm_error_message());
+    char *a = tmpl_training_answer(t, "int q;");
+    cr_assert_str_eq(a, "int q;");
+    free(a);
+    tmpl_free(t);
+}
+
 Test(template, detect_and_resolve)
 {
     cr_assert_str_eq(tmpl_detect(smollm2_jinja), "chatml");

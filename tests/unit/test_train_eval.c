@@ -188,7 +188,7 @@ Test(train_mem, estimate_adds_up_and_grows_with_the_batch)
     cr_assert_eq(a.params, 2 * n * sizeof(float));
     cr_assert_eq(a.optimizer, 2 * n * sizeof(float));
     /* and attention backward's two (rows, T) blocks */
-    cr_assert_eq(a.activations - 2 * 8 * 8 * sizeof(float), tr_model_alloc_bytes_f32(&hp, 0, 2, 8));
+    cr_assert_eq(a.activations - 2 * 8 * 8 * sizeof(float), tr_model_alloc_bytes_f32(&hp, 0, 0, 2, 8));
     cr_assert_gt(b.activations, a.activations);
     cr_assert_eq(a.comm, 0);
     cr_assert_eq(c.comm, n * sizeof(float));

@@ -19,6 +19,7 @@
 #include "tensor/tensor.h"
 #include "train/gemm.h"
 #include "train/io.h"
+#include "train/mem.h"
 #include "train/ops.h"
 #include "train/optim.h"
 #include "train/train.h"
@@ -325,6 +326,92 @@ Test(train_model, qwen2_lora_q8_0_base_gradients)
 Test(train_model, qwen2_lora_f16_tied_dropout_gradients)
 {
     check_lora_arch(TENSOR_TYPE_F16, 1, TR_LORA_DEFAULT_TARGETS, 0.25f, LLAMA_ARCH_QWEN2);
+}
+
+/* LoRA on the top 2 of 3 layers (lora.layers): the same loss and adapter gradients as LoRA on
+ * every layer whose bottom adapter is a no-op (B = 0), finite differences agree, and the frozen
+ * layer's output taken from the cache (a second pass over the batch) changes nothing. */
+Test(train_model, lora_top_layers_match_every_layer)
+{
+    size_t len;
+    void *mem = make_base_arch("dim=32,layers=3,heads=4,kv_heads=2,ffn=64,ctx=8", 13, 0, TENSOR_TYPE_Q8_0,
+                               LLAMA_ARCH_QWEN2, &len);
+    struct gguf *g;
+    cr_assert_eq(gguf_open_memory(&g, mem, len, "base"), 0, "%s", cm_error_message());
+    struct tr_lora_cfg all = {.r = 2, .alpha = 3, .dropout = 0.25f, .targets = (1u << TR_MOD_COUNT) - 1}, top = all;
+    cr_assert_eq(tr_lora_parse(&top, "layers=2"), 0, "%s", cm_error_message());
+    cr_assert_eq(top.layers, 2);
+    struct tr_lora_cfg bad = all;
+    cr_assert_neq(tr_lora_parse(&bad, "layers=two"), 0);
+    struct tr_model_f64 a, p;
+    bad.layers = 4;
+    cr_assert_neq(tr_model_init_base_f64(&p, g, &bad, 21), 0);
+    cr_assert(strstr(cm_error_message(), "has 3 layers"), "%s", cm_error_message());
+    cr_assert_eq(tr_model_init_base_f64(&a, g, &all, 21), 0, "%s", cm_error_message());
+    cr_assert_eq(tr_model_init_base_f64(&p, g, &top, 22), 0, "%s", cm_error_message());
+    cr_assert_eq(p.l0, 1);
+    cr_assert_null(tr_model_find_f64(&p, "blk.0.attn_q.weight.lora_a"), "no adapter below the top layers");
+    struct llama_hparams hp;
+    cr_assert_eq(llama_hparams_read(&hp, g), 0);
+    cr_assert_eq(tr_param_count(&hp, 0, &top), p.n_params);
+    cr_assert_eq(tr_param_count(&hp, 0, &all), a.n_params);
+    cr_assert_eq(p.n_params * 3, a.n_params * 2);
+    /* the same adapters on layers 1 and 2 (B random), none on layer 0 */
+    for (size_t i = 0; i < a.n_tensors; i++) {
+        const struct tr_ptensor *t = &a.tensors[i], *u = tr_model_find_f64(&p, t->name);
+        int64_t n = t->ne[0] * t->ne[1];
+        if (!strncmp(t->name, "blk.0.", 6)) {
+            cr_assert_null(u);
+            continue;
+        }
+        cr_assert_not_null(u, "%s", t->name);
+        if (strstr(t->name, ".lora_b"))
+            for (int64_t j = 0; j < n; j++) a.params[t->off + j] = 0.3 * sin(1.0 + j + 7.0 * i);
+        memcpy(p.params + u->off, a.params + t->off, n * sizeof(double));
+    }
+    a.dropout_seed = p.dropout_seed = 99;
+    cr_assert_eq(tr_model_alloc_f64(&a, B, T), 0);
+    cr_assert_eq(tr_model_alloc_f64(&p, B, T), 0);
+    cr_assert_lt(tr_model_alloc_bytes_f64(&hp, 2, 2, B, T), tr_model_alloc_bytes_f64(&hp, 2, 0, B, T));
+    a.head_rows = p.head_rows = 4;
+    struct batch b;
+    make_batch(&b, 13, 5);
+    struct mctx ca = {&a, &b}, cp = {&p, &b};
+    tr_model_zero_grad_f64(&a);
+    double la = model_loss(&ca);
+    tr_model_backward_f64(&a, 1.0);
+    double *gp = cm_malloc(p.n_params * sizeof(double));
+    for (int pass = 0; pass < 3; pass++) { /* no cache; then kept; then from the cache */
+        p.cache_max = pass ? SIZE_MAX : 0;
+        tr_model_zero_grad_f64(&p);
+        double lp = model_loss(&cp);
+        tr_model_backward_f64(&p, 1.0);
+        cr_assert_float_eq(lp, la, 1e-12 * fabs(la), "pass %d: %.15g vs %.15g", pass, lp, la);
+        for (size_t i = 0; i < p.n_tensors; i++) {
+            const struct tr_ptensor *t = &p.tensors[i], *u = tr_model_find_f64(&a, t->name);
+            for (int64_t j = 0; j < t->ne[0] * t->ne[1]; j++)
+                cr_assert_float_eq(p.grads[t->off + j], a.grads[u->off + j], 1e-10 * (fabs(a.grads[u->off + j]) + 1e-6),
+                                   "pass %d, %s[%lld]", pass, t->name, (long long)j);
+        }
+        if (pass == 1) memcpy(gp, p.grads, p.n_params * sizeof(double));
+    }
+    cr_assert_eq(memcmp(gp, p.grads, p.n_params * sizeof(double)), 0, "the cache gives the same gradients to the bit");
+    cr_assert_eq(p.cache_misses, (uint64_t)B);
+    cr_assert_eq(p.cache_hits, (uint64_t)B);
+    cr_assert_eq(p.cache_n, (size_t)B);
+    cr_assert_leq(model_fd_worst(&p, &b), 1.0);
+    /* another batch is not taken for this one */
+    struct batch b2;
+    make_batch(&b2, 13, 6);
+    struct mctx c2 = {&p, &b2};
+    double l2 = model_loss(&c2);
+    p.cache_max = 0;
+    cr_assert_float_eq(model_loss(&c2), l2, 1e-12 * fabs(l2));
+    free(gp);
+    tr_model_release_f64(&a);
+    tr_model_release_f64(&p);
+    gguf_close(g);
+    free(mem);
 }
 
 /* The float trainer's forward against the inference runtime (src/model, llama_eval) on the
