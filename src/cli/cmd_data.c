@@ -24,6 +24,7 @@
 #include "tokenizer/tok_load.h"
 #include "tokenizer/tokenizer.h"
 #include "harness/harness.h"
+#include "harness/hotloops.h"
 #include "loop/loop.h"
 
 
@@ -422,12 +423,65 @@ done:
     return rc == OPT_HELP ? EXIT_OK : rc;
 }
 
+/* `data hotloops`: the program with the loops the loop's --mark-loops asks to split marked. */
+static int data_hotloops(int argc, char **argv)
+{
+    const char *args = NULL;
+    double timeout = 60;
+    int counts = 0;
+    const struct opt_spec specs[] = {
+        {OPT_STR, "args", 'a', "\"ARGS\"", "run the program with these arguments (default none)", &args},
+        {OPT_DOUBLE, "timeout", 't', "SECONDS", "limit of the profiled run (default 60)", &timeout, 0, 0, 0.1, 86400},
+        {OPT_FLAG, "counts", 'c', NULL, "print gcov's line counts beside the program instead", &counts},
+        {0},
+    };
+    const struct opt_cmd cmd = {
+        "data hotloops", "[-a \"ARGS\"] FILE.c",
+        "Run FILE.c once under gcov (gcc --coverage -O0) and print it with the loops to split\n"
+        "marked \"" HOTLOOPS_MARK "\": the outermost loops doing at least a quarter\n"
+        "of the busiest one's work; a loop holding other loops that writes no array element\n"
+        "indexed by its own variable (repetitions, time steps, solver iterations; while and do\n"
+        "loops) is looked into instead. This is what --mark-loops shows the model (docs/run.md).",
+        NULL, 1, 1, specs};
+    struct cm_strlist pos;
+    cm_strlist_init(&pos);
+    struct hotloops_counts hc = {0};
+    char *text = NULL, *out = NULL;
+    int rc = opt_parse(&cmd, argc, argv, &pos);
+    if (rc != OPT_OK) goto done;
+    size_t len, n = 0;
+    if ((rc = cm_read_file(&text, &len, pos.items[0], (size_t)16 << 20)) ||
+        (rc = hotloops_profile(&hc, pos.items[0], args, timeout)) || (rc = hotloops_mark(&out, &n, text, &hc))) {
+        rc = cli_report_error(rc);
+        goto done;
+    }
+    if (counts) {
+        const char *p = text;
+        for (size_t line = 1; *p; line++) {
+            const char *nl = strchr(p, '\n');
+            int l = nl ? (int)(nl - p) : (int)strlen(p);
+            long long v = line <= hc.n ? hc.v[line - 1] : -1;
+            if (v < 0) printf("%12s  %.*s\n", "-", l, p);
+            else printf("%12lld  %.*s\n", v, l, p);
+            p += l + (nl ? 1 : 0);
+        }
+    } else
+        fputs(out, stdout);
+    fprintf(stderr, "%s: %zu loop%s marked\n", pos.items[0], n, n == 1 ? "" : "s");
+done:
+    free(text), free(out);
+    hotloops_counts_release(&hc);
+    cm_strlist_release(&pos);
+    return rc == OPT_HELP ? EXIT_OK : rc;
+}
+
 static const struct cli_subcommand data_cmds[] = {
     {"verify", data_verify, "check every case with the harness"},
     {"export", data_export, "write a split in ChatHPC's JSON format"},
     {"stats", data_stats, "counts per domain, kernel and split"},
     {"augment", cmd_data_augment, "verified variants of cases for training"},
     {"names", data_names, "a program with normalized names, as such a model reads it"},
+    {"hotloops", data_hotloops, "a program with the loops to split marked (gcov)"},
 };
 
 int cmd_data(int argc, char **argv)

@@ -25,6 +25,7 @@
 struct run_loop {
     struct loop_opts o;
     const char *save;
+    const struct loop_args *la; /* --mark-loops */
 };
 
 /* ---- interactive ---- */
@@ -269,7 +270,11 @@ static int parallelize(struct lm *m, const struct run_loop *rl, const char *file
     o.on_round = run_progress;
     o.ctx = &ctx;
     o.interrupted = sandbox_interrupted;
-    rc = loop_run(&res, m, src, &o);
+    /* --mark-loops: profiled at the timing size, else the last check size, else its defaults */
+    const char *pargs = co->bench_args ? co->bench_args : co->args.n ? co->args.items[co->args.n - 1] : NULL;
+    char *marked = rl->la ? loop_args_mark(rl->la, file, src, pargs, "run") : NULL;
+    rc = loop_run(&res, m, marked ? marked : src, &o);
+    free(marked);
     if (rl->save && res.n && loop_save(&res, rl->save)) {
         cli_report_error(CM_EIO);
         if (!rc) rc = CM_EIO;
@@ -410,6 +415,7 @@ int cmd_run(int argc, char **argv)
         (rc = cli_check_output("run", "--save-answers", rl.save, 1)) || (rc = loop_args_apply(&la, &rl.o, "run")))
         goto done;
     rl.o.samples = (size_t)samples;
+    rl.la = &la;
     {
         char *want = model ? cm_strdup(model) : assistant_default_model();
         int err_model = 0; /* with --endpoint the server's model answers: -m is not looked up */

@@ -67,6 +67,40 @@ static const char *record_id(const struct dataset_record *r)
     return NULL;
 }
 
+/* --mark-loops profiles a case's sequential program at its timing size (the last check size
+ * when it has none), where the main loops dominate the set-up. */
+static const char *profile_args(const struct corpus_case *cc)
+{
+    if (cc->bench_args && *cc->bench_args) return cc->bench_args;
+    return cc->check_args.n ? cc->check_args.items[cc->check_args.n - 1] : NULL;
+}
+
+/* --mark-loops on a dataset record: its question's copy of the case's seq.c is marked. */
+static void mark_question(struct job *j, const struct loop_args *la, const char *name)
+{
+    char *seq = NULL, *path = NULL, *marked = NULL;
+    if (!la->mark_loops || corpus_case_read(&seq, j->ec.cc, "seq.c")) goto done;
+    const char *at = strstr(j->question, seq);
+    path = cm_path_join(j->ec.cc->dir, "seq.c");
+    if (!at) {
+        fprintf(stderr, "chatmpi %s: warning: --mark-loops: the question of '%s' does not hold its seq.c; left "
+                        "unmarked\n", name, j->ec.cc->id);
+        goto done;
+    }
+    if (!(marked = loop_args_mark(la, path, seq, profile_args(j->ec.cc), name))) goto done;
+    struct cm_buf b;
+    cm_buf_init(&b);
+    cm_buf_append(&b, j->question, (size_t)(at - j->question));
+    cm_buf_append(&b, marked, strlen(marked));
+    cm_buf_append(&b, at + strlen(seq), strlen(at + strlen(seq)));
+    free(j->question);
+    j->question = cm_buf_detach(&b);
+    cm_buf_release(&b);
+done:
+    cm_error_clear();
+    free(seq), free(path), free(marked);
+}
+
 static int run_jobs(const char *name, int argc, char **argv, int is_test)
 {
     const char *model = NULL, *split = is_test ? "test" : "train", *json = NULL, *markdown = NULL, *tmpl = NULL,
@@ -174,6 +208,7 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
             struct job *j = &jobs[n_jobs++];
             j->ec.cc = cc;
             j->question = cm_strdup(ds.recs[i].question);
+            mark_question(j, &la, name);
             j->context = ds.recs[i].context ? cm_strdup(ds.recs[i].context) : NULL;
         }
     } else {
@@ -191,6 +226,9 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
             struct job *j = &jobs[n_jobs++];
             j->ec.cc = &c.cases[i];
             j->program = seq; /* the loop asks the corpus's question about it */
+            char *path = cm_path_join(c.cases[i].dir, "seq.c"), *marked = loop_args_mark(&la, path, seq, profile_args(&c.cases[i]), name);
+            free(path);
+            if (marked) free(j->program), j->program = marked;
         }
     }
     if (!n_jobs) {

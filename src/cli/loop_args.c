@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/mem.h"
+#include "harness/hotloops.h"
 
 void loop_args_init(struct loop_args *la)
 {
@@ -143,4 +144,23 @@ int loop_args_open_lm(const struct loop_args *la, struct lm **out, const struct 
     ro.interrupted = ao->interrupted;
     int rc = lm_open_remote(out, &ro);
     return rc ? cli_report_error(rc) : EXIT_OK;
+}
+
+char *loop_args_mark(const struct loop_args *la, const char *src_path, const char *src, const char *args,
+                     const char *cmd)
+{
+    if (!la->mark_loops) return NULL;
+    struct hotloops_counts hc;
+    char *out = NULL;
+    size_t n = 0;
+    int rc = hotloops_profile(&hc, src_path, args, 120);
+    if (!rc) rc = hotloops_mark(&out, &n, src, &hc);
+    hotloops_counts_release(&hc);
+    if (rc) {
+        fprintf(stderr, "chatmpi %s: warning: --mark-loops: %s; the model reads the program unmarked\n", cmd,
+                cm_error_message());
+        cm_error_clear();
+        return NULL;
+    }
+    return out;
 }

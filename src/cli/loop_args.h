@@ -9,7 +9,7 @@
 
 struct loop_args {
     long examples, repair, budget_tokens;
-    int repair_quote;
+    int repair_quote, mark_loops;
     double repair_temperature;
     double budget_seconds;
     struct cm_strlist examples_from;
@@ -21,6 +21,13 @@ struct loop_args {
     double api_timeout;
     int api_stream;
 };
+
+/* --mark-loops: the program as the model gets it, src (read from src_path) with the loops to
+ * split marked (harness/hotloops.h), profiled with args (may be NULL). NULL when not asked, and
+ * when the profile fails (a warning on stderr says why; the model then reads the program as it
+ * is). The caller frees it. */
+char *loop_args_mark(const struct loop_args *la, const char *src_path, const char *src, const char *args,
+                     const char *cmd);
 
 /* The option table entries, in a command's opt_spec array. */
 #define LOOP_ARGS_SPECS(la)                                                                                     \
@@ -43,6 +50,9 @@ struct loop_args {
                                               "read; default for a pretrained chat model: a ```c block and "      \
                                               "#include <mpi.h>; \"\" for none; local models only)",           \
          &(la).answer_prefix},                                                                                  \
+        {OPT_FLAG, "mark-loops", 0, NULL, "profile the sequential program (gcov) and mark the loops to split in " \
+                                          "the program the model reads (chatmpi data hotloops)",                 \
+         &(la).mark_loops},                                                                                     \
         {OPT_STR, "reuse-answers", 0, "DIR", "take the answers an earlier --save-answers kept in DIR (same model " \
                                              "and options) instead of asking the model again; the rounds it lacks " \
                                              "are generated (e.g. a repair round after a first run)",            \
