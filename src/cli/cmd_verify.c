@@ -185,6 +185,8 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
         goto done;
     }
     jobs = cm_calloc(c.n + 1, sizeof(*jobs));
+    if (la.mark_loops && !quiet)
+        fprintf(stderr, "chatmpi %s: --mark-loops: profiling each program under gcov first (seconds each)\n", name);
     if (file) {
         if ((err = dataset_load(&ds, file))) {
             cli_report_error(err);
@@ -259,6 +261,10 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
             goto done;
         }
     }
+    tmpl = loop_args_template(&la, tmpl);
+    if (la.mark_loops && !tmpl && !la.endpoint)
+        fprintf(stderr, "chatmpi %s: warning: --mark-loops: no %s beside chatmpi or here; the model's own template "
+                        "is used\n", name, LOOP_ARGS_RECIPE);
     struct assistant_opts ao = {model_path, tmpl, {temperature, 0, top_p, (uint64_t)seed}, (size_t)max_tokens, 0,
                                 (int)threads};
     ao.lora = (const char *const *)loras.items;

@@ -22,6 +22,7 @@ void loop_args_init(struct loop_args *la)
 void loop_args_release(struct loop_args *la)
 {
     free(la->prefix);
+    free(la->recipe);
     cm_strlist_release(&la->examples_from);
     example_pool_release(&la->pool);
 }
@@ -80,7 +81,7 @@ int loop_args_model(struct loop_args *la, struct loop_opts *o, const struct lm *
         la->prefix = cm_strdup(loop_default_answer_prefix(m));
     o->answer_prefix = la->prefix;
     if (la->examples >= 0) return EXIT_OK;
-    la->examples = m->chat ? 1 : 0;
+    la->examples = m->chat && !la->mark_loops ? 1 : 0; /* the marked-loop prompt has its own example */
     o->examples = (size_t)la->examples;
     if (!la->examples) return EXIT_OK;
     if (!la->examples_from.n && example_pool_add_default(&la->pool)) { /* not asked for: go on without */
@@ -163,4 +164,19 @@ char *loop_args_mark(const struct loop_args *la, const char *src_path, const cha
         return NULL;
     }
     return out;
+}
+
+const char *loop_args_template(struct loop_args *la, const char *given)
+{
+    if (given || !la->mark_loops || la->endpoint) return given;
+    char *dir = cm_exe_dir();
+    const char *bases[] = {dir, "."};
+    for (size_t b = 0; b < 2 && !la->recipe; b++) {
+        if (!bases[b]) continue;
+        char *f = cm_path_join(bases[b], LOOP_ARGS_RECIPE);
+        if (cm_is_file(f)) la->recipe = f;
+        else free(f);
+    }
+    free(dir);
+    return la->recipe; /* NULL (not found): the model's own template, and a warning from the caller */
 }

@@ -16,6 +16,7 @@ struct loop_args {
     struct example_pool pool;
     const char *answer_prefix; /* as given (escapes \\n, \\t, \\\\ unread); NULL: the default */
     char *prefix;              /* the prefix in use, escapes read (owned) */
+    char *recipe;              /* --mark-loops' template path (owned) */
     const char *reuse;         /* --reuse-answers DIR: answers saved by an earlier run */
     const char *endpoint, *api_model, *api_key_env;
     double api_timeout;
@@ -28,6 +29,13 @@ struct loop_args {
  * is). The caller frees it. */
 char *loop_args_mark(const struct loop_args *la, const char *src_path, const char *src, const char *args,
                      const char *cmd);
+
+/* The prompt of --mark-loops: the replicated-data recipe with one worked exchange whose
+ * program is marked the same way (scripts/recipe_template.sh writes it). */
+#define LOOP_ARGS_RECIPE "data/prompts/chatml-recipe.tmpl"
+/* The template to use: given (--template) when there is one; with --mark-loops and a local
+ * model, LOOP_ARGS_RECIPE beside the chatmpi binary or here (NULL when neither has it). */
+const char *loop_args_template(struct loop_args *la, const char *given);
 
 /* The option table entries, in a command's opt_spec array. */
 #define LOOP_ARGS_SPECS(la)                                                                                     \
@@ -50,8 +58,9 @@ char *loop_args_mark(const struct loop_args *la, const char *src_path, const cha
                                               "read; default for a pretrained chat model: a ```c block and "      \
                                               "#include <mpi.h>; \"\" for none; local models only)",           \
          &(la).answer_prefix},                                                                                  \
-        {OPT_FLAG, "mark-loops", 0, NULL, "profile the sequential program (gcov) and mark the loops to split in " \
-                                          "the program the model reads (chatmpi data hotloops)",                 \
+        {OPT_FLAG, "mark-loops", 0, NULL, "profile the sequential program (gcov), mark the loops to split in the " \
+                                          "program the model reads (chatmpi data hotloops); default template "    \
+                                          LOOP_ARGS_RECIPE ", no corpus examples",                              \
          &(la).mark_loops},                                                                                     \
         {OPT_STR, "reuse-answers", 0, "DIR", "take the answers an earlier --save-answers kept in DIR (same model " \
                                              "and options) instead of asking the model again; the rounds it lacks " \

@@ -41,8 +41,7 @@ int lm_open_local(struct lm **out, const struct assistant_opts *o)
     l->base.ops = &local_ops;
     l->base.name = cm_strdup(o->model_path);
     l->base.n_ctx = assistant_n_ctx(l->a);
-    const char *t = assistant_template_name(l->a);
-    l->base.chat = t && strcmp(t, "chathpc") != 0;
+    l->base.chat = assistant_template_chat(l->a);
     l->base.prefix = 1;
     *out = &l->base;
     return 0;

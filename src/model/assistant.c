@@ -148,6 +148,12 @@ uint32_t assistant_n_ctx(const struct assistant *a) { return a->state->n_ctx; }
 
 const char *assistant_template_name(const struct assistant *a) { return tmpl_name(a->tmpl); }
 
+int assistant_template_chat(const struct assistant *a)
+{
+    const char *t = tmpl_name(a->tmpl);
+    return t ? strcmp(t, "chathpc") != 0 : tmpl_special_tokens(a->tmpl);
+}
+
 /* The conversation as the model reads it. With normalized names (a model trained so), each
  * turn that holds a program gets its own map, and a turn without one (a repair round's
  * diagnosis) speaks of the program before it: the map in force is the last one built. *map

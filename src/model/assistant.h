@@ -117,5 +117,8 @@ int assistant_count_tokens(struct assistant *a, size_t *n_tokens, const struct a
 uint32_t assistant_n_ctx(const struct assistant *a);
 /* The built-in template in use ("chatml"), or NULL for a file or text. */
 const char *assistant_template_name(const struct assistant *a);
+/* 1 when the template is a chat model's: a built-in other than chathpc, or a file or text
+ * written with a chat model's special-token markers (<|im_start|>: tmpl_special_tokens). */
+int assistant_template_chat(const struct assistant *a);
 
 #endif
