@@ -428,10 +428,7 @@ int cmd_run(int argc, char **argv)
         }
     }
     struct assistant_opts ao = {0};
-    ao.template_name = loop_args_template(&la, tmpl);
-    if (la.mark_loops && !ao.template_name && !la.endpoint)
-        fprintf(stderr, "chatmpi run: warning: --mark-loops: no %s beside chatmpi or here; the model's own template "
-                        "is used\n", LOOP_ARGS_RECIPE);
+    ao.template_name = loop_args_template(&la, tmpl, "run");
     ao.sampling.temperature = temperature;
     ao.sampling.top_p = top_p;
     ao.sampling.top_k = 0;

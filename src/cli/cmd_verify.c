@@ -75,19 +75,27 @@ static const char *profile_args(const struct corpus_case *cc)
     return cc->check_args.n ? cc->check_args.items[cc->check_args.n - 1] : NULL;
 }
 
+/* --mark-loops: the case's seq.c (its text given) marked, or NULL (not asked, or a warning said why). */
+static char *mark_case(const struct corpus_case *cc, const char *seq, const struct loop_args *la, const char *name)
+{
+    if (!la->mark_loops) return NULL;
+    char *path = cm_path_join(cc->dir, "seq.c"), *marked = loop_args_mark(la, path, seq, profile_args(cc), name);
+    free(path);
+    return marked;
+}
+
 /* --mark-loops on a dataset record: its question's copy of the case's seq.c is marked. */
 static void mark_question(struct job *j, const struct loop_args *la, const char *name)
 {
-    char *seq = NULL, *path = NULL, *marked = NULL;
+    char *seq = NULL, *marked = NULL;
     if (!la->mark_loops || corpus_case_read(&seq, j->ec.cc, "seq.c")) goto done;
     const char *at = strstr(j->question, seq);
-    path = cm_path_join(j->ec.cc->dir, "seq.c");
     if (!at) {
         fprintf(stderr, "chatmpi %s: warning: --mark-loops: the question of '%s' does not hold its seq.c; left "
                         "unmarked\n", name, j->ec.cc->id);
         goto done;
     }
-    if (!(marked = loop_args_mark(la, path, seq, profile_args(j->ec.cc), name))) goto done;
+    if (!(marked = mark_case(j->ec.cc, seq, la, name))) goto done;
     struct cm_buf b;
     cm_buf_init(&b);
     cm_buf_append(&b, j->question, (size_t)(at - j->question));
@@ -98,7 +106,7 @@ static void mark_question(struct job *j, const struct loop_args *la, const char 
     cm_buf_release(&b);
 done:
     cm_error_clear();
-    free(seq), free(path), free(marked);
+    free(seq), free(marked);
 }
 
 static int run_jobs(const char *name, int argc, char **argv, int is_test)
@@ -228,8 +236,7 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
             struct job *j = &jobs[n_jobs++];
             j->ec.cc = &c.cases[i];
             j->program = seq; /* the loop asks the corpus's question about it */
-            char *path = cm_path_join(c.cases[i].dir, "seq.c"), *marked = loop_args_mark(&la, path, seq, profile_args(&c.cases[i]), name);
-            free(path);
+            char *marked = mark_case(&c.cases[i], seq, &la, name);
             if (marked) free(j->program), j->program = marked;
         }
     }
@@ -261,10 +268,7 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
             goto done;
         }
     }
-    tmpl = loop_args_template(&la, tmpl);
-    if (la.mark_loops && !tmpl && !la.endpoint)
-        fprintf(stderr, "chatmpi %s: warning: --mark-loops: no %s beside chatmpi or here; the model's own template "
-                        "is used\n", name, LOOP_ARGS_RECIPE);
+    tmpl = loop_args_template(&la, tmpl, name);
     struct assistant_opts ao = {model_path, tmpl, {temperature, 0, top_p, (uint64_t)seed}, (size_t)max_tokens, 0,
                                 (int)threads};
     ao.lora = (const char *const *)loras.items;

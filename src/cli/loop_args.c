@@ -166,7 +166,7 @@ char *loop_args_mark(const struct loop_args *la, const char *src_path, const cha
     return out;
 }
 
-const char *loop_args_template(struct loop_args *la, const char *given)
+const char *loop_args_template(struct loop_args *la, const char *given, const char *cmd)
 {
     if (given || !la->mark_loops || la->endpoint) return given;
     char *dir = cm_exe_dir();
@@ -178,5 +178,8 @@ const char *loop_args_template(struct loop_args *la, const char *given)
         else free(f);
     }
     free(dir);
-    return la->recipe; /* NULL (not found): the model's own template, and a warning from the caller */
+    if (!la->recipe)
+        fprintf(stderr, "chatmpi %s: warning: --mark-loops: no %s beside chatmpi or here; the model's own template "
+                        "is used\n", cmd, LOOP_ARGS_RECIPE);
+    return la->recipe;
 }

@@ -34,8 +34,9 @@ char *loop_args_mark(const struct loop_args *la, const char *src_path, const cha
  * program is marked the same way (scripts/recipe_template.sh writes it). */
 #define LOOP_ARGS_RECIPE "data/prompts/chatml-recipe.tmpl"
 /* The template to use: given (--template) when there is one; with --mark-loops and a local
- * model, LOOP_ARGS_RECIPE beside the chatmpi binary or here (NULL when neither has it). */
-const char *loop_args_template(struct loop_args *la, const char *given);
+ * model, LOOP_ARGS_RECIPE beside the chatmpi binary or here (NULL, with a warning naming cmd,
+ * when neither has it: the model's own template). */
+const char *loop_args_template(struct loop_args *la, const char *given, const char *cmd);
 
 /* The option table entries, in a command's opt_spec array. */
 #define LOOP_ARGS_SPECS(la)                                                                                     \
