@@ -275,6 +275,7 @@ static int parallelize(struct lm *m, const struct run_loop *rl, const char *file
     char *marked = rl->la ? loop_args_mark(rl->la, file, src, pargs, "run") : NULL;
     rc = loop_run(&res, m, marked ? marked : src, &o);
     free(marked);
+    if (res.frame_skipped) fprintf(stderr, "chatmpi run: --frame: %s; the whole program was asked for\n", res.frame_skipped);
     if (rl->save && res.n && loop_save(&res, rl->save)) {
         cli_report_error(CM_EIO);
         if (!rc) rc = CM_EIO;

@@ -193,6 +193,7 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
         goto done;
     }
     jobs = cm_calloc(c.n + 1, sizeof(*jobs));
+    la.mark_loops |= la.frame; /* --frame marks the loops */
     if (la.mark_loops && !quiet)
         fprintf(stderr, "chatmpi %s: --mark-loops: profiling each program under gcov first (seconds each)\n", name);
     if (file) {
@@ -300,7 +301,11 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
         lo.context = j->context;
         struct loop_result res;
         loop_result_init(&res);
+        lo.frame = la.frame && j->program; /* a dataset record's question is not a program */
         err = loop_run(&res, m, j->program ? j->program : j->question, &lo);
+        if (res.frame_skipped)
+            fprintf(stderr, "chatmpi %s: %s: --frame: %s; the whole program was asked for\n", name, j->ec.cc->id,
+                    res.frame_skipped);
         free(reuse_dir);
         /* a sample is a candidate: its last round (the verified one, or the last repair); a
          * candidate a budget left undrawn is a sample without a program */

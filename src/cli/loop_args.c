@@ -31,6 +31,16 @@ static int load_pool(struct loop_args *la, struct loop_opts *o, const char *cmd)
 
 int loop_args_apply(struct loop_args *la, struct loop_opts *o, const char *cmd)
 {
+    if (la->frame) {
+        la->mark_loops = 1;
+        if (la->examples > 0)
+            fprintf(stderr, "chatmpi %s: --examples is not used with --frame (each question is about one loop)\n", cmd);
+        if (la->answer_prefix)
+            fprintf(stderr, "chatmpi %s: --answer-prefix is not used with --frame (its answers begin with the loop's "
+                            "share)\n", cmd);
+        la->examples = 0;
+    }
+    o->frame = la->frame;
     o->examples = la->examples > 0 ? (size_t)la->examples : 0;
     o->repair = (size_t)la->repair;
     o->repair_quote = la->repair_quote;
@@ -171,15 +181,16 @@ const char *loop_args_template(struct loop_args *la, const char *given, const ch
     if (given || !la->mark_loops || la->endpoint) return given;
     char *dir = cm_exe_dir();
     const char *bases[] = {dir, "."};
+    const char *want = la->frame ? LOOP_ARGS_FRAME : LOOP_ARGS_RECIPE;
     for (size_t b = 0; b < 2 && !la->recipe; b++) {
         if (!bases[b]) continue;
-        char *f = cm_path_join(bases[b], LOOP_ARGS_RECIPE);
+        char *f = cm_path_join(bases[b], want);
         if (cm_is_file(f)) la->recipe = f;
         else free(f);
     }
     free(dir);
     if (!la->recipe)
-        fprintf(stderr, "chatmpi %s: warning: --mark-loops: no %s beside chatmpi or here; the model's own template "
-                        "is used\n", cmd, LOOP_ARGS_RECIPE);
+        fprintf(stderr, "chatmpi %s: warning: %s: no %s beside chatmpi or here; the model's own template is used\n",
+                cmd, la->frame ? "--frame" : "--mark-loops", want);
     return la->recipe;
 }

@@ -9,7 +9,7 @@
 
 struct loop_args {
     long examples, repair, budget_tokens;
-    int repair_quote, mark_loops;
+    int repair_quote, mark_loops, frame;
     double repair_temperature;
     double budget_seconds;
     struct cm_strlist examples_from;
@@ -33,8 +33,10 @@ char *loop_args_mark(const struct loop_args *la, const char *src_path, const cha
 /* The prompt of --mark-loops: the replicated-data recipe with one worked exchange whose
  * program is marked the same way (scripts/recipe_template.sh writes it). */
 #define LOOP_ARGS_RECIPE "data/prompts/chatml-recipe.tmpl"
+/* The prompt of --frame: a plain system text; the questions carry the frame's rules. */
+#define LOOP_ARGS_FRAME "data/prompts/chatml-frame.tmpl"
 /* The template to use: given (--template) when there is one; with --mark-loops and a local
- * model, LOOP_ARGS_RECIPE beside the chatmpi binary or here (NULL, with a warning naming cmd,
+ * model, LOOP_ARGS_RECIPE (LOOP_ARGS_FRAME with --frame) beside the chatmpi binary or here (NULL, with a warning naming cmd,
  * when neither has it: the model's own template). */
 const char *loop_args_template(struct loop_args *la, const char *given, const char *cmd);
 
@@ -63,6 +65,10 @@ const char *loop_args_template(struct loop_args *la, const char *given, const ch
                                           "program the model reads (chatmpi data hotloops); default template "    \
                                           LOOP_ARGS_RECIPE ", no corpus examples",                              \
          &(la).mark_loops},                                                                                     \
+        {OPT_FLAG, "frame", 0, NULL, "chatmpi writes the MPI frame (set-up, rank-0 output, share and gather "        \
+                                     "helpers) and the model rewrites each marked loop, one question a loop "   \
+                                     "(implies --mark-loops; template " LOOP_ARGS_FRAME ")",                    \
+         &(la).frame},                                                                                          \
         {OPT_STR, "reuse-answers", 0, "DIR", "take the answers an earlier --save-answers kept in DIR (same model " \
                                              "and options) instead of asking the model again; the rounds it lacks " \
                                              "are generated (e.g. a repair round after a first run)",            \

@@ -198,3 +198,51 @@ int clex_is_keyword(const char *s, size_t n)
         if (strlen(keywords[i]) == n && !memcmp(keywords[i], s, n)) return 1;
     return 0;
 }
+
+static int is_tok(const struct clex *lx, size_t i, const char *s) { return i < lx->n && clex_is(lx, i, s); }
+
+/* The token closing the bracket at i ((, [ or {), or lx->n. */
+size_t clex_match(const struct clex *lx, size_t i)
+{
+    int depth = 0;
+    for (size_t k = i; k < lx->n; k++) {
+        if (lx->toks[k].kind != CLEX_PUNCT) continue;
+        char ch = lx->src[lx->toks[k].off];
+        if (lx->toks[k].len != 1) continue;
+        if (ch == '(' || ch == '[' || ch == '{') depth++;
+        else if ((ch == ')' || ch == ']' || ch == '}') && --depth == 0) return k;
+    }
+    return lx->n;
+}
+
+/* The last token of the statement starting at token i. */
+size_t clex_stmt_end(const struct clex *lx, size_t i)
+{
+    if (i >= lx->n) return lx->n;
+    if (is_tok(lx, i, "{")) return clex_match(lx, i);
+    if (is_tok(lx, i, "for") || is_tok(lx, i, "while") || is_tok(lx, i, "switch") || is_tok(lx, i, "if")) {
+        size_t close = clex_match(lx, clex_next_sig(lx, i));
+        if (close >= lx->n) return lx->n;
+        size_t e = clex_stmt_end(lx, clex_next_sig(lx, close));
+        if (is_tok(lx, i, "if") && e < lx->n) {
+            size_t n = clex_next_sig(lx, e);
+            if (is_tok(lx, n, "else")) return clex_stmt_end(lx, clex_next_sig(lx, n));
+        }
+        return e;
+    }
+    if (is_tok(lx, i, "do")) {
+        size_t e = clex_stmt_end(lx, clex_next_sig(lx, i)); /* then: while ( ... ) ; */
+        size_t w = e < lx->n ? clex_next_sig(lx, e) : lx->n;
+        size_t close = w < lx->n ? clex_match(lx, clex_next_sig(lx, w)) : lx->n;
+        return close < lx->n ? clex_next_sig(lx, close) : lx->n;
+    }
+    int depth = 0;
+    for (size_t k = i; k < lx->n; k++) {
+        if (lx->toks[k].kind != CLEX_PUNCT || lx->toks[k].len != 1) continue;
+        char ch = lx->src[lx->toks[k].off];
+        if (ch == '(' || ch == '[' || ch == '{') depth++;
+        else if (ch == ')' || ch == ']' || ch == '}') depth--;
+        else if (ch == ';' && depth <= 0) return k;
+    }
+    return lx->n;
+}

@@ -50,6 +50,11 @@ int clex_is(const struct clex *lx, size_t i, const char *s);
 /* Index of the next / previous token that is neither whitespace nor a comment, or lx->n / SIZE_MAX. */
 size_t clex_next_sig(const struct clex *lx, size_t i);
 size_t clex_prev_sig(const struct clex *lx, size_t i);
+/* The token closing the bracket at token i ((, [ or {), or lx->n. */
+size_t clex_match(const struct clex *lx, size_t i);
+/* The last token of the statement starting at token i (a block, for/while/switch/if with
+ * its body and else, do ... while (...);, else up to its `;`), or lx->n. */
+size_t clex_stmt_end(const struct clex *lx, size_t i);
 /* 1 when s is a C11 keyword. */
 int clex_is_keyword(const char *s, size_t n);
 

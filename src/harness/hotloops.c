@@ -129,52 +129,6 @@ struct loop {
 
 static int is_tok(const struct clex *lx, size_t i, const char *s) { return i < lx->n && clex_is(lx, i, s); }
 
-/* The token closing the bracket at i ((, [ or {), or lx->n. */
-static size_t match(const struct clex *lx, size_t i)
-{
-    int depth = 0;
-    for (size_t k = i; k < lx->n; k++) {
-        if (lx->toks[k].kind != CLEX_PUNCT) continue;
-        char ch = lx->src[lx->toks[k].off];
-        if (lx->toks[k].len != 1) continue;
-        if (ch == '(' || ch == '[' || ch == '{') depth++;
-        else if ((ch == ')' || ch == ']' || ch == '}') && --depth == 0) return k;
-    }
-    return lx->n;
-}
-
-/* The last token of the statement starting at token i. */
-static size_t stmt_end(const struct clex *lx, size_t i)
-{
-    if (i >= lx->n) return lx->n;
-    if (is_tok(lx, i, "{")) return match(lx, i);
-    if (is_tok(lx, i, "for") || is_tok(lx, i, "while") || is_tok(lx, i, "switch") || is_tok(lx, i, "if")) {
-        size_t close = match(lx, clex_next_sig(lx, i));
-        if (close >= lx->n) return lx->n;
-        size_t e = stmt_end(lx, clex_next_sig(lx, close));
-        if (is_tok(lx, i, "if") && e < lx->n) {
-            size_t n = clex_next_sig(lx, e);
-            if (is_tok(lx, n, "else")) return stmt_end(lx, clex_next_sig(lx, n));
-        }
-        return e;
-    }
-    if (is_tok(lx, i, "do")) {
-        size_t e = stmt_end(lx, clex_next_sig(lx, i)); /* then: while ( ... ) ; */
-        size_t w = e < lx->n ? clex_next_sig(lx, e) : lx->n;
-        size_t close = w < lx->n ? match(lx, clex_next_sig(lx, w)) : lx->n;
-        return close < lx->n ? clex_next_sig(lx, close) : lx->n;
-    }
-    int depth = 0;
-    for (size_t k = i; k < lx->n; k++) {
-        if (lx->toks[k].kind != CLEX_PUNCT || lx->toks[k].len != 1) continue;
-        char ch = lx->src[lx->toks[k].off];
-        if (ch == '(' || ch == '[' || ch == '{') depth++;
-        else if (ch == ')' || ch == ']' || ch == '}') depth--;
-        else if (ch == ';' && depth <= 0) return k;
-    }
-    return lx->n;
-}
-
 static int is_assign_op(const struct clex *lx, size_t i)
 {
     static const char *ops[] = {"=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>=", "++", "--"};
@@ -204,7 +158,7 @@ static int writes_indexed(const struct clex *lx, const struct loop *L)
         if (!is_tok(lx, i, "=") || names_in(lx, clex_prev_sig(lx, i), &names)) continue;
         size_t v = clex_prev_sig(lx, i);
         if (v == SIZE_MAX || lx->toks[v].kind != CLEX_IDENT) continue;
-        size_t e = stmt_end(lx, i);
+        size_t e = clex_stmt_end(lx, i);
         for (size_t k = i + 1; k < e && k <= L->b1; k++)
             if (names_in(lx, k, &names)) {
                 cm_strlist_push_owned(&names, cm_strndup(lx->src + lx->toks[v].off, lx->toks[v].len));
@@ -214,8 +168,8 @@ static int writes_indexed(const struct clex *lx, const struct loop *L)
     int found = 0;
     for (size_t i = L->b0; i <= L->b1 && i < lx->n && !found; i++) {
         if (!is_tok(lx, i, "[")) continue;
-        size_t first = i, close = match(lx, i);
-        while (close < lx->n && is_tok(lx, clex_next_sig(lx, close), "[")) close = match(lx, clex_next_sig(lx, close));
+        size_t first = i, close = clex_match(lx, i);
+        while (close < lx->n && is_tok(lx, clex_next_sig(lx, close), "[")) close = clex_match(lx, clex_next_sig(lx, close));
         if (close >= lx->n || !is_assign_op(lx, clex_next_sig(lx, close))) continue;
         for (size_t k = first; k < close && !found; k++) found = names_in(lx, k, &names);
         i = close;
@@ -257,15 +211,15 @@ int hotloops_mark(char **out, size_t *n_marked, const char *src, const struct ho
         struct loop L = {.kw = i, .parent = -1, .is_for = is_for};
         if (is_do) {
             L.b0 = clex_next_sig(&lx, i);
-            size_t e = stmt_end(&lx, L.b0);
+            size_t e = clex_stmt_end(&lx, L.b0);
             L.b1 = e;
             if (e < lx.n) skip_while = clex_next_sig(&lx, e);
-            L.line_end = lx.toks[stmt_end(&lx, i) < lx.n ? stmt_end(&lx, i) : lx.n - 1].line;
+            L.line_end = lx.toks[clex_stmt_end(&lx, i) < lx.n ? clex_stmt_end(&lx, i) : lx.n - 1].line;
         } else {
-            size_t open = clex_next_sig(&lx, i), close = open < lx.n ? match(&lx, open) : lx.n;
+            size_t open = clex_next_sig(&lx, i), close = open < lx.n ? clex_match(&lx, open) : lx.n;
             if (close >= lx.n) continue;
             L.b0 = clex_next_sig(&lx, close);
-            L.b1 = stmt_end(&lx, L.b0);
+            L.b1 = clex_stmt_end(&lx, L.b0);
             if (L.b1 >= lx.n) continue;
             L.line_end = lx.toks[L.b1].line;
             if (is_for) { /* the index: the name before the first '=' of the init clause, else the

@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/mem.h"
+#include "loop/frame.h"
 #include "prompt/extract.h"
 
 void loop_result_init(struct loop_result *r)
@@ -31,6 +32,7 @@ void loop_result_release(struct loop_result *r)
     free(r->rounds);
     for (size_t i = 0; i < r->n_examples; i++) free(r->example_ids[i]);
     free(r->example_ids), free(r->example_sim);
+    free(r->frame_skipped);
     loop_result_init(r);
 }
 
@@ -304,6 +306,120 @@ char *loop_diagnose(const struct loop_round *r)
     return cm_buf_detach(&b);
 }
 
+/* ---- loop-by-loop answers (o->frame) ---- */
+
+/* What a frame round's repair is told: the compiler's errors with the code they are on (the
+ * line numbers of the assembled program mean nothing to the model), the first failing run. */
+static char *frame_diagnose(const struct loop_round *r)
+{
+    struct cm_buf b;
+    cm_buf_init(&b);
+    if (!r->program) {
+        cm_buf_printf(&b, "The answer was not usable: %s. Answer with the loop's rewrite only, beginning with "
+                          "mpi_share, in one ```c block.", r->why ? r->why : "no rewrite found");
+        return cm_buf_detach(&b);
+    }
+    const struct check_report *rep = &r->rep;
+    if (r->outcome == CHECK_BUILD_FAIL) {
+        cm_buf_puts(&b, "The program with the rewrite does not compile:\n");
+        const char *diag = rep->mpi_diag ? rep->mpi_diag : "";
+        size_t shown = 0;
+        for (const char *p = diag; *p && shown < 4;) {
+            const char *e = strchr(p, '\n');
+            size_t n = e ? (size_t)(e - p) : strlen(p), line = 0;
+            const char *msg = diag_location(p, n, &line);
+            if (msg && !strncmp(msg, "error", 5)) {
+                cm_buf_printf(&b, "%.*s\n", (int)(p + n - msg > 200 ? 200 : p + n - msg), msg);
+                const char *l = r->program;
+                for (size_t k = 1; k < line && l; k++) l = strchr(l, '\n'), l = l ? l + 1 : NULL;
+                if (l) {
+                    l += strspn(l, " \t");
+                    size_t ln = strcspn(l, "\n");
+                    cm_buf_printf(&b, "  in: %.*s\n", (int)(ln > 160 ? 160 : ln), l);
+                }
+                shown++;
+            }
+            p += n + (e != NULL);
+        }
+        if (!shown) compiler_errors(&b, diag);
+        return cm_buf_detach(&b);
+    }
+    if (r->outcome == CHECK_SERIAL) {
+        cm_buf_puts(&b, "The ranks exchange no data: each rank must run only its part of the iterations and then "
+                        "combine the results.");
+        return cm_buf_detach(&b);
+    }
+    const struct check_run *bad = NULL;
+    for (size_t i = 0; i < rep->n_runs && !bad; i++)
+        if (rep->runs[i].verdict != VERDICT_PASS) bad = &rep->runs[i];
+    if (!bad) {
+        cm_buf_puts(&b, "The program does not pass the check.");
+        return cm_buf_detach(&b);
+    }
+    cm_buf_printf(&b, "The program gives a wrong result: %s at np=%ld with arguments \"%s\": %s%s\n",
+                  check_verdict_name(bad->verdict), bad->np, run_args(rep, bad), bad->detail,
+                  bad->verdict == VERDICT_TIMEOUT ? " (a deadlock, or far too slow)" : "");
+    if (bad->np > 1)
+        cm_buf_puts(&b, "With several ranks, every value the whole loop computes must reach every rank after it: "
+                        "each sum reduced with MPI_Allreduce, each array element the loop writes gathered.");
+    else
+        cm_buf_puts(&b, "It is wrong with 1 rank: the rewritten loop must compute exactly what the loop did.");
+    return cm_buf_detach(&b);
+}
+
+/* A round in the frame: one answer per marked loop (given ones first, from a saved transcript),
+ * each question followed by extra (a repair's diagnosis, or NULL); the answers joined by
+ * FRAME_SEPARATOR as the round's answer, the rewrites put into the frame as its program. */
+static int frame_answer(struct loop_round *x, struct lm *m, const struct loop_opts *o, const struct frame *f,
+                        char *const *questions, const char *extra, const struct sampler_params *sp)
+{
+    char **ans = cm_calloc(f->n, sizeof(char *)), **frags = cm_calloc(f->n, sizeof(char *));
+    char *given = o->given ? o->given(o->given_ctx, x->candidate, x->round) : NULL;
+    if (given) {
+        size_t parts = 1;
+        for (const char *p = given; (p = strstr(p, FRAME_SEPARATOR)); p += strlen(FRAME_SEPARATOR)) parts++;
+        if (parts == f->n) {
+            const char *p = given;
+            for (size_t j = 0; j < f->n; j++) {
+                const char *e = strstr(p, FRAME_SEPARATOR);
+                ans[j] = e ? cm_strndup(p, (size_t)(e - p)) : cm_strdup(p);
+                p = e ? e + strlen(FRAME_SEPARATOR) : p + strlen(p);
+            }
+            x->given = 1;
+        }
+        free(given);
+    }
+    int rc = 0;
+    struct cm_buf q, all;
+    cm_buf_init(&q), cm_buf_init(&all);
+    for (size_t j = 0; j < f->n && !rc; j++) {
+        if (ans[j]) continue;
+        cm_buf_reset(&q);
+        cm_buf_puts(&q, questions[j]);
+        if (extra) cm_buf_puts(&q, extra);
+        struct assistant_turn t = {q.data, NULL, NULL};
+        struct assistant_usage u = {0};
+        rc = lm_chat(m, &ans[j], &t, 1, sp, f->prefix, &u);
+        x->usage.prompt_tokens += u.prompt_tokens, x->usage.cached_tokens += u.cached_tokens;
+        x->usage.tokens += u.tokens, x->usage.prefill_s += u.prefill_s, x->usage.decode_s += u.decode_s;
+        x->usage.cut |= u.cut;
+    }
+    if (!rc) {
+        for (size_t j = 0; j < f->n; j++) {
+            if (j) cm_buf_puts(&all, FRAME_SEPARATOR);
+            cm_buf_puts(&all, ans[j]);
+        }
+        x->answer = all.data ? cm_buf_detach(&all) : cm_strdup("");
+        size_t j = 0;
+        while (j < f->n && (frags[j] = frame_fragment(f, j, ans[j], &x->why))) j++;
+        if (j == f->n) x->program = frame_program(f, frags);
+    }
+    for (size_t j = 0; j < f->n; j++) free(ans[j]), free(frags[j]);
+    free(ans), free(frags);
+    cm_buf_release(&q), cm_buf_release(&all);
+    return rc;
+}
+
 /* ---- the loop ---- */
 
 static int check_round(struct loop_round *x, const struct loop_opts *o)
@@ -387,6 +503,17 @@ int loop_run(struct loop_result *res, struct lm *m, const char *seq_src, const s
         res->n_examples = n_ex;
         free(idx), free(sim);
     }
+    struct frame fr = {0};
+    char **fq = NULL; /* the frame's questions, one per loop */
+    if (o->frame && frame_build(&fr, seq_src)) {
+        res->frame_skipped = cm_strdup(cm_error_message());
+        cm_error_clear();
+    } else if (o->frame) {
+        fq = cm_calloc(fr.n, sizeof(char *));
+        for (size_t j = 0; j < fr.n; j++) fq[j] = frame_question(&fr, j);
+        res->frame_loops = fr.n;
+        n_ex = 0;
+    }
     size_t cap_rounds = o->samples * (o->repair + 1);
     res->rounds = cm_calloc(cap_rounds, sizeof(*res->rounds));
     for (size_t k = 0; k < o->samples && !rc; k++) {
@@ -420,16 +547,19 @@ int loop_run(struct loop_result *res, struct lm *m, const char *seq_src, const s
             struct sampler_params spr = sp;
             spr.seed += (uint64_t)r * 1000003u;
             if (r && o->repair_temperature > 0) spr.temperature = o->repair_temperature;
-            if (o->given && (x->answer = o->given(o->given_ctx, k, r)))
+            if (fq) {
+                if ((rc = frame_answer(x, m, o, &fr, fq, r ? rq.data : NULL, &spr))) break;
+            } else if (o->given && (x->answer = o->given(o->given_ctx, k, r))) {
                 x->given = 1;
-            else if ((rc = lm_chat(m, &x->answer, turns, n_turns, &spr, r && o->repair_quote ? NULL : o->answer_prefix,
-                                   &x->usage)))
+            } else if ((rc = lm_chat(m, &x->answer, turns, n_turns, &spr,
+                                     r && o->repair_quote ? NULL : o->answer_prefix, &x->usage))) {
                 break;
+            }
             res->tokens += x->usage.tokens;
             res->prompt_tokens += x->usage.prompt_tokens;
             res->cached_tokens += x->usage.cached_tokens;
             res->gen_s += x->usage.prefill_s + x->usage.decode_s;
-            x->program = extract_program(x->answer, strlen(x->answer), NULL, &x->why);
+            if (!fq) x->program = extract_program(x->answer, strlen(x->answer), NULL, &x->why);
             if (x->program && o->check) {
                 if (o->on_round) o->on_round(o->ctx, x, LOOP_CHECKING);
                 if ((rc = check_round(x, o))) break;
@@ -445,6 +575,14 @@ int loop_run(struct loop_result *res, struct lm *m, const char *seq_src, const s
                 break;
             }
             if (r == o->repair || !o->check) break;
+            if (fq) { /* each loop asked again, told what went wrong */
+                x->diagnosis = frame_diagnose(x);
+                cm_buf_reset(&rq);
+                cm_buf_puts(&rq, "\nAn earlier rewrite of this loop did not pass the check.\n");
+                cm_buf_puts(&rq, x->diagnosis);
+                cm_buf_puts(&rq, "\nWrite the rewrite of the loop again, without that mistake.");
+                continue;
+            }
             x->diagnosis = loop_diagnose(x);
             /* the next round is asked afresh: the question, the failing program quoted, the
              * diagnosis (as the model's own previous turn, Qwen2.5-Coder gave the program back
@@ -480,6 +618,9 @@ int loop_run(struct loop_result *res, struct lm *m, const char *seq_src, const s
         if (x->checked && (res->closest < 0 || x->passes > res->rounds[res->closest].passes)) res->closest = (long)i;
     }
     res->wall_s = cm_now() - t0;
+    for (size_t j = 0; fq && j < fr.n; j++) free(fq[j]);
+    free(fq);
+    if (fq) frame_release(&fr);
     free(turns);
     cm_buf_release(&q), cm_buf_release(&rq);
     return rc;

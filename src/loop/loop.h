@@ -70,6 +70,11 @@ struct loop_opts {
     const struct example_pool *pool; /* where they come from (NULL: none) */
     const char *exclude_splits;  /* never shown as examples (the split being tested), or NULL */
     const char *exclude_id;      /* nor this record, or NULL */
+    int frame;                   /* loop-by-loop answers (loop/frame.h): seq_src is a program marked by
+                                  * hotloops; each round asks one question per marked loop (question,
+                                  * examples and answer_prefix are not used) and puts the rewrites into
+                                  * the frame. When no frame can be built (no marked loop, no main), whole
+                                  * programs are asked for and loop_result.frame_skipped says why */
     struct sampler_params sampling;
     size_t max_tokens;           /* budget: tokens generated over all rounds (0: none) */
     double max_seconds;          /* budget: wall seconds of the whole loop (0: none) */
@@ -114,6 +119,8 @@ struct loop_result {
     size_t tokens, prompt_tokens, cached_tokens;
     double gen_s, check_s, wall_s;
     int budget;                /* 1: a budget ended the loop early */
+    size_t frame_loops;        /* with loop_opts.frame: the loops answered one by one (0: none) */
+    char *frame_skipped;       /* with loop_opts.frame: why whole programs were asked for instead, or NULL */
 };
 
 void loop_result_init(struct loop_result *r);

@@ -1,0 +1,382 @@
+/* frame.c — loop-by-loop answers (see frame.h). */
+#include "loop/frame.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/error.h"
+#include "core/mem.h"
+#include "corpus/clex.h"
+#include "harness/hotloops.h"
+
+/* The helpers every framed program starts with. mpi_share gives the first n % size ranks one
+ * iteration more; mpi_allgather learns every rank's [lo, hi) first, so a rank passes its own
+ * bounds only (what the model naturally writes). */
+static const char prolog[] =
+    "\n/* ---- MPI frame written by chatmpi: every rank holds all the data; the loops below split\n"
+    " * their iterations with mpi_share and give every rank the whole result after them ---- */\n"
+    "#include <mpi.h>\n"
+    "#include <stdio.h>\n"
+    "#include <stdlib.h>\n"
+    "\n"
+    "static int mpi_rank = 0, mpi_size = 1;\n"
+    "\n"
+    "static void mpi_frame_finalize(void)\n"
+    "{\n"
+    "    int done = 0;\n"
+    "    MPI_Finalized(&done);\n"
+    "    if (!done) MPI_Finalize();\n"
+    "}\n"
+    "\n"
+    "/* MPI set up, finalized at exit (any exit path); only rank 0 writes to stdout */\n"
+    "static void mpi_frame_init(void)\n"
+    "{\n"
+    "    MPI_Init(NULL, NULL);\n"
+    "    atexit(mpi_frame_finalize);\n"
+    "    MPI_Comm_rank(MPI_COMM_WORLD, &mpi_rank);\n"
+    "    MPI_Comm_size(MPI_COMM_WORLD, &mpi_size);\n"
+    "    if (mpi_rank != 0 && !freopen(\"/dev/null\", \"w\", stdout)) MPI_Abort(MPI_COMM_WORLD, 1);\n"
+    "}\n"
+    "\n"
+    "/* this rank's part [*lo, *hi) of the iterations first .. end-1, in rank order */\n"
+    "static inline void mpi_share(long first, long end, long *lo, long *hi)\n"
+    "{\n"
+    "    long n = end > first ? end - first : 0, q = n / mpi_size, r = n % mpi_size;\n"
+    "    *lo = first + q * mpi_rank + (mpi_rank < r ? mpi_rank : r);\n"
+    "    *hi = *lo + q + (mpi_rank < r);\n"
+    "}\n"
+    "\n"
+    "/* every rank receives the rows lo .. hi-1 of a (w elements each; w = 1 for a vector) that each\n"
+    " * rank computed (each rank passes its own lo and hi) */\n"
+    "static inline void mpi_allgather_range(void *a, long lo, long hi, long w, MPI_Datatype type)\n"
+    "{\n"
+    "    long mine[2] = {lo * w, hi * w}, *all = malloc(2 * (size_t)mpi_size * sizeof *all);\n"
+    "    int *counts = malloc(2 * (size_t)mpi_size * sizeof *counts), *displs = counts + mpi_size;\n"
+    "    if (!all || !counts) MPI_Abort(MPI_COMM_WORLD, 1);\n"
+    "    MPI_Allgather(mine, 2, MPI_LONG, all, 2, MPI_LONG, MPI_COMM_WORLD);\n"
+    "    for (int r = 0; r < mpi_size; r++) {\n"
+    "        counts[r] = all[2 * r + 1] > all[2 * r] ? (int)(all[2 * r + 1] - all[2 * r]) : 0;\n"
+    "        displs[r] = (int)all[2 * r];\n"
+    "    }\n"
+    "    MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, a, counts, displs, type, MPI_COMM_WORLD);\n"
+    "    free(all);\n"
+    "    free(counts);\n"
+    "}\n"
+    "/* ---- end of the MPI frame ---- */\n";
+
+void frame_release(struct frame *f)
+{
+    for (size_t j = 0; j < f->n; j++) free(f->loops[j].indent), free(f->loops[j].text);
+    free(f->loops), free(f->src), free(f->prefix);
+    memset(f, 0, sizeof(*f));
+}
+
+static int tok_is(const struct clex *lx, size_t i, const char *s) { return i < lx->n && clex_is(lx, i, s); }
+
+/* s without `indent` at the start of each line that has it. */
+static char *dedent(const char *s, size_t n, const char *indent)
+{
+    size_t k = strlen(indent);
+    struct cm_buf b;
+    cm_buf_init(&b);
+    for (size_t i = 0; i < n;) {
+        if (i && k && n - i >= k && !memcmp(s + i, indent, k)) i += k; /* the first line starts at the loop */
+        const char *nl = memchr(s + i, '\n', n - i);
+        size_t l = nl ? (size_t)(nl - (s + i)) + 1 : n - i;
+        cm_buf_append(&b, s + i, l);
+        i += l;
+    }
+    return b.data ? cm_buf_detach(&b) : cm_strdup("");
+}
+
+int frame_build(struct frame *f, const char *marked_src)
+{
+    memset(f, 0, sizeof(*f));
+    struct clex lx;
+    clex_init(&lx);
+    size_t len = strlen(marked_src);
+    int rc = clex_run(&lx, marked_src, len);
+    if (rc) goto out;
+    f->src = cm_strdup(marked_src);
+    int has_lo = 0, has_hi = 0;
+    size_t cap = 0, depth = 0;
+    f->main_body = (size_t)-1;
+    for (size_t i = 0; i < lx.n; i++) {
+        const struct clex_tok *t = &lx.toks[i];
+        if (t->kind == CLEX_IDENT) {
+            has_lo |= tok_is(&lx, i, "lo"), has_hi |= tok_is(&lx, i, "hi");
+            if (depth == 0 && f->main_body == (size_t)-1 && tok_is(&lx, i, "main")) {
+                size_t open = clex_next_sig(&lx, i), close = tok_is(&lx, open, "(") ? clex_match(&lx, open) : lx.n;
+                size_t body = close < lx.n ? clex_next_sig(&lx, close) : lx.n;
+                if (tok_is(&lx, body, "{")) f->main_body = lx.toks[body].off + 1;
+            }
+        } else if (t->kind == CLEX_PUNCT && t->len == 1) {
+            char c = marked_src[t->off];
+            if (c == '{') depth++;
+            else if (c == '}' && depth) depth--;
+        } else if (t->kind == CLEX_PP && depth == 0 && t->len >= 8 && !memcmp(marked_src + t->off, "#include", 8)) {
+            f->prolog_at = t->off + t->len; /* before the newline ending it */
+        } else if (t->kind == CLEX_COMMENT && t->len == strlen(HOTLOOPS_MARK) &&
+                   !memcmp(marked_src + t->off, HOTLOOPS_MARK, t->len)) {
+            size_t k = clex_next_sig(&lx, i);
+            if (!(tok_is(&lx, k, "for") || tok_is(&lx, k, "while") || tok_is(&lx, k, "do"))) continue;
+            size_t e = clex_stmt_end(&lx, k);
+            if (e >= lx.n) continue;
+            size_t begin = t->off;
+            while (begin && (marked_src[begin - 1] == ' ' || marked_src[begin - 1] == '\t')) begin--;
+            if (begin && marked_src[begin - 1] != '\n') begin = t->off; /* code before it on its line */
+            if (f->n == cap) f->loops = cm_realloc(f->loops, (cap = cap ? 2 * cap : 4) * sizeof(*f->loops));
+            struct frame_loop *L = &f->loops[f->n++];
+            L->begin = begin;
+            L->end = lx.toks[e].off + lx.toks[e].len;
+            L->indent = cm_strndup(marked_src + begin, t->off - begin);
+            L->text = dedent(marked_src + lx.toks[k].off, L->end - lx.toks[k].off, L->indent);
+            i = e;
+        }
+    }
+    if (f->main_body == (size_t)-1) {
+        rc = cm_error_set(CM_EFORMAT, "the program has no main function to put MPI's set-up in");
+        goto out;
+    }
+    if (!f->n) {
+        rc = cm_error_set(CM_EFORMAT, "no loop is marked '%s' (chatmpi data hotloops marks them)", HOTLOOPS_MARK);
+        goto out;
+    }
+    snprintf(f->lo, sizeof(f->lo), "%s", has_lo || has_hi ? "mpi_lo" : "lo");
+    snprintf(f->hi, sizeof(f->hi), "%s", has_lo || has_hi ? "mpi_hi" : "hi");
+    size_t pn = strlen(FRAME_PREFIX_FMT) + 2 * sizeof(f->lo);
+    f->prefix = cm_malloc(pn);
+    snprintf(f->prefix, pn, FRAME_PREFIX_FMT, f->lo, f->hi);
+out:
+    clex_release(&lx);
+    if (rc) frame_release(f);
+    return rc;
+}
+
+char *frame_question(const struct frame *f, size_t j)
+{
+    struct cm_buf b;
+    cm_buf_init(&b);
+    cm_buf_printf(&b,
+                  "This C program is going to run on several MPI ranks. Every rank holds all of the program's data "
+                  "and runs all of it as written, and only rank 0's output is printed. Two helper functions are "
+                  "defined in the program:\n\n"
+                  "    /* this rank's part [*lo, *hi) of the iterations first, first+1, ..., end-1 */\n"
+                  "    void mpi_share(long first, long end, long *lo, long *hi);\n"
+                  "    /* every rank receives the rows lo ... hi-1 of the array a (w elements each; w = 1 for\n"
+                  "       a vector) that each rank computed (each rank passes its own lo and hi) */\n"
+                  "    void mpi_allgather_range(void *a, long lo, long hi, long w, MPI_Datatype type);\n\n"
+                  "Rewrite the loop marked `%s` so that this rank runs only its part of the loop's iterations "
+                  "(mpi_share, into %s and %s), followed by the communication after which every rank holds exactly "
+                  "what the whole loop computes: MPI_Allreduce with MPI_IN_PLACE for a sum (MPI_SUM), a maximum or "
+                  "a minimum; mpi_allgather_range for the array elements the loop writes at its index. Keep the "
+                  "loop's body as it is, declare no variable of the program again, and print nothing. Answer "
+                  "with only the rewritten loop and the communication, in one ```c block.\n\n"
+                  "For example, this loop over the rows of a matrix (total is 0 before it):\n\n```c\n"
+                  "for (long i = 0; i < rows; i++) {\n"
+                  "    for (long j = 0; j < cols; j++)\n"
+                  "        out[i * cols + j] = 2.0 * in[i * cols + j];\n"
+                  "    total += out[i * cols];\n"
+                  "}\n```\n\nis rewritten as:\n\n```c\n"
+                  "long %s, %s;\n"
+                  "mpi_share(0, rows, &%s, &%s);\n"
+                  "for (long i = %s; i < %s; i++) {\n"
+                  "    for (long j = 0; j < cols; j++)\n"
+                  "        out[i * cols + j] = 2.0 * in[i * cols + j];\n"
+                  "    total += out[i * cols];\n"
+                  "}\n"
+                  "mpi_allgather_range(out, %s, %s, cols, MPI_DOUBLE);\n"
+                  "MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);\n"
+                  "```\n\nThe program:\n\n```c\n",
+                  HOTLOOPS_MARK, f->lo, f->hi, f->lo, f->hi, f->lo, f->hi, f->lo, f->hi, f->lo, f->hi);
+    /* the program with loop j's mark only */
+    size_t at = 0;
+    for (size_t k = 0; k < f->n; k++) {
+        if (k == j) continue;
+        const struct frame_loop *L = &f->loops[k];
+        const char *mark = strstr(f->src + L->begin, HOTLOOPS_MARK);
+        size_t m = (size_t)(mark - f->src), e = m + strlen(HOTLOOPS_MARK);
+        if (L->begin < m || m == 0 || f->src[m - 1] == '\n') { /* alone on its line: the line goes */
+            m = L->begin;
+            if (f->src[e] == '\n') e++;
+        }
+        cm_buf_append(&b, f->src + at, m - at);
+        at = e;
+    }
+    cm_buf_puts(&b, f->src + at);
+    if (b.len && b.data[b.len - 1] != '\n') cm_buf_puts(&b, "\n");
+    cm_buf_printf(&b, "```\n\nThe marked loop:\n\n```c\n%s\n```\n", f->loops[j].text);
+    return cm_buf_detach(&b);
+}
+
+/* At s (just after "MPI_Allreduce("): the first two arguments equal (spaces aside)? Their
+ * extent in *a0, *a1 (the first argument's bytes). */
+static int same_buffers(const char *s, const char **a0, const char **a1)
+{
+    const char *args[3];
+    int depth = 0, n = 0;
+    args[n++] = s;
+    for (const char *p = s; *p && n < 3; p++) {
+        if (*p == '(' || *p == '[') depth++;
+        else if ((*p == ')' || *p == ']') && depth-- == 0) return 0;
+        else if (*p == ',' && depth == 0) args[n++] = p + 1;
+    }
+    if (n < 3) return 0;
+    const char *x = args[0], *xe = args[1] - 1, *y = args[1], *ye = args[2] - 1;
+    while (x < xe || y < ye) {
+        while (x < xe && (*x == ' ' || *x == '\n')) x++;
+        while (y < ye && (*y == ' ' || *y == '\n')) y++;
+        if (x == xe || y == ye) break;
+        if (*x++ != *y++) return 0;
+    }
+    while (x < xe && (*x == ' ' || *x == '\n')) x++;
+    while (y < ye && (*y == ' ' || *y == '\n')) y++;
+    if (x != xe || y != ye || args[1] - 1 == args[0]) return 0;
+    *a0 = args[0], *a1 = args[1] - 1;
+    return 1;
+}
+
+/* Whether the identifier s[0..n) occurs in text as a whole name. */
+static int has_name(const char *text, const char *s, size_t n)
+{
+    for (const char *p = text; (p = memmem(p, strlen(p), s, n)); p += n) {
+        int before = p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '_');
+        int after = isalnum((unsigned char)p[n]) || p[n] == '_';
+        if (!before && !after) return 1;
+    }
+    return 0;
+}
+
+/* The line (n bytes) communicates a variable that the loop does not name: the buffer of an
+ * MPI_Allreduce (its second argument when the first is MPI_IN_PLACE) or of
+ * mpi_allgather_range (its first). A copy of the question's example, not the loop's result. */
+static int foreign_buffer(const char *line, size_t n, const char *loop)
+{
+    const char *c = memmem(line, n, "MPI_Allreduce(", 14);
+    const char *arg = c ? c + 14 : NULL;
+    if (!c && (c = memmem(line, n, "mpi_allgather_range(", 20))) arg = c + 20;
+    if (!arg) return 0;
+    const char *end = line + n;
+    while (arg < end && (*arg == ' ' || *arg == '&' || *arg == '(')) arg++;
+    if (c[0] == 'M' && end - arg > 12 && !memcmp(arg, "MPI_IN_PLACE", 12)) {
+        arg = memchr(arg, ',', (size_t)(end - arg));
+        if (!arg) return 0;
+        for (arg++; arg < end && (*arg == ' ' || *arg == '&' || *arg == '('); arg++) {}
+    }
+    size_t k = 0;
+    while (arg + k < end && (isalnum((unsigned char)arg[k]) || arg[k] == '_')) k++;
+    return k && !isdigit((unsigned char)arg[0]) && !has_name(loop, arg, k);
+}
+
+char *frame_fragment(const struct frame *f, size_t j, const char *answer, const char **why)
+{
+    *why = NULL;
+    const char *open = strstr(answer, "```");
+    if (!open) {
+        *why = "no ```c code block";
+        return NULL;
+    }
+    const char *s = strchr(open, '\n');
+    s = s ? s + 1 : open + strlen(open);
+    const char *end = strstr(s, "```");
+    size_t n = end ? (size_t)(end - s) : strlen(s);
+    struct cm_buf b;
+    cm_buf_init(&b);
+    for (size_t i = 0; i < n;) { /* the lines, #include dropped */
+        const char *nl = memchr(s + i, '\n', n - i);
+        size_t l = nl ? (size_t)(nl - (s + i)) + 1 : n - i;
+        size_t w = strspn(s + i, " \t");
+        int include = w < l && l - w >= 8 && !memcmp(s + i + w, "#include", 8);
+        if (!include && !foreign_buffer(s + i, l, f->loops[j].text)) cm_buf_append(&b, s + i, l);
+        i += l;
+    }
+    char *code = b.data ? cm_buf_detach(&b) : cm_strdup("");
+    /* the rewrite ends with its communication: what follows the last line that communicates
+     * (printing, code of the program after the loop written again) is not the loop's */
+    char *last = NULL;
+    for (char *p = code; *p;) {
+        char *nl = strchr(p, '\n');
+        size_t l = nl ? (size_t)(nl - p) : strlen(p);
+        if (memmem(p, l, "MPI_", 4) || memmem(p, l, "mpi_allgather_range", 19)) last = p;
+        p += l + (nl != NULL);
+    }
+    if (last) {
+        /* the end of the statement begun on that line: its first ';' at bracket depth 0 */
+        int depth = 0;
+        char *e = last;
+        for (; *e && !(*e == ';' && depth <= 0); e++) depth += (*e == '(') - (*e == ')');
+        if (*e) {
+            char *nl = strchr(e, '\n');
+            if (nl) nl[1] = 0;
+        }
+    }
+    if (strstr(code, "main(") || strstr(code, "main (")) {
+        free(code);
+        *why = "the answer is a whole program, not the loop's rewrite";
+        return NULL;
+    }
+    if (!strstr(code, "mpi_share")) {
+        free(code);
+        *why = "the answer does not share the loop's iterations (no mpi_share)";
+        return NULL;
+    }
+    /* MPI_Allreduce(&s, &s, ...): the same buffer twice is an error in MPI; in place meant */
+    cm_buf_init(&b);
+    const char *p = code;
+    for (const char *q; (q = strstr(p, "MPI_Allreduce("));) {
+        q += strlen("MPI_Allreduce(");
+        const char *a0, *a1;
+        cm_buf_append(&b, p, (size_t)(q - p));
+        if (same_buffers(q, &a0, &a1)) {
+            cm_buf_puts(&b, "MPI_IN_PLACE");
+            p = a1;
+        } else {
+            p = q;
+        }
+    }
+    cm_buf_puts(&b, p);
+    free(code);
+    return cm_buf_detach(&b);
+}
+
+char *frame_program(const struct frame *f, char *const *frags)
+{
+    struct cm_buf b;
+    cm_buf_init(&b);
+    size_t at = 0;
+    int prolog_done = 0, main_done = 0;
+    for (size_t j = 0; j <= f->n; j++) {
+        size_t next = j < f->n ? f->loops[j].begin : strlen(f->src);
+        if (!prolog_done && f->prolog_at <= next) {
+            cm_buf_append(&b, f->src + at, f->prolog_at - at);
+            if (f->prolog_at) cm_buf_puts(&b, "\n");
+            cm_buf_puts(&b, prolog + (f->prolog_at ? 0 : 1));
+            at = f->prolog_at, prolog_done = 1;
+        }
+        if (!main_done && f->main_body <= next) {
+            cm_buf_append(&b, f->src + at, f->main_body - at);
+            cm_buf_puts(&b, "\n    mpi_frame_init(); /* chatmpi: MPI_Init, rank, size; only rank 0 prints */");
+            at = f->main_body, main_done = 1;
+        }
+        cm_buf_append(&b, f->src + at, next - at);
+        at = next;
+        if (j == f->n) break;
+        const struct frame_loop *L = &f->loops[j];
+        cm_buf_printf(&b, "%s{ /* chatmpi: the loop split over the ranks (the model's rewrite) */\n", L->indent);
+        const char *s = frags[j];
+        while (*s) {
+            const char *nl = strchr(s, '\n');
+            size_t l = nl ? (size_t)(nl - s) : strlen(s);
+            if (l) cm_buf_printf(&b, "%s    %.*s", L->indent, (int)l, s);
+            cm_buf_puts(&b, "\n");
+            s += l + (nl != NULL);
+        }
+        while (b.len >= 2 && b.data[b.len - 1] == '\n' && b.data[b.len - 2] == '\n') b.data[--b.len] = 0;
+        cm_buf_printf(&b, "%s}", L->indent);
+        at = L->end;
+    }
+    return cm_buf_detach(&b);
+}

@@ -1,0 +1,66 @@
+/* frame.h — loop-by-loop answers: chatmpi writes the MPI frame, the model rewrites the loops.
+ *
+ * A small model asked for a whole MPI program drops or garbles code it should have kept
+ * (Qwen2.5-Coder-1.5B deleted the very loop it was to split: docs/default-model.md). In the
+ * frame, chatmpi writes what is the same in every replicated-data program and the model writes
+ * only what needs understanding:
+ *
+ *   chatmpi: MPI_Init first in main (and MPI_Finalize at exit, whatever the exit path), the
+ *            rank and size, the other ranks' stdout to /dev/null (rank 0 prints, as the
+ *            sequential program does), and two helpers: mpi_share (a rank's block of a loop's
+ *            iterations) and mpi_allgather / mpi_allgather_rows (every rank gets what every
+ *            rank computed of an array);
+ *   model:   for each loop marked by hotloops (harness/hotloops.h), asked one loop at a time,
+ *            the loop over its share of the iterations followed by the communication after
+ *            which every rank holds what the whole loop computed (MPI_Allreduce, the helpers).
+ *
+ * Every rank keeps the whole data, as in the sequential program, so nothing else changes.
+ * The assembled program is an ordinary MPI program that the harness checks like any other. */
+#ifndef CM_LOOP_FRAME_H
+#define CM_LOOP_FRAME_H
+
+#include <stddef.h>
+
+/* The start of every answer (the model continues it): the bounds declared, the share asked. */
+#define FRAME_PREFIX_FMT "```c\nlong %s, %s;\nmpi_share("
+/* Between the loops' answers in a round's saved answer (one text per round). */
+#define FRAME_SEPARATOR "\n/* ---- chatmpi frame: the next loop's answer ---- */\n"
+
+struct frame_loop {
+    size_t begin, end; /* the bytes of the marked program replaced: the mark's line to the loop's end */
+    char *indent;      /* the loop's indentation */
+    char *text;        /* the loop as written, its indentation taken off */
+};
+
+struct frame {
+    char *src;                /* the marked program (owned) */
+    struct frame_loop *loops; /* in source order */
+    size_t n;
+    size_t main_body;         /* the offset just after main's `{` */
+    size_t prolog_at;         /* where the helpers go: after the last top-level #include */
+    char lo[16], hi[16];      /* the bounds' names: lo and hi, or mpi_lo and mpi_hi when the
+                               * program has a lo or hi of its own */
+    char *prefix;             /* FRAME_PREFIX_FMT with those names (owned) */
+};
+
+/* From a program marked by hotloops_mark. CM_EFORMAT (with why) when it cannot be lexed, has
+ * no main function or no marked loop. */
+int frame_build(struct frame *f, const char *marked_src);
+void frame_release(struct frame *f);
+
+/* The question for loop j: the frame's rules, the program with only loop j marked, the loop.
+ * Caller frees. */
+char *frame_question(const struct frame *f, size_t j);
+
+/* Loop j's rewrite in an answer (that begins with f->prefix): the code block's text up to the
+ * end of its last communicating statement, with #include lines dropped, a line that
+ * communicates a variable the loop does not name dropped (a copy of the question's example),
+ * and MPI_Allreduce(&x, &x, ...) made MPI_Allreduce(MPI_IN_PLACE, &x, ...); NULL with *why
+ * when there is none, it is a whole program or it does not call mpi_share. Caller frees. */
+char *frame_fragment(const struct frame *f, size_t j, const char *answer, const char **why);
+
+/* The MPI program: the helpers, MPI set up at the start of main, each loop replaced by its
+ * rewrite (frags[j], in a block of its own). Caller frees. */
+char *frame_program(const struct frame *f, char *const *frags);
+
+#endif
