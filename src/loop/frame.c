@@ -2,6 +2,7 @@
 #include "loop/frame.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,8 +70,8 @@ static const char prolog[] =
 
 void frame_release(struct frame *f)
 {
-    for (size_t j = 0; j < f->n; j++) free(f->loops[j].indent), free(f->loops[j].text);
-    free(f->loops), free(f->src), free(f->prefix);
+    for (size_t j = 0; j < f->n; j++) free(f->loops[j].indent), free(f->loops[j].text), free(f->loops[j].prefix);
+    free(f->loops), free(f->src);
     memset(f, 0, sizeof(*f));
 }
 
@@ -90,6 +91,77 @@ static char *dedent(const char *s, size_t n, const char *indent)
         i += l;
     }
     return b.data ? cm_buf_detach(&b) : cm_strdup("");
+}
+
+/* The tokens i..j-1 (significant or not) as trimmed text. */
+static char *tok_text(const struct clex *lx, size_t i, size_t j)
+{
+    while (i < j && (lx->toks[i].kind == CLEX_WS || lx->toks[i].kind == CLEX_COMMENT)) i++;
+    while (j > i && (lx->toks[j - 1].kind == CLEX_WS || lx->toks[j - 1].kind == CLEX_COMMENT)) j--;
+    if (i >= j) return cm_strdup("");
+    return cm_strndup(lx->src + lx->toks[i].off, lx->toks[j - 1].off + lx->toks[j - 1].len - lx->toks[i].off);
+}
+
+/* A simple expression: one name or number, which needs no parentheses. */
+static int is_atom(const char *e)
+{
+    for (const char *p = e; *p; p++)
+        if (!(isalnum((unsigned char)*p) || *p == '_' || *p == '.')) return 0;
+    return *e != 0;
+}
+
+/* For a canonical counted loop `for ([T] v = A; v < B | v <= B | v != B; v++ | ++v | v += 1) BODY`
+ * (text, dedented): the loop over this rank's share, "mpi_share(A, B, &lo, &hi);" and the loop
+ * with the same body from lo to hi; NULL for any other loop (the model then writes the split). */
+static char *split_loop(const struct frame *f, const char *text)
+{
+    struct clex lx;
+    clex_init(&lx);
+    char *out = NULL, *type = NULL, *first = NULL, *bound = NULL;
+    if (clex_run(&lx, text, strlen(text))) goto done;
+    size_t kw = 0; /* the text begins at the loop's keyword */
+    if (!tok_is(&lx, kw, "for")) goto done;
+    size_t open = clex_next_sig(&lx, kw), close = tok_is(&lx, open, "(") ? clex_match(&lx, open) : lx.n;
+    if (close >= lx.n) goto done;
+    size_t semi1 = open, semi2;
+    while (semi1 < close && !tok_is(&lx, semi1, ";") && !tok_is(&lx, semi1, ",")) semi1++;
+    if (semi1 >= close || !tok_is(&lx, semi1, ";")) goto done;
+    for (semi2 = semi1 + 1; semi2 < close && !tok_is(&lx, semi2, ";"); semi2++) {}
+    if (semi2 >= close) goto done;
+    size_t eq = open + 1;
+    while (eq < semi1 && !tok_is(&lx, eq, "=")) eq++;
+    size_t v = eq < semi1 ? clex_prev_sig(&lx, eq) : SIZE_MAX;
+    if (v == (size_t)-1 || v <= open || lx.toks[v].kind != CLEX_IDENT) goto done;
+    const char *vn = text + lx.toks[v].off;
+    size_t vl = lx.toks[v].len;
+    type = tok_text(&lx, open + 1, v);
+    first = tok_text(&lx, eq + 1, semi1);
+    size_t c0 = clex_next_sig(&lx, semi1), op = c0 < semi2 ? clex_next_sig(&lx, c0) : lx.n;
+    if (c0 >= semi2 || lx.toks[c0].len != vl || memcmp(text + lx.toks[c0].off, vn, vl) || op >= semi2) goto done;
+    int le = tok_is(&lx, op, "<=");
+    if (!le && !tok_is(&lx, op, "<") && !tok_is(&lx, op, "!=")) goto done;
+    bound = tok_text(&lx, op + 1, semi2);
+    if (!*bound || !*first) goto done;
+    /* the step: v++, ++v or v += 1 */
+    size_t s0 = clex_next_sig(&lx, semi2), s1 = s0 < close ? clex_next_sig(&lx, s0) : lx.n;
+    size_t s2 = s1 < close ? clex_next_sig(&lx, s1) : lx.n;
+    int is_v0 = s0 < close && lx.toks[s0].len == vl && !memcmp(text + lx.toks[s0].off, vn, vl);
+    int is_v1 = s1 < close && lx.toks[s1].len == vl && !memcmp(text + lx.toks[s1].off, vn, vl);
+    int step = (is_v0 && tok_is(&lx, s1, "++") && s2 == close) || (tok_is(&lx, s0, "++") && is_v1 && s2 == close) ||
+               (is_v0 && tok_is(&lx, s1, "+=") && tok_is(&lx, s2, "1") && clex_next_sig(&lx, s2) == close);
+    if (!step) goto done;
+    struct cm_buf b;
+    cm_buf_init(&b);
+    cm_buf_printf(&b, "long %s, %s;\nmpi_share(%s, ", f->lo, f->hi, first);
+    if (le) cm_buf_printf(&b, is_atom(bound) ? "%s + 1" : "(%s) + 1", bound);
+    else cm_buf_puts(&b, bound);
+    cm_buf_printf(&b, ", &%s, &%s);\nfor (%s%s%.*s = %s; %.*s < %s; %.*s++)%s\n", f->lo, f->hi, type, *type ? " " : "",
+                  (int)vl, vn, f->lo, (int)vl, vn, f->hi, (int)vl, vn, text + lx.toks[close].off + 1);
+    out = cm_buf_detach(&b);
+done:
+    free(type), free(first), free(bound);
+    clex_release(&lx);
+    return out;
 }
 
 int frame_build(struct frame *f, const char *marked_src)
@@ -148,8 +220,17 @@ int frame_build(struct frame *f, const char *marked_src)
     snprintf(f->lo, sizeof(f->lo), "%s", has_lo || has_hi ? "mpi_lo" : "lo");
     snprintf(f->hi, sizeof(f->hi), "%s", has_lo || has_hi ? "mpi_hi" : "hi");
     size_t pn = strlen(FRAME_PREFIX_FMT) + 2 * sizeof(f->lo);
-    f->prefix = cm_malloc(pn);
-    snprintf(f->prefix, pn, FRAME_PREFIX_FMT, f->lo, f->hi);
+    for (size_t j = 0; j < f->n; j++) {
+        char *split = split_loop(f, f->loops[j].text);
+        if (split) {
+            f->loops[j].prefix = cm_malloc(strlen(split) + 8);
+            sprintf(f->loops[j].prefix, "```c\n%s", split);
+            free(split);
+        } else {
+            f->loops[j].prefix = cm_malloc(pn);
+            snprintf(f->loops[j].prefix, pn, FRAME_PREFIX_FMT, f->lo, f->hi);
+        }
+    }
 out:
     clex_release(&lx);
     if (rc) frame_release(f);

@@ -21,7 +21,10 @@
 
 #include <stddef.h>
 
-/* The start of every answer (the model continues it): the bounds declared, the share asked. */
+/* The start of an answer (the model continues it) when the loop is not a simple counted one:
+ * the bounds declared, the share asked. For `for ([T] v = A; v < B; v++) BODY` (or <=, !=,
+ * ++v, v += 1) the answer begins with the share and the loop over it, BODY as written: the
+ * model writes the communication after it. */
 #define FRAME_PREFIX_FMT "```c\nlong %s, %s;\nmpi_share("
 /* Between the loops' answers in a round's saved answer (one text per round). */
 #define FRAME_SEPARATOR "\n/* ---- chatmpi frame: the next loop's answer ---- */\n"
@@ -30,6 +33,7 @@ struct frame_loop {
     size_t begin, end; /* the bytes of the marked program replaced: the mark's line to the loop's end */
     char *indent;      /* the loop's indentation */
     char *text;        /* the loop as written, its indentation taken off */
+    char *prefix;      /* the start of its answer (owned) */
 };
 
 struct frame {
@@ -40,7 +44,6 @@ struct frame {
     size_t prolog_at;         /* where the helpers go: after the last top-level #include */
     char lo[16], hi[16];      /* the bounds' names: lo and hi, or mpi_lo and mpi_hi when the
                                * program has a lo or hi of its own */
-    char *prefix;             /* FRAME_PREFIX_FMT with those names (owned) */
 };
 
 /* From a program marked by hotloops_mark. CM_EFORMAT (with why) when it cannot be lexed, has

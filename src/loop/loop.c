@@ -399,7 +399,7 @@ static int frame_answer(struct loop_round *x, struct lm *m, const struct loop_op
         if (extra) cm_buf_puts(&q, extra);
         struct assistant_turn t = {q.data, NULL, NULL};
         struct assistant_usage u = {0};
-        rc = lm_chat(m, &ans[j], &t, 1, sp, f->prefix, &u);
+        rc = lm_chat(m, &ans[j], &t, 1, sp, f->loops[j].prefix, &u);
         x->usage.prompt_tokens += u.prompt_tokens, x->usage.cached_tokens += u.cached_tokens;
         x->usage.tokens += u.tokens, x->usage.prefill_s += u.prefill_s, x->usage.decode_s += u.decode_s;
         x->usage.cut |= u.cut;
