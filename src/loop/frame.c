@@ -70,7 +70,7 @@ static const char prolog[] =
 
 void frame_release(struct frame *f)
 {
-    for (size_t j = 0; j < f->n; j++) free(f->loops[j].indent), free(f->loops[j].text), free(f->loops[j].prefix);
+    for (size_t j = 0; j < f->n; j++) free(f->loops[j].indent), free(f->loops[j].text), free(f->loops[j].prefix), free(f->loops[j].writes);
     free(f->loops), free(f->src);
     memset(f, 0, sizeof(*f));
 }
@@ -93,6 +93,207 @@ static char *dedent(const char *s, size_t n, const char *indent)
     return b.data ? cm_buf_detach(&b) : cm_strdup("");
 }
 
+static int is_type_word(const struct clex *lx, size_t i)
+{
+    static const char *const words[] = {"double", "float", "int", "long", "short", "char", "unsigned", "signed",
+                                        "const", "size_t", "ptrdiff_t", "int64_t", "uint64_t", "int32_t",
+                                        "uint32_t", "_Bool", "bool", "struct", "volatile", "register"};
+    if (i >= lx->n || lx->toks[i].kind != CLEX_IDENT) return 0;
+    for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++)
+        if (clex_is(lx, i, words[k])) return 1;
+    return 0;
+}
+
+/* Token i (a name) is declared there: after a type word (or `type *`), or after a comma in a
+ * statement that begins with one, or as a for loop's own variable set in its header. */
+static int declared_at(const struct clex *lx, size_t i)
+{
+    size_t p = clex_prev_sig(lx, i);
+    while (p != (size_t)-1 && tok_is(lx, p, "*")) p = clex_prev_sig(lx, p);
+    if (p == (size_t)-1) return 0;
+    if (is_type_word(lx, p)) return 1;
+    if (tok_is(lx, p, "(")) {
+        size_t f = clex_prev_sig(lx, p);
+        return f != (size_t)-1 && tok_is(lx, f, "for");
+    }
+    if (!tok_is(lx, p, ",")) return 0;
+    int depth = 0;
+    for (size_t k = p; k != (size_t)-1; k = clex_prev_sig(lx, k)) { /* back to the statement's start */
+        if (tok_is(lx, k, ")") || tok_is(lx, k, "]")) depth++;
+        else if (tok_is(lx, k, "(") || tok_is(lx, k, "[")) {
+            if (depth-- == 0) return 0; /* inside a call's arguments */
+        } else if (depth == 0 && (tok_is(lx, k, ";") || tok_is(lx, k, "{") || tok_is(lx, k, "}"))) {
+            return is_type_word(lx, clex_next_sig(lx, k));
+        }
+    }
+    return is_type_word(lx, 0);
+}
+
+static int assign_op(const struct clex *lx, size_t i)
+{
+    static const char *const ops[] = {"=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>=", "++", "--"};
+    for (size_t k = 0; k < sizeof(ops) / sizeof(ops[0]); k++)
+        if (tok_is(lx, i, ops[k])) return 1;
+    return 0;
+}
+
+static void add_name(struct cm_buf *b, size_t *n, const char *s, size_t len)
+{
+    /* once each: b holds ",name," entries */
+    char key[80];
+    if (len + 3 > sizeof(key)) return;
+    snprintf(key, sizeof(key), ",%.*s,", (int)len, s);
+    if (b->data && strstr(b->data, key)) return;
+    cm_buf_puts(b, b->len ? "" : ",");
+    cm_buf_printf(b, "%.*s,", (int)len, s);
+    (*n)++;
+}
+
+/* "a, b and c" from ",a,b,c," */
+static void put_names(struct cm_buf *out, const char *list, size_t n)
+{
+    size_t k = 0;
+    for (const char *p = list + 1; *p; k++) {
+        const char *e = strchr(p, ',');
+        cm_buf_printf(out, "%s%.*s", k == 0 ? "" : k + 1 == n ? " and " : ", ", (int)(e - p), p);
+        p = e + 1;
+    }
+}
+
+/* What the loop (text) writes that lives outside it, as a sentence for the question: the arrays
+ * it assigns elements of, at its index var or elsewhere, and the variables it assigns. NULL
+ * when none is found. */
+static char *loop_writes(const char *text, const char *var, size_t var_len)
+{
+    struct clex lx;
+    clex_init(&lx);
+    if (clex_run(&lx, text, strlen(text))) {
+        clex_release(&lx);
+        return NULL;
+    }
+    /* names declared in the loop from an expression with its index (or such a name) in it:
+     * `long c = j * W + i;` is an index; `double *ci = C + i * n;` a row of C */
+    struct cm_buf derived, alias;
+    cm_buf_init(&derived), cm_buf_init(&alias);
+    size_t n_derived = 0, n_alias = 0;
+    for (size_t i = 0; var && i < lx.n; i++) {
+        if (lx.toks[i].kind != CLEX_IDENT || !declared_at(&lx, i)) continue;
+        size_t eq = clex_next_sig(&lx, i);
+        if (!tok_is(&lx, eq, "=")) continue;
+        size_t h = i; /* an inner loop's own variable is not an index of this one */
+        while (h != (size_t)-1 && !tok_is(&lx, h, "(") && !tok_is(&lx, h, ";") && !tok_is(&lx, h, "{") &&
+               !tok_is(&lx, h, "}"))
+            h = clex_prev_sig(&lx, h);
+        if (h != (size_t)-1 && tok_is(&lx, h, "(")) continue;
+        int uses = 0, lookup = 0;
+        size_t first = (size_t)-1, k = clex_next_sig(&lx, eq);
+        for (int depth = 0; k < lx.n && !(depth == 0 && (tok_is(&lx, k, ";") || tok_is(&lx, k, ","))); k++) {
+            lookup |= tok_is(&lx, k, "["); /* o = offs[d]: a value looked up, not an index */
+            depth += tok_is(&lx, k, "(") || tok_is(&lx, k, "[");
+            depth -= tok_is(&lx, k, ")") || tok_is(&lx, k, "]");
+            if (lx.toks[k].kind != CLEX_IDENT) continue;
+            if (lx.toks[k].len == var_len && !memcmp(text + lx.toks[k].off, var, var_len)) uses = 1;
+            char key[80];
+            snprintf(key, sizeof(key), ",%.*s,", (int)(lx.toks[k].len < 70 ? lx.toks[k].len : 70), text + lx.toks[k].off);
+            if (derived.data && strstr(derived.data, key)) uses = 1;
+            if (first == (size_t)-1 && !clex_is_keyword(text + lx.toks[k].off, lx.toks[k].len)) first = k;
+        }
+        if (!uses || lookup) continue;
+        size_t star = clex_prev_sig(&lx, i);
+        if (star != (size_t)-1 && tok_is(&lx, star, "*") && first != (size_t)-1) { /* a pointer into an array */
+            cm_buf_printf(&alias, "%.*s=%.*s;", (int)lx.toks[i].len, text + lx.toks[i].off, (int)lx.toks[first].len,
+                          text + lx.toks[first].off);
+            n_alias++;
+        } else {
+            add_name(&derived, &n_derived, text + lx.toks[i].off, lx.toks[i].len);
+        }
+    }
+    struct cm_buf at, other, vars;
+    size_t n_at = 0, n_other = 0, n_vars = 0;
+    cm_buf_init(&at), cm_buf_init(&other), cm_buf_init(&vars);
+    for (size_t i = 0; i < lx.n; i++) {
+        if (lx.toks[i].kind != CLEX_IDENT || clex_is_keyword(text + lx.toks[i].off, lx.toks[i].len)) continue;
+        size_t p = clex_prev_sig(&lx, i);
+        if (p != (size_t)-1 && (tok_is(&lx, p, ".") || tok_is(&lx, p, "->"))) continue;
+        size_t nx = clex_next_sig(&lx, i), close = nx;
+        int indexed = 0, at_var = 0;
+        while (tok_is(&lx, close, "[")) {
+            size_t c = clex_match(&lx, close);
+            if (c >= lx.n) break;
+            for (size_t k = close; var && k < c; k++) {
+                if (lx.toks[k].kind != CLEX_IDENT) continue;
+                at_var |= lx.toks[k].len == var_len && !memcmp(text + lx.toks[k].off, var, var_len);
+                char key[80];
+                snprintf(key, sizeof(key), ",%.*s,", (int)(lx.toks[k].len < 70 ? lx.toks[k].len : 70), text + lx.toks[k].off);
+                at_var |= derived.data && strstr(derived.data, key) != NULL;
+            }
+            indexed = 1, close = clex_next_sig(&lx, c);
+        }
+        if (!assign_op(&lx, close) || declared_at(&lx, i)) continue;
+        const char *name = text + lx.toks[i].off;
+        size_t len = lx.toks[i].len;
+        if (var && len == var_len && !memcmp(name, var, len)) continue;
+        /* a name declared in the loop is its own, unless it points into an outer array */
+        int own = 0;
+        for (size_t k = 0; k < lx.n && !own; k++)
+            own = lx.toks[k].kind == CLEX_IDENT && lx.toks[k].len == len && !memcmp(text + lx.toks[k].off, name, len) &&
+                  declared_at(&lx, k);
+        if (own && indexed && alias.data) {
+            char key[80];
+            snprintf(key, sizeof(key), "%.*s=", (int)(len < 70 ? len : 70), name);
+            const char *a = strstr(alias.data, key);
+            if (a && (a == alias.data || a[-1] == ';')) {
+                name = a + strlen(key), len = strcspn(name, ";");
+                own = 0, at_var = 1;
+            }
+        }
+        if (own) continue;
+        if (!indexed) add_name(&vars, &n_vars, name, len);
+        else if (at_var || !var) add_name(&at, &n_at, name, len);
+        else add_name(&other, &n_other, name, len);
+    }
+    cm_buf_release(&derived), cm_buf_release(&alias);
+    (void)n_derived, (void)n_alias;
+    /* an array written both at its index and elsewhere is said once, elsewhere */
+    if (n_other && n_at) {
+        struct cm_buf keep;
+        cm_buf_init(&keep);
+        size_t n_keep = 0;
+        for (const char *q = at.data + 1; *q;) {
+            const char *e = strchr(q, ',');
+            char key[80];
+            snprintf(key, sizeof(key), ",%.*s,", (int)(e - q < 70 ? e - q : 70), q);
+            if (!strstr(other.data, key)) add_name(&keep, &n_keep, q, (size_t)(e - q));
+            q = e + 1;
+        }
+        cm_buf_release(&at);
+        at = keep, n_at = n_keep;
+    }
+    struct cm_buf b;
+    cm_buf_init(&b);
+    if (n_at || n_other || n_vars) {
+        cm_buf_puts(&b, "The loop writes");
+        if (n_at) {
+            cm_buf_printf(&b, " the array%s ", n_at > 1 ? "s" : "");
+            put_names(&b, at.data, n_at);
+            if (var) cm_buf_printf(&b, " at its index %.*s", (int)var_len, var);
+        }
+        if (n_other) {
+            cm_buf_printf(&b, "%s the array%s ", n_at ? ";" : "", n_other > 1 ? "s" : "");
+            put_names(&b, other.data, n_other);
+            cm_buf_printf(&b, " at indices other than its index %.*s", (int)var_len, var);
+        }
+        if (n_vars) {
+            cm_buf_printf(&b, "%s the variable%s ", n_at || n_other ? "; and" : "", n_vars > 1 ? "s" : "");
+            put_names(&b, vars.data, n_vars);
+        }
+        cm_buf_puts(&b, ".\n");
+    }
+    cm_buf_release(&at), cm_buf_release(&other), cm_buf_release(&vars);
+    clex_release(&lx);
+    return b.data ? cm_buf_detach(&b) : NULL;
+}
+
 /* The tokens i..j-1 (significant or not) as trimmed text. */
 static char *tok_text(const struct clex *lx, size_t i, size_t j)
 {
@@ -108,6 +309,26 @@ static int is_atom(const char *e)
     for (const char *p = e; *p; p++)
         if (!(isalnum((unsigned char)*p) || *p == '_' || *p == '.')) return 0;
     return *e != 0;
+}
+
+/* A for loop's index (text begins at `for`): the name before the first '=' of its header's
+ * first clause; NULL (while, do, no assignment). */
+static const char *loop_var(const char *text, size_t *len)
+{
+    struct clex lx;
+    clex_init(&lx);
+    const char *v = NULL;
+    if (!clex_run(&lx, text, strlen(text)) && tok_is(&lx, 0, "for")) {
+        size_t open = clex_next_sig(&lx, 0);
+        for (size_t k = open + 1; k < lx.n && !tok_is(&lx, k, ";"); k++)
+            if (tok_is(&lx, k, "=")) {
+                size_t p = clex_prev_sig(&lx, k);
+                if (p != (size_t)-1 && lx.toks[p].kind == CLEX_IDENT) v = text + lx.toks[p].off, *len = lx.toks[p].len;
+                break;
+            }
+    }
+    clex_release(&lx);
+    return v;
 }
 
 /* For a canonical counted loop `for ([T] v = A; v < B | v <= B | v != B; v++ | ++v | v += 1) BODY`
@@ -221,6 +442,9 @@ int frame_build(struct frame *f, const char *marked_src)
     snprintf(f->hi, sizeof(f->hi), "%s", has_lo || has_hi ? "mpi_hi" : "hi");
     size_t pn = strlen(FRAME_PREFIX_FMT) + 2 * sizeof(f->lo);
     for (size_t j = 0; j < f->n; j++) {
+        size_t vl = 0;
+        const char *v = loop_var(f->loops[j].text, &vl);
+        f->loops[j].writes = loop_writes(f->loops[j].text, v, vl);
         char *split = split_loop(f, f->loops[j].text);
         if (split) {
             f->loops[j].prefix = cm_malloc(strlen(split) + 8);
@@ -290,6 +514,7 @@ char *frame_question(const struct frame *f, size_t j)
     cm_buf_puts(&b, f->src + at);
     if (b.len && b.data[b.len - 1] != '\n') cm_buf_puts(&b, "\n");
     cm_buf_printf(&b, "```\n\nThe marked loop:\n\n```c\n%s\n```\n", f->loops[j].text);
+    if (f->loops[j].writes) cm_buf_printf(&b, "\n%s", f->loops[j].writes);
     return cm_buf_detach(&b);
 }
 

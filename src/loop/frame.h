@@ -34,6 +34,7 @@ struct frame_loop {
     char *indent;      /* the loop's indentation */
     char *text;        /* the loop as written, its indentation taken off */
     char *prefix;      /* the start of its answer (owned) */
+    char *writes;      /* what it writes that lives outside it, a sentence for the question, or NULL */
 };
 
 struct frame {

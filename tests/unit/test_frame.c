@@ -1,0 +1,242 @@
+/* Loop-by-loop answers (loop/frame.h): the marked loops found and their extents; a simple
+ * counted loop's split written by chatmpi (bounds for <, <= and !=, a variable declared
+ * outside, lo/hi renamed when the program has its own); other loops left to the model; the
+ * question with only its loop marked and what the loop writes; the rewrite taken from an
+ * answer (cut after its communication, example copies and #include dropped, the same buffer
+ * twice made MPI_IN_PLACE, whole programs refused); the assembled program built with mpicc
+ * and run at 1 to 3 ranks against the sequential output. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/fs.h"
+#include "harness/hotloops.h"
+#include "loop/frame.h"
+
+#define MARK "/* MPI: split this loop over the ranks */"
+
+static const char *prog = "/* sums and doubles */\n"
+                          "#include <stdio.h>\n"
+                          "#include <stdlib.h>\n"
+                          "\n"
+                          "int main(int argc, char **argv)\n"
+                          "{\n"
+                          "    long n = argc > 1 ? strtol(argv[1], NULL, 10) : 10, ny = 4;\n"
+                          "    double *x = malloc(n * sizeof *x), s = 0.0, y[6] = {0};\n"
+                          "    for (long i = 0; i < n; i++)\n"
+                          "        x[i] = 0.5 * (double)i;\n"
+                          "    for (long r = 0; r < 3; r++) {\n"
+                          "        s = 0.0;\n"
+                          "        " MARK "\n"
+                          "        for (long i = 0; i < n; i++)\n"
+                          "            s += x[i];\n"
+                          "        int j;\n"
+                          "        " MARK "\n"
+                          "        for (j = 1; j <= ny; ++j) {\n"
+                          "            y[j] = s * j;\n"
+                          "        }\n"
+                          "    }\n"
+                          "    long k = n;\n"
+                          "    " MARK "\n"
+                          "    while (k > 0)\n"
+                          "        k--;\n"
+                          "    printf(\"%.6f %.6f %.6f\\n\", s, y[1], y[4]);\n"
+                          "    free(x);\n"
+                          "    return 0;\n"
+                          "}\n";
+
+static void build(struct frame *f, const char *src)
+{
+    cr_assert_eq(frame_build(f, src), 0, "%s", cm_error_message());
+}
+
+Test(frame, finds_the_marked_loops_and_writes_simple_splits)
+{
+    struct frame f;
+    build(&f, prog);
+    cr_assert_eq(f.n, 3);
+    cr_assert_str_eq(f.loops[0].indent, "        ");
+    cr_assert_str_eq(f.loops[0].text, "for (long i = 0; i < n; i++)\n    s += x[i];");
+    cr_assert_str_eq(f.loops[0].prefix, "```c\nlong lo, hi;\nmpi_share(0, n, &lo, &hi);\n"
+                                        "for (long i = lo; i < hi; i++)\n    s += x[i];\n");
+    /* <= and a variable declared before the loop */
+    cr_assert_str_eq(f.loops[1].prefix, "```c\nlong lo, hi;\nmpi_share(1, ny + 1, &lo, &hi);\n"
+                                        "for (j = lo; j < hi; j++) {\n    y[j] = s * j;\n}\n");
+    /* a while loop: the model writes the split */
+    cr_assert_str_eq(f.loops[2].prefix, "```c\nlong lo, hi;\nmpi_share(");
+    /* the replaced bytes: the mark's line to the loop's end */
+    cr_assert(!strncmp(prog + f.loops[0].begin, "        " MARK, strlen(MARK) + 8));
+    cr_assert(!strncmp(prog + f.loops[2].end - 4, "k--;", 4));
+    frame_release(&f);
+}
+
+Test(frame, renames_the_bounds_when_the_program_has_lo_or_hi)
+{
+    const char *src = "int main(void)\n{\n    double a[8], lo = 0;\n    " MARK "\n"
+                      "    for (int i = 0; i != 8; i++)\n        a[i] = lo;\n    return 0;\n}\n";
+    struct frame f;
+    build(&f, src);
+    cr_assert_str_eq(f.loops[0].prefix, "```c\nlong mpi_lo, mpi_hi;\nmpi_share(0, 8, &mpi_lo, &mpi_hi);\n"
+                                        "for (int i = mpi_lo; i < mpi_hi; i++)\n    a[i] = lo;\n");
+    frame_release(&f);
+}
+
+Test(frame, refuses_programs_without_marks_or_main)
+{
+    struct frame f;
+    cr_assert_eq(frame_build(&f, "int main(void) { for (int i = 0; i < 3; i++); return 0; }\n"), CM_EFORMAT);
+    cr_assert(strstr(cm_error_message(), "no loop is marked"));
+    cm_error_clear();
+    cr_assert_eq(frame_build(&f, "void g(double *a) {\n    " MARK "\n    for (int i = 0; i < 3; i++) a[i] = 0;\n}\n"),
+                 CM_EFORMAT);
+    cr_assert(strstr(cm_error_message(), "no main"));
+    cm_error_clear();
+}
+
+Test(frame, question_marks_only_its_loop_and_says_what_it_writes)
+{
+    struct frame f;
+    build(&f, prog);
+    char *q = frame_question(&f, 1);
+    const char *program = strstr(q, "The program:");
+    cr_assert(program);
+    size_t marks = 0;
+    for (const char *p = strstr(program, MARK); p; p = strstr(p + 1, MARK)) marks++;
+    cr_assert_eq(marks, 1, "%s", program);
+    cr_assert(strstr(program, MARK "\n        for (j = 1; j <= ny; ++j)"));
+    cr_assert(strstr(program, "        s = 0.0;\n        for (long i = 0; i < n; i++)"),
+              "the other marks' lines are gone: %s", program);
+    cr_assert(strstr(q, "The loop writes the array y at its index j.\n"), "%s", q);
+    free(q);
+    q = frame_question(&f, 0);
+    cr_assert(strstr(q, "The loop writes the variable s.\n"), "%s", q);
+    free(q);
+    frame_release(&f);
+}
+
+/* what a loop writes, as the question says it */
+static char *writes_of(const char *loop)
+{
+    static char buf[512];
+    char src[2048];
+    snprintf(src, sizeof(src), "int main(void)\n{\n    " MARK "\n    %s\n    return 0;\n}\n", loop);
+    struct frame f;
+    build(&f, src);
+    snprintf(buf, sizeof(buf), "%s", f.loops[0].writes ? f.loops[0].writes : "(nothing)");
+    frame_release(&f);
+    return buf;
+}
+
+Test(frame, what_a_loop_writes)
+{
+    /* a name computed from the index is the index; a value looked up is not */
+    cr_assert_str_eq(writes_of("for (long j = 1; j <= ny; j++) for (long i = 1; i <= nx; i++) { long c = j * W + i; "
+                               "un[c] = u[c] + 1; }"),
+                     "The loop writes the array un at its index j.\n");
+    cr_assert_str_eq(writes_of("for (int d = 0; d < nd; d++) { long o = offs[d]; for (long j = 0; j < n; j++) "
+                               "y[j - o] += v[d * n + j] * x[j]; }"),
+                     "The loop writes the array y at indices other than its index d.\n");
+    /* an inner loop's own variable is not an index of the outer loop */
+    cr_assert_str_eq(writes_of("for (long i = 0; i < n; i++) { double t = 0; for (long j = i + 1; j < n; j++) { "
+                               "y[j] += a[j]; t += a[j]; } y[i] += t; }"),
+                     "The loop writes the array y at indices other than its index i.\n");
+    /* a pointer into a row is the array; the loop's own arrays and scalars are left out */
+    cr_assert_str_eq(writes_of("for (long i = 0; i < n; i++) { double *ci = C + i * n; double acc[3] = {0}; "
+                               "for (long j = 0; j < n; j++) { acc[j % 3] += 1; ci[j] = acc[0]; } }"),
+                     "The loop writes the array C at its index i.\n");
+    cr_assert_str_eq(writes_of("for (long i = 0; i < n; i++) { double a = x[i] < 0 ? -x[i] : x[i]; if (a > vmax) "
+                               "{ vmax = a; imax = i; } }"),
+                     "The loop writes the variables vmax and imax.\n");
+    cr_assert_str_eq(writes_of("for (long i = 0; i < n; i++) { y[i] = 2 * x[i]; ss += y[i]; }"),
+                     "The loop writes the array y at its index i; and the variable ss.\n");
+    cr_assert_str_eq(writes_of("for (long i = 0; i < n; i++) { double t = x[i]; (void)t; }"), "(nothing)");
+}
+
+static char *fragment(const struct frame *f, size_t j, const char *answer, const char **why)
+{
+    return frame_fragment(f, j, answer, why);
+}
+
+Test(frame, takes_the_rewrite_from_an_answer)
+{
+    struct frame f;
+    build(&f, prog);
+    const char *why = NULL;
+    /* cut after the last communication; the example's total dropped; same buffer twice made in place */
+    char *x = fragment(&f, 0,
+                       "```c\nlong lo, hi;\nmpi_share(0, n, &lo, &hi);\nfor (long i = lo; i < hi; i++)\n    s += x[i];\n"
+                       "MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);\n"
+                       "MPI_Allreduce(&s, &s, 1, MPI_DOUBLE, MPI_SUM,\n              MPI_COMM_WORLD);\n"
+                       "printf(\"%f\\n\", s);\n```\nThis splits the loop.",
+                       &why);
+    cr_assert(x, "%s", why);
+    cr_assert_str_eq(x, "long lo, hi;\nmpi_share(0, n, &lo, &hi);\nfor (long i = lo; i < hi; i++)\n    s += x[i];\n"
+                        "MPI_Allreduce(MPI_IN_PLACE, &s, 1, MPI_DOUBLE, MPI_SUM,\n              MPI_COMM_WORLD);\n");
+    free(x);
+    /* #include lines dropped, no communication: kept as it is */
+    x = fragment(&f, 0, "```c\n#include <mpi.h>\nlong lo, hi;\nmpi_share(0, n, &lo, &hi);\n```", &why);
+    cr_assert_str_eq(x, "long lo, hi;\nmpi_share(0, n, &lo, &hi);\n");
+    free(x);
+    cr_assert_null(fragment(&f, 0, "```c\nint main(void) { mpi_share(0, 1, 0, 0); }\n```", &why));
+    cr_assert(strstr(why, "whole program"));
+    cr_assert_null(fragment(&f, 0, "```c\nfor (long i = 0; i < n; i++) s += x[i];\n```", &why));
+    cr_assert(strstr(why, "mpi_share"));
+    cr_assert_null(fragment(&f, 0, "I cannot do that.", &why));
+    cr_assert(strstr(why, "code block"));
+    frame_release(&f);
+}
+
+static char *run(const char *cmd)
+{
+    FILE *p = popen(cmd, "r");
+    cr_assert(p);
+    static char out[4096];
+    size_t n = fread(out, 1, sizeof(out) - 1, p);
+    out[n] = 0;
+    cr_assert_eq(pclose(p), 0, "%s: %s", cmd, out);
+    return out;
+}
+
+/* The assembled program is an MPI program that gives the sequential output at any rank count
+ * (the while loop's rewrite as the model would write it). */
+Test(frame, assembled_program_runs_under_mpirun)
+{
+    if (system("command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1") != 0)
+        cr_skip_test("mpicc/mpirun not installed");
+    struct frame f;
+    build(&f, prog);
+    char *frags[3];
+    const char *why = NULL;
+    const char *answers[3] = {
+        "```c\nlong lo, hi;\nmpi_share(0, n, &lo, &hi);\nfor (long i = lo; i < hi; i++)\n    s += x[i];\n"
+        "MPI_Allreduce(MPI_IN_PLACE, &s, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);\n```",
+        "```c\nlong lo, hi;\nmpi_share(1, ny + 1, &lo, &hi);\nfor (j = lo; j < hi; j++) {\n    y[j] = s * j;\n}\n"
+        "mpi_allgather_range(y, lo, hi, 1, MPI_DOUBLE);\n```",
+        "```c\nlong lo, hi;\nmpi_share(0, 1, &lo, &hi);\nwhile (k > 0)\n    k--;\n```"};
+    for (int j = 0; j < 3; j++) cr_assert(frags[j] = frame_fragment(&f, (size_t)j, answers[j], &why), "%s", why);
+    char *mpi = frame_program(&f, frags);
+    cr_assert(strstr(mpi, "    mpi_frame_init();"));
+    cr_assert(strstr(mpi, "#include <stdlib.h>\n\n/* ---- MPI frame written by chatmpi"), "after the includes: %s", mpi);
+    char *dir = NULL;
+    cr_assert_eq(cm_make_temp_dir(&dir, "chatmpi-frame-"), 0);
+    char *seq_c = cm_path_join(dir, "seq.c"), *mpi_c = cm_path_join(dir, "mpi.c"), cmd[4096];
+    cr_assert_eq(cm_write_file_atomic(seq_c, prog, strlen(prog)), 0);
+    cr_assert_eq(cm_write_file_atomic(mpi_c, mpi, strlen(mpi)), 0);
+    snprintf(cmd, sizeof(cmd), "cd %s && cc -o seq seq.c 2>&1 && mpicc -Wall -Werror -o mpi mpi.c 2>&1 && ./seq 11", dir);
+    char want[256];
+    snprintf(want, sizeof(want), "%s", run(cmd));
+    cr_assert(strlen(want) > 10);
+    for (int np = 1; np <= 3; np++) {
+        snprintf(cmd, sizeof(cmd),
+                 "cd %s && OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 "
+                 "mpirun --oversubscribe -np %d ./mpi 11 2>/dev/null",
+                 dir, np);
+        cr_assert_str_eq(run(cmd), want, "np=%d:\n%s", np, mpi);
+    }
+    cm_remove_tree(dir);
+    free(dir), free(seq_c), free(mpi_c), free(mpi);
+    for (int j = 0; j < 3; j++) free(frags[j]);
+    frame_release(&f);
+}
