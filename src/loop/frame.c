@@ -149,6 +149,36 @@ static void add_name(struct cm_buf *b, size_t *n, const char *s, size_t len)
     (*n)++;
 }
 
+/* The first written element of each array, as written: "\x1fname\x1etext" entries. */
+static void add_sub(struct cm_buf *subs, const char *name, size_t len, const char *text, size_t tlen)
+{
+    char key[80];
+    if (len + 3 > sizeof(key) || tlen > 48 || memchr(text, '\n', tlen)) return;
+    snprintf(key, sizeof(key), "\x1f%.*s\x1e", (int)len, name);
+    if (subs->data && strstr(subs->data, key)) return;
+    cm_buf_printf(subs, "%s%.*s", key, (int)tlen, text);
+}
+
+/* ", as a[i] and b[i]" for the names of list that have an entry in subs */
+static void put_subs(struct cm_buf *out, const char *list, const char *subs)
+{
+    if (!subs) return;
+    size_t k = 0, n = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (const char *p = list + 1; *p;) {
+            const char *e = strchr(p, ',');
+            char key[80];
+            snprintf(key, sizeof(key), "\x1f%.*s\x1e", (int)(e - p < 70 ? e - p : 70), p);
+            const char *t = strstr(subs, key);
+            if (t) {
+                t += strlen(key);
+                if (pass == 0) n++;
+                else cm_buf_printf(out, "%s%.*s", k++ == 0 ? ", as " : k == n ? " and " : ", ", (int)strcspn(t, "\x1f"), t);
+            }
+            p = e + 1;
+        }
+}
+
 /* "a, b and c" from ",a,b,c," */
 static void put_names(struct cm_buf *out, const char *list, size_t n)
 {
@@ -208,9 +238,9 @@ static char *loop_writes(const char *text, const char *var, size_t var_len)
             add_name(&derived, &n_derived, text + lx.toks[i].off, lx.toks[i].len);
         }
     }
-    struct cm_buf at, other, vars;
+    struct cm_buf at, other, vars, subs;
     size_t n_at = 0, n_other = 0, n_vars = 0;
-    cm_buf_init(&at), cm_buf_init(&other), cm_buf_init(&vars);
+    cm_buf_init(&at), cm_buf_init(&other), cm_buf_init(&vars), cm_buf_init(&subs);
     for (size_t i = 0; i < lx.n; i++) {
         if (lx.toks[i].kind != CLEX_IDENT || clex_is_keyword(text + lx.toks[i].off, lx.toks[i].len)) continue;
         size_t p = clex_prev_sig(&lx, i);
@@ -220,8 +250,10 @@ static char *loop_writes(const char *text, const char *var, size_t var_len)
         while (tok_is(&lx, close, "[")) {
             size_t c = clex_match(&lx, close);
             if (c >= lx.n) break;
-            for (size_t k = close; var && k < c; k++) {
-                if (lx.toks[k].kind != CLEX_IDENT) continue;
+            int nest = 0; /* ys[ri[q]]: an element looked up through another array is not at the index */
+            for (size_t k = close + 1; var && k < c; k++) {
+                nest += tok_is(&lx, k, "[") - tok_is(&lx, k, "]");
+                if (lx.toks[k].kind != CLEX_IDENT || nest > 0) continue;
                 at_var |= lx.toks[k].len == var_len && !memcmp(text + lx.toks[k].off, var, var_len);
                 char key[80];
                 snprintf(key, sizeof(key), ",%.*s,", (int)(lx.toks[k].len < 70 ? lx.toks[k].len : 70), text + lx.toks[k].off);
@@ -248,6 +280,10 @@ static char *loop_writes(const char *text, const char *var, size_t var_len)
             }
         }
         if (own) continue;
+        if (indexed && name == text + lx.toks[i].off) { /* as written (not through a row pointer) */
+            size_t last = clex_prev_sig(&lx, close);
+            add_sub(&subs, name, len, name, lx.toks[last].off + lx.toks[last].len - lx.toks[i].off);
+        }
         if (!indexed) add_name(&vars, &n_vars, name, len);
         else if (at_var || !var) add_name(&at, &n_at, name, len);
         else add_name(&other, &n_other, name, len);
@@ -277,11 +313,13 @@ static char *loop_writes(const char *text, const char *var, size_t var_len)
             cm_buf_printf(&b, " the array%s ", n_at > 1 ? "s" : "");
             put_names(&b, at.data, n_at);
             if (var) cm_buf_printf(&b, " at its index %.*s", (int)var_len, var);
+            put_subs(&b, at.data, subs.data);
         }
         if (n_other) {
             cm_buf_printf(&b, "%s the array%s ", n_at ? ";" : "", n_other > 1 ? "s" : "");
             put_names(&b, other.data, n_other);
             cm_buf_printf(&b, " at indices other than its index %.*s", (int)var_len, var);
+            put_subs(&b, other.data, subs.data);
         }
         if (n_vars) {
             cm_buf_printf(&b, "%s the variable%s ", n_at || n_other ? "; and" : "", n_vars > 1 ? "s" : "");
@@ -289,7 +327,7 @@ static char *loop_writes(const char *text, const char *var, size_t var_len)
         }
         cm_buf_puts(&b, ".\n");
     }
-    cm_buf_release(&at), cm_buf_release(&other), cm_buf_release(&vars);
+    cm_buf_release(&at), cm_buf_release(&other), cm_buf_release(&vars), cm_buf_release(&subs);
     clex_release(&lx);
     return b.data ? cm_buf_detach(&b) : NULL;
 }

@@ -108,7 +108,7 @@ Test(frame, question_marks_only_its_loop_and_says_what_it_writes)
     cr_assert(strstr(program, MARK "\n        for (j = 1; j <= ny; ++j)"));
     cr_assert(strstr(program, "        s = 0.0;\n        for (long i = 0; i < n; i++)"),
               "the other marks' lines are gone: %s", program);
-    cr_assert(strstr(q, "The loop writes the array y at its index j.\n"), "%s", q);
+    cr_assert(strstr(q, "The loop writes the array y at its index j, as y[j].\n"), "%s", q);
     free(q);
     q = frame_question(&f, 0);
     cr_assert(strstr(q, "The loop writes the variable s.\n"), "%s", q);
@@ -134,14 +134,14 @@ Test(frame, what_a_loop_writes)
     /* a name computed from the index is the index; a value looked up is not */
     cr_assert_str_eq(writes_of("for (long j = 1; j <= ny; j++) for (long i = 1; i <= nx; i++) { long c = j * W + i; "
                                "un[c] = u[c] + 1; }"),
-                     "The loop writes the array un at its index j.\n");
+                     "The loop writes the array un at its index j, as un[c].\n");
     cr_assert_str_eq(writes_of("for (int d = 0; d < nd; d++) { long o = offs[d]; for (long j = 0; j < n; j++) "
                                "y[j - o] += v[d * n + j] * x[j]; }"),
-                     "The loop writes the array y at indices other than its index d.\n");
+                     "The loop writes the array y at indices other than its index d, as y[j - o].\n");
     /* an inner loop's own variable is not an index of the outer loop */
     cr_assert_str_eq(writes_of("for (long i = 0; i < n; i++) { double t = 0; for (long j = i + 1; j < n; j++) { "
                                "y[j] += a[j]; t += a[j]; } y[i] += t; }"),
-                     "The loop writes the array y at indices other than its index i.\n");
+                     "The loop writes the array y at indices other than its index i, as y[j].\n");
     /* a pointer into a row is the array; the loop's own arrays and scalars are left out */
     cr_assert_str_eq(writes_of("for (long i = 0; i < n; i++) { double *ci = C + i * n; double acc[3] = {0}; "
                                "for (long j = 0; j < n; j++) { acc[j % 3] += 1; ci[j] = acc[0]; } }"),
@@ -150,8 +150,11 @@ Test(frame, what_a_loop_writes)
                                "{ vmax = a; imax = i; } }"),
                      "The loop writes the variables vmax and imax.\n");
     cr_assert_str_eq(writes_of("for (long i = 0; i < n; i++) { y[i] = 2 * x[i]; ss += y[i]; }"),
-                     "The loop writes the array y at its index i; and the variable ss.\n");
+                     "The loop writes the array y at its index i, as y[i]; and the variable ss.\n");
     cr_assert_str_eq(writes_of("for (long i = 0; i < n; i++) { double t = x[i]; (void)t; }"), "(nothing)");
+    /* an element looked up through another array is not at the index */
+    cr_assert_str_eq(writes_of("for (long q = 0; q < nz; q++) ys[ri[q]] += v[q] * x[ci[q]];"),
+                     "The loop writes the array ys at indices other than its index q, as ys[ri[q]].\n");
 }
 
 static char *fragment(const struct frame *f, size_t j, const char *answer, const char **why)
