@@ -42,19 +42,22 @@ static const char prolog[] =
     "    if (mpi_rank != 0 && !freopen(\"/dev/null\", \"w\", stdout)) MPI_Abort(MPI_COMM_WORLD, 1);\n"
     "}\n"
     "\n"
-    "/* this rank's part [*lo, *hi) of the iterations first .. end-1, in rank order */\n"
+    "/* this rank's part [*lo, *hi) of the iterations first .. end-1, in rank order (kept for\n"
+    " * mpi_allgather_share) */\n"
+    "static long mpi_share_lo, mpi_share_hi;\n"
     "static inline void mpi_share(long first, long end, long *lo, long *hi)\n"
     "{\n"
     "    long n = end > first ? end - first : 0, q = n / mpi_size, r = n % mpi_size;\n"
     "    *lo = first + q * mpi_rank + (mpi_rank < r ? mpi_rank : r);\n"
     "    *hi = *lo + q + (mpi_rank < r);\n"
+    "    mpi_share_lo = *lo, mpi_share_hi = *hi;\n"
     "}\n"
     "\n"
-    "/* every rank receives the rows lo .. hi-1 of a (w elements each; w = 1 for a vector) that each\n"
-    " * rank computed (each rank passes its own lo and hi) */\n"
-    "static inline void mpi_allgather_range(void *a, long lo, long hi, long w, MPI_Datatype type)\n"
+    "/* after a loop over this rank's part (the last mpi_share): every rank receives the rows i of a\n"
+    " * (a[i*w] .. a[i*w + w-1]; w = 1 for a vector) that every rank computed */\n"
+    "static inline void mpi_allgather_share(void *a, long w, MPI_Datatype type)\n"
     "{\n"
-    "    long mine[2] = {lo * w, hi * w}, *all = malloc(2 * (size_t)mpi_size * sizeof *all);\n"
+    "    long mine[2] = {mpi_share_lo * w, mpi_share_hi * w}, *all = malloc(2 * (size_t)mpi_size * sizeof *all);\n"
     "    int *counts = malloc(2 * (size_t)mpi_size * sizeof *counts), *displs = counts + mpi_size;\n"
     "    if (!all || !counts) MPI_Abort(MPI_COMM_WORLD, 1);\n"
     "    MPI_Allgather(mine, 2, MPI_LONG, all, 2, MPI_LONG, MPI_COMM_WORLD);\n"
@@ -91,6 +94,15 @@ static char *dedent(const char *s, size_t n, const char *indent)
         i += l;
     }
     return b.data ? cm_buf_detach(&b) : cm_strdup("");
+}
+
+/* The tokens i..j-1 (significant or not) as trimmed text. */
+static char *tok_text(const struct clex *lx, size_t i, size_t j)
+{
+    while (i < j && (lx->toks[i].kind == CLEX_WS || lx->toks[i].kind == CLEX_COMMENT)) i++;
+    while (j > i && (lx->toks[j - 1].kind == CLEX_WS || lx->toks[j - 1].kind == CLEX_COMMENT)) j--;
+    if (i >= j) return cm_strdup("");
+    return cm_strndup(lx->src + lx->toks[i].off, lx->toks[j - 1].off + lx->toks[j - 1].len - lx->toks[i].off);
 }
 
 static int is_type_word(const struct clex *lx, size_t i)
@@ -203,8 +215,8 @@ static char *loop_writes(const char *text, const char *var, size_t var_len)
     }
     /* names declared in the loop from an expression with its index (or such a name) in it:
      * `long c = j * W + i;` is an index; `double *ci = C + i * n;` a row of C */
-    struct cm_buf derived, alias;
-    cm_buf_init(&derived), cm_buf_init(&alias);
+    struct cm_buf derived, alias, defs;
+    cm_buf_init(&derived), cm_buf_init(&alias), cm_buf_init(&defs);
     size_t n_derived = 0, n_alias = 0;
     for (size_t i = 0; var && i < lx.n; i++) {
         if (lx.toks[i].kind != CLEX_IDENT || !declared_at(&lx, i)) continue;
@@ -236,6 +248,9 @@ static char *loop_writes(const char *text, const char *var, size_t var_len)
             n_alias++;
         } else {
             add_name(&derived, &n_derived, text + lx.toks[i].off, lx.toks[i].len);
+            char *def = tok_text(&lx, eq + 1, k);
+            cm_buf_printf(&defs, "\x1f%.*s\x1e%s", (int)lx.toks[i].len, text + lx.toks[i].off, def);
+            free(def);
         }
     }
     struct cm_buf at, other, vars, subs;
@@ -281,14 +296,27 @@ static char *loop_writes(const char *text, const char *var, size_t var_len)
         }
         if (own) continue;
         if (indexed && name == text + lx.toks[i].off) { /* as written (not through a row pointer) */
-            size_t last = clex_prev_sig(&lx, close);
-            add_sub(&subs, name, len, name, lx.toks[last].off + lx.toks[last].len - lx.toks[i].off);
+            size_t last = clex_prev_sig(&lx, close), in = clex_next_sig(&lx, nx);
+            const char *def = NULL;
+            if (clex_next_sig(&lx, in) == last && tok_is(&lx, last, "]") && lx.toks[in].kind == CLEX_IDENT && defs.data) {
+                char key[80]; /* un[c] with c = j * W + i: shown as un[j * W + i] */
+                snprintf(key, sizeof(key), "\x1f%.*s\x1e", (int)(lx.toks[in].len < 70 ? lx.toks[in].len : 70),
+                         text + lx.toks[in].off);
+                if ((def = strstr(defs.data, key))) def += strlen(key);
+            }
+            if (def) {
+                char sub[96];
+                snprintf(sub, sizeof(sub), "%.*s[%.*s]", (int)len, name, (int)strcspn(def, "\x1f"), def);
+                add_sub(&subs, name, len, sub, strlen(sub));
+            } else {
+                add_sub(&subs, name, len, name, lx.toks[last].off + lx.toks[last].len - lx.toks[i].off);
+            }
         }
         if (!indexed) add_name(&vars, &n_vars, name, len);
         else if (at_var || !var) add_name(&at, &n_at, name, len);
         else add_name(&other, &n_other, name, len);
     }
-    cm_buf_release(&derived), cm_buf_release(&alias);
+    cm_buf_release(&derived), cm_buf_release(&alias), cm_buf_release(&defs);
     (void)n_derived, (void)n_alias;
     /* an array written both at its index and elsewhere is said once, elsewhere */
     if (n_other && n_at) {
@@ -330,15 +358,6 @@ static char *loop_writes(const char *text, const char *var, size_t var_len)
     cm_buf_release(&at), cm_buf_release(&other), cm_buf_release(&vars), cm_buf_release(&subs);
     clex_release(&lx);
     return b.data ? cm_buf_detach(&b) : NULL;
-}
-
-/* The tokens i..j-1 (significant or not) as trimmed text. */
-static char *tok_text(const struct clex *lx, size_t i, size_t j)
-{
-    while (i < j && (lx->toks[i].kind == CLEX_WS || lx->toks[i].kind == CLEX_COMMENT)) i++;
-    while (j > i && (lx->toks[j - 1].kind == CLEX_WS || lx->toks[j - 1].kind == CLEX_COMMENT)) j--;
-    if (i >= j) return cm_strdup("");
-    return cm_strndup(lx->src + lx->toks[i].off, lx->toks[j - 1].off + lx->toks[j - 1].len - lx->toks[i].off);
 }
 
 /* A simple expression: one name or number, which needs no parentheses. */
@@ -509,13 +528,13 @@ char *frame_question(const struct frame *f, size_t j)
                   "defined in the program:\n\n"
                   "    /* this rank's part [*lo, *hi) of the iterations first, first+1, ..., end-1 */\n"
                   "    void mpi_share(long first, long end, long *lo, long *hi);\n"
-                  "    /* every rank receives the rows lo ... hi-1 of the array a (w elements each; w = 1 for\n"
-                  "       a vector) that each rank computed (each rank passes its own lo and hi) */\n"
-                  "    void mpi_allgather_range(void *a, long lo, long hi, long w, MPI_Datatype type);\n\n"
+                  "    /* after the loop over this rank's part: every rank receives the rows i of the array a\n"
+                  "       (a[i*w] ... a[i*w + w-1]; w = 1 for a vector) that every rank computed */\n"
+                  "    void mpi_allgather_share(void *a, long w, MPI_Datatype type);\n\n"
                   "Rewrite the loop marked `%s` so that this rank runs only its part of the loop's iterations "
                   "(mpi_share, into %s and %s), followed by the communication after which every rank holds exactly "
                   "what the whole loop computes: MPI_Allreduce with MPI_IN_PLACE for a sum (MPI_SUM), a maximum or "
-                  "a minimum; mpi_allgather_range for the array elements the loop writes at its index. Keep the "
+                  "a minimum; mpi_allgather_share for the array elements the loop writes at its index. Keep the "
                   "loop's body as it is, declare no variable of the program again, and print nothing. Answer "
                   "with only the rewritten loop and the communication, in one ```c block.\n\n"
                   "For example, this loop over the rows of a matrix (total is 0 before it):\n\n```c\n"
@@ -531,10 +550,10 @@ char *frame_question(const struct frame *f, size_t j)
                   "        out[i * cols + j] = 2.0 * in[i * cols + j];\n"
                   "    total += out[i * cols];\n"
                   "}\n"
-                  "mpi_allgather_range(out, %s, %s, cols, MPI_DOUBLE);\n"
+                  "mpi_allgather_share(out, cols, MPI_DOUBLE);\n"
                   "MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);\n"
                   "```\n\nThe program:\n\n```c\n",
-                  HOTLOOPS_MARK, f->lo, f->hi, f->lo, f->hi, f->lo, f->hi, f->lo, f->hi, f->lo, f->hi);
+                  HOTLOOPS_MARK, f->lo, f->hi, f->lo, f->hi, f->lo, f->hi, f->lo, f->hi);
     /* the program with loop j's mark only */
     size_t at = 0;
     for (size_t k = 0; k < f->n; k++) {
@@ -596,12 +615,13 @@ static int has_name(const char *text, const char *s, size_t n)
 
 /* The line (n bytes) communicates a variable that the loop does not name: the buffer of an
  * MPI_Allreduce (its second argument when the first is MPI_IN_PLACE) or of
- * mpi_allgather_range (its first). A copy of the question's example, not the loop's result. */
-static int foreign_buffer(const char *line, size_t n, const char *loop)
+ * mpi_allgather_share (its first). A copy of the question's example, not the loop's result. */
+static int buffer_name(const char *line, size_t n, const char **name, size_t *len, int *gather)
 {
     const char *c = memmem(line, n, "MPI_Allreduce(", 14);
     const char *arg = c ? c + 14 : NULL;
-    if (!c && (c = memmem(line, n, "mpi_allgather_range(", 20))) arg = c + 20;
+    *gather = 0;
+    if (!c && (c = memmem(line, n, "mpi_allgather_share(", 20))) arg = c + 20, *gather = 1;
     if (!arg) return 0;
     const char *end = line + n;
     while (arg < end && (*arg == ' ' || *arg == '&' || *arg == '(')) arg++;
@@ -612,7 +632,44 @@ static int foreign_buffer(const char *line, size_t n, const char *loop)
     }
     size_t k = 0;
     while (arg + k < end && (isalnum((unsigned char)arg[k]) || arg[k] == '_')) k++;
-    return k && !isdigit((unsigned char)arg[0]) && !has_name(loop, arg, k);
+    if (!k || isdigit((unsigned char)arg[0])) return 0;
+    *name = arg, *len = k;
+    return 1;
+}
+
+static int foreign_buffer(const char *line, size_t n, const char *loop)
+{
+    const char *name;
+    size_t len;
+    int gather;
+    return buffer_name(line, n, &name, &len, &gather) && !has_name(loop, name, len);
+}
+
+/* code without the MPI_Allreduce lines whose buffer is an array the same rewrite gathers: an
+ * array gathered holds every rank's rows, so a sum over the ranks of it is a slip */
+static char *drop_reduced_gathers(char *code)
+{
+    struct cm_buf gathered, b;
+    cm_buf_init(&gathered), cm_buf_init(&b);
+    for (int pass = 0; pass < 2; pass++)
+        for (const char *p = code; *p;) {
+            const char *nl = strchr(p, '\n');
+            size_t l = nl ? (size_t)(nl - p) + 1 : strlen(p);
+            const char *name;
+            size_t len;
+            int gather, keep = 1;
+            if (buffer_name(p, l, &name, &len, &gather)) {
+                char key[80];
+                snprintf(key, sizeof(key), ",%.*s,", (int)(len < 70 ? len : 70), name);
+                if (pass == 0 && gather) cm_buf_puts(&gathered, key);
+                if (pass == 1 && !gather && gathered.data && strstr(gathered.data, key)) keep = 0;
+            }
+            if (pass == 1 && keep) cm_buf_append(&b, p, l);
+            p += l;
+        }
+    cm_buf_release(&gathered);
+    free(code);
+    return b.data ? cm_buf_detach(&b) : cm_strdup("");
 }
 
 char *frame_fragment(const struct frame *f, size_t j, const char *answer, const char **why)
@@ -644,7 +701,7 @@ char *frame_fragment(const struct frame *f, size_t j, const char *answer, const 
     for (char *p = code; *p;) {
         char *nl = strchr(p, '\n');
         size_t l = nl ? (size_t)(nl - p) : strlen(p);
-        if (memmem(p, l, "MPI_", 4) || memmem(p, l, "mpi_allgather_range", 19)) last = p;
+        if (memmem(p, l, "MPI_", 4) || memmem(p, l, "mpi_allgather_share", 19)) last = p;
         p += l + (nl != NULL);
     }
     if (last) {
@@ -683,7 +740,7 @@ char *frame_fragment(const struct frame *f, size_t j, const char *answer, const 
     }
     cm_buf_puts(&b, p);
     free(code);
-    return cm_buf_detach(&b);
+    return drop_reduced_gathers(cm_buf_detach(&b));
 }
 
 char *frame_program(const struct frame *f, char *const *frags)

@@ -47,7 +47,7 @@ long lo, hi;
 mpi_share(0, n, &lo, &hi);
 for (long i = lo; i < hi; i++)
     v[i] = 0.999 * v[i];
-mpi_allgather_range(v, lo, hi, 1, MPI_DOUBLE);
+mpi_allgather_share(v, 1, MPI_DOUBLE);
 printf("done\n");
 \`\`\`
 A
@@ -62,7 +62,7 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); r=d["rounds"]; asse
     "$T/s1/loop.json" || die "loop.json of the verified run"
 # the second loop's rewrite without its gather: right at 1 rank, wrong at 2; the repair round is
 # generated (by the random model) and told what went wrong
-sed '/mpi_allgather_range/d; /printf/d' "$T/good/candidate_01_round_0.txt" > "$T/bad/candidate_01_round_0.txt"
+sed '/mpi_allgather_share/d; /printf/d' "$T/good/candidate_01_round_0.txt" > "$T/bad/candidate_01_round_0.txt"
 expect_rc 1 "$CHATMPI" run "$T/norm.c" -m "$T/m.gguf" --frame -a 7 -a 1000 --np 1,2 --reuse-answers "$T/bad" \
     --repair 1 --max-tokens 8 --save-answers "$T/s2"
 expect_err "candidate 1:.*INCORRECT"

@@ -134,7 +134,7 @@ Test(frame, what_a_loop_writes)
     /* a name computed from the index is the index; a value looked up is not */
     cr_assert_str_eq(writes_of("for (long j = 1; j <= ny; j++) for (long i = 1; i <= nx; i++) { long c = j * W + i; "
                                "un[c] = u[c] + 1; }"),
-                     "The loop writes the array un at its index j, as un[c].\n");
+                     "The loop writes the array un at its index j, as un[j * W + i].\n");
     cr_assert_str_eq(writes_of("for (int d = 0; d < nd; d++) { long o = offs[d]; for (long j = 0; j < n; j++) "
                                "y[j - o] += v[d * n + j] * x[j]; }"),
                      "The loop writes the array y at indices other than its index d, as y[j - o].\n");
@@ -178,6 +178,15 @@ Test(frame, takes_the_rewrite_from_an_answer)
     cr_assert_str_eq(x, "long lo, hi;\nmpi_share(0, n, &lo, &hi);\nfor (long i = lo; i < hi; i++)\n    s += x[i];\n"
                         "MPI_Allreduce(MPI_IN_PLACE, &s, 1, MPI_DOUBLE, MPI_SUM,\n              MPI_COMM_WORLD);\n");
     free(x);
+    /* an array gathered is not also summed over the ranks */
+    x = fragment(&f, 1,
+                 "```c\nlong lo, hi;\nmpi_share(1, ny + 1, &lo, &hi);\nfor (j = lo; j < hi; j++) {\n    y[j] = s * j;\n}\n"
+                 "mpi_allgather_share(y, 1, MPI_DOUBLE);\nMPI_Allreduce(MPI_IN_PLACE, &y[0], 1, MPI_DOUBLE, MPI_SUM, "
+                 "MPI_COMM_WORLD);\n```",
+                 &why);
+    cr_assert_str_eq(x, "long lo, hi;\nmpi_share(1, ny + 1, &lo, &hi);\nfor (j = lo; j < hi; j++) {\n    y[j] = s * j;\n}\n"
+                        "mpi_allgather_share(y, 1, MPI_DOUBLE);\n");
+    free(x);
     /* #include lines dropped, no communication: kept as it is */
     x = fragment(&f, 0, "```c\n#include <mpi.h>\nlong lo, hi;\nmpi_share(0, n, &lo, &hi);\n```", &why);
     cr_assert_str_eq(x, "long lo, hi;\nmpi_share(0, n, &lo, &hi);\n");
@@ -216,7 +225,7 @@ Test(frame, assembled_program_runs_under_mpirun)
         "```c\nlong lo, hi;\nmpi_share(0, n, &lo, &hi);\nfor (long i = lo; i < hi; i++)\n    s += x[i];\n"
         "MPI_Allreduce(MPI_IN_PLACE, &s, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);\n```",
         "```c\nlong lo, hi;\nmpi_share(1, ny + 1, &lo, &hi);\nfor (j = lo; j < hi; j++) {\n    y[j] = s * j;\n}\n"
-        "mpi_allgather_range(y, lo, hi, 1, MPI_DOUBLE);\n```",
+        "mpi_allgather_share(y, 1, MPI_DOUBLE);\n```",
         "```c\nlong lo, hi;\nmpi_share(0, 1, &lo, &hi);\nwhile (k > 0)\n    k--;\n```"};
     for (int j = 0; j < 3; j++) cr_assert(frags[j] = frame_fragment(&f, (size_t)j, answers[j], &why), "%s", why);
     char *mpi = frame_program(&f, frags);
