@@ -661,6 +661,8 @@ void *loop_result_to_json(const struct loop_result *r, int with_text)
     json_object_set_new(o, "check_s", json_real(r->check_s));
     json_object_set_new(o, "wall_s", json_real(r->wall_s));
     json_object_set_new(o, "budget_reached", json_boolean(r->budget));
+    if (r->frame_loops) json_object_set_new(o, "frame_loops", json_integer((json_int_t)r->frame_loops));
+    if (r->frame_skipped) json_object_set_new(o, "frame_skipped", cm_json_str(r->frame_skipped));
     return o;
 }
 

@@ -58,7 +58,7 @@ grep -q 'mpi_frame_init();' "$T/norm_mpi.c" || die "no frame set-up in the progr
 grep -q 'MPI_Allreduce(MPI_IN_PLACE, &ss, 1' "$T/norm_mpi.c" || die "the same buffer twice was not made in place"
 grep -q 'printf("done' "$T/norm_mpi.c" && die "what followed the communication was kept"
 [ "$(grep -c 'chatmpi: the loop split over the ranks' "$T/norm_mpi.c")" = 2 ] || die "not two rewritten loops"
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); r=d["rounds"]; assert len(r)==1 and r[0]["outcome"]=="CORRECT" and r[0]["given"], r' \
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); r=d["rounds"]; assert len(r)==1 and r[0]["outcome"]=="CORRECT" and r[0]["given"] and d["frame_loops"]==2, d' \
     "$T/s1/loop.json" || die "loop.json of the verified run"
 # the second loop's rewrite without its gather: right at 1 rank, wrong at 2; the repair round is
 # generated (by the random model) and told what went wrong
@@ -84,4 +84,7 @@ printf '#include <stdio.h>\nint main(void)\n{\n    printf("1\\n");\n    return 0
 expect_rc 1 "$CHATMPI" run "$T/flat.c" -m "$T/m.gguf" --frame --np 1 --max-tokens 4
 expect_err "--frame: no loop is marked"
 expect_err "the whole program was asked for"
+expect_rc 1 "$CHATMPI" run "$T/flat.c" -m "$T/m.gguf" --frame --np 1 --max-tokens 4 --save-answers "$T/s3"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert "no loop is marked" in d["frame_skipped"] and "frame_loops" not in d, d' \
+    "$T/s3/loop.json" || die "frame_skipped in loop.json"
 exit 0
