@@ -199,7 +199,6 @@ int clex_is_keyword(const char *s, size_t n)
     return 0;
 }
 
-static int is_tok(const struct clex *lx, size_t i, const char *s) { return i < lx->n && clex_is(lx, i, s); }
 
 /* The token closing the bracket at i ((, [ or {), or lx->n. */
 size_t clex_match(const struct clex *lx, size_t i)
@@ -219,18 +218,18 @@ size_t clex_match(const struct clex *lx, size_t i)
 size_t clex_stmt_end(const struct clex *lx, size_t i)
 {
     if (i >= lx->n) return lx->n;
-    if (is_tok(lx, i, "{")) return clex_match(lx, i);
-    if (is_tok(lx, i, "for") || is_tok(lx, i, "while") || is_tok(lx, i, "switch") || is_tok(lx, i, "if")) {
+    if (clex_is(lx, i, "{")) return clex_match(lx, i);
+    if (clex_is(lx, i, "for") || clex_is(lx, i, "while") || clex_is(lx, i, "switch") || clex_is(lx, i, "if")) {
         size_t close = clex_match(lx, clex_next_sig(lx, i));
         if (close >= lx->n) return lx->n;
         size_t e = clex_stmt_end(lx, clex_next_sig(lx, close));
-        if (is_tok(lx, i, "if") && e < lx->n) {
+        if (clex_is(lx, i, "if") && e < lx->n) {
             size_t n = clex_next_sig(lx, e);
-            if (is_tok(lx, n, "else")) return clex_stmt_end(lx, clex_next_sig(lx, n));
+            if (clex_is(lx, n, "else")) return clex_stmt_end(lx, clex_next_sig(lx, n));
         }
         return e;
     }
-    if (is_tok(lx, i, "do")) {
+    if (clex_is(lx, i, "do")) {
         size_t e = clex_stmt_end(lx, clex_next_sig(lx, i)); /* then: while ( ... ) ; */
         size_t w = e < lx->n ? clex_next_sig(lx, e) : lx->n;
         size_t close = w < lx->n ? clex_match(lx, clex_next_sig(lx, w)) : lx->n;

@@ -127,13 +127,12 @@ struct loop {
     long long work;     /* line executions inside it */
 };
 
-static int is_tok(const struct clex *lx, size_t i, const char *s) { return i < lx->n && clex_is(lx, i, s); }
 
 static int is_assign_op(const struct clex *lx, size_t i)
 {
     static const char *ops[] = {"=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>=", "++", "--"};
     for (size_t k = 0; k < sizeof(ops) / sizeof(ops[0]); k++)
-        if (is_tok(lx, i, ops[k])) return 1;
+        if (clex_is(lx, i, ops[k])) return 1;
     return 0;
 }
 
@@ -155,7 +154,7 @@ static int writes_indexed(const struct clex *lx, const struct loop *L)
     cm_strlist_init(&names);
     cm_strlist_push_owned(&names, cm_strndup(lx->src + L->var, L->var_len));
     for (size_t i = L->b0; i <= L->b1 && i < lx->n; i++) { /* NAME = ... ; with a known name on the right */
-        if (!is_tok(lx, i, "=") || names_in(lx, clex_prev_sig(lx, i), &names)) continue;
+        if (!clex_is(lx, i, "=") || names_in(lx, clex_prev_sig(lx, i), &names)) continue;
         size_t v = clex_prev_sig(lx, i);
         if (v == SIZE_MAX || lx->toks[v].kind != CLEX_IDENT) continue;
         size_t e = clex_stmt_end(lx, i);
@@ -167,9 +166,9 @@ static int writes_indexed(const struct clex *lx, const struct loop *L)
     }
     int found = 0;
     for (size_t i = L->b0; i <= L->b1 && i < lx->n && !found; i++) {
-        if (!is_tok(lx, i, "[")) continue;
+        if (!clex_is(lx, i, "[")) continue;
         size_t first = i, close = clex_match(lx, i);
-        while (close < lx->n && is_tok(lx, clex_next_sig(lx, close), "[")) close = clex_match(lx, clex_next_sig(lx, close));
+        while (close < lx->n && clex_is(lx, clex_next_sig(lx, close), "[")) close = clex_match(lx, clex_next_sig(lx, close));
         if (close >= lx->n || !is_assign_op(lx, clex_next_sig(lx, close))) continue;
         for (size_t k = first; k < close && !found; k++) found = names_in(lx, k, &names);
         i = close;
@@ -205,7 +204,7 @@ int hotloops_mark(char **out, size_t *n_marked, const char *src, const struct ho
     for (size_t i = 0; i < lx.n; i++) {
         const struct clex_tok *t = &lx.toks[i];
         if (t->kind != CLEX_IDENT || t->in_define) continue;
-        int is_for = is_tok(&lx, i, "for"), is_while = is_tok(&lx, i, "while"), is_do = is_tok(&lx, i, "do");
+        int is_for = clex_is(&lx, i, "for"), is_while = clex_is(&lx, i, "while"), is_do = clex_is(&lx, i, "do");
         if (!is_for && !is_while && !is_do) continue;
         if (is_while && i == skip_while) continue; /* a do loop's condition */
         struct loop L = {.kw = i, .parent = -1, .is_for = is_for};
@@ -225,9 +224,9 @@ int hotloops_mark(char **out, size_t *n_marked, const char *src, const struct ho
             if (is_for) { /* the index: the name before the first '=' of the init clause, else the
                            * first name of the condition */
                 size_t semi = open;
-                while (semi < close && !is_tok(&lx, semi, ";")) semi++;
+                while (semi < close && !clex_is(&lx, semi, ";")) semi++;
                 for (size_t k = open; k < semi; k++)
-                    if (is_tok(&lx, k, "=")) {
+                    if (clex_is(&lx, k, "=")) {
                         size_t v = clex_prev_sig(&lx, k);
                         if (v != SIZE_MAX && lx.toks[v].kind == CLEX_IDENT) L.var = lx.toks[v].off, L.var_len = lx.toks[v].len;
                         break;

@@ -78,7 +78,6 @@ void frame_release(struct frame *f)
     memset(f, 0, sizeof(*f));
 }
 
-static int tok_is(const struct clex *lx, size_t i, const char *s) { return i < lx->n && clex_is(lx, i, s); }
 
 /* s without `indent` at the start of each line that has it. */
 static char *dedent(const char *s, size_t n, const char *indent)
@@ -121,20 +120,20 @@ static int is_type_word(const struct clex *lx, size_t i)
 static int declared_at(const struct clex *lx, size_t i)
 {
     size_t p = clex_prev_sig(lx, i);
-    while (p != (size_t)-1 && tok_is(lx, p, "*")) p = clex_prev_sig(lx, p);
+    while (p != (size_t)-1 && clex_is(lx, p, "*")) p = clex_prev_sig(lx, p);
     if (p == (size_t)-1) return 0;
     if (is_type_word(lx, p)) return 1;
-    if (tok_is(lx, p, "(")) {
+    if (clex_is(lx, p, "(")) {
         size_t f = clex_prev_sig(lx, p);
-        return f != (size_t)-1 && tok_is(lx, f, "for");
+        return f != (size_t)-1 && clex_is(lx, f, "for");
     }
-    if (!tok_is(lx, p, ",")) return 0;
+    if (!clex_is(lx, p, ",")) return 0;
     int depth = 0;
     for (size_t k = p; k != (size_t)-1; k = clex_prev_sig(lx, k)) { /* back to the statement's start */
-        if (tok_is(lx, k, ")") || tok_is(lx, k, "]")) depth++;
-        else if (tok_is(lx, k, "(") || tok_is(lx, k, "[")) {
+        if (clex_is(lx, k, ")") || clex_is(lx, k, "]")) depth++;
+        else if (clex_is(lx, k, "(") || clex_is(lx, k, "[")) {
             if (depth-- == 0) return 0; /* inside a call's arguments */
-        } else if (depth == 0 && (tok_is(lx, k, ";") || tok_is(lx, k, "{") || tok_is(lx, k, "}"))) {
+        } else if (depth == 0 && (clex_is(lx, k, ";") || clex_is(lx, k, "{") || clex_is(lx, k, "}"))) {
             return is_type_word(lx, clex_next_sig(lx, k));
         }
     }
@@ -145,7 +144,7 @@ static int assign_op(const struct clex *lx, size_t i)
 {
     static const char *const ops[] = {"=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>=", "++", "--"};
     for (size_t k = 0; k < sizeof(ops) / sizeof(ops[0]); k++)
-        if (tok_is(lx, i, ops[k])) return 1;
+        if (clex_is(lx, i, ops[k])) return 1;
     return 0;
 }
 
@@ -221,18 +220,18 @@ static char *loop_writes(const char *text, const char *var, size_t var_len)
     for (size_t i = 0; var && i < lx.n; i++) {
         if (lx.toks[i].kind != CLEX_IDENT || !declared_at(&lx, i)) continue;
         size_t eq = clex_next_sig(&lx, i);
-        if (!tok_is(&lx, eq, "=")) continue;
+        if (!clex_is(&lx, eq, "=")) continue;
         size_t h = i; /* an inner loop's own variable is not an index of this one */
-        while (h != (size_t)-1 && !tok_is(&lx, h, "(") && !tok_is(&lx, h, ";") && !tok_is(&lx, h, "{") &&
-               !tok_is(&lx, h, "}"))
+        while (h != (size_t)-1 && !clex_is(&lx, h, "(") && !clex_is(&lx, h, ";") && !clex_is(&lx, h, "{") &&
+               !clex_is(&lx, h, "}"))
             h = clex_prev_sig(&lx, h);
-        if (h != (size_t)-1 && tok_is(&lx, h, "(")) continue;
+        if (h != (size_t)-1 && clex_is(&lx, h, "(")) continue;
         int uses = 0, lookup = 0;
         size_t first = (size_t)-1, k = clex_next_sig(&lx, eq);
-        for (int depth = 0; k < lx.n && !(depth == 0 && (tok_is(&lx, k, ";") || tok_is(&lx, k, ","))); k++) {
-            lookup |= tok_is(&lx, k, "["); /* o = offs[d]: a value looked up, not an index */
-            depth += tok_is(&lx, k, "(") || tok_is(&lx, k, "[");
-            depth -= tok_is(&lx, k, ")") || tok_is(&lx, k, "]");
+        for (int depth = 0; k < lx.n && !(depth == 0 && (clex_is(&lx, k, ";") || clex_is(&lx, k, ","))); k++) {
+            lookup |= clex_is(&lx, k, "["); /* o = offs[d]: a value looked up, not an index */
+            depth += clex_is(&lx, k, "(") || clex_is(&lx, k, "[");
+            depth -= clex_is(&lx, k, ")") || clex_is(&lx, k, "]");
             if (lx.toks[k].kind != CLEX_IDENT) continue;
             if (lx.toks[k].len == var_len && !memcmp(text + lx.toks[k].off, var, var_len)) uses = 1;
             char key[80];
@@ -242,7 +241,7 @@ static char *loop_writes(const char *text, const char *var, size_t var_len)
         }
         if (!uses || lookup) continue;
         size_t star = clex_prev_sig(&lx, i);
-        if (star != (size_t)-1 && tok_is(&lx, star, "*") && first != (size_t)-1) { /* a pointer into an array */
+        if (star != (size_t)-1 && clex_is(&lx, star, "*") && first != (size_t)-1) { /* a pointer into an array */
             cm_buf_printf(&alias, "%.*s=%.*s;", (int)lx.toks[i].len, text + lx.toks[i].off, (int)lx.toks[first].len,
                           text + lx.toks[first].off);
             n_alias++;
@@ -259,15 +258,15 @@ static char *loop_writes(const char *text, const char *var, size_t var_len)
     for (size_t i = 0; i < lx.n; i++) {
         if (lx.toks[i].kind != CLEX_IDENT || clex_is_keyword(text + lx.toks[i].off, lx.toks[i].len)) continue;
         size_t p = clex_prev_sig(&lx, i);
-        if (p != (size_t)-1 && (tok_is(&lx, p, ".") || tok_is(&lx, p, "->"))) continue;
+        if (p != (size_t)-1 && (clex_is(&lx, p, ".") || clex_is(&lx, p, "->"))) continue;
         size_t nx = clex_next_sig(&lx, i), close = nx;
         int indexed = 0, at_var = 0;
-        while (tok_is(&lx, close, "[")) {
+        while (clex_is(&lx, close, "[")) {
             size_t c = clex_match(&lx, close);
             if (c >= lx.n) break;
             int nest = 0; /* ys[ri[q]]: an element looked up through another array is not at the index */
             for (size_t k = close + 1; var && k < c; k++) {
-                nest += tok_is(&lx, k, "[") - tok_is(&lx, k, "]");
+                nest += clex_is(&lx, k, "[") - clex_is(&lx, k, "]");
                 if (lx.toks[k].kind != CLEX_IDENT || nest > 0) continue;
                 at_var |= lx.toks[k].len == var_len && !memcmp(text + lx.toks[k].off, var, var_len);
                 char key[80];
@@ -298,7 +297,7 @@ static char *loop_writes(const char *text, const char *var, size_t var_len)
         if (indexed && name == text + lx.toks[i].off) { /* as written (not through a row pointer) */
             size_t last = clex_prev_sig(&lx, close), in = clex_next_sig(&lx, nx);
             const char *def = NULL;
-            if (clex_next_sig(&lx, in) == last && tok_is(&lx, last, "]") && lx.toks[in].kind == CLEX_IDENT && defs.data) {
+            if (clex_next_sig(&lx, in) == last && clex_is(&lx, last, "]") && lx.toks[in].kind == CLEX_IDENT && defs.data) {
                 char key[80]; /* un[c] with c = j * W + i: shown as un[j * W + i] */
                 snprintf(key, sizeof(key), "\x1f%.*s\x1e", (int)(lx.toks[in].len < 70 ? lx.toks[in].len : 70),
                          text + lx.toks[in].off);
@@ -375,10 +374,10 @@ static const char *loop_var(const char *text, size_t *len)
     struct clex lx;
     clex_init(&lx);
     const char *v = NULL;
-    if (!clex_run(&lx, text, strlen(text)) && tok_is(&lx, 0, "for")) {
+    if (!clex_run(&lx, text, strlen(text)) && clex_is(&lx, 0, "for")) {
         size_t open = clex_next_sig(&lx, 0);
-        for (size_t k = open + 1; k < lx.n && !tok_is(&lx, k, ";"); k++)
-            if (tok_is(&lx, k, "=")) {
+        for (size_t k = open + 1; k < lx.n && !clex_is(&lx, k, ";"); k++)
+            if (clex_is(&lx, k, "=")) {
                 size_t p = clex_prev_sig(&lx, k);
                 if (p != (size_t)-1 && lx.toks[p].kind == CLEX_IDENT) v = text + lx.toks[p].off, *len = lx.toks[p].len;
                 break;
@@ -398,16 +397,16 @@ static char *split_loop(const struct frame *f, const char *text)
     char *out = NULL, *type = NULL, *first = NULL, *bound = NULL;
     if (clex_run(&lx, text, strlen(text))) goto done;
     size_t kw = 0; /* the text begins at the loop's keyword */
-    if (!tok_is(&lx, kw, "for")) goto done;
-    size_t open = clex_next_sig(&lx, kw), close = tok_is(&lx, open, "(") ? clex_match(&lx, open) : lx.n;
+    if (!clex_is(&lx, kw, "for")) goto done;
+    size_t open = clex_next_sig(&lx, kw), close = clex_is(&lx, open, "(") ? clex_match(&lx, open) : lx.n;
     if (close >= lx.n) goto done;
     size_t semi1 = open, semi2;
-    while (semi1 < close && !tok_is(&lx, semi1, ";") && !tok_is(&lx, semi1, ",")) semi1++;
-    if (semi1 >= close || !tok_is(&lx, semi1, ";")) goto done;
-    for (semi2 = semi1 + 1; semi2 < close && !tok_is(&lx, semi2, ";"); semi2++) {}
+    while (semi1 < close && !clex_is(&lx, semi1, ";") && !clex_is(&lx, semi1, ",")) semi1++;
+    if (semi1 >= close || !clex_is(&lx, semi1, ";")) goto done;
+    for (semi2 = semi1 + 1; semi2 < close && !clex_is(&lx, semi2, ";"); semi2++) {}
     if (semi2 >= close) goto done;
     size_t eq = open + 1;
-    while (eq < semi1 && !tok_is(&lx, eq, "=")) eq++;
+    while (eq < semi1 && !clex_is(&lx, eq, "=")) eq++;
     size_t v = eq < semi1 ? clex_prev_sig(&lx, eq) : SIZE_MAX;
     if (v == (size_t)-1 || v <= open || lx.toks[v].kind != CLEX_IDENT) goto done;
     const char *vn = text + lx.toks[v].off;
@@ -416,8 +415,8 @@ static char *split_loop(const struct frame *f, const char *text)
     first = tok_text(&lx, eq + 1, semi1);
     size_t c0 = clex_next_sig(&lx, semi1), op = c0 < semi2 ? clex_next_sig(&lx, c0) : lx.n;
     if (c0 >= semi2 || lx.toks[c0].len != vl || memcmp(text + lx.toks[c0].off, vn, vl) || op >= semi2) goto done;
-    int le = tok_is(&lx, op, "<=");
-    if (!le && !tok_is(&lx, op, "<") && !tok_is(&lx, op, "!=")) goto done;
+    int le = clex_is(&lx, op, "<=");
+    if (!le && !clex_is(&lx, op, "<") && !clex_is(&lx, op, "!=")) goto done;
     bound = tok_text(&lx, op + 1, semi2);
     if (!*bound || !*first) goto done;
     /* the step: v++, ++v or v += 1 */
@@ -425,8 +424,8 @@ static char *split_loop(const struct frame *f, const char *text)
     size_t s2 = s1 < close ? clex_next_sig(&lx, s1) : lx.n;
     int is_v0 = s0 < close && lx.toks[s0].len == vl && !memcmp(text + lx.toks[s0].off, vn, vl);
     int is_v1 = s1 < close && lx.toks[s1].len == vl && !memcmp(text + lx.toks[s1].off, vn, vl);
-    int step = (is_v0 && tok_is(&lx, s1, "++") && s2 == close) || (tok_is(&lx, s0, "++") && is_v1 && s2 == close) ||
-               (is_v0 && tok_is(&lx, s1, "+=") && tok_is(&lx, s2, "1") && clex_next_sig(&lx, s2) == close);
+    int step = (is_v0 && clex_is(&lx, s1, "++") && s2 == close) || (clex_is(&lx, s0, "++") && is_v1 && s2 == close) ||
+               (is_v0 && clex_is(&lx, s1, "+=") && clex_is(&lx, s2, "1") && clex_next_sig(&lx, s2) == close);
     if (!step) goto done;
     struct cm_buf b;
     cm_buf_init(&b);
@@ -457,11 +456,11 @@ int frame_build(struct frame *f, const char *marked_src)
     for (size_t i = 0; i < lx.n; i++) {
         const struct clex_tok *t = &lx.toks[i];
         if (t->kind == CLEX_IDENT) {
-            has_lo |= tok_is(&lx, i, "lo"), has_hi |= tok_is(&lx, i, "hi");
-            if (depth == 0 && f->main_body == (size_t)-1 && tok_is(&lx, i, "main")) {
-                size_t open = clex_next_sig(&lx, i), close = tok_is(&lx, open, "(") ? clex_match(&lx, open) : lx.n;
+            has_lo |= clex_is(&lx, i, "lo"), has_hi |= clex_is(&lx, i, "hi");
+            if (depth == 0 && f->main_body == (size_t)-1 && clex_is(&lx, i, "main")) {
+                size_t open = clex_next_sig(&lx, i), close = clex_is(&lx, open, "(") ? clex_match(&lx, open) : lx.n;
                 size_t body = close < lx.n ? clex_next_sig(&lx, close) : lx.n;
-                if (tok_is(&lx, body, "{")) f->main_body = lx.toks[body].off + 1;
+                if (clex_is(&lx, body, "{")) f->main_body = lx.toks[body].off + 1;
             }
         } else if (t->kind == CLEX_PUNCT && t->len == 1) {
             char c = marked_src[t->off];
@@ -472,7 +471,7 @@ int frame_build(struct frame *f, const char *marked_src)
         } else if (t->kind == CLEX_COMMENT && t->len == strlen(HOTLOOPS_MARK) &&
                    !memcmp(marked_src + t->off, HOTLOOPS_MARK, t->len)) {
             size_t k = clex_next_sig(&lx, i);
-            if (!(tok_is(&lx, k, "for") || tok_is(&lx, k, "while") || tok_is(&lx, k, "do"))) continue;
+            if (!(clex_is(&lx, k, "for") || clex_is(&lx, k, "while") || clex_is(&lx, k, "do"))) continue;
             size_t e = clex_stmt_end(&lx, k);
             if (e >= lx.n) continue;
             size_t begin = t->off;

@@ -216,6 +216,14 @@ char *loop_annotate(const struct loop_round *r)
     return cm_buf_detach(&b);
 }
 
+/* The report's first run that did not pass, or NULL. */
+static const struct check_run *first_failure(const struct check_report *rep)
+{
+    for (size_t i = 0; i < rep->n_runs; i++)
+        if (rep->runs[i].verdict != VERDICT_PASS) return &rep->runs[i];
+    return NULL;
+}
+
 char *loop_diagnose(const struct loop_round *r)
 {
     struct cm_buf b;
@@ -242,9 +250,7 @@ char *loop_diagnose(const struct loop_round *r)
                         "corrected MPI program.");
         return cm_buf_detach(&b);
     }
-    const struct check_run *bad = NULL;
-    for (size_t i = 0; i < rep->n_runs && !bad; i++)
-        if (rep->runs[i].verdict != VERDICT_PASS) bad = &rep->runs[i];
+    const struct check_run *bad = first_failure(rep);
     if (!bad) {
         cm_buf_puts(&b, "The program does not pass the check. Give the whole corrected MPI program.");
         return cm_buf_detach(&b);
@@ -349,9 +355,7 @@ static char *frame_diagnose(const struct loop_round *r)
                         "combine the results.");
         return cm_buf_detach(&b);
     }
-    const struct check_run *bad = NULL;
-    for (size_t i = 0; i < rep->n_runs && !bad; i++)
-        if (rep->runs[i].verdict != VERDICT_PASS) bad = &rep->runs[i];
+    const struct check_run *bad = first_failure(rep);
     if (!bad) {
         cm_buf_puts(&b, "The program does not pass the check.");
         return cm_buf_detach(&b);
