@@ -73,7 +73,8 @@ static const char prolog[] =
 
 void frame_release(struct frame *f)
 {
-    for (size_t j = 0; j < f->n; j++) free(f->loops[j].indent), free(f->loops[j].text), free(f->loops[j].prefix), free(f->loops[j].writes);
+    for (size_t j = 0; j < f->n; j++) free(f->loops[j].indent), free(f->loops[j].text), free(f->loops[j].prefix), free(f->loops[j].writes),
+            free(f->loops[j].sums);
     free(f->loops), free(f->src);
     memset(f, 0, sizeof(*f));
 }
@@ -203,9 +204,11 @@ static void put_names(struct cm_buf *out, const char *list, size_t n)
 
 /* What the loop (text) writes that lives outside it, as a sentence for the question: the arrays
  * it assigns elements of, at its index var or elsewhere, and the variables it assigns. NULL
- * when none is found. */
-static char *loop_writes(const char *text, const char *var, size_t var_len)
+ * when none is found. The arrays written elsewhere and the variables, as ",a,b," lists (or
+ * NULL), in *others and *vars_out. */
+static char *loop_writes(const char *text, const char *var, size_t var_len, char **others, char **vars_out)
 {
+    *others = *vars_out = NULL;
     struct clex lx;
     clex_init(&lx);
     if (clex_run(&lx, text, strlen(text))) {
@@ -354,9 +357,226 @@ static char *loop_writes(const char *text, const char *var, size_t var_len)
         }
         cm_buf_puts(&b, ".\n");
     }
+    if (n_other) *others = cm_buf_detach(&other);
+    if (n_vars) *vars_out = cm_buf_detach(&vars);
     cm_buf_release(&at), cm_buf_release(&other), cm_buf_release(&vars), cm_buf_release(&subs);
     clex_release(&lx);
     return b.data ? cm_buf_detach(&b) : NULL;
+}
+
+/* The start of the set-up of a loop's sums (loop_sums) */
+#define ZERO_HEAD "if (mpi_rank != 0) { /* sums: rank 0 keeps the values from before the loop, the other ranks add to zero */\n"
+
+/* Every occurrence of the name in the loop (lx over text) is a statement that adds to it:
+ * `name += e;`, `name -= e;` or `name[...] += e;` (a sum over the iterations), and there is one. */
+static int only_adds(const struct clex *lx, const char *text, const char *name, size_t len)
+{
+    int seen = 0;
+    for (size_t i = 0; i < lx->n; i++) {
+        if (lx->toks[i].kind != CLEX_IDENT || lx->toks[i].len != len || memcmp(text + lx->toks[i].off, name, len))
+            continue;
+        size_t p = clex_prev_sig(lx, i);
+        if (p != (size_t)-1 && (clex_is(lx, p, ".") || clex_is(lx, p, "->"))) continue; /* a member so named */
+        if (p != (size_t)-1 && !clex_is(lx, p, ";") && !clex_is(lx, p, "{") && !clex_is(lx, p, "}") &&
+            !clex_is(lx, p, ")") && !clex_is(lx, p, "else") && !clex_is(lx, p, ":"))
+            return 0; /* not at a statement's start: read, or written through an operator */
+        size_t k = clex_next_sig(lx, i);
+        while (clex_is(lx, k, "[")) {
+            size_t c = clex_match(lx, k);
+            if (c >= lx->n) return 0;
+            k = clex_next_sig(lx, c);
+        }
+        if (!clex_is(lx, k, "+=") && !clex_is(lx, k, "-=")) return 0;
+        seen = 1;
+    }
+    return seen;
+}
+
+/* The element count of an allocation's size, tokens [a, b): the factors of a product with the
+ * one `sizeof` factor and casts taken off ("n * m" of `(size_t)n * m * sizeof *y`); NULL when it
+ * is not such a product. */
+static char *count_of(const struct clex *lx, size_t a, size_t b)
+{
+    struct cm_buf out;
+    cm_buf_init(&out);
+    int sizes = 0, factors = 0;
+    size_t i = a;
+    while (i < b && (lx->toks[i].kind == CLEX_WS || lx->toks[i].kind == CLEX_COMMENT)) i++;
+    while (i < b) {
+        while (clex_is(lx, i, "(") && is_type_word(lx, clex_next_sig(lx, i))) { /* a cast */
+            size_t c = clex_match(lx, i);
+            if (c >= b) goto fail;
+            i = clex_next_sig(lx, c);
+        }
+        size_t e = i;
+        if (clex_is(lx, i, "sizeof")) {
+            e = clex_next_sig(lx, i);
+            if (clex_is(lx, e, "(")) {
+                e = clex_match(lx, e);
+            } else {
+                while (clex_is(lx, e, "*")) e = clex_next_sig(lx, e);
+                if (e >= b || lx->toks[e].kind != CLEX_IDENT) goto fail;
+                for (size_t n = clex_next_sig(lx, e); clex_is(lx, n, "["); n = clex_next_sig(lx, e)) e = clex_match(lx, n);
+            }
+            if (e >= b) goto fail;
+            sizes++;
+            e = clex_next_sig(lx, e);
+        } else {
+            for (int depth = 0; e < b && !(depth == 0 && clex_is(lx, e, "*")); e++) {
+                depth += clex_is(lx, e, "(") || clex_is(lx, e, "[");
+                depth -= clex_is(lx, e, ")") || clex_is(lx, e, "]");
+                if (depth == 0 && (clex_is(lx, e, "+") || clex_is(lx, e, "-") || clex_is(lx, e, ",") ||
+                                   clex_is(lx, e, "?") || clex_is(lx, e, "<<")))
+                    goto fail; /* a sum of sizes: not a count times an element's size */
+            }
+            char *t = tok_text(lx, i, e);
+            if (!*t) {
+                free(t);
+                goto fail;
+            }
+            cm_buf_printf(&out, factors++ ? " * %s" : "%s", t);
+            free(t);
+        }
+        if (e < b && !clex_is(lx, e, "*")) goto fail;
+        i = e < b ? clex_next_sig(lx, e) : b;
+    }
+    if (sizes != 1) goto fail;
+    if (!factors) cm_buf_puts(&out, "1");
+    return cm_buf_detach(&out);
+fail:
+    cm_buf_release(&out);
+    return NULL;
+}
+
+/* How many elements the array `name` has where the program allocates or declares it last
+ * before offset at, in the function holding at or at file scope: `name = malloc(COUNT * sizeof
+ * ...)`, calloc(COUNT, size), aligned_alloc(align, ...), or `T name[COUNT]`. NULL when it is not
+ * found, has more than one dimension or its count cannot be read. */
+static char *array_length(const struct clex *lx, size_t at, const char *name, size_t len)
+{
+    size_t body = lx->n; /* the top-level `{` whose block holds at */
+    for (size_t i = 0, depth = 0; i < lx->n && lx->toks[i].off < at; i++) {
+        if (clex_is(lx, i, "{") && depth++ == 0) body = i;
+        else if (clex_is(lx, i, "}") && depth && --depth == 0) body = lx->n;
+    }
+    char *found = NULL;
+    for (size_t i = 0, depth = 0; i < lx->n && lx->toks[i].off < at; i++) {
+        depth += clex_is(lx, i, "{") - clex_is(lx, i, "}");
+        if (depth && (body == lx->n || i < body)) continue; /* another function's */
+        if (lx->toks[i].kind != CLEX_IDENT || lx->toks[i].len != len || memcmp(lx->src + lx->toks[i].off, name, len))
+            continue;
+        size_t p = clex_prev_sig(lx, i), nx = clex_next_sig(lx, i);
+        if (p != (size_t)-1 && (clex_is(lx, p, ".") || clex_is(lx, p, "->"))) continue;
+        char *count = NULL;
+        if (clex_is(lx, nx, "[") && declared_at(lx, i)) {
+            size_t c = clex_match(lx, nx);
+            if (c >= lx->n) continue;
+            if (!clex_is(lx, clex_next_sig(lx, c), "[")) count = tok_text(lx, nx + 1, c);
+            if (count && !*count) free(count), count = NULL;
+        } else if (clex_is(lx, nx, "=")) {
+            size_t k = clex_next_sig(lx, nx);
+            while (clex_is(lx, k, "(") && is_type_word(lx, clex_next_sig(lx, k))) { /* (double *)malloc(...) */
+                size_t c = clex_match(lx, k);
+                if (c >= lx->n) break;
+                k = clex_next_sig(lx, c);
+            }
+            size_t open = clex_next_sig(lx, k);
+            if (!clex_is(lx, open, "(")) continue;
+            size_t close = clex_match(lx, open), comma = open + 1;
+            if (close >= lx->n) continue;
+            for (int d = 0; comma < close && !(d == 0 && clex_is(lx, comma, ",")); comma++)
+                d += clex_is(lx, comma, "(") - clex_is(lx, comma, ")");
+            if (clex_is(lx, k, "malloc") && comma == close) {
+                count = count_of(lx, open + 1, close);
+            } else if (clex_is(lx, k, "calloc") && comma < close) {
+                size_t s = clex_next_sig(lx, comma);
+                if (clex_is(lx, s, "sizeof")) { /* calloc(COUNT, sizeof ...): COUNT, casts taken off */
+                    size_t c0 = clex_next_sig(lx, open);
+                    while (clex_is(lx, c0, "(") && is_type_word(lx, clex_next_sig(lx, c0)) && clex_match(lx, c0) < comma)
+                        c0 = clex_next_sig(lx, clex_match(lx, c0));
+                    count = tok_text(lx, c0, comma);
+                }
+            } else if (clex_is(lx, k, "aligned_alloc") && comma < close) {
+                count = count_of(lx, comma + 1, close);
+            } else {
+                continue;
+            }
+        } else {
+            continue;
+        }
+        free(found);
+        found = count;
+    }
+    return found;
+}
+
+/* "s and the m elements of ys": the names, an array's with its count */
+static void put_sums(struct cm_buf *b, char *const *names, char *const *counts, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        cm_buf_puts(b, k == 0 ? "" : k + 1 == n ? " and " : ", ");
+        if (counts[k]) cm_buf_printf(b, "the %s elements of %s", counts[k], names[k]);
+        else cm_buf_puts(b, names[k]);
+    }
+}
+
+/* The sums of loop L (text, index var): the variables (in vars) and arrays written away from
+ * the index (in others, with an element count found in the program, lx over it) that the loop
+ * only adds to. For them the answer starts by keeping their values on rank 0 and setting
+ * them to zero on the other ranks, so that one MPI_Allreduce with MPI_SUM after the loop gives
+ * every rank the sequential result, whatever they held before it. Sets L->sums (",a,b,"),
+ * returns the set-up's code (or NULL) and appends the question's sentence to *writes. */
+static char *loop_sums(struct frame_loop *L, const struct clex *plx, const char *others, const char *vars)
+{
+    struct clex lx;
+    clex_init(&lx);
+    if (clex_run(&lx, L->text, strlen(L->text))) {
+        clex_release(&lx);
+        return NULL;
+    }
+    char *names[16], *counts[16];
+    size_t n = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        const char *list = pass == 0 ? vars : others;
+        for (const char *p = list ? list + 1 : ""; *p && n < 16;) {
+            const char *e = strchr(p, ',');
+            size_t len = (size_t)(e - p);
+            if (only_adds(&lx, L->text, p, len)) {
+                char *count = pass == 0 ? NULL : array_length(plx, L->begin, p, len);
+                if (pass == 0 || count) names[n] = cm_strndup(p, len), counts[n++] = count;
+            }
+            p = e + 1;
+        }
+    }
+    clex_release(&lx);
+    if (!n) return NULL;
+    struct cm_buf code, said, list;
+    cm_buf_init(&code), cm_buf_init(&said), cm_buf_init(&list);
+    cm_buf_puts(&code, ZERO_HEAD);
+    for (size_t k = 0; k < n; k++) {
+        if (counts[k])
+            cm_buf_printf(&code, "    for (long mpi_t = 0; mpi_t < %s; mpi_t++)\n        %s[mpi_t] = 0;\n", counts[k],
+                          names[k]);
+        else cm_buf_printf(&code, "    %s = 0;\n", names[k]);
+        cm_buf_printf(&list, "%s%s,", k ? "" : ",", names[k]);
+        L->sum_arrays += counts[k] != NULL;
+    }
+    cm_buf_puts(&code, "}\n");
+    cm_buf_puts(&said, "The loop only adds to ");
+    put_sums(&said, names, counts, n);
+    cm_buf_printf(&said, ": the answer starts by keeping %s from before the loop on rank 0 and setting %s to zero on "
+                         "the other ranks, so after the loop MPI_Allreduce with MPI_IN_PLACE and MPI_SUM over ",
+                  n == 1 && !counts[0] ? "its value" : "their values", n == 1 && !counts[0] ? "it" : "them");
+    put_sums(&said, names, counts, n);
+    cm_buf_puts(&said, " gives every rank the whole loop's result.\n");
+    char *w = L->writes;
+    L->writes = cm_malloc((w ? strlen(w) : 0) + said.len + 1);
+    sprintf(L->writes, "%s%s", w ? w : "", said.data);
+    free(w);
+    L->sums = cm_buf_detach(&list);
+    cm_buf_release(&said);
+    for (size_t k = 0; k < n; k++) free(names[k]), free(counts[k]);
+    return cm_buf_detach(&code);
 }
 
 /* A simple expression: one name or number, which needs no parentheses. */
@@ -479,6 +699,7 @@ int frame_build(struct frame *f, const char *marked_src)
             if (begin && marked_src[begin - 1] != '\n') begin = t->off; /* code before it on its line */
             if (f->n == cap) f->loops = cm_realloc(f->loops, (cap = cap ? 2 * cap : 4) * sizeof(*f->loops));
             struct frame_loop *L = &f->loops[f->n++];
+            memset(L, 0, sizeof(*L));
             L->begin = begin;
             L->end = lx.toks[e].off + lx.toks[e].len;
             L->indent = cm_strndup(marked_src + begin, t->off - begin);
@@ -496,20 +717,22 @@ int frame_build(struct frame *f, const char *marked_src)
     }
     snprintf(f->lo, sizeof(f->lo), "%s", has_lo || has_hi ? "mpi_lo" : "lo");
     snprintf(f->hi, sizeof(f->hi), "%s", has_lo || has_hi ? "mpi_hi" : "hi");
-    size_t pn = strlen(FRAME_PREFIX_FMT) + 2 * sizeof(f->lo);
     for (size_t j = 0; j < f->n; j++) {
+        struct frame_loop *L = &f->loops[j];
         size_t vl = 0;
-        const char *v = loop_var(f->loops[j].text, &vl);
-        f->loops[j].writes = loop_writes(f->loops[j].text, v, vl);
-        char *split = split_loop(f, f->loops[j].text);
-        if (split) {
-            f->loops[j].prefix = cm_malloc(strlen(split) + 8);
-            sprintf(f->loops[j].prefix, "```c\n%s", split);
-            free(split);
-        } else {
-            f->loops[j].prefix = cm_malloc(pn);
-            snprintf(f->loops[j].prefix, pn, FRAME_PREFIX_FMT, f->lo, f->hi);
-        }
+        const char *v = loop_var(L->text, &vl);
+        char *others, *vars;
+        L->writes = loop_writes(L->text, v, vl, &others, &vars);
+        char *zero = loop_sums(L, &lx, others, vars);
+        free(others), free(vars);
+        char *split = split_loop(f, L->text);
+        struct cm_buf b;
+        cm_buf_init(&b);
+        cm_buf_printf(&b, "```c\n%s", zero ? zero : "");
+        if (split) cm_buf_puts(&b, split);
+        else cm_buf_printf(&b, FRAME_PREFIX_FMT, f->lo, f->hi);
+        L->prefix = cm_buf_detach(&b);
+        free(split), free(zero);
     }
 out:
     clex_release(&lx);
@@ -535,24 +758,55 @@ char *frame_question(const struct frame *f, size_t j)
                   "what the whole loop computes: MPI_Allreduce with MPI_IN_PLACE for a sum (MPI_SUM), a maximum or "
                   "a minimum; mpi_allgather_share for the array elements the loop writes at its index. Keep the "
                   "loop's body as it is, declare no variable of the program again, and print nothing. Answer "
-                  "with only the rewritten loop and the communication, in one ```c block.\n\n"
-                  "For example, this loop over the rows of a matrix (total is 0 before it):\n\n```c\n"
-                  "for (long i = 0; i < rows; i++) {\n"
-                  "    for (long j = 0; j < cols; j++)\n"
-                  "        out[i * cols + j] = 2.0 * in[i * cols + j];\n"
-                  "    total += out[i * cols];\n"
-                  "}\n```\n\nis rewritten as:\n\n```c\n"
-                  "long %s, %s;\n"
-                  "mpi_share(0, rows, &%s, &%s);\n"
-                  "for (long i = %s; i < %s; i++) {\n"
-                  "    for (long j = 0; j < cols; j++)\n"
-                  "        out[i * cols + j] = 2.0 * in[i * cols + j];\n"
-                  "    total += out[i * cols];\n"
-                  "}\n"
-                  "mpi_allgather_share(out, cols, MPI_DOUBLE);\n"
-                  "MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);\n"
-                  "```\n\nThe program:\n\n```c\n",
-                  HOTLOOPS_MARK, f->lo, f->hi, f->lo, f->hi, f->lo, f->hi, f->lo, f->hi);
+                  "with only the rewritten loop and the communication, in one ```c block.\n\n",
+                  HOTLOOPS_MARK, f->lo, f->hi);
+    /* the example has the loop's kind of sums: the model follows its shape closely */
+    const struct frame_loop *Lj = &f->loops[j];
+    if (Lj->sum_arrays) {
+        cm_buf_printf(&b,
+                      "For example, this loop that adds into the nbins elements of the array hist and into total:\n\n"
+                      "```c\n"
+                      "for (long i = 0; i < n; i++) {\n"
+                      "    hist[bin[i]] += w[i];\n"
+                      "    total += w[i];\n"
+                      "}\n```\n\nis rewritten as:\n\n```c\n"
+                      "%s"
+                      "    for (long mpi_t = 0; mpi_t < nbins; mpi_t++)\n"
+                      "        hist[mpi_t] = 0;\n"
+                      "    total = 0;\n"
+                      "}\n"
+                      "long %s, %s;\n"
+                      "mpi_share(0, n, &%s, &%s);\n"
+                      "for (long i = %s; i < %s; i++) {\n"
+                      "    hist[bin[i]] += w[i];\n"
+                      "    total += w[i];\n"
+                      "}\n"
+                      "MPI_Allreduce(MPI_IN_PLACE, hist, nbins, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);\n"
+                      "MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);\n"
+                      "```\n\nThe program:\n\n```c\n",
+                      ZERO_HEAD, f->lo, f->hi, f->lo, f->hi, f->lo, f->hi);
+    } else {
+        cm_buf_printf(&b,
+                      "For example, this loop over the rows of a matrix%s:\n\n```c\n"
+                      "for (long i = 0; i < rows; i++) {\n"
+                      "    for (long j = 0; j < cols; j++)\n"
+                      "        out[i * cols + j] = 2.0 * in[i * cols + j];\n"
+                      "    total += out[i * cols];\n"
+                      "}\n```\n\nis rewritten as:\n\n```c\n"
+                      "%s%s"
+                      "long %s, %s;\n"
+                      "mpi_share(0, rows, &%s, &%s);\n"
+                      "for (long i = %s; i < %s; i++) {\n"
+                      "    for (long j = 0; j < cols; j++)\n"
+                      "        out[i * cols + j] = 2.0 * in[i * cols + j];\n"
+                      "    total += out[i * cols];\n"
+                      "}\n"
+                      "mpi_allgather_share(out, cols, MPI_DOUBLE);\n"
+                      "MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);\n"
+                      "```\n\nThe program:\n\n```c\n",
+                      Lj->sums ? "" : " (total is 0 before it)", Lj->sums ? ZERO_HEAD : "",
+                      Lj->sums ? "    total = 0;\n}\n" : "", f->lo, f->hi, f->lo, f->hi, f->lo, f->hi);
+    }
     /* the program with loop j's mark only */
     size_t at = 0;
     for (size_t k = 0; k < f->n; k++) {
@@ -645,8 +899,10 @@ static int foreign_buffer(const char *line, size_t n, const char *loop)
 }
 
 /* code without the MPI_Allreduce lines whose buffer is an array the same rewrite gathers: an
- * array gathered holds every rank's rows, so a sum over the ranks of it is a slip */
-static char *drop_reduced_gathers(char *code)
+ * array gathered holds every rank's rows, so a sum over the ranks of it is a slip; but an
+ * array of the loop's sums (",a,b," list, zero on the ranks other than 0) is summed, and a
+ * gather of it is the slip */
+static char *drop_reduced_gathers(char *code, const char *sums)
 {
     struct cm_buf gathered, b;
     cm_buf_init(&gathered), cm_buf_init(&b);
@@ -660,7 +916,9 @@ static char *drop_reduced_gathers(char *code)
             if (buffer_name(p, l, &name, &len, &gather)) {
                 char key[80];
                 snprintf(key, sizeof(key), ",%.*s,", (int)(len < 70 ? len : 70), name);
-                if (pass == 0 && gather) cm_buf_puts(&gathered, key);
+                int sum = sums && strstr(sums, key);
+                if (pass == 0 && gather && !sum) cm_buf_puts(&gathered, key);
+                if (pass == 1 && gather && sum) keep = 0;
                 if (pass == 1 && !gather && gathered.data && strstr(gathered.data, key)) keep = 0;
             }
             if (pass == 1 && keep) cm_buf_append(&b, p, l);
@@ -739,7 +997,7 @@ char *frame_fragment(const struct frame *f, size_t j, const char *answer, const 
     }
     cm_buf_puts(&b, p);
     free(code);
-    return drop_reduced_gathers(cm_buf_detach(&b));
+    return drop_reduced_gathers(cm_buf_detach(&b), f->loops[j].sums);
 }
 
 char *frame_program(const struct frame *f, char *const *frags)

@@ -24,8 +24,8 @@
 /* The start of an answer (the model continues it) when the loop is not a simple counted one:
  * the bounds declared, the share asked. For `for ([T] v = A; v < B; v++) BODY` (or <=, !=,
  * ++v, v += 1) the answer begins with the share and the loop over it, BODY as written: the
- * model writes the communication after it. */
-#define FRAME_PREFIX_FMT "```c\nlong %s, %s;\nmpi_share("
+ * model writes the communication after it. Either comes after "```c" and the sums' set-up. */
+#define FRAME_PREFIX_FMT "long %s, %s;\nmpi_share("
 /* Between the loops' answers in a round's saved answer (one text per round). */
 #define FRAME_SEPARATOR "\n/* ---- chatmpi frame: the next loop's answer ---- */\n"
 
@@ -35,6 +35,9 @@ struct frame_loop {
     char *text;        /* the loop as written, its indentation taken off */
     char *prefix;      /* the start of its answer (owned) */
     char *writes;      /* what it writes that lives outside it, a sentence for the question, or NULL */
+    char *sums;        /* ",s,y," the variables and arrays it only adds to, zeroed on ranks other
+                        * than 0 at its answer's start (to be summed over the ranks), or NULL */
+    unsigned sum_arrays; /* how many of them are arrays */
 };
 
 struct frame {

@@ -59,8 +59,13 @@ Test(frame, finds_the_marked_loops_and_writes_simple_splits)
     cr_assert_eq(f.n, 3);
     cr_assert_str_eq(f.loops[0].indent, "        ");
     cr_assert_str_eq(f.loops[0].text, "for (long i = 0; i < n; i++)\n    s += x[i];");
-    cr_assert_str_eq(f.loops[0].prefix, "```c\nlong lo, hi;\nmpi_share(0, n, &lo, &hi);\n"
+    /* s only adds: the other ranks' s starts from zero */
+    cr_assert_str_eq(f.loops[0].prefix, "```c\nif (mpi_rank != 0) { /* sums: rank 0 keeps the values from before the "
+                                        "loop, the other ranks add to zero */\n    s = 0;\n}\n"
+                                        "long lo, hi;\nmpi_share(0, n, &lo, &hi);\n"
                                         "for (long i = lo; i < hi; i++)\n    s += x[i];\n");
+    cr_assert_str_eq(f.loops[0].sums, ",s,");
+    cr_assert_null(f.loops[1].sums);
     /* <= and a variable declared before the loop */
     cr_assert_str_eq(f.loops[1].prefix, "```c\nlong lo, hi;\nmpi_share(1, ny + 1, &lo, &hi);\n"
                                         "for (j = lo; j < hi; j++) {\n    y[j] = s * j;\n}\n");
@@ -111,7 +116,9 @@ Test(frame, question_marks_only_its_loop_and_says_what_it_writes)
     cr_assert(strstr(q, "The loop writes the array y at its index j, as y[j].\n"), "%s", q);
     free(q);
     q = frame_question(&f, 0);
-    cr_assert(strstr(q, "The loop writes the variable s.\n"), "%s", q);
+    cr_assert(strstr(q, "The loop writes the variable s.\nThe loop only adds to s: "), "%s", q);
+    cr_assert(strstr(q, "over s gives every rank the whole loop's result.\n"), "%s", q);
+    cr_assert(strstr(q, "is rewritten as:\n\n```c\nif (mpi_rank != 0) {"), "the example sets its sum up too: %s", q);
     free(q);
     frame_release(&f);
 }
@@ -119,7 +126,7 @@ Test(frame, question_marks_only_its_loop_and_says_what_it_writes)
 /* what a loop writes, as the question says it */
 static char *writes_of(const char *loop)
 {
-    static char buf[512];
+    static char buf[2048];
     char src[2048];
     snprintf(src, sizeof(src), "int main(void)\n{\n    " MARK "\n    %s\n    return 0;\n}\n", loop);
     struct frame f;
@@ -150,11 +157,102 @@ Test(frame, what_a_loop_writes)
                                "{ vmax = a; imax = i; } }"),
                      "The loop writes the variables vmax and imax.\n");
     cr_assert_str_eq(writes_of("for (long i = 0; i < n; i++) { y[i] = 2 * x[i]; ss += y[i]; }"),
-                     "The loop writes the array y at its index i, as y[i]; and the variable ss.\n");
+                     "The loop writes the array y at its index i, as y[i]; and the variable ss.\nThe loop only adds to "
+                     "ss: the answer starts by keeping its value from before the loop on rank 0 and setting it to zero "
+                     "on the other ranks, so after the loop MPI_Allreduce with MPI_IN_PLACE and MPI_SUM over ss gives "
+                     "every rank the whole loop's result.\n");
     cr_assert_str_eq(writes_of("for (long i = 0; i < n; i++) { double t = x[i]; (void)t; }"), "(nothing)");
     /* an element looked up through another array is not at the index */
     cr_assert_str_eq(writes_of("for (long q = 0; q < nz; q++) ys[ri[q]] += v[q] * x[ci[q]];"),
                      "The loop writes the array ys at indices other than its index q, as ys[ri[q]].\n");
+}
+
+/* the set-up of loop 0's sums in a program (the lines inside its if block), or "" */
+static char *sums_of(const char *decls, const char *loop)
+{
+    static char buf[1024];
+    char src[4096];
+    snprintf(src, sizeof(src),
+             "#include <stdlib.h>\nstatic double g[40];\nstatic void other(void) { double *y = malloc(99 * sizeof *y); "
+             "(void)y; }\nint main(int argc, char **argv)\n{\n%s\n    " MARK "\n    %s\n    return 0;\n}\n",
+             decls, loop);
+    struct frame f;
+    build(&f, src);
+    const char *p = strstr(f.loops[0].prefix, "*/\n"), *e = p ? strstr(p, "}\n") : NULL;
+    snprintf(buf, sizeof(buf), "%.*s", p && e ? (int)(e - p - 3) : 0, p ? p + 3 : "");
+    frame_release(&f);
+    return buf;
+}
+
+Test(frame, sums_start_from_zero_on_the_other_ranks)
+{
+    const char *hist = "for (long i = 0; i < n; i++) { h[b[i]] += w[i]; t -= w[i]; }";
+    /* the count of a malloc, calloc or aligned_alloc (casts and the element's size taken off) */
+    cr_assert_str_eq(sums_of("    long n = 9, nb = 4; double t = 0; int *b; double w[9];\n"
+                             "    double *h = (double *)malloc((size_t)nb * sizeof *h);",
+                             hist),
+                     "    t = 0;\n    for (long mpi_t = 0; mpi_t < nb; mpi_t++)\n        h[mpi_t] = 0;\n");
+    cr_assert_str_eq(sums_of("    long n = 9, m = 2; double t = 0; int *b; double w[9];\n"
+                             "    double *h = calloc((size_t)(m + 1) * 2, sizeof(double));",
+                             hist),
+                     "    t = 0;\n    for (long mpi_t = 0; mpi_t < (m + 1) * 2; mpi_t++)\n        h[mpi_t] = 0;\n");
+    cr_assert_str_eq(sums_of("    long n = 9, r = 3, c = 5; double t = 0; int *b; double w[9];\n"
+                             "    double *h = aligned_alloc(64, r * c * sizeof(double));",
+                             hist),
+                     "    t = 0;\n    for (long mpi_t = 0; mpi_t < r * c; mpi_t++)\n        h[mpi_t] = 0;\n");
+    /* declared with its count; at file scope */
+    cr_assert_str_eq(sums_of("    long n = 9; double t = 0; int *b; double w[9]; double h[2 * 8];", hist),
+                     "    t = 0;\n    for (long mpi_t = 0; mpi_t < 2 * 8; mpi_t++)\n        h[mpi_t] = 0;\n");
+    cr_assert_str_eq(sums_of("    long n = 9; int *b; double w[9];", "for (long i = 0; i < n; i++) g[b[i]] += w[i];"),
+                     "    for (long mpi_t = 0; mpi_t < 40; mpi_t++)\n        g[mpi_t] = 0;\n");
+    /* not an array count: bytes, two dimensions, a sum of sizes, another function's y: the array
+     * is left to the model (the scalar still set up) */
+    cr_assert_str_eq(sums_of("    long n = 9, nb = 4; double t = 0; int *b; double w[9]; double *h = malloc(nb);", hist),
+                     "    t = 0;\n");
+    cr_assert_str_eq(sums_of("    long n = 9; double t = 0; int *b; double w[9]; double h[3][3];", hist), "    t = 0;\n");
+    cr_assert_str_eq(sums_of("    long n = 9, nb = 4; double t = 0; int *b; double w[9];\n"
+                             "    double *h = malloc(nb * sizeof(double) + 64);",
+                             hist),
+                     "    t = 0;\n");
+    cr_assert_str_eq(sums_of("    long n = 9; int *b; double w[9]; double *y;", "for (long i = 0; i < n; i++) y[b[i]] += w[i];"),
+                     "");
+    /* read in the loop, written otherwise, through a pointer, or at the loop's index: no sum */
+    cr_assert_str_eq(sums_of("    long n = 9; double t = 0, *h = malloc(n * sizeof *h); int *b;",
+                             "for (long i = 1; i < n; i++) { h[b[i]] += h[i - 1]; t += h[i]; }"),
+                     "    t = 0;\n");
+    cr_assert_str_eq(sums_of("    long n = 9; double t = 0, *p = &t;", "for (long i = 0; i < n; i++) *p += i;"), "");
+    cr_assert_str_eq(sums_of("    long n = 9; double t = 0;", "for (long i = 0; i < n; i++) { t += i; t = t * 0.5; }"),
+                     "");
+    cr_assert_str_eq(sums_of("    long n = 9; double *h = malloc(n * sizeof *h);",
+                             "for (long i = 0; i < n; i++) h[i] += 1.0;"),
+                     "");
+}
+
+/* an array of the loop's sums is summed over the ranks: a gather of it is the slip */
+Test(frame, a_sum_array_is_reduced_not_gathered)
+{
+    const char *src = "#include <stdlib.h>\nint main(void)\n{\n    long n = 8, nb = 3; int b[8] = {0};\n"
+                      "    double *h = malloc(nb * sizeof *h);\n    " MARK "\n"
+                      "    for (long i = 0; i < n; i++)\n        h[b[i]] += 1.0;\n    return 0;\n}\n";
+    struct frame f;
+    build(&f, src);
+    cr_assert_eq(f.loops[0].sum_arrays, 1);
+    char *q = frame_question(&f, 0);
+    cr_assert(strstr(q, "The loop only adds to the nb elements of h: "), "%s", q);
+    cr_assert(strstr(q, "MPI_Allreduce(MPI_IN_PLACE, hist, nbins, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);"),
+              "the example sums an array: %s", q);
+    free(q);
+    const char *why = NULL;
+    char *answer = malloc(strlen(f.loops[0].prefix) + 512);
+    sprintf(answer, "%smpi_allgather_share(h, 1, MPI_DOUBLE);\n"
+                    "MPI_Allreduce(MPI_IN_PLACE, h, nb, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);\n```", f.loops[0].prefix);
+    char *x = frame_fragment(&f, 0, answer, &why);
+    cr_assert(x, "%s", why);
+    cr_assert_null(strstr(x, "mpi_allgather_share"), "%s", x);
+    cr_assert(strstr(x, "    for (long mpi_t = 0; mpi_t < nb; mpi_t++)\n        h[mpi_t] = 0;\n}\n"), "%s", x);
+    cr_assert(strstr(x, "MPI_Allreduce(MPI_IN_PLACE, h, nb,"), "%s", x);
+    free(x), free(answer);
+    frame_release(&f);
 }
 
 static char *fragment(const struct frame *f, size_t j, const char *answer, const char **why)
@@ -211,6 +309,29 @@ static char *run(const char *cmd)
     return out;
 }
 
+/* the MPI program mpi gives the sequential program src's output at 1, 2 and 3 ranks */
+static void same_output_at_1_to_3_ranks(const char *src, const char *mpi)
+{
+    char *dir = NULL;
+    cr_assert_eq(cm_make_temp_dir(&dir, "chatmpi-frame-"), 0);
+    char *seq_c = cm_path_join(dir, "seq.c"), *mpi_c = cm_path_join(dir, "mpi.c"), cmd[4096];
+    cr_assert_eq(cm_write_file_atomic(seq_c, src, strlen(src)), 0);
+    cr_assert_eq(cm_write_file_atomic(mpi_c, mpi, strlen(mpi)), 0);
+    snprintf(cmd, sizeof(cmd), "cd %s && cc -o seq seq.c 2>&1 && mpicc -Wall -Werror -o mpi mpi.c 2>&1 && ./seq 11", dir);
+    char want[256];
+    snprintf(want, sizeof(want), "%s", run(cmd));
+    cr_assert(strlen(want) > 10);
+    for (int np = 1; np <= 3; np++) {
+        snprintf(cmd, sizeof(cmd),
+                 "cd %s && OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 "
+                 "mpirun --oversubscribe -np %d ./mpi 11 2>/dev/null",
+                 dir, np);
+        cr_assert_str_eq(run(cmd), want, "np=%d:\n%s", np, mpi);
+    }
+    cm_remove_tree(dir);
+    free(dir), free(seq_c), free(mpi_c);
+}
+
 /* The assembled program is an MPI program that gives the sequential output at any rank count
  * (the while loop's rewrite as the model would write it). */
 Test(frame, assembled_program_runs_under_mpirun)
@@ -231,24 +352,46 @@ Test(frame, assembled_program_runs_under_mpirun)
     char *mpi = frame_program(&f, frags);
     cr_assert(strstr(mpi, "    mpi_frame_init();"));
     cr_assert(strstr(mpi, "#include <stdlib.h>\n\n/* ---- MPI frame written by chatmpi"), "after the includes: %s", mpi);
-    char *dir = NULL;
-    cr_assert_eq(cm_make_temp_dir(&dir, "chatmpi-frame-"), 0);
-    char *seq_c = cm_path_join(dir, "seq.c"), *mpi_c = cm_path_join(dir, "mpi.c"), cmd[4096];
-    cr_assert_eq(cm_write_file_atomic(seq_c, prog, strlen(prog)), 0);
-    cr_assert_eq(cm_write_file_atomic(mpi_c, mpi, strlen(mpi)), 0);
-    snprintf(cmd, sizeof(cmd), "cd %s && cc -o seq seq.c 2>&1 && mpicc -Wall -Werror -o mpi mpi.c 2>&1 && ./seq 11", dir);
-    char want[256];
-    snprintf(want, sizeof(want), "%s", run(cmd));
-    cr_assert(strlen(want) > 10);
-    for (int np = 1; np <= 3; np++) {
-        snprintf(cmd, sizeof(cmd),
-                 "cd %s && OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 "
-                 "mpirun --oversubscribe -np %d ./mpi 11 2>/dev/null",
-                 dir, np);
-        cr_assert_str_eq(run(cmd), want, "np=%d:\n%s", np, mpi);
-    }
-    cm_remove_tree(dir);
-    free(dir), free(seq_c), free(mpi_c), free(mpi);
+    same_output_at_1_to_3_ranks(prog, mpi);
+    free(mpi);
     for (int j = 0; j < 3; j++) free(frags[j]);
+    frame_release(&f);
+}
+
+/* Sums accumulated across repetitions without a reset (a histogram and a count that starts at
+ * 1): the other ranks add to zero, so the reduction gives the sequential values. */
+Test(frame, sums_accumulated_across_repetitions_run_under_mpirun)
+{
+    if (system("command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1") != 0)
+        cr_skip_test("mpicc/mpirun not installed");
+    const char *src = "#include <stdio.h>\n#include <stdlib.h>\n\n"
+                      "int main(int argc, char **argv)\n{\n"
+                      "    long n = argc > 1 ? strtol(argv[1], NULL, 10) : 10, nb = 5;\n"
+                      "    double *h = calloc((size_t)nb, sizeof(double)), t = 1.0;\n"
+                      "    int *idx = malloc((size_t)n * sizeof *idx);\n"
+                      "    for (long i = 0; i < n; i++)\n        idx[i] = (int)((i * 7) % nb);\n"
+                      "    for (long r = 0; r < 3; r++) {\n"
+                      "        " MARK "\n"
+                      "        for (long i = 0; i < n; i++) {\n"
+                      "            h[idx[i]] += 0.5 * (double)(i + r);\n"
+                      "            t += 1.0;\n"
+                      "        }\n"
+                      "    }\n"
+                      "    printf(\"%.6f %.6f %.6f\\n\", t, h[0], h[nb - 1]);\n"
+                      "    free(h);\n    free(idx);\n    return 0;\n}\n";
+    struct frame f;
+    build(&f, src);
+    cr_assert_str_eq(f.loops[0].sums, ",t,h,");
+    /* the model's communication after chatmpi's start (a gather of the sum array dropped) */
+    char *answer = malloc(strlen(f.loops[0].prefix) + 512), *frag[1];
+    sprintf(answer, "%smpi_allgather_share(h, 1, MPI_DOUBLE);\n"
+                    "MPI_Allreduce(MPI_IN_PLACE, h, nb, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);\n"
+                    "MPI_Allreduce(MPI_IN_PLACE, &t, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);\n```",
+            f.loops[0].prefix);
+    const char *why = NULL;
+    cr_assert(frag[0] = frame_fragment(&f, 0, answer, &why), "%s", why);
+    char *mpi = frame_program(&f, frag);
+    same_output_at_1_to_3_ranks(src, mpi);
+    free(mpi), free(frag[0]), free(answer);
     frame_release(&f);
 }
