@@ -73,10 +73,13 @@ r = d["rounds"]
 assert [x["round"] for x in r] == [0, 1], r
 assert "every value the whole loop computes must reach every rank" in r[0]["diagnosis"], r[0]["diagnosis"]
 assert "np=2" in r[0]["diagnosis"], r[0]["diagnosis"]
-# one answer per loop, each begun with the share chatmpi wrote
+# one answer per loop, each begun with the share chatmpi wrote; the sum ss set up to start from
+# zero on the ranks other than 0
 a = open(sys.argv[1] + "/candidate_01_round_1.txt", "rb").read().decode("utf-8", "replace")
 parts = a.split("\n/* ---- chatmpi frame: the next loop's answer ---- */\n")
-assert len(parts) == 2 and all(p.startswith("```c\nlong lo, hi;\nmpi_share(0, n, &lo, &hi);\nfor (long i = lo; i < hi; i++)\n") for p in parts), a
+split = "long lo, hi;\nmpi_share(0, n, &lo, &hi);\nfor (long i = lo; i < hi; i++)\n"
+assert len(parts) == 2 and parts[0].startswith("```c\nif (mpi_rank != 0) {") and "\n    ss = 0;\n}\n" + split in parts[0], a
+assert parts[1].startswith("```c\n" + split), a
 assert r[1]["tokens"] > 0 and "given" not in r[1], r[1]
 PY
 # nothing to mark: the whole program is asked for
