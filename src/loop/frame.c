@@ -69,6 +69,18 @@ static const char prolog[] =
     "    free(all);\n"
     "    free(counts);\n"
     "}\n"
+    "\n"
+    "/* after a loop over this rank's part that keeps the largest (smallest) value and its index:\n"
+    " * every rank gets the overall one, the lowest index among equal values */\n"
+    "#define mpi_maxloc(value, index) mpi_loc_(value, index, MPI_MAXLOC)\n"
+    "#define mpi_minloc(value, index) mpi_loc_(value, index, MPI_MINLOC)\n"
+    "#define mpi_loc_(value, index, op)                                                \\\n"
+    "    do {                                                                          \\\n"
+    "        struct { double v; int i; } mpi_loc_m = {(double)(value), (int)(index)};  \\\n"
+    "        MPI_Allreduce(MPI_IN_PLACE, &mpi_loc_m, 1, MPI_DOUBLE_INT, op, MPI_COMM_WORLD); \\\n"
+    "        (value) = mpi_loc_m.v;                                                    \\\n"
+    "        (index) = mpi_loc_m.i;                                                    \\\n"
+    "    } while (0)\n"
     "/* ---- end of the MPI frame ---- */\n";
 
 void frame_release(struct frame *f)
@@ -205,10 +217,13 @@ static void put_names(struct cm_buf *out, const char *list, size_t n)
 /* What the loop (text) writes that lives outside it, as a sentence for the question: the arrays
  * it assigns elements of, at its index var or elsewhere, and the variables it assigns. NULL
  * when none is found. The arrays written elsewhere and the variables, as ",a,b," lists (or
- * NULL), in *others and *vars_out. */
-static char *loop_writes(const char *text, const char *var, size_t var_len, char **others, char **vars_out)
+ * NULL), in *others and *vars_out; *vector: the arrays written at the index are all written
+ * as a[index] (vectors, not rows). */
+static char *loop_writes(const char *text, const char *var, size_t var_len, char **others, char **vars_out,
+                         int *vector)
 {
     *others = *vars_out = NULL;
+    *vector = 0;
     struct clex lx;
     clex_init(&lx);
     if (clex_run(&lx, text, strlen(text))) {
@@ -356,6 +371,18 @@ static char *loop_writes(const char *text, const char *var, size_t var_len, char
             put_names(&b, vars.data, n_vars);
         }
         cm_buf_puts(&b, ".\n");
+    }
+    if (n_at && var) { /* every array at the index written as name[var] first */
+        *vector = 1;
+        for (const char *q = at.data + 1; *q && *vector;) {
+            const char *e = strchr(q, ',');
+            char key[80], want[160];
+            snprintf(key, sizeof(key), "\x1f%.*s\x1e", (int)(e - q < 70 ? e - q : 70), q);
+            snprintf(want, sizeof(want), "%.*s[%.*s]", (int)(e - q < 70 ? e - q : 70), q, (int)var_len, var);
+            const char *t = subs.data ? strstr(subs.data, key) : NULL;
+            *vector = t && (t += strlen(key), strcspn(t, "\x1f") == strlen(want)) && !memcmp(t, want, strlen(want));
+            q = e + 1;
+        }
     }
     if (n_other) *others = cm_buf_detach(&other);
     if (n_vars) *vars_out = cm_buf_detach(&vars);
@@ -579,6 +606,51 @@ static char *loop_sums(struct frame_loop *L, const struct clex *plx, const char 
     return cm_buf_detach(&code);
 }
 
+/* A loop that keeps the largest (+1) or smallest (-1) value it meets and where (vars: the
+ * two variables it writes, ",v,k,"): an if comparing v (`x > v`, `v < x`, or the other way
+ * for the smallest) whose branch sets k to the loop's index; 0 otherwise. The names in *value
+ * and *index (caller frees). */
+static int loop_extremum(const char *text, const char *var, size_t var_len, const char *vars, char **value,
+                         char **index)
+{
+    *value = *index = NULL;
+    if (!vars || !var) return 0;
+    const char *a = vars + 1, *c1 = strchr(a, ','), *b = c1 + 1, *c2 = strchr(b, ',');
+    if (!c2 || c2[1]) return 0; /* exactly two */
+    struct clex lx;
+    clex_init(&lx);
+    int dir = 0;
+    if (clex_run(&lx, text, strlen(text))) goto done;
+    for (int pass = 0; pass < 2 && !dir; pass++) {
+        const char *v = pass ? b : a, *k = pass ? a : b;
+        size_t vl = (size_t)((pass ? c2 : c1) - v), kl = (size_t)((pass ? c1 : c2) - k);
+        int sets_k = 0, cmp = 0;
+        for (size_t i = 0; i < lx.n; i++) {
+            if (lx.toks[i].kind != CLEX_IDENT) continue;
+            size_t nx = clex_next_sig(&lx, i), pv = clex_prev_sig(&lx, i);
+            if (lx.toks[i].len == kl && !memcmp(text + lx.toks[i].off, k, kl) && clex_is(&lx, nx, "=")) {
+                size_t r = clex_next_sig(&lx, nx);
+                sets_k |= r < lx.n && lx.toks[r].len == var_len && !memcmp(text + lx.toks[r].off, var, var_len) &&
+                          clex_is(&lx, clex_next_sig(&lx, r), ";");
+            }
+            if (lx.toks[i].len == vl && !memcmp(text + lx.toks[i].off, v, vl)) {
+                /* x > v or v < x: the largest; x < v or v > x: the smallest */
+                if (pv != (size_t)-1 && (clex_is(&lx, pv, ">") || clex_is(&lx, pv, ">="))) cmp = cmp ? cmp : 1;
+                if (pv != (size_t)-1 && (clex_is(&lx, pv, "<") || clex_is(&lx, pv, "<="))) cmp = cmp ? cmp : -1;
+                if (clex_is(&lx, nx, "<") || clex_is(&lx, nx, "<=")) cmp = cmp ? cmp : 1;
+                if (clex_is(&lx, nx, ">") || clex_is(&lx, nx, ">=")) cmp = cmp ? cmp : -1;
+            }
+        }
+        if (sets_k && cmp) {
+            dir = cmp;
+            *value = cm_strndup(v, vl), *index = cm_strndup(k, kl);
+        }
+    }
+done:
+    clex_release(&lx);
+    return dir;
+}
+
 /* A simple expression: one name or number, which needs no parentheses. */
 static int is_atom(const char *e)
 {
@@ -722,8 +794,19 @@ int frame_build(struct frame *f, const char *marked_src)
         size_t vl = 0;
         const char *v = loop_var(L->text, &vl);
         char *others, *vars;
-        L->writes = loop_writes(L->text, v, vl, &others, &vars);
+        L->writes = loop_writes(L->text, v, vl, &others, &vars, &L->vector);
         char *zero = loop_sums(L, &lx, others, vars);
+        char *value, *index;
+        L->extremum = loop_extremum(L->text, v, vl, vars, &value, &index);
+        if (L->extremum) {
+            char *w = L->writes;
+            L->writes = cm_malloc((w ? strlen(w) : 0) + 2 * strlen(value) + strlen(index) + 256);
+            sprintf(L->writes, "%sThe loop keeps the %s value in %s and its index in %s: after the loop, %s(%s, %s) "
+                    "gives every rank the whole loop's.\n", w ? w : "", L->extremum > 0 ? "largest" : "smallest",
+                    value, index, L->extremum > 0 ? "mpi_maxloc" : "mpi_minloc", value, index);
+            free(w);
+        }
+        free(value), free(index);
         free(others), free(vars);
         char *split = split_loop(f, L->text);
         struct cm_buf b;
@@ -762,7 +845,33 @@ char *frame_question(const struct frame *f, size_t j)
                   HOTLOOPS_MARK, f->lo, f->hi);
     /* the example has the loop's kind of sums: the model follows its shape closely */
     const struct frame_loop *Lj = &f->loops[j];
-    if (Lj->sum_arrays) {
+    if (Lj->extremum) {
+        const char *fn = Lj->extremum > 0 ? "mpi_maxloc" : "mpi_minloc", *op = Lj->extremum > 0 ? ">" : "<";
+        cm_buf_printf(&b,
+                      "A third helper is defined for a loop that keeps the %s value and its index:\n\n"
+                      "    /* after the loop over this rank's part: every rank gets the %s value of all\n"
+                      "       ranks and its index (the lowest index among equal values) */\n"
+                      "    %s(value, index);\n\n"
+                      "For example, this loop (best is w[0] and ibest is 0 before it):\n\n```c\n"
+                      "for (long i = 1; i < n; i++) {\n"
+                      "    if (w[i] %s best) {\n"
+                      "        best = w[i];\n"
+                      "        ibest = i;\n"
+                      "    }\n"
+                      "}\n```\n\nis rewritten as:\n\n```c\n"
+                      "long %s, %s;\n"
+                      "mpi_share(1, n, &%s, &%s);\n"
+                      "for (long i = %s; i < %s; i++) {\n"
+                      "    if (w[i] %s best) {\n"
+                      "        best = w[i];\n"
+                      "        ibest = i;\n"
+                      "    }\n"
+                      "}\n"
+                      "%s(best, ibest);\n"
+                      "```\n\nThe program:\n\n```c\n",
+                      Lj->extremum > 0 ? "largest" : "smallest", Lj->extremum > 0 ? "largest" : "smallest", fn, op,
+                      f->lo, f->hi, f->lo, f->hi, f->lo, f->hi, op, fn);
+    } else if (Lj->sum_arrays) {
         cm_buf_printf(&b,
                       "For example, this loop that adds into the nbins elements of the array hist and into total:\n\n"
                       "```c\n"
@@ -785,6 +894,28 @@ char *frame_question(const struct frame *f, size_t j)
                       "MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);\n"
                       "```\n\nThe program:\n\n```c\n",
                       ZERO_HEAD, f->lo, f->hi, f->lo, f->hi, f->lo, f->hi);
+    } else if (Lj->vector) {
+        cm_buf_printf(&b,
+                      "For example, this loop%s:\n\n```c\n"
+                      "for (long i = 0; i < n; i++) {\n"
+                      "    a[i] = 2.0 * b[i];\n"
+                      "    c[i] = a[i] - b[i];\n"
+                      "    total += c[i];\n"
+                      "}\n```\n\nis rewritten as:\n\n```c\n"
+                      "%s%s"
+                      "long %s, %s;\n"
+                      "mpi_share(0, n, &%s, &%s);\n"
+                      "for (long i = %s; i < %s; i++) {\n"
+                      "    a[i] = 2.0 * b[i];\n"
+                      "    c[i] = a[i] - b[i];\n"
+                      "    total += c[i];\n"
+                      "}\n"
+                      "mpi_allgather_share(a, 1, MPI_DOUBLE);\n"
+                      "mpi_allgather_share(c, 1, MPI_DOUBLE);\n"
+                      "MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);\n"
+                      "```\n\nThe program:\n\n```c\n",
+                      Lj->sums ? "" : " (total is 0 before it)", Lj->sums ? ZERO_HEAD : "",
+                      Lj->sums ? "    total = 0;\n}\n" : "", f->lo, f->hi, f->lo, f->hi, f->lo, f->hi);
     } else {
         cm_buf_printf(&b,
                       "For example, this loop over the rows of a matrix%s:\n\n```c\n"
@@ -958,7 +1089,9 @@ char *frame_fragment(const struct frame *f, size_t j, const char *answer, const 
     for (char *p = code; *p;) {
         char *nl = strchr(p, '\n');
         size_t l = nl ? (size_t)(nl - p) : strlen(p);
-        if (memmem(p, l, "MPI_", 4) || memmem(p, l, "mpi_allgather_share", 19)) last = p;
+        if (memmem(p, l, "MPI_", 4) || memmem(p, l, "mpi_allgather_share", 19) || memmem(p, l, "mpi_maxloc(", 11) ||
+            memmem(p, l, "mpi_minloc(", 11))
+            last = p;
         p += l + (nl != NULL);
     }
     if (last) {

@@ -38,6 +38,8 @@ struct frame_loop {
     char *sums;        /* ",s,y," the variables and arrays it only adds to, zeroed on ranks other
                         * than 0 at its answer's start (to be summed over the ranks), or NULL */
     unsigned sum_arrays; /* how many of them are arrays */
+    int vector;          /* the arrays it writes at its index are written as a[index] */
+    int extremum;        /* it keeps the largest (1) or smallest (-1) value and its index */
 };
 
 struct frame {
