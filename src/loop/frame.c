@@ -214,6 +214,90 @@ static void put_names(struct cm_buf *out, const char *list, size_t n)
     }
 }
 
+/* How mpi_allgather_share covers an array written at the index as sub ("un[j * W + i]"):
+ * rows of w elements (a term index * w, the other terms inside the row) or, for a[index + c],
+ * rows of one element from a + c. Appends "the rows of un have W elements" or "the rows of x
+ * start at x + 1 (one element each)" to out (after sep); nothing for a[index] or anything else. */
+static void row_hint(struct cm_buf *out, const char *sep, const char *sub, const char *var, size_t var_len)
+{
+    struct clex lx;
+    clex_init(&lx);
+    size_t nl = strcspn(sub, "[");
+    if (!sub[nl] || clex_run(&lx, sub, strlen(sub))) goto done;
+    size_t open = 0;
+    while (open < lx.n && !clex_is(&lx, open, "[")) open++;
+    size_t close = open < lx.n ? clex_match(&lx, open) : lx.n;
+    if (close >= lx.n || clex_is(&lx, clex_next_sig(&lx, close), "[")) goto done;
+    /* the terms at depth 0: [t0, t1) each, with their sign */
+    size_t starts[8], ends[8], n = 0;
+    int minus[8], depth = 0;
+    size_t t = clex_next_sig(&lx, open);
+    int neg = 0;
+    for (size_t k = t; k <= close; k++) {
+        int sep_here = k == close || (depth == 0 && (clex_is(&lx, k, "+") || clex_is(&lx, k, "-")));
+        if (sep_here) {
+            if (n == 8 || k == t) goto done;
+            starts[n] = t, ends[n] = k, minus[n++] = neg;
+            neg = k < close && clex_is(&lx, k, "-");
+            t = clex_next_sig(&lx, k);
+            continue;
+        }
+        depth += clex_is(&lx, k, "(") - clex_is(&lx, k, ")");
+    }
+    int with_var = -1, literal = -1, others = 0;
+    for (size_t i = 0; i < n; i++) {
+        int has = 0, lit = 1;
+        for (size_t k = starts[i]; k < ends[i]; k++) {
+            if (lx.toks[k].kind == CLEX_WS || lx.toks[k].kind == CLEX_COMMENT) continue;
+            has |= lx.toks[k].kind == CLEX_IDENT && lx.toks[k].len == var_len && !memcmp(sub + lx.toks[k].off, var, var_len);
+            lit &= lx.toks[k].kind == CLEX_NUMBER;
+        }
+        if (has) {
+            if (with_var >= 0 || minus[i]) goto done;
+            with_var = (int)i;
+        } else if (lit && !minus[i] && literal < 0) {
+            literal = (int)i;
+        } else {
+            others++;
+        }
+    }
+    if (with_var < 0) goto done;
+    /* the term with the index: index alone, index * w or w * index */
+    size_t a = starts[with_var], e = ends[with_var];
+    size_t first = a, last = clex_prev_sig(&lx, e);
+    while (lx.toks[first].kind == CLEX_WS) first++;
+    char *width = NULL;
+    if (first == last) {
+        width = cm_strdup("1");
+    } else if (clex_is(&lx, clex_next_sig(&lx, first), "*") && lx.toks[first].len == var_len &&
+               !memcmp(sub + lx.toks[first].off, var, var_len)) {
+        width = tok_text(&lx, clex_next_sig(&lx, clex_next_sig(&lx, first)), e);
+    } else if (clex_is(&lx, clex_prev_sig(&lx, last), "*") && lx.toks[last].len == var_len &&
+               !memcmp(sub + lx.toks[last].off, var, var_len)) {
+        width = tok_text(&lx, a, clex_prev_sig(&lx, last));
+    }
+    if (!width || strstr(width, "*") || !*width) { /* var * a * b: left alone */
+        free(width);
+        goto done;
+    }
+    for (size_t k = 0; width[k]; k++) /* the width must not hold the index */
+        if (!strncmp(width + k, var, var_len) && !(isalnum((unsigned char)width[k + var_len]) || width[k + var_len] == '_') &&
+            (k == 0 || !(isalnum((unsigned char)width[k - 1]) || width[k - 1] == '_'))) {
+            free(width);
+            goto done;
+        }
+    if (strcmp(width, "1") != 0) {
+        cm_buf_printf(out, "%sthe rows of %.*s have %s elements", sep, (int)nl, sub, width);
+    } else if (literal >= 0 && !others) {
+        char *c = tok_text(&lx, starts[literal], ends[literal]);
+        cm_buf_printf(out, "%sthe rows of %.*s start at %.*s + %s (one element each)", sep, (int)nl, sub, (int)nl, sub, c);
+        free(c);
+    }
+    free(width);
+done:
+    clex_release(&lx);
+}
+
 /* What the loop (text) writes that lives outside it, as a sentence for the question: the arrays
  * it assigns elements of, at its index var or elsewhere, and the variables it assigns. NULL
  * when none is found. The arrays written elsewhere and the variables, as ",a,b," lists (or
@@ -371,6 +455,23 @@ static char *loop_writes(const char *text, const char *var, size_t var_len, char
             put_names(&b, vars.data, n_vars);
         }
         cm_buf_puts(&b, ".\n");
+        /* how the gather covers the arrays at the index that are not plain vectors */
+        struct cm_buf hints;
+        cm_buf_init(&hints);
+        for (const char *q = n_at && var ? at.data + 1 : ""; *q;) {
+            const char *e = strchr(q, ',');
+            char key[80];
+            snprintf(key, sizeof(key), "\x1f%.*s\x1e", (int)(e - q < 70 ? e - q : 70), q);
+            const char *t = subs.data ? strstr(subs.data, key) : NULL;
+            if (t) {
+                char *sub = cm_strndup(t + strlen(key), strcspn(t + strlen(key), "\x1f"));
+                row_hint(&hints, hints.len ? "; " : "", sub, var, var_len);
+                free(sub);
+            }
+            q = e + 1;
+        }
+        if (hints.len) cm_buf_printf(&b, "For mpi_allgather_share: %s.\n", hints.data);
+        cm_buf_release(&hints);
     }
     if (n_at && var) { /* every array at the index written as name[var] first */
         *vector = 1;
@@ -802,7 +903,7 @@ int frame_build(struct frame *f, const char *marked_src)
             char *w = L->writes;
             L->writes = cm_malloc((w ? strlen(w) : 0) + 2 * strlen(value) + strlen(index) + 256);
             sprintf(L->writes, "%sThe loop keeps the %s value in %s and its index in %s: after the loop, %s(%s, %s) "
-                    "gives every rank the whole loop's.\n", w ? w : "", L->extremum > 0 ? "largest" : "smallest",
+                    "gives every rank the whole loop's result.\n", w ? w : "", L->extremum > 0 ? "largest" : "smallest",
                     value, index, L->extremum > 0 ? "mpi_maxloc" : "mpi_minloc", value, index);
             free(w);
         }
