@@ -86,7 +86,7 @@ static const char prolog[] =
 void frame_release(struct frame *f)
 {
     for (size_t j = 0; j < f->n; j++) free(f->loops[j].indent), free(f->loops[j].text), free(f->loops[j].prefix), free(f->loops[j].writes),
-            free(f->loops[j].sums);
+            free(f->loops[j].sums), free(f->loops[j].rows), free(f->loops[j].written);
     free(f->loops), free(f->src);
     memset(f, 0, sizeof(*f));
 }
@@ -217,8 +217,10 @@ static void put_names(struct cm_buf *out, const char *list, size_t n)
 /* How mpi_allgather_share covers an array written at the index as sub ("un[j * W + i]"):
  * rows of w elements (a term index * w, the other terms inside the row) or, for a[index + c],
  * rows of one element from a + c. Appends "the rows of un have W elements" or "the rows of x
- * start at x + 1 (one element each)" to out (after sep); nothing for a[index] or anything else. */
-static void row_hint(struct cm_buf *out, const char *sep, const char *sub, const char *var, size_t var_len)
+ * start at x + 1 (one element each)" to out (after sep), and "\x1fname\x1ebase\x1ewidth" to rows
+ * (the gather's first two arguments); nothing for a[index] or anything else. */
+static void row_hint(struct cm_buf *out, struct cm_buf *rows, const char *sep, const char *sub, const char *var,
+                     size_t var_len)
 {
     struct clex lx;
     clex_init(&lx);
@@ -288,9 +290,11 @@ static void row_hint(struct cm_buf *out, const char *sep, const char *sub, const
         }
     if (strcmp(width, "1") != 0) {
         cm_buf_printf(out, "%sthe rows of %.*s have %s elements", sep, (int)nl, sub, width);
+        cm_buf_printf(rows, "\x1f%.*s\x1e%.*s\x1e%s", (int)nl, sub, (int)nl, sub, width);
     } else if (literal >= 0 && !others) {
         char *c = tok_text(&lx, starts[literal], ends[literal]);
         cm_buf_printf(out, "%sthe rows of %.*s start at %.*s + %s (one element each)", sep, (int)nl, sub, (int)nl, sub, c);
+        cm_buf_printf(rows, "\x1f%.*s\x1e%.*s + %s\x1e" "1", (int)nl, sub, (int)nl, sub, c);
         free(c);
     }
     free(width);
@@ -302,11 +306,12 @@ done:
  * it assigns elements of, at its index var or elsewhere, and the variables it assigns. NULL
  * when none is found. The arrays written elsewhere and the variables, as ",a,b," lists (or
  * NULL), in *others and *vars_out; *vector: the arrays written at the index are all written
- * as a[index] (vectors, not rows). */
+ * as a[index] (vectors, not rows); *rows_out: how their gathers cover the others (row_hint);
+ * *written: every name it writes, ",a,b,". */
 static char *loop_writes(const char *text, const char *var, size_t var_len, char **others, char **vars_out,
-                         int *vector)
+                         int *vector, char **rows_out, char **written)
 {
-    *others = *vars_out = NULL;
+    *others = *vars_out = *rows_out = *written = NULL;
     *vector = 0;
     struct clex lx;
     clex_init(&lx);
@@ -456,8 +461,8 @@ static char *loop_writes(const char *text, const char *var, size_t var_len, char
         }
         cm_buf_puts(&b, ".\n");
         /* how the gather covers the arrays at the index that are not plain vectors */
-        struct cm_buf hints;
-        cm_buf_init(&hints);
+        struct cm_buf hints, rows;
+        cm_buf_init(&hints), cm_buf_init(&rows);
         for (const char *q = n_at && var ? at.data + 1 : ""; *q;) {
             const char *e = strchr(q, ',');
             char key[80];
@@ -465,13 +470,14 @@ static char *loop_writes(const char *text, const char *var, size_t var_len, char
             const char *t = subs.data ? strstr(subs.data, key) : NULL;
             if (t) {
                 char *sub = cm_strndup(t + strlen(key), strcspn(t + strlen(key), "\x1f"));
-                row_hint(&hints, hints.len ? "; " : "", sub, var, var_len);
+                row_hint(&hints, &rows, hints.len ? "; " : "", sub, var, var_len);
                 free(sub);
             }
             q = e + 1;
         }
         if (hints.len) cm_buf_printf(&b, "For mpi_allgather_share: %s.\n", hints.data);
-        cm_buf_release(&hints);
+        if (rows.len) *rows_out = cm_buf_detach(&rows);
+        cm_buf_release(&hints), cm_buf_release(&rows);
     }
     if (n_at && var) { /* every array at the index written as name[var] first */
         *vector = 1;
@@ -485,6 +491,11 @@ static char *loop_writes(const char *text, const char *var, size_t var_len, char
             q = e + 1;
         }
     }
+    struct cm_buf all;
+    cm_buf_init(&all);
+    cm_buf_printf(&all, ",%s%s%s", at.data ? at.data + 1 : "", other.data ? other.data + 1 : "",
+                  vars.data ? vars.data + 1 : "");
+    *written = cm_buf_detach(&all);
     if (n_other) *others = cm_buf_detach(&other);
     if (n_vars) *vars_out = cm_buf_detach(&vars);
     cm_buf_release(&at), cm_buf_release(&other), cm_buf_release(&vars), cm_buf_release(&subs);
@@ -895,7 +906,7 @@ int frame_build(struct frame *f, const char *marked_src)
         size_t vl = 0;
         const char *v = loop_var(L->text, &vl);
         char *others, *vars;
-        L->writes = loop_writes(L->text, v, vl, &others, &vars, &L->vector);
+        L->writes = loop_writes(L->text, v, vl, &others, &vars, &L->vector, &L->rows, &L->written);
         char *zero = loop_sums(L, &lx, others, vars);
         char *value, *index;
         L->extremum = loop_extremum(L->text, v, vl, vars, &value, &index);
@@ -1130,6 +1141,68 @@ static int foreign_buffer(const char *line, size_t n, const char *loop)
     return buffer_name(line, n, &name, &len, &gather) && !has_name(loop, name, len);
 }
 
+/* The loop (text) may write the name through a call: `&name`, or name as a call's argument. */
+static int passed_to_call(const char *text, const char *name, size_t len)
+{
+    struct clex lx;
+    clex_init(&lx);
+    int passed = 0;
+    if (!clex_run(&lx, text, strlen(text)))
+        for (size_t i = 0; i < lx.n && !passed; i++) {
+            if (lx.toks[i].kind != CLEX_IDENT || lx.toks[i].len != len || memcmp(text + lx.toks[i].off, name, len))
+                continue;
+            size_t p = clex_prev_sig(&lx, i);
+            if (p == (size_t)-1) continue;
+            if (clex_is(&lx, p, "&")) passed = 1;
+            if (!clex_is(&lx, p, "(") && !clex_is(&lx, p, ",")) continue;
+            int depth = 0; /* the call's `(`: back over the arguments before */
+            for (size_t k = p; k != (size_t)-1; k = clex_prev_sig(&lx, k)) {
+                if (clex_is(&lx, k, ")") || clex_is(&lx, k, "]")) depth++;
+                else if (clex_is(&lx, k, "[")) depth--;
+                else if (clex_is(&lx, k, "(") && depth-- == 0) {
+                    size_t fn = clex_prev_sig(&lx, k);
+                    passed = fn != (size_t)-1 && lx.toks[fn].kind == CLEX_IDENT &&
+                             !clex_is_keyword(text + lx.toks[fn].off, lx.toks[fn].len);
+                    break;
+                }
+            }
+        }
+    clex_release(&lx);
+    return passed;
+}
+
+/* A line that gathers an array the loop writes in rows (L->rows), its first two arguments made
+ * the rows' base and width; NULL when the line is no such gather. Caller frees. */
+static char *fix_gather(const struct frame_loop *L, const char *line, size_t n)
+{
+    const char *name, *c = memmem(line, n, "mpi_allgather_share(", 20);
+    size_t len;
+    int gather;
+    if (!c || !L->rows || !buffer_name(line, n, &name, &len, &gather) || !gather) return NULL;
+    char key[80];
+    snprintf(key, sizeof(key), "\x1f%.*s\x1e", (int)(len < 70 ? len : 70), name);
+    const char *r = strstr(L->rows, key);
+    if (!r) return NULL;
+    r += strlen(key);
+    const char *sep = strchr(r, '\x1e'), *end = r + strcspn(r, "\x1f");
+    /* the third argument: after the second depth-0 comma */
+    const char *a = c + 20, *e = line + n;
+    int depth = 0, commas = 0;
+    const char *third = NULL;
+    for (const char *p = a; p < e && !third; p++) {
+        if (*p == '(' || *p == '[') depth++;
+        else if (*p == ')' || *p == ']') {
+            if (depth-- == 0) return NULL;
+        } else if (*p == ',' && depth == 0 && ++commas == 2) third = p + 1;
+    }
+    if (!third) return NULL;
+    struct cm_buf b;
+    cm_buf_init(&b);
+    cm_buf_printf(&b, "%.*s%.*s, %.*s,%.*s", (int)(a - line), line, (int)(sep - r), r, (int)(end - sep - 1), sep + 1,
+                  (int)(e - third), third);
+    return cm_buf_detach(&b);
+}
+
 /* code without the MPI_Allreduce lines whose buffer is an array the same rewrite gathers: an
  * array gathered holds every rank's rows, so a sum over the ranks of it is a slip; but an
  * array of the loop's sums (",a,b," list, zero on the ranks other than 0) is summed, and a
@@ -1180,7 +1253,24 @@ char *frame_fragment(const struct frame *f, size_t j, const char *answer, const 
         size_t l = nl ? (size_t)(nl - (s + i)) + 1 : n - i;
         size_t w = strspn(s + i, " \t");
         int include = w < l && l - w >= 8 && !memcmp(s + i + w, "#include", 8);
-        if (!include && !foreign_buffer(s + i, l, f->loops[j].text)) cm_buf_append(&b, s + i, l);
+        const struct frame_loop *L = &f->loops[j];
+        const char *name;
+        size_t len;
+        int gather;
+        char *fixed = NULL, key[80];
+        if (include || foreign_buffer(s + i, l, L->text)) {
+            /* dropped */
+        } else if (buffer_name(s + i, l, &name, &len, &gather) && !gather && L->written &&
+                   (snprintf(key, sizeof(key), ",%.*s,", (int)(len < 70 ? len : 70), name), !strstr(L->written, key)) &&
+                   !passed_to_call(L->text, name, len)) {
+            /* a reduction of what the loop only reads: every rank has it already (MPI_SUM would
+             * multiply it by the ranks) */
+        } else if ((fixed = fix_gather(L, s + i, l))) {
+            cm_buf_puts(&b, fixed);
+            free(fixed);
+        } else {
+            cm_buf_append(&b, s + i, l);
+        }
         i += l;
     }
     char *code = b.data ? cm_buf_detach(&b) : cm_strdup("");

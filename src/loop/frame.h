@@ -40,6 +40,9 @@ struct frame_loop {
     unsigned sum_arrays; /* how many of them are arrays */
     int vector;          /* the arrays it writes at its index are written as a[index] */
     int extremum;        /* it keeps the largest (1) or smallest (-1) value and its index */
+    char *rows;          /* "\x1fname\x1ebase\x1ewidth" entries: the gather of an array it writes in rows
+                          * of that width (or from base + c) is mpi_allgather_share(base, width, ...) */
+    char *written;       /* ",a,b," every name it writes (arrays and variables) */
 };
 
 struct frame {
