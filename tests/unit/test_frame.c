@@ -3,8 +3,11 @@
  * outside, lo/hi renamed when the program has its own); other loops left to the model; the
  * question with only its loop marked and what the loop writes; the rewrite taken from an
  * answer (cut after its communication, example copies and #include dropped, the same buffer
- * twice made MPI_IN_PLACE, whole programs refused); the assembled program built with mpicc
- * and run at 1 to 3 ranks against the sequential output. */
+ * twice made MPI_IN_PLACE, whole programs refused); sums set up to start from zero on the
+ * other ranks (counts read from allocations and declarations); the example chosen by the
+ * loop's shape (vectors, rows, sums, an extremum and its index); gathers given the rows'
+ * width and base; reductions of what the loop only reads dropped; the assembled programs built
+ * with mpicc and run at 1 to 3 ranks against the sequential output. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,7 +144,17 @@ Test(frame, what_a_loop_writes)
     /* a name computed from the index is the index; a value looked up is not */
     cr_assert_str_eq(writes_of("for (long j = 1; j <= ny; j++) for (long i = 1; i <= nx; i++) { long c = j * W + i; "
                                "un[c] = u[c] + 1; }"),
-                     "The loop writes the array un at its index j, as un[j * W + i].\n");
+                     "The loop writes the array un at its index j, as un[j * W + i].\n"
+                     "For mpi_allgather_share: the rows of un have W elements.\n");
+    /* rows of a stride, from an offset; a stride that holds the index is left alone */
+    cr_assert_str_eq(writes_of("for (long i = 0; i < n; i++) y[i * incy] = x[i];"),
+                     "The loop writes the array y at its index i, as y[i * incy].\n"
+                     "For mpi_allgather_share: the rows of y have incy elements.\n");
+    cr_assert_str_eq(writes_of("for (long i = 0; i < n; i++) { x[i + 1] = y[i]; z[i] = 1; }"),
+                     "The loop writes the arrays x and z at its index i, as x[i + 1] and z[i].\n"
+                     "For mpi_allgather_share: the rows of x start at x + 1 (one element each).\n");
+    cr_assert_str_eq(writes_of("for (long i = 0; i < n; i++) for (long j = 0; j <= i; j++) C[i * (i + 1) / 2 + j] = 1;"),
+                     "The loop writes the array C at its index i, as C[i * (i + 1) / 2 + j].\n");
     cr_assert_str_eq(writes_of("for (int d = 0; d < nd; d++) { long o = offs[d]; for (long j = 0; j < n; j++) "
                                "y[j - o] += v[d * n + j] * x[j]; }"),
                      "The loop writes the array y at indices other than its index d, as y[j - o].\n");
@@ -155,7 +168,8 @@ Test(frame, what_a_loop_writes)
                      "The loop writes the array C at its index i.\n");
     cr_assert_str_eq(writes_of("for (long i = 0; i < n; i++) { double a = x[i] < 0 ? -x[i] : x[i]; if (a > vmax) "
                                "{ vmax = a; imax = i; } }"),
-                     "The loop writes the variables vmax and imax.\n");
+                     "The loop writes the variables vmax and imax.\nThe loop keeps the largest value in vmax and its "
+                     "index in imax: after the loop, mpi_maxloc(vmax, imax) gives every rank the whole loop's result.\n");
     cr_assert_str_eq(writes_of("for (long i = 0; i < n; i++) { y[i] = 2 * x[i]; ss += y[i]; }"),
                      "The loop writes the array y at its index i, as y[i]; and the variable ss.\nThe loop only adds to "
                      "ss: the answer starts by keeping its value from before the loop on rank 0 and setting it to zero "
@@ -388,6 +402,122 @@ Test(frame, sums_accumulated_across_repetitions_run_under_mpirun)
                     "MPI_Allreduce(MPI_IN_PLACE, h, nb, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);\n"
                     "MPI_Allreduce(MPI_IN_PLACE, &t, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);\n```",
             f.loops[0].prefix);
+    const char *why = NULL;
+    cr_assert(frag[0] = frame_fragment(&f, 0, answer, &why), "%s", why);
+    char *mpi = frame_program(&f, frag);
+    same_output_at_1_to_3_ranks(src, mpi);
+    free(mpi), free(frag[0]), free(answer);
+    frame_release(&f);
+}
+
+/* the largest or smallest value and its index: the question offers mpi_maxloc / mpi_minloc */
+Test(frame, an_extremum_and_its_index)
+{
+    const char *src = "int main(void)\n{\n    double w[9] = {0}, best = w[0], low = 1; long ib = 0; int il = 0;\n"
+                      "    " MARK "\n    for (long i = 1; i < 9; i++) {\n        double a = w[i];\n"
+                      "        if (a > best) {\n            best = a;\n            ib = i;\n        }\n    }\n"
+                      "    " MARK "\n    for (int i = 0; i < 9; i++)\n        if (low > w[i]) { low = w[i]; il = i; }\n"
+                      "    " MARK "\n    for (int i = 0; i < 9; i++)\n        if (w[i] > best) { best = w[i]; il = 0; }\n"
+                      "    return 0;\n}\n";
+    struct frame f;
+    build(&f, src);
+    cr_assert_eq(f.loops[0].extremum, 1);
+    cr_assert_eq(f.loops[1].extremum, -1);
+    cr_assert_eq(f.loops[2].extremum, 0, "the index is not the loop's");
+    cr_assert(strstr(f.loops[0].writes, "The loop keeps the largest value in best and its index in ib: after the loop, "
+                                        "mpi_maxloc(best, ib) gives every rank the whole loop's result.\n"),
+              "%s", f.loops[0].writes);
+    cr_assert(strstr(f.loops[1].writes, "mpi_minloc(low, il)"), "%s", f.loops[1].writes);
+    char *q = frame_question(&f, 0);
+    cr_assert(strstr(q, "    mpi_maxloc(value, index);\n"), "%s", q);
+    cr_assert(strstr(q, "}\nmpi_maxloc(best, ibest);\n```"), "%s", q);
+    free(q);
+    q = frame_question(&f, 2);
+    cr_assert_null(strstr(q, "mpi_maxloc"), "%s", q);
+    free(q);
+    /* the helper's line ends the rewrite (it communicates) */
+    const char *why = NULL;
+    char *x = frame_fragment(&f, 0, "```c\nlong lo, hi;\nmpi_share(1, 9, &lo, &hi);\nmpi_maxloc(best, ib);\nint z = 0;\n```",
+                             &why);
+    cr_assert_str_eq(x, "long lo, hi;\nmpi_share(1, 9, &lo, &hi);\nmpi_maxloc(best, ib);\n");
+    free(x);
+    frame_release(&f);
+}
+
+/* the question's example has the loop's shape */
+Test(frame, the_example_has_the_loops_shape)
+{
+    const char *src = "#include <stdlib.h>\nint main(void)\n{\n    long n = 8, m = 3; double *x = malloc(n * sizeof *x), "
+                      "*a = malloc(n * m * sizeof *a), *h = malloc(m * sizeof *h); int b[8] = {0};\n"
+                      "    " MARK "\n    for (long i = 0; i < n; i++)\n        x[i] = 1;\n"
+                      "    " MARK "\n    for (long i = 0; i < n; i++)\n        for (long j = 0; j < m; j++)\n            a[i * m + j] = 2;\n"
+                      "    " MARK "\n    for (long i = 0; i < n; i++)\n        h[b[i]] += x[i];\n"
+                      "    return 0;\n}\n";
+    struct frame f;
+    build(&f, src);
+    cr_assert(f.loops[0].vector && !f.loops[1].vector);
+    char *q0 = frame_question(&f, 0), *q1 = frame_question(&f, 1), *q2 = frame_question(&f, 2);
+    cr_assert(strstr(q0, "mpi_allgather_share(c, 1, MPI_DOUBLE);"), "vectors: %s", q0);
+    cr_assert(strstr(q1, "mpi_allgather_share(out, cols, MPI_DOUBLE);"), "rows: %s", q1);
+    cr_assert(strstr(q2, "MPI_Allreduce(MPI_IN_PLACE, hist, nbins,"), "sums: %s", q2);
+    free(q0), free(q1), free(q2);
+    frame_release(&f);
+}
+
+/* a gather of rows gets their width and base; a reduction of what the loop only reads goes,
+ * unless the loop may write it through a call */
+Test(frame, gathers_and_reductions_fixed_by_what_the_loop_writes)
+{
+    const char *src = "void fill(double *v, double *s);\nint main(void)\n{\n    long n = 8, w = 3; double y[8], x[9], "
+                      "a[24], s = 1, t = 0;\n"
+                      "    " MARK "\n    for (long i = 0; i < n; i++) {\n        x[i + 1] = y[i] * s;\n"
+                      "        for (long j = 0; j < w; j++)\n            a[i * w + j] = s;\n    }\n"
+                      "    " MARK "\n    for (long i = 0; i < n; i++)\n        fill(&y[i], &t);\n"
+                      "    return 0;\n}\n";
+    struct frame f;
+    build(&f, src);
+    const char *why = NULL;
+    char *x = frame_fragment(&f, 0,
+                             "```c\nlong lo, hi;\nmpi_share(0, n, &lo, &hi);\n"
+                             "mpi_allgather_share(x, 1, MPI_DOUBLE);\nmpi_allgather_share(a, 1,MPI_DOUBLE);\n"
+                             "MPI_Allreduce(MPI_IN_PLACE, &s, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);\n```",
+                             &why);
+    cr_assert_str_eq(x, "long lo, hi;\nmpi_share(0, n, &lo, &hi);\n"
+                        "mpi_allgather_share(x + 1, 1, MPI_DOUBLE);\nmpi_allgather_share(a, w,MPI_DOUBLE);\n");
+    free(x);
+    x = frame_fragment(&f, 1,
+                       "```c\nlong lo, hi;\nmpi_share(0, n, &lo, &hi);\n"
+                       "MPI_Allreduce(MPI_IN_PLACE, &t, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);\n```",
+                       &why);
+    cr_assert(strstr(x, "MPI_Allreduce(MPI_IN_PLACE, &t, 1,"), "t may be written by fill: %s", x);
+    free(x);
+    frame_release(&f);
+}
+
+/* mpi_maxloc in an assembled program: the first of equal largest values at 1 to 3 ranks (not
+ * rank 0's) */
+Test(frame, maxloc_runs_under_mpirun)
+{
+    if (system("command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1") != 0)
+        cr_skip_test("mpicc/mpirun not installed");
+    const char *src = "#include <stdio.h>\n#include <stdlib.h>\n\n"
+                      "int main(int argc, char **argv)\n{\n"
+                      "    long n = argc > 1 ? strtol(argv[1], NULL, 10) : 10;\n"
+                      "    float *x = malloc((size_t)n * sizeof *x);\n"
+                      "    for (long i = 0; i < n; i++) /* the largest twice, on the last rank */\n"
+                      "        x[i] = i >= n - 2 ? 30.0f : (float)((i * 5) % 7);\n"
+                      "    float vmax = x[0];\n    long imax = 0;\n"
+                      "    " MARK "\n"
+                      "    for (long i = 1; i < n; i++) {\n"
+                      "        if (x[i] > vmax) {\n            vmax = x[i];\n            imax = i;\n        }\n"
+                      "    }\n"
+                      "    printf(\"imax %ld vmax %.3f\\n\", imax, vmax);\n"
+                      "    free(x);\n    return 0;\n}\n";
+    struct frame f;
+    build(&f, src);
+    cr_assert_eq(f.loops[0].extremum, 1);
+    char *answer = malloc(strlen(f.loops[0].prefix) + 64), *frag[1];
+    sprintf(answer, "%smpi_maxloc(vmax, imax);\n```", f.loops[0].prefix);
     const char *why = NULL;
     cr_assert(frag[0] = frame_fragment(&f, 0, answer, &why), "%s", why);
     char *mpi = frame_program(&f, frag);
