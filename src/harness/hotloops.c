@@ -145,8 +145,32 @@ static int names_in(const struct clex *lx, size_t i, const struct cm_strlist *na
     return 0;
 }
 
+/* The pointer at token p is set in the loop's body from an array that the body names nowhere
+ * else (`double *ci = C + i * n;`): its elements are the array's at the index. When the array
+ * is also read elsewhere in the body (trsm's `xk = B + k * n` beside `xi = B + i * n`), rows
+ * of other iterations are read: not counted. */
+static int sole_row(const struct clex *lx, const struct loop *L, size_t p)
+{
+    for (size_t i = L->b0; i <= L->b1 && i < lx->n; i++) {
+        if (lx->toks[i].kind != CLEX_IDENT || lx->toks[i].len != lx->toks[p].len ||
+            memcmp(lx->src + lx->toks[i].off, lx->src + lx->toks[p].off, lx->toks[p].len) ||
+            !clex_is(lx, clex_next_sig(lx, i), "="))
+            continue;
+        size_t a = clex_next_sig(lx, clex_next_sig(lx, i)); /* the array: the first name after = */
+        while (a < lx->n && a <= L->b1 && lx->toks[a].kind != CLEX_IDENT) a = clex_next_sig(lx, a);
+        if (a >= lx->n || a > L->b1) return 0;
+        size_t uses = 0;
+        for (size_t k = L->b0; k <= L->b1 && k < lx->n; k++)
+            uses += lx->toks[k].kind == CLEX_IDENT && lx->toks[k].len == lx->toks[a].len &&
+                    !memcmp(lx->src + lx->toks[k].off, lx->src + lx->toks[a].off, lx->toks[a].len);
+        return uses == 1;
+    }
+    return 0;
+}
+
 /* Whether the loop's body writes an array element whose subscript names its index variable,
- * or a name computed from it in the body (`long c = j * W + i;` then `u[c] = ...`). */
+ * or a name computed from it in the body (`long c = j * W + i;` then `u[c] = ...`), or an
+ * element through a pointer computed from it (`double *ci = C + i * n;` then `ci[j] = ...`). */
 static int writes_indexed(const struct clex *lx, const struct loop *L)
 {
     if (!L->var_len) return 0;
@@ -170,6 +194,9 @@ static int writes_indexed(const struct clex *lx, const struct loop *L)
         size_t first = i, close = clex_match(lx, i);
         while (close < lx->n && clex_is(lx, clex_next_sig(lx, close), "[")) close = clex_match(lx, clex_next_sig(lx, close));
         if (close >= lx->n || !is_assign_op(lx, clex_next_sig(lx, close))) continue;
+        /* ci[j] = ... with `double *ci = C + i * n;`: a row of C at the index */
+        size_t base = clex_prev_sig(lx, first);
+        found = base != SIZE_MAX && names_in(lx, base, &names) && sole_row(lx, L, base);
         for (size_t k = first; k < close && !found; k++) found = names_in(lx, k, &names);
         i = close;
     }

@@ -106,6 +106,35 @@ Test(hotloops, index_through_a_computed_name_and_time_steps)
     free(out);
 }
 
+Test(hotloops, a_row_through_a_pointer)
+{
+    /* the i loop writes row i of C through ci: it is split (not the k or j loop inside); a loop
+     * that also reads other rows of the array it writes (B's row k beside row i: a triangular
+     * solve) is looked into instead */
+    const char *src = "void mm(void)\n"
+                      "{\n"
+                      "    for (long i = 0; i < M; i++) { //101\n"
+                      "        double *ci = C + i * N; //100\n"
+                      "        for (long k = 0; k < M; k++) //10100\n"
+                      "            for (long j = 0; j < N; j++) //1010000\n"
+                      "                ci[j] += A[i * M + k] * B[k * N + j]; //1000000\n"
+                      "    }\n"
+                      "    for (long i = 0; i < M; i++) { //101\n"
+                      "        double *xi = B + i * N; //100\n"
+                      "        for (long k = 0; k < i; k++) { //5050\n"
+                      "            const double *xk = B + k * N; //4950\n"
+                      "            for (long j = 0; j < N; j++) //500000\n"
+                      "                xi[j] -= A[i * M + k] * xk[j]; //495000\n"
+                      "        }\n"
+                      "    }\n"
+                      "}\n";
+    size_t n;
+    char *out = marked(src, &n);
+    cr_assert_str_eq(marked_lines(out), "    for (long i = 0; i < M; i++) { //101|"
+                                        "            for (long j = 0; j < N; j++) //500000|");
+    free(out);
+}
+
 Test(hotloops, solver_while_loop_and_small_loops)
 {
     /* a while loop is looked into: its busy for loops are split, the one with under a tenth
