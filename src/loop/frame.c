@@ -22,6 +22,7 @@ static const char prolog[] =
     "#include <mpi.h>\n"
     "#include <stdio.h>\n"
     "#include <stdlib.h>\n"
+    "#include <string.h>\n"
     "\n"
     "static int mpi_rank = 0, mpi_size = 1;\n"
     "\n"
@@ -70,6 +71,46 @@ static const char prolog[] =
     "    free(counts);\n"
     "}\n"
     "\n"
+    "/* a loop over this rank's part that stores elements of a (n of size bytes) where they are not\n"
+    " * rows of its index: a copy before it, and after it every rank gets the elements every rank\n"
+    " * stored (those that differ from the copy), in rank order */\n"
+    "static inline void *mpi_merge_begin(const void *a, long n, size_t size)\n"
+    "{\n"
+    "    void *copy = malloc((size_t)n * size + 1);\n"
+    "    if (!copy) MPI_Abort(MPI_COMM_WORLD, 1);\n"
+    "    memcpy(copy, a, (size_t)n * size);\n"
+    "    return copy;\n"
+    "}\n"
+    "\n"
+    "static inline void mpi_merge_end(void *a, void *before, long n, size_t size)\n"
+    "{\n"
+    "    char *p = a, *q = before;\n"
+    "    int mine = 0, total = 0;\n"
+    "    for (long i = 0; i < n; i++) mine += memcmp(p + i * size, q + i * size, size) != 0;\n"
+    "    long *idx = malloc((size_t)mine * sizeof *idx + 1);\n"
+    "    char *val = malloc((size_t)mine * size + 1);\n"
+    "    int *counts = malloc(2 * (size_t)mpi_size * sizeof *counts), *displs = counts + mpi_size;\n"
+    "    if (!idx || !val || !counts) MPI_Abort(MPI_COMM_WORLD, 1);\n"
+    "    for (long i = 0, k = 0; i < n; i++)\n"
+    "        if (memcmp(p + i * size, q + i * size, size) != 0) {\n"
+    "            idx[k] = i;\n"
+    "            memcpy(val + k++ * size, p + i * size, size);\n"
+    "        }\n"
+    "    MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, MPI_COMM_WORLD);\n"
+    "    for (int r = 0; r < mpi_size; r++) displs[r] = total, total += counts[r];\n"
+    "    long *all_idx = malloc((size_t)total * sizeof *all_idx + 1);\n"
+    "    char *all_val = malloc((size_t)total * size + 1);\n"
+    "    if (!all_idx || !all_val) MPI_Abort(MPI_COMM_WORLD, 1);\n"
+    "    MPI_Datatype t;\n"
+    "    MPI_Type_contiguous((int)size, MPI_BYTE, &t);\n"
+    "    MPI_Type_commit(&t);\n"
+    "    MPI_Allgatherv(idx, mine, MPI_LONG, all_idx, counts, displs, MPI_LONG, MPI_COMM_WORLD);\n"
+    "    MPI_Allgatherv(val, mine, t, all_val, counts, displs, t, MPI_COMM_WORLD);\n"
+    "    MPI_Type_free(&t);\n"
+    "    for (int k = 0; k < total; k++) memcpy(p + all_idx[k] * size, all_val + (size_t)k * size, size);\n"
+    "    free(idx), free(val), free(counts), free(all_idx), free(all_val), free(before);\n"
+    "}\n"
+    "\n"
     "/* after a loop over this rank's part that keeps the largest (smallest) value and its index:\n"
     " * every rank gets the overall one, the lowest index among equal values */\n"
     "#define mpi_maxloc(value, index) mpi_loc_(value, index, MPI_MAXLOC)\n"
@@ -86,7 +127,8 @@ static const char prolog[] =
 void frame_release(struct frame *f)
 {
     for (size_t j = 0; j < f->n; j++) free(f->loops[j].indent), free(f->loops[j].text), free(f->loops[j].prefix), free(f->loops[j].writes),
-            free(f->loops[j].sums), free(f->loops[j].rows), free(f->loops[j].written);
+            free(f->loops[j].sums), free(f->loops[j].rows), free(f->loops[j].written),
+            free(f->loops[j].merges), free(f->loops[j].merge_end);
     free(f->loops), free(f->src);
     memset(f, 0, sizeof(*f));
 }
@@ -307,11 +349,12 @@ done:
  * when none is found. The arrays written elsewhere and the variables, as ",a,b," lists (or
  * NULL), in *others and *vars_out; *vector: the arrays written at the index are all written
  * as a[index] (vectors, not rows); *rows_out: how their gathers cover the others (row_hint);
- * *written: every name it writes, ",a,b,". */
+ * *written: every name it writes, ",a,b,"; *irregular: the arrays at the index that are neither
+ * vectors nor rows (",a,"). */
 static char *loop_writes(const char *text, const char *var, size_t var_len, char **others, char **vars_out,
-                         int *vector, char **rows_out, char **written)
+                         int *vector, char **rows_out, char **written, char **irregular)
 {
-    *others = *vars_out = *rows_out = *written = NULL;
+    *others = *vars_out = *rows_out = *written = *irregular = NULL;
     *vector = 0;
     struct clex lx;
     clex_init(&lx);
@@ -461,8 +504,8 @@ static char *loop_writes(const char *text, const char *var, size_t var_len, char
         }
         cm_buf_puts(&b, ".\n");
         /* how the gather covers the arrays at the index that are not plain vectors */
-        struct cm_buf hints, rows;
-        cm_buf_init(&hints), cm_buf_init(&rows);
+        struct cm_buf hints, rows, odd;
+        cm_buf_init(&hints), cm_buf_init(&rows), cm_buf_init(&odd);
         for (const char *q = n_at && var ? at.data + 1 : ""; *q;) {
             const char *e = strchr(q, ',');
             char key[80];
@@ -470,14 +513,20 @@ static char *loop_writes(const char *text, const char *var, size_t var_len, char
             const char *t = subs.data ? strstr(subs.data, key) : NULL;
             if (t) {
                 char *sub = cm_strndup(t + strlen(key), strcspn(t + strlen(key), "\x1f"));
+                size_t had = rows.len;
                 row_hint(&hints, &rows, hints.len ? "; " : "", sub, var, var_len);
+                char plain[160];
+                snprintf(plain, sizeof(plain), "%.*s[%.*s]", (int)(e - q < 70 ? e - q : 70), q, (int)var_len, var);
+                if (rows.len == had && strcmp(sub, plain) != 0)
+                    cm_buf_printf(&odd, "%s%.*s,", odd.len ? "" : ",", (int)(e - q), q);
                 free(sub);
             }
             q = e + 1;
         }
         if (hints.len) cm_buf_printf(&b, "For mpi_allgather_share: %s.\n", hints.data);
         if (rows.len) *rows_out = cm_buf_detach(&rows);
-        cm_buf_release(&hints), cm_buf_release(&rows);
+        if (odd.len) *irregular = cm_buf_detach(&odd);
+        cm_buf_release(&hints), cm_buf_release(&rows), cm_buf_release(&odd);
     }
     if (n_at && var) { /* every array at the index written as name[var] first */
         *vector = 1;
@@ -507,8 +556,9 @@ static char *loop_writes(const char *text, const char *var, size_t var_len, char
 #define ZERO_HEAD "if (mpi_rank != 0) { /* sums: rank 0 keeps the values from before the loop, the other ranks add to zero */\n"
 
 /* Every occurrence of the name in the loop (lx over text) is a statement that adds to it:
- * `name += e;`, `name -= e;` or `name[...] += e;` (a sum over the iterations), and there is one. */
-static int only_adds(const struct clex *lx, const char *text, const char *name, size_t len)
+ * `name += e;`, `name -= e;` or `name[...] += e;` (a sum over the iterations), and there is one;
+ * with store, every one is an element's store `name[...] = e;`. */
+static int only_writes(const struct clex *lx, const char *text, const char *name, size_t len, int store)
 {
     int seen = 0;
     for (size_t i = 0; i < lx->n; i++) {
@@ -525,7 +575,8 @@ static int only_adds(const struct clex *lx, const char *text, const char *name, 
             if (c >= lx->n) return 0;
             k = clex_next_sig(lx, c);
         }
-        if (!clex_is(lx, k, "+=") && !clex_is(lx, k, "-=")) return 0;
+        if (store ? !clex_is(lx, k, "=") || k == clex_next_sig(lx, i) : !clex_is(lx, k, "+=") && !clex_is(lx, k, "-="))
+            return 0;
         seen = 1;
     }
     return seen;
@@ -680,7 +731,7 @@ static char *loop_sums(struct frame_loop *L, const struct clex *plx, const char 
         for (const char *p = list ? list + 1 : ""; *p && n < 16;) {
             const char *e = strchr(p, ',');
             size_t len = (size_t)(e - p);
-            if (only_adds(&lx, L->text, p, len)) {
+            if (only_writes(&lx, L->text, p, len, 0)) {
                 char *count = pass == 0 ? NULL : array_length(plx, L->begin, p, len);
                 if (pass == 0 || count) names[n] = cm_strndup(p, len), counts[n++] = count;
             }
@@ -761,6 +812,56 @@ static int loop_extremum(const char *text, const char *var, size_t var_len, cons
 done:
     clex_release(&lx);
     return dir;
+}
+
+/* The arrays of loop L (in irregular or others, lx over the program) that the loop only stores
+ * elements of (`a[...] = e;`, nothing reads them) at places chatmpi cannot give as rows, whose
+ * count the program shows: chatmpi merges them itself, a copy before the loop
+ * (mpi_merge_begin) and every rank's stores given to every rank after it (mpi_merge_end).
+ * Sets L->merges (",a,b,") and L->merge_end (the code after the loop), appends the question's
+ * sentence to L->writes and returns the code before the loop (or NULL). */
+static char *loop_merges(struct frame_loop *L, const struct clex *plx, const char *irregular, const char *others)
+{
+    struct clex lx;
+    clex_init(&lx);
+    if (clex_run(&lx, L->text, strlen(L->text))) {
+        clex_release(&lx);
+        return NULL;
+    }
+    struct cm_buf begin, end, list, names;
+    cm_buf_init(&begin), cm_buf_init(&end), cm_buf_init(&list), cm_buf_init(&names);
+    size_t n = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (const char *p = pass == 0 ? (irregular ? irregular + 1 : "") : (others ? others + 1 : ""); *p;) {
+            const char *e = strchr(p, ',');
+            size_t len = (size_t)(e - p);
+            char *count = only_writes(&lx, L->text, p, len, 1) ? array_length(plx, L->begin, p, len) : NULL;
+            if (count) {
+                cm_buf_printf(&begin, "void *mpi_before_%.*s = mpi_merge_begin(%.*s, %s, sizeof *%.*s);\n", (int)len, p,
+                              (int)len, p, count, (int)len, p);
+                cm_buf_printf(&end, "mpi_merge_end(%.*s, mpi_before_%.*s, %s, sizeof *%.*s);\n", (int)len, p, (int)len,
+                              p, count, (int)len, p);
+                cm_buf_printf(&list, "%s%.*s,", n ? "" : ",", (int)len, p);
+                cm_buf_printf(&names, "%s%.*s", n ? " and " : "", (int)len, p);
+                n++;
+                free(count);
+            }
+            p = e + 1;
+        }
+    clex_release(&lx);
+    char *code = NULL;
+    if (n) {
+        L->merges = cm_buf_detach(&list);
+        L->merge_end = cm_buf_detach(&end);
+        char *w = L->writes;
+        L->writes = cm_malloc((w ? strlen(w) : 0) + 2 * names.len + 256);
+        sprintf(L->writes, "%schatmpi gives every rank the elements of %s that every rank stores: write no "
+                "communication for %s.\n", w ? w : "", names.data, n > 1 ? "them" : names.data);
+        free(w);
+        code = cm_buf_detach(&begin);
+    }
+    cm_buf_release(&begin), cm_buf_release(&end), cm_buf_release(&list), cm_buf_release(&names);
+    return code;
 }
 
 /* A simple expression: one name or number, which needs no parentheses. */
@@ -906,8 +1007,11 @@ int frame_build(struct frame *f, const char *marked_src)
         size_t vl = 0;
         const char *v = loop_var(L->text, &vl);
         char *others, *vars;
-        L->writes = loop_writes(L->text, v, vl, &others, &vars, &L->vector, &L->rows, &L->written);
+        char *irregular;
+        L->writes = loop_writes(L->text, v, vl, &others, &vars, &L->vector, &L->rows, &L->written, &irregular);
         char *zero = loop_sums(L, &lx, others, vars);
+        char *merge = loop_merges(L, &lx, irregular, others);
+        free(irregular);
         char *value, *index;
         L->extremum = loop_extremum(L->text, v, vl, vars, &value, &index);
         if (L->extremum) {
@@ -923,11 +1027,11 @@ int frame_build(struct frame *f, const char *marked_src)
         char *split = split_loop(f, L->text);
         struct cm_buf b;
         cm_buf_init(&b);
-        cm_buf_printf(&b, "```c\n%s", zero ? zero : "");
+        cm_buf_printf(&b, "```c\n%s%s", zero ? zero : "", merge ? merge : "");
         if (split) cm_buf_puts(&b, split);
         else cm_buf_printf(&b, FRAME_PREFIX_FMT, f->lo, f->hi);
         L->prefix = cm_buf_detach(&b);
-        free(split), free(zero);
+        free(split), free(zero), free(merge);
     }
 out:
     clex_release(&lx);
@@ -1248,6 +1352,9 @@ char *frame_fragment(const struct frame *f, size_t j, const char *answer, const 
     size_t n = end ? (size_t)(end - s) : strlen(s);
     struct cm_buf b;
     cm_buf_init(&b);
+    size_t merge_begun = 0, merge_begins = 0; /* the prefix's mpi_merge_begin lines are kept */
+    for (const char *m = f->loops[j].merges; m && *m; m++) merge_begins += *m == ',';
+    if (merge_begins) merge_begins--;
     for (size_t i = 0; i < n;) { /* the lines, #include dropped */
         const char *nl = memchr(s + i, '\n', n - i);
         size_t l = nl ? (size_t)(nl - (s + i)) + 1 : n - i;
@@ -1260,6 +1367,12 @@ char *frame_fragment(const struct frame *f, size_t j, const char *answer, const 
         char *fixed = NULL, key[80];
         if (include || foreign_buffer(s + i, l, L->text)) {
             /* dropped */
+        } else if (L->merges && (memmem(s + i, l, "mpi_merge_end(", 14) || memmem(s + i, l, "mpi_merge_begin(", 16))) {
+            /* chatmpi writes the merge (its start is in the answer's prefix) */
+            if (memmem(s + i, l, "mpi_merge_begin(", 16) && merge_begun++ < merge_begins) cm_buf_append(&b, s + i, l);
+        } else if (L->merges && buffer_name(s + i, l, &name, &len, &gather) &&
+                   (snprintf(key, sizeof(key), ",%.*s,", (int)(len < 70 ? len : 70), name), strstr(L->merges, key))) {
+            /* chatmpi merges it */
         } else if (buffer_name(s + i, l, &name, &len, &gather) && !gather && L->written &&
                    (snprintf(key, sizeof(key), ",%.*s,", (int)(len < 70 ? len : 70), name), !strstr(L->written, key)) &&
                    !passed_to_call(L->text, name, len)) {
@@ -1321,7 +1434,14 @@ char *frame_fragment(const struct frame *f, size_t j, const char *answer, const 
     }
     cm_buf_puts(&b, p);
     free(code);
-    return drop_reduced_gathers(cm_buf_detach(&b), f->loops[j].sums);
+    char *out = drop_reduced_gathers(cm_buf_detach(&b), f->loops[j].sums);
+    if (f->loops[j].merge_end) { /* the stores chatmpi merges, after the model's communication */
+        char *m = cm_malloc(strlen(out) + strlen(f->loops[j].merge_end) + 1);
+        sprintf(m, "%s%s", out, f->loops[j].merge_end);
+        free(out);
+        out = m;
+    }
+    return out;
 }
 
 char *frame_program(const struct frame *f, char *const *frags)

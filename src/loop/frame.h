@@ -43,6 +43,9 @@ struct frame_loop {
     char *rows;          /* "\x1fname\x1ebase\x1ewidth" entries: the gather of an array it writes in rows
                           * of that width (or from base + c) is mpi_allgather_share(base, width, ...) */
     char *written;       /* ",a,b," every name it writes (arrays and variables) */
+    char *merges;        /* ",a," arrays it stores elements of that chatmpi merges over the ranks
+                          * (mpi_merge_begin at its answer's start), or NULL */
+    char *merge_end;     /* the code that ends their merge, after the rewrite */
 };
 
 struct frame {

@@ -525,3 +525,45 @@ Test(frame, maxloc_runs_under_mpirun)
     free(mpi), free(frag[0]), free(answer);
     frame_release(&f);
 }
+
+/* Stores that are not rows of the index (a packed triangle): chatmpi merges them itself, a
+ * copy before the loop and every rank's stores to every rank after it; the model's own
+ * gather or merge of that array is dropped. Run at 1 to 3 ranks. */
+Test(frame, stores_merged_by_chatmpi_run_under_mpirun)
+{
+    if (system("command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1") != 0)
+        cr_skip_test("mpicc/mpirun not installed");
+    const char *src = "#include <stdio.h>\n#include <stdlib.h>\n\n"
+                      "int main(int argc, char **argv)\n{\n"
+                      "    long n = argc > 1 ? strtol(argv[1], NULL, 10) : 10, t = n * (n + 1) / 2;\n"
+                      "    double *c = malloc((size_t)t * sizeof *c), s = 0.0;\n"
+                      "    for (long k = 0; k < t; k++)\n        c[k] = -1.0;\n"
+                      "    " MARK "\n"
+                      "    for (long i = 0; i < n; i++)\n"
+                      "        for (long j = 0; j <= i; j++)\n"
+                      "            c[i * (i + 1) / 2 + j] = (double)(i * 3 + j) + (j == 0 ? -1.0 + 1.0 : 0.5);\n"
+                      "    for (long k = 0; k < t; k++)\n        s += c[k] * (double)(k % 5 + 1);\n"
+                      "    printf(\"checksum %.3f c[0] %.3f\\n\", s, c[0]);\n"
+                      "    free(c);\n    return 0;\n}\n";
+    struct frame f;
+    build(&f, src);
+    cr_assert_str_eq(f.loops[0].merges, ",c,");
+    cr_assert(strstr(f.loops[0].prefix, "```c\nvoid *mpi_before_c = mpi_merge_begin(c, t, sizeof *c);\nlong lo, hi;\n"),
+              "%s", f.loops[0].prefix);
+    cr_assert(strstr(f.loops[0].writes, "chatmpi gives every rank the elements of c that every rank stores: write no "
+                                        "communication for c.\n"),
+              "%s", f.loops[0].writes);
+    char *answer = malloc(strlen(f.loops[0].prefix) + 512), *frag[1];
+    sprintf(answer, "%smpi_allgather_share(c, n, MPI_DOUBLE);\nmpi_merge_end(c, t, sizeof *c, mpi_before_c);\n```",
+            f.loops[0].prefix);
+    const char *why = NULL;
+    cr_assert(frag[0] = frame_fragment(&f, 0, answer, &why), "%s", why);
+    cr_assert_null(strstr(frag[0], "mpi_allgather_share"), "%s", frag[0]);
+    const char *tail = "0.5);\nmpi_merge_end(c, mpi_before_c, t, sizeof *c);\n", *e = strstr(frag[0], "mpi_merge_end");
+    cr_assert(strlen(frag[0]) > strlen(tail) && !strcmp(frag[0] + strlen(frag[0]) - strlen(tail), tail), "%s", frag[0]);
+    cr_assert(e && !strstr(e + 1, "mpi_merge_end"), "one merge: %s", frag[0]);
+    char *mpi = frame_program(&f, frag);
+    same_output_at_1_to_3_ranks(src, mpi);
+    free(mpi), free(frag[0]), free(answer);
+    frame_release(&f);
+}
