@@ -145,6 +145,42 @@ static int names_in(const struct clex *lx, size_t i, const struct cm_strlist *na
     return 0;
 }
 
+/* The significant tokens [a, b] as one string, single spaces between them. */
+static char *tokens_text(const struct clex *lx, size_t a, size_t b)
+{
+    struct cm_buf t;
+    cm_buf_init(&t);
+    for (size_t k = a; k <= b && k < lx->n; k++)
+        if (lx->toks[k].kind != CLEX_WS && lx->toks[k].kind != CLEX_COMMENT)
+            cm_buf_printf(&t, "%.*s ", (int)lx->toks[k].len, lx->src + lx->toks[k].off);
+    return t.data ? cm_buf_detach(&t) : cm_strdup("");
+}
+
+/* The array at token base, written at the subscripts [first, close], is also used in the
+ * loop's body at other subscripts (trsv's x[j] beside x[i] = ...): an iteration reads
+ * elements other iterations write, so the loop is not split. */
+static int reads_elsewhere(const struct clex *lx, const struct loop *L, size_t base, size_t first, size_t close)
+{
+    char *want = tokens_text(lx, first, close);
+    int other = 0;
+    for (size_t i = L->b0; i <= L->b1 && i < lx->n && !other; i++) {
+        if (i == base || lx->toks[i].kind != CLEX_IDENT || lx->toks[i].len != lx->toks[base].len ||
+            memcmp(lx->src + lx->toks[i].off, lx->src + lx->toks[base].off, lx->toks[base].len))
+            continue;
+        size_t p = clex_prev_sig(lx, i), o = clex_next_sig(lx, i);
+        if (p != SIZE_MAX && (clex_is(lx, p, ".") || clex_is(lx, p, "->"))) continue;
+        if (!clex_is(lx, o, "[")) continue;
+        size_t c = clex_match(lx, o);
+        while (c < lx->n && clex_is(lx, clex_next_sig(lx, c), "[")) c = clex_match(lx, clex_next_sig(lx, c));
+        if (c >= lx->n) continue;
+        char *got = tokens_text(lx, o, c);
+        other = strcmp(got, want) != 0;
+        free(got);
+    }
+    free(want);
+    return other;
+}
+
 /* The pointer at token p is set in the loop's body from an array that the body names nowhere
  * else (`double *ci = C + i * n;`): its elements are the array's at the index. When the array
  * is also read elsewhere in the body (trsm's `xk = B + k * n` beside `xi = B + i * n`), rows
@@ -198,10 +234,12 @@ static int writes_indexed(const struct clex *lx, const struct loop *L)
         size_t base = clex_prev_sig(lx, first);
         found = base != SIZE_MAX && names_in(lx, base, &names) && sole_row(lx, L, base);
         for (size_t k = first; k < close && !found; k++) found = names_in(lx, k, &names);
+        if (found && base != SIZE_MAX && lx->toks[base].kind == CLEX_IDENT && reads_elsewhere(lx, L, base, first, close))
+            found = -1; /* x[i] = ... x[j] ...: iterations read what others write */
         i = close;
     }
     cm_strlist_release(&names);
-    return found;
+    return found > 0;
 }
 
 static void choose(struct loop *loops, size_t n, int at, const struct clex *lx)

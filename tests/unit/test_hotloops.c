@@ -135,6 +135,30 @@ Test(hotloops, a_row_through_a_pointer)
     free(out);
 }
 
+Test(hotloops, a_loop_that_reads_what_other_iterations_write)
+{
+    /* forward substitution: x[i] is written from x[j], j < i: the i loop is looked into and
+     * its dot product split; a loop reading its own element only (x[i] = 2 * x[i]) is split */
+    const char *src = "void trsv(void)\n"
+                      "{\n"
+                      "    for (long i = 0; i < n; i++) { //101\n"
+                      "        double t = x[i]; //100\n"
+                      "        for (long j = 0; j < i; j++) //5050\n"
+                      "            t -= l[i * n + j] * x[j]; //4950\n"
+                      "        x[i] = t / l[i * n + i]; //100\n"
+                      "    }\n"
+                      "    for (long i = 0; i < n; i++) { //101\n"
+                      "        for (long j = 0; j < 40; j++) //4100\n"
+                      "            y[i] = 2.0 * y[i] + x[i]; //4000\n"
+                      "    }\n"
+                      "}\n";
+    size_t n;
+    char *out = marked(src, &n);
+    cr_assert_str_eq(marked_lines(out), "        for (long j = 0; j < i; j++) //5050|"
+                                        "    for (long i = 0; i < n; i++) { //101|");
+    free(out);
+}
+
 Test(hotloops, solver_while_loop_and_small_loops)
 {
     /* a while loop is looked into: its busy for loops are split, the one with under a tenth
