@@ -156,13 +156,37 @@ static char *tokens_text(const struct clex *lx, size_t a, size_t b)
     return t.data ? cm_buf_detach(&t) : cm_strdup("");
 }
 
-/* The array at token base, written at the subscripts [first, close], is also used in the
- * loop's body at other subscripts (trsv's x[j] beside x[i] = ...): an iteration reads
- * elements other iterations write, so the loop is not split. */
+/* Token at lies in the body of an inner for loop of L whose condition bounds its variable
+ * from above by an expression of L's own variable (`for (j = 0; j < i; j++)`): it runs over
+ * the iterations before this one. */
+static int under_earlier(const struct clex *lx, const struct loop *L, size_t at)
+{
+    for (size_t f = L->b0; f < at && f < lx->n; f++) {
+        if (!clex_is(lx, f, "for")) continue;
+        size_t open = clex_next_sig(lx, f), close = clex_is(lx, open, "(") ? clex_match(lx, open) : lx->n;
+        if (close >= lx->n || at <= close || at > clex_stmt_end(lx, clex_next_sig(lx, close))) continue;
+        size_t s1 = open + 1;
+        while (s1 < close && !clex_is(lx, s1, ";")) s1++;
+        for (size_t k = s1 + 1; k < close && !clex_is(lx, k, ";"); k++) {
+            if (!clex_is(lx, k, "<") && !clex_is(lx, k, "<=")) continue;
+            for (size_t m = k + 1; m < close && !clex_is(lx, m, ";"); m++)
+                if (lx->toks[m].kind == CLEX_IDENT && lx->toks[m].len == L->var_len &&
+                    !memcmp(lx->src + lx->toks[m].off, lx->src + L->var, L->var_len))
+                    return 1;
+        }
+    }
+    return 0;
+}
+
+/* The array at token base, written at the subscripts [first, close], is also read in the
+ * loop's body at other subscripts over the iterations before this one (trsv's x[j], j < i,
+ * beside x[i] = ...): an iteration needs what earlier ones wrote, so the loop is not split.
+ * Reading later elements (trmv's x[j], j >= i) is left: every rank still holds their old
+ * values. Sums into the array (y[j] += ... beside y[i] += ...) are no such read. */
 static int reads_elsewhere(const struct clex *lx, const struct loop *L, size_t base, size_t first, size_t close)
 {
     char *want = tokens_text(lx, first, close);
-    int other = 0;
+    int other = 0, adds = clex_is(lx, clex_next_sig(lx, close), "+=") || clex_is(lx, clex_next_sig(lx, close), "-=");
     for (size_t i = L->b0; i <= L->b1 && i < lx->n && !other; i++) {
         if (i == base || lx->toks[i].kind != CLEX_IDENT || lx->toks[i].len != lx->toks[base].len ||
             memcmp(lx->src + lx->toks[i].off, lx->src + lx->toks[base].off, lx->toks[base].len))
@@ -173,8 +197,10 @@ static int reads_elsewhere(const struct clex *lx, const struct loop *L, size_t b
         size_t c = clex_match(lx, o);
         while (c < lx->n && clex_is(lx, clex_next_sig(lx, c), "[")) c = clex_match(lx, clex_next_sig(lx, c));
         if (c >= lx->n) continue;
+        size_t op = clex_next_sig(lx, c);
+        if (adds && (clex_is(lx, op, "+=") || clex_is(lx, op, "-="))) continue;
         char *got = tokens_text(lx, o, c);
-        other = strcmp(got, want) != 0;
+        other = strcmp(got, want) != 0 && under_earlier(lx, L, i);
         free(got);
     }
     free(want);

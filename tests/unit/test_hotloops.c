@@ -138,7 +138,7 @@ Test(hotloops, a_row_through_a_pointer)
 Test(hotloops, a_loop_that_reads_what_other_iterations_write)
 {
     /* forward substitution: x[i] is written from x[j], j < i: the i loop is looked into and
-     * its dot product split; a loop reading its own element only (x[i] = 2 * x[i]) is split */
+     * its dot product split; a loop reading its own element only (y[i] = 2 * y[i]) is split */
     const char *src = "void trsv(void)\n"
                       "{\n"
                       "    for (long i = 0; i < n; i++) { //101\n"
@@ -151,10 +151,18 @@ Test(hotloops, a_loop_that_reads_what_other_iterations_write)
                       "        for (long j = 0; j < 40; j++) //4100\n"
                       "            y[i] = 2.0 * y[i] + x[i]; //4000\n"
                       "    }\n"
+                      "    for (long i = 0; i < n; i++) { //101\n"
+                      "        double t = 0; //100\n"
+                      "        for (long j = i; j < n; j++) //5150\n"
+                      "            t += u[i * n + j] * z[j]; //5050\n"
+                      "        z[i] = t; //100\n"
+                      "    }\n"
                       "}\n";
     size_t n;
     char *out = marked(src, &n);
+    /* the last loop reads only later elements of z, which every rank still holds unchanged */
     cr_assert_str_eq(marked_lines(out), "        for (long j = 0; j < i; j++) //5050|"
+                                        "    for (long i = 0; i < n; i++) { //101|"
                                         "    for (long i = 0; i < n; i++) { //101|");
     free(out);
 }
