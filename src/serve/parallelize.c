@@ -1,13 +1,15 @@
 /* parallelize.c — POST /v1/chatmpi/parallelize: the candidate loop as a route.
  *
- *   {"program": "<sequential C>", "samples": K, "repair": R, "examples": E,
+ *   {"program": "<sequential C>", "samples": K, "repair": R, "examples": E, "frame": bool,
  *    "np": [1, 2], "args": ["100", "7"], "timeout": S, "max_tokens": N, "temperature": T, "seed": S}
  *   -> {"verified": bool, "program": the fastest verified candidate, else the closest (or null),
  *       "report": its check report (check_report_to_json, or null), "rounds": loop_result_to_json}
  *
  * As `chatmpi run FILE.c`: the program is written to a fresh temporary directory, must keep
  * the program contract (else 400 with the harness's reason), then K candidates are drawn,
- * checked by the harness and repaired. The job holds the model for the whole loop.
+ * checked by the harness and repaired. The job holds the model for the whole loop. With
+ * "frame" (as --frame) the program's loops are marked under gcov first (with the first "args")
+ * and the model rewrites each marked loop inside chatmpi's MPI frame.
  * Left out: bench sizes and timing (--bench-args), saving transcripts.
  */
 #include <stdio.h>
@@ -19,6 +21,7 @@
 #include "core/fs.h"
 #include "core/mem.h"
 #include "harness/harness.h"
+#include "harness/hotloops.h"
 #include "loop/loop.h"
 #include "serve/serve_impl.h"
 
@@ -84,6 +87,11 @@ int serve_parse_parallelize(struct serve_job *j, char *err, size_t cap)
             if (!json_is_string(x)) return bad(err, cap, "\"args\" must hold strings (\"100 7\"), not %s", kind_of(x));
             cm_strlist_push(&p->args, json_string_value(x));
         }
+    }
+    const json_t *fr = json_object_get(req, "frame");
+    if (fr) {
+        if (!json_is_boolean(fr)) return bad(err, cap, "\"frame\" must be true or false, not %s", kind_of(fr));
+        p->frame = json_is_true(fr);
     }
     const json_t *t = json_object_get(req, "timeout");
     if (t) {
@@ -184,7 +192,17 @@ void serve_run_parallelize(struct serve_job *j)
     }
     struct lm_capped lm = {{&capped_ops, s->m->name, s->m->n_ctx}, s->a, p->max_tokens};
     struct par_ctx pc = {seq, &co};
+    char *marked = NULL; /* --frame: the program with its loops to split marked (gcov) */
+    if (p->frame) {
+        struct hotloops_counts hc;
+        size_t n_marked = 0;
+        int mrc = hotloops_profile(&hc, seq, p->args.n ? p->args.items[0] : NULL, 120);
+        if (!mrc) mrc = hotloops_mark(&marked, &n_marked, p->program, &hc);
+        hotloops_counts_release(&hc);
+        cm_error_clear(); /* unmarked: the frame asks for the whole program and says why (rounds' frame_skipped) */
+    }
     struct loop_opts o = {0};
+    o.frame = p->frame;
     o.samples = p->samples;
     o.repair = p->repair;
     o.examples = p->examples;
@@ -195,7 +213,8 @@ void serve_run_parallelize(struct serve_job *j)
     o.check = par_check;
     o.check_ctx = &pc;
     o.interrupted = serve_job_interrupted;
-    rc = loop_run(&res, &lm.base, p->program, &o);
+    rc = loop_run(&res, &lm.base, marked ? marked : p->program, &o);
+    free(marked);
     if (rc) {
         fail(j, serve_job_cancelled(j) ? 503 : 500, serve_job_cancelled(j) ? "the request was cancelled" : cm_error_message());
         goto done;

@@ -37,6 +37,7 @@ struct serve_par {
     struct cm_strlist args;
     double timeout_s;
     struct sampler_params sp;
+    int frame;          /* "frame": true: chatmpi writes the MPI frame, the model each marked loop */
 };
 
 struct serve_job {

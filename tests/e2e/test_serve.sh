@@ -93,6 +93,13 @@ python3 -c "import json; print(json.dumps({'program': open('$T/pi.c').read(), 's
 post /chatmpi/parallelize "$T/par.json"; [ "$CODE" = 200 ] || die "parallelize: HTTP $CODE $(cat "$T/r")"
 check "assert r['verified'] is False and len(r['rounds']['rounds']) == 2 and 'report' in r and 'program' in r, r" \
     "parallelize"
+# with "frame": the loops marked under gcov, one answer per marked loop inside chatmpi's frame
+python3 -c "import json; print(json.dumps({'program': open('$T/pi.c').read(), 'frame': True, 'np': [1, 2], 'max_tokens': 8, 'args': ['1000']}))" > "$T/par_frame.json"
+post /chatmpi/parallelize "$T/par_frame.json"; [ "$CODE" = 200 ] || die "parallelize with frame: HTTP $CODE $(cat "$T/r")"
+check "d = r['rounds']; assert d.get('frame_loops', 0) >= 1 and 'frame_skipped' not in d, d" "parallelize with frame"
+printf '{"program": "int main(void) { return 0; }\\n", "frame": 1}' > "$T/par_frame_bad.json"
+post /chatmpi/parallelize "$T/par_frame_bad.json"; [ "$CODE" = 400 ] || die "frame: 1: HTTP $CODE"
+check "assert 'frame' in r['error']['message'], r" "the frame field's message"
 printf '{"program": "int main(void) { return 3; }\\n", "np": [1]}' > "$T/par_bad.json"
 post /chatmpi/parallelize "$T/par_bad.json"; [ "$CODE" = 400 ] || die "a program breaking the contract: HTTP $CODE"
 check "assert 'contract' in r['error']['message'], r" "the contract message"
