@@ -1,0 +1,39 @@
+/* frame_loop.h — what a marked loop writes, for the MPI frame (frame.h).
+ *
+ * From the loop's text (and the program around it, for array counts) chatmpi reads what the
+ * loop writes that lives outside it and how each value reaches every rank after a split:
+ *
+ *   arrays at the loop's index: vectors a[i] or rows a[i * w + ...] (mpi_allgather_share with
+ *     that width, or from a + c for a[i + c]);
+ *   sums: a variable or an array (away from the index) the loop only adds to; zero on the ranks
+ *     other than 0 before the loop, then one MPI_Allreduce with MPI_SUM is exact;
+ *   stores that are neither: merged by chatmpi (mpi_merge_begin / mpi_merge_end);
+ *   the largest or smallest value and its index (mpi_maxloc / mpi_minloc).
+ *
+ * The question's sentence (L->writes) says it to the model; the rewrite (frame_fragment) is
+ * corrected by it. */
+#ifndef CM_LOOP_FRAME_LOOP_H
+#define CM_LOOP_FRAME_LOOP_H
+
+#include <stddef.h>
+
+#include "corpus/clex.h"
+#include "loop/frame.h"
+
+/* The start of the set-up of a loop's sums, at its answer's start */
+#define FRAME_ZERO_HEAD \
+    "if (mpi_rank != 0) { /* sums: rank 0 keeps the values from before the loop, the other ranks add to zero */\n"
+
+/* Loop L (L->text, its index var; L->begin an offset into the program plx lexes): sets
+ * L->writes (the question's sentences), sums, sum_arrays, vector, extremum, rows, written,
+ * merges and merge_end. Returns the code its answer starts with before the split (the sums'
+ * set-up, the merges' copies), or NULL. Caller frees. */
+char *frame_loop_analyse(struct frame_loop *L, const struct clex *plx, const char *var, size_t var_len);
+
+/* The loop (text) may write the name through a call: `&name`, or name as a call's argument. */
+int frame_loop_passed_to_call(const char *text, const char *name, size_t len);
+
+/* The tokens i..j-1 (significant or not) as trimmed text. Caller frees. */
+char *frame_tok_text(const struct clex *lx, size_t i, size_t j);
+
+#endif
