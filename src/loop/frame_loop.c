@@ -567,20 +567,14 @@ static void put_sums(struct cm_buf *b, char *const *names, char *const *counts, 
     }
 }
 
-/* The sums of loop L (text, index var): the variables (in vars) and arrays written away from
+/* The sums of loop L (its text lexed by tlx): the variables (in vars) and arrays written away from
  * the index (in others, with an element count found in the program, lx over it) that the loop
  * only adds to. For them the answer starts by keeping their values on rank 0 and setting
  * them to zero on the other ranks, so that one MPI_Allreduce with MPI_SUM after the loop gives
  * every rank the sequential result, whatever they held before it. Sets L->sums (",a,b,"),
  * returns the set-up's code (or NULL) and appends the question's sentence to *writes. */
-static char *loop_sums(struct frame_loop *L, const struct clex *plx, const char *others, const char *vars)
+static char *loop_sums(struct frame_loop *L, const struct clex *tlx, const struct clex *plx, const char *others, const char *vars)
 {
-    struct clex lx;
-    clex_init(&lx);
-    if (clex_run(&lx, L->text, strlen(L->text))) {
-        clex_release(&lx);
-        return NULL;
-    }
     char *names[16], *counts[16];
     size_t n = 0;
     for (int pass = 0; pass < 2; pass++) {
@@ -588,14 +582,13 @@ static char *loop_sums(struct frame_loop *L, const struct clex *plx, const char 
         for (const char *p = list ? list + 1 : ""; *p && n < 16;) {
             const char *e = strchr(p, ',');
             size_t len = (size_t)(e - p);
-            if (only_writes(&lx, L->text, p, len, 0)) {
+            if (only_writes(tlx, L->text, p, len, 0)) {
                 char *count = pass == 0 ? NULL : array_length(plx, L->begin, p, len);
                 if (pass == 0 || count) names[n] = cm_strndup(p, len), counts[n++] = count;
             }
             p = e + 1;
         }
     }
-    clex_release(&lx);
     if (!n) return NULL;
     struct cm_buf code, said, list;
     cm_buf_init(&code), cm_buf_init(&said), cm_buf_init(&list);
@@ -671,20 +664,14 @@ done:
     return dir;
 }
 
-/* The arrays of loop L (in irregular or others, lx over the program) that the loop only stores
+/* The arrays of loop L (its text lexed by tlx; in irregular or others, plx over the program) that the loop only stores
  * elements of (`a[...] = e;`, nothing reads them) at places chatmpi cannot give as rows, whose
  * count the program shows: chatmpi merges them itself, a copy before the loop
  * (mpi_merge_begin) and every rank's stores given to every rank after it (mpi_merge_end).
  * Sets L->merges (",a,b,") and L->merge_end (the code after the loop), appends the question's
  * sentence to L->writes and returns the code before the loop (or NULL). */
-static char *loop_merges(struct frame_loop *L, const struct clex *plx, const char *irregular, const char *others)
+static char *loop_merges(struct frame_loop *L, const struct clex *tlx, const struct clex *plx, const char *irregular, const char *others)
 {
-    struct clex lx;
-    clex_init(&lx);
-    if (clex_run(&lx, L->text, strlen(L->text))) {
-        clex_release(&lx);
-        return NULL;
-    }
     struct cm_buf begin, end, list, names;
     cm_buf_init(&begin), cm_buf_init(&end), cm_buf_init(&list), cm_buf_init(&names);
     size_t n = 0;
@@ -692,7 +679,7 @@ static char *loop_merges(struct frame_loop *L, const struct clex *plx, const cha
         for (const char *p = pass == 0 ? (irregular ? irregular + 1 : "") : (others ? others + 1 : ""); *p;) {
             const char *e = strchr(p, ',');
             size_t len = (size_t)(e - p);
-            char *count = only_writes(&lx, L->text, p, len, 1) ? array_length(plx, L->begin, p, len) : NULL;
+            char *count = only_writes(tlx, L->text, p, len, 1) ? array_length(plx, L->begin, p, len) : NULL;
             if (count) {
                 cm_buf_printf(&begin, "void *mpi_before_%.*s = mpi_merge_begin(%.*s, %s, sizeof *%.*s);\n", (int)len, p,
                               (int)len, p, count, (int)len, p);
@@ -705,7 +692,6 @@ static char *loop_merges(struct frame_loop *L, const struct clex *plx, const cha
             }
             p = e + 1;
         }
-    clex_release(&lx);
     char *code = NULL;
     if (n) {
         L->merges = cm_buf_detach(&list);
@@ -755,8 +741,14 @@ char *frame_loop_analyse(struct frame_loop *L, const struct clex *plx, const cha
 {
     char *others, *vars, *irregular;
     L->writes = loop_writes(L->text, var, var_len, &others, &vars, &L->vector, &L->rows, &L->written, &irregular);
-    char *zero = loop_sums(L, plx, others, vars);
-    char *merge = loop_merges(L, plx, irregular, others);
+    struct clex lx; /* the loop's text, lexed once for its sums and merges */
+    clex_init(&lx);
+    char *zero = NULL, *merge = NULL;
+    if (!clex_run(&lx, L->text, strlen(L->text))) {
+        zero = loop_sums(L, &lx, plx, others, vars);
+        merge = loop_merges(L, &lx, plx, irregular, others);
+    }
+    clex_release(&lx);
     char *value, *index;
     L->extremum = loop_extremum(L->text, var, var_len, vars, &value, &index);
     if (L->extremum) {
