@@ -1,7 +1,7 @@
 # chatmpi — one Makefile for everything.
 #   make          build ./chatmpi
 #   make test     install missing packages, build, run every test (unit, end-to-end, corpus)
-#   make demo     install missing packages, build, run the main job on the default model
+#   make demo     install missing packages and the default assistant's base, build, run the main job on it
 #   make data     regenerate data/{train,test,refine}.json from data/corpus
 #   make model    reproduce models/default.gguf from the corpus (about 1 h 04 on 2 cores with AMX)
 #   make model-eval  measure it (held-in variants, test split pass@1/pass@8; about 1.5 hours)

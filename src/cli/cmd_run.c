@@ -3,8 +3,8 @@
  *                        with the harness, write the fastest verified one, print its report;
  *                        when none verifies, say so, show the closest and why, exit 1.
  *   chatmpi run          the interactive assistant of the seed: one question at a time.
- * Default model: $CHATMPI_MODEL, else models/default.gguf beside the binary; --lora adds
- * adapters (applied unmerged). */
+ * Default model: assistant_default_model (model/assistant.h); --lora adds adapters (applied
+ * unmerged). A pretrained chat model parallelizes with the MPI frame unless --no-frame. */
 #include <editline/readline.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -369,7 +369,7 @@ int cmd_run(int argc, char **argv)
     struct cm_strlist loras, stops;
     cm_strlist_init(&loras), cm_strlist_init(&stops);
     const struct opt_spec specs[] = {
-        {OPT_STR, "model", 'm', "MODEL", "a GGUF with a tokenizer, or a fetched base's name (default $CHATMPI_MODEL or models/default.gguf)",
+        {OPT_STR, "model", 'm', "MODEL", "a GGUF with a tokenizer, or a fetched base's name (default $CHATMPI_MODEL, else the default assistant's base if fetched, else models/default.gguf)",
          &model},
         {OPT_STR_LIST, "lora", 0, "FILE[:SCALE]", "apply a LoRA adapter, scaled (default 1)", &loras},
         {OPT_STR, "output", 'o', "OUT.c", "where the verified program goes (default FILE_mpi.c)", &out},
@@ -413,21 +413,14 @@ int cmd_run(int argc, char **argv)
     int rc = opt_parse(&cmd, argc, argv, &pos);
     if (rc != OPT_OK || (rc = cli_check_stops("run", &stops)) ||
         (rc = cli_check_output("run", "--run-cache", co.run_cache, 1)) ||
-        (rc = cli_check_output("run", "--save-answers", rl.save, 1)) || (rc = loop_args_apply(&la, &rl.o, "run")))
+        (rc = cli_check_output("run", "--save-answers", rl.save, 1)))
+        goto done;
+    if ((rc = cli_model_path(&model_path, model, la.endpoint != NULL, pos.n > 0 && !no_verify, "run"))) goto done;
+    if ((rc = loop_args_frame_default(&la, model_path, tmpl, pos.n > 0, !no_verify, "run")) ||
+        (rc = loop_args_apply(&la, &rl.o, "run")))
         goto done;
     rl.o.samples = (size_t)samples;
     rl.la = &la;
-    {
-        char *want = model ? cm_strdup(model) : assistant_default_model();
-        int err_model = 0; /* with --endpoint the server's model answers: -m is not looked up */
-        if (la.endpoint) model_path = cm_strdup(want);
-        else err_model = assistant_resolve_model(&model_path, want);
-        free(want);
-        if (err_model) {
-            rc = cli_report_error(err_model);
-            goto done;
-        }
-    }
     struct assistant_opts ao = {0};
     ao.template_name = loop_args_template(&la, tmpl, "run");
     ao.sampling.temperature = temperature;

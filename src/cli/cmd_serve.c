@@ -22,8 +22,8 @@ int cmd_serve(int argc, char **argv)
     struct cm_strlist loras;
     cm_strlist_init(&loras);
     const struct opt_spec specs[] = {
-        {OPT_STR, "model", 'm', "MODEL", "a GGUF with a tokenizer, or a fetched base's name (default $CHATMPI_MODEL or "
-                                         "models/default.gguf)",
+        {OPT_STR, "model", 'm', "MODEL", "a GGUF with a tokenizer, or a fetched base's name (default $CHATMPI_MODEL, else "
+                                         "the default assistant's base if fetched, else models/default.gguf)",
          &model},
         {OPT_STR_LIST, "lora", 0, "FILE[:SCALE]", "apply a LoRA adapter, scaled (default 1)", &loras},
         {OPT_STR, "template", 0, "NAME|FILE", "prompt template: chathpc, chatml, codellama or a file (default: the "
@@ -58,13 +58,7 @@ int cmd_serve(int argc, char **argv)
     cm_strlist_init(&pos);
     int rc = opt_parse(&cmd, argc, argv, &pos);
     if (rc != OPT_OK) goto done;
-    char *want = model ? cm_strdup(model) : assistant_default_model();
-    rc = assistant_resolve_model(&model_path, want); /* a path, or a fetched base's name */
-    free(want);
-    if (rc) {
-        rc = cli_report_error(rc);
-        goto done;
-    }
+    if ((rc = cli_model_path(&model_path, model, 0, 1, "serve"))) goto done; /* a path, or a fetched base's name */
     if (!cm_is_file(model_path)) {
         fprintf(stderr, "chatmpi serve: no model at '%s'\nhint: pass -m MODEL.gguf (a llama or qwen2 GGUF with a "
                         "tokenizer) or a base's name from models/bases.tsv, or set CHATMPI_MODEL; 'make model' "

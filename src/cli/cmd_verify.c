@@ -123,7 +123,7 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
     struct loop_args la;
     loop_args_init(&la);
     const struct opt_spec specs_all[] = {
-        {OPT_STR, "model", 'm', "MODEL", "a GGUF with a tokenizer, or a fetched base's name (default $CHATMPI_MODEL or models/default.gguf)",
+        {OPT_STR, "model", 'm', "MODEL", "a GGUF with a tokenizer, or a fetched base's name (default $CHATMPI_MODEL, else the default assistant's base if fetched, else models/default.gguf)",
          &model},
         {OPT_STR_LIST, "lora", 0, "FILE[:SCALE]", "apply a LoRA adapter, scaled (default 1)", &loras},
         {OPT_STR, "split", 's', "SPLIT", is_test ? "corpus split(s): train, test, refine, a comma list or all (default test)" : "corpus split(s): train, test, refine, a comma list or all (default train)", &split},
@@ -181,6 +181,8 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
         (rc = cli_check_output(name, "--save-answers", save, 1)) ||
         (rc = cli_check_output(name, "--run-cache", run_cache, 1)))
         goto done;
+    if ((rc = cli_model_path(&model_path, model, la.endpoint != NULL, !quiet, name))) goto done;
+    if ((rc = loop_args_frame_default(&la, model_path, tmpl, 1, !quiet, name))) goto done;
     rc = EXIT_USAGE;
     if (is_test && pos.n && cm_is_file(pos.items[0])) { /* test FILE [CORPUS_PATH...]: file takes it */
         file = pos.items[0];
@@ -258,17 +260,6 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
     o.bench = bench;
     o.compare_expert = expert;
 
-    {
-        char *want = model ? cm_strdup(model) : assistant_default_model();
-        int err_model = 0; /* with --endpoint the server's model answers: -m is not looked up */
-        if (la.endpoint) model_path = cm_strdup(want);
-        else err_model = assistant_resolve_model(&model_path, want);
-        free(want);
-        if (err_model) {
-            rc = cli_report_error(err_model);
-            goto done;
-        }
-    }
     tmpl = loop_args_template(&la, tmpl, name);
     struct assistant_opts ao = {model_path, tmpl, {temperature, 0, top_p, (uint64_t)seed}, (size_t)max_tokens, 0,
                                 (int)threads};

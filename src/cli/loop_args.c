@@ -9,7 +9,9 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/mem.h"
+#include "gguf/gguf.h"
 #include "harness/hotloops.h"
+#include "prompt/template.h"
 
 void loop_args_init(struct loop_args *la)
 {
@@ -28,6 +30,38 @@ void loop_args_release(struct loop_args *la)
 }
 
 static int load_pool(struct loop_args *la, struct loop_opts *o, const char *cmd);
+
+/* 1 when the GGUF at path says it is a chat model (its tokenizer.chat_template is a known one). */
+static int chat_model(const char *path)
+{
+    struct gguf *g = NULL;
+    const char *jinja = NULL;
+    if (!path || !cm_is_file(path) || gguf_open(&g, path)) {
+        cm_error_clear(); /* not readable: opening the model says why */
+        return 0;
+    }
+    int chat = gguf_find_key(g, "tokenizer.chat_template") && !gguf_get_str(g, "tokenizer.chat_template", &jinja) &&
+               tmpl_detect(jinja) != NULL;
+    gguf_close(g);
+    return chat;
+}
+
+int loop_args_frame_default(struct loop_args *la, const char *model_path, const char *template_given, int programs,
+                            int verbose, const char *cmd)
+{
+    if (la->frame && la->no_frame) {
+        fprintf(stderr, "chatmpi %s: --frame and --no-frame together: give one\n", cmd);
+        return EXIT_USAGE;
+    }
+    if (la->frame || la->no_frame || !programs) return EXIT_OK;
+    if (la->endpoint || template_given || la->mark_loops || la->examples > 0 || la->answer_prefix) return EXIT_OK;
+    if (!chat_model(model_path)) return EXIT_OK;
+    la->frame = 1;
+    if (verbose)
+        fprintf(stderr, "chatmpi %s: a pretrained chat model: chatmpi writes the MPI frame and the model each marked "
+                        "loop (--frame; --no-frame asks for the whole program)\n", cmd);
+    return EXIT_OK;
+}
 
 int loop_args_apply(struct loop_args *la, struct loop_opts *o, const char *cmd)
 {

@@ -9,7 +9,7 @@
 
 struct loop_args {
     long examples, repair, budget_tokens;
-    int repair_quote, mark_loops, frame;
+    int repair_quote, mark_loops, frame, no_frame;
     double repair_temperature;
     double budget_seconds;
     struct cm_strlist examples_from;
@@ -33,6 +33,15 @@ char *loop_args_mark(const struct loop_args *la, const char *src_path, const cha
 /* The prompt of --mark-loops: the replicated-data recipe with one worked exchange whose
  * program is marked the same way (scripts/recipe_template.sh writes it). */
 #define LOOP_ARGS_RECIPE "data/prompts/chatml-recipe.tmpl"
+/* Whether chatmpi writes the MPI frame (--frame), decided once the model is known and before
+ * anything reads la->frame: as given by --frame or --no-frame (both: EXIT_USAGE, the message
+ * naming cmd); otherwise on for a local pretrained chat model (model_path is a GGUF whose
+ * tokenizer.chat_template is a known chat template: chatml, codellama) when nothing asked for
+ * another prompt (--template, --mark-loops, --examples K > 0, --answer-prefix, --endpoint), off
+ * for chatmpi's own chathpc models, and when the command is not given programs (programs 0: the
+ * interactive chat). When verbose, a default turned on is said on stderr. */
+int loop_args_frame_default(struct loop_args *la, const char *model_path, const char *template_given, int programs,
+                            int verbose, const char *cmd);
 /* The prompt of --frame: a plain system text; the questions carry the frame's rules. */
 #define LOOP_ARGS_FRAME "data/prompts/chatml-frame.tmpl"
 /* The template to use: given (--template) when there is one; with --mark-loops and a local
@@ -67,8 +76,12 @@ const char *loop_args_template(struct loop_args *la, const char *given, const ch
          &(la).mark_loops},                                                                                     \
         {OPT_FLAG, "frame", 0, NULL, "chatmpi writes the MPI frame (set-up, rank-0 output, share and gather "        \
                                      "helpers) and the model rewrites each marked loop, one question a loop "   \
-                                     "(implies --mark-loops; template " LOOP_ARGS_FRAME ")",                    \
+                                     "(implies --mark-loops; template " LOOP_ARGS_FRAME "; the default for a "    \
+                                     "pretrained chat model read locally)",                    \
          &(la).frame},                                                                                          \
+        {OPT_FLAG, "no-frame", 0, NULL, "ask a pretrained chat model for the whole program (--frame is their "     \
+                                        "default)",                                                              \
+         &(la).no_frame},                                                                                       \
         {OPT_STR, "reuse-answers", 0, "DIR", "take the answers an earlier --save-answers kept in DIR (same model " \
                                              "and options) instead of asking the model again; the rounds it lacks " \
                                              "are generated (e.g. a repair round after a first run)",            \

@@ -34,6 +34,10 @@ char *assistant_default_model(void)
 {
     const char *env = getenv("CHATMPI_MODEL");
     if (env && *env) return cm_strdup(env);
+    char *base = NULL;
+    if (!assistant_resolve_model(&base, ASSISTANT_DEFAULT_BASE) && cm_is_file(base)) return base;
+    cm_error_clear(); /* not fetched: the embedded model */
+    free(base);
     char *dir = cm_exe_dir();
     char *p = cm_path_join(dir ? dir : ".", "models/default.gguf");
     free(dir);

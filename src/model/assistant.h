@@ -44,8 +44,13 @@ struct assistant_opts {
 
 struct assistant;
 
-/* The model used when none is named: $CHATMPI_MODEL, else models/default.gguf beside the
- * chatmpi binary. Owned by the caller. */
+/* The default assistant's pretrained base (models/bases.tsv): the strongest assistant measured
+ * (docs/default-model.md), fetched by `make demo` or scripts/fetch_base.sh. */
+#define ASSISTANT_DEFAULT_BASE "qwen2.5-coder-1.5b-instruct"
+
+/* The model used when none is named: $CHATMPI_MODEL; else ASSISTANT_DEFAULT_BASE's GGUF when
+ * it is fetched (in the cache); else models/default.gguf beside the chatmpi binary, the small
+ * embedded model. Owned by the caller. */
 char *assistant_default_model(void);
 
 /* A -m argument as a model file: an existing path as it is; else the name of a pretrained

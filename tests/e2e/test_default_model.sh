@@ -24,8 +24,11 @@ if command -v spm_encode >/dev/null; then
     done < examples/signal_corr.c
     [ $n -gt 30 ] || die "only $n lines compared"
 fi
-# run and generate find it without -m (CHATMPI_MODEL unset)
+# run and generate find it without -m (CHATMPI_MODEL unset, the default assistant's base not
+# in the cache: an empty one)
 unset CHATMPI_MODEL
+export CHATMPI_CACHE="$T/cache"
+mkdir -p "$CHATMPI_CACHE/models"
 expect_rc 0 "$CHATMPI" run examples/signal_corr.c --no-verify --max-tokens 24
 expect_out '=== candidate 1 of 1 (not verified)'
 [ "$(wc -c < "$OUT")" -gt 60 ] || die "run --no-verify printed almost nothing"
@@ -43,6 +46,8 @@ awk -v s="$stop" 'BEGIN { RS = "\001" } { i = index($0, s); printf "%s", substr(
 expect_rc 0 "$CHATMPI" run examples/rod_heat.c -o "$T/rod_mpi.c" -n 3000 --samples 2 -T 0.01 --np 1,2 \
     --args "1 5" --args "17 7" --args "101 13"
 expect_out "chatmpi run: 2 of 2 candidates verified; candidate [12], the fastest, written to $T/rod_mpi.c"
+expect_err "the default assistant (qwen2.5-coder-1.5b-instruct with the MPI frame) is not fetched: the small embedded model answers"
+expect_err "sh scripts/fetch_base.sh qwen2.5-coder-1.5b-instruct"
 [ -s "$T/rod_mpi.c" ] || die "no program written"
 expect_out "^chatmpi check: examples/rod_heat.c vs $T/rod_mpi.c\$" # the file written, not a temporary one
 # a new kernel the model does not parallelize: exit 1, nothing written, and the closest
@@ -72,3 +77,18 @@ while [ ! -s "$T/int.rc" ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
 [ "$(cat "$T/int.rc")" = 3 ] || die "interrupted run exited $(cat "$T/int.rc"): $(tail -3 "$T/int.out")"
 grep -q "interrupted" "$T/int.out" || die "no 'interrupted' message: $(tail -3 "$T/int.out")"
 [ ! -e "$T/int_mpi.c" ] || die "an interrupted run wrote its output"
+# once the default assistant's base is in the cache it is the default, and a pretrained chat
+# model parallelizes with the MPI frame (its answers begin with the loop's share) unless
+# --no-frame; --frame with --no-frame is refused. The SmolLM2 base (a chat model that make
+# test's set-up fetches) stands in for it under the base's file name.
+SMOL=$(sh scripts/fetch_base.sh smollm2-135m-instruct 2>/dev/null) || die "cannot fetch the SmolLM2 base"
+QFILE=$(awk -F'\t' '$1 == "qwen2.5-coder-1.5b-instruct" { print $2 }' models/bases.tsv)
+[ -n "$QFILE" ] || die "models/bases.tsv has no qwen2.5-coder-1.5b-instruct row"
+ln -s "$SMOL" "$CHATMPI_CACHE/models/$QFILE"
+expect_rc 0 "$CHATMPI" run examples/pi_midpoint.c --no-verify --max-tokens 40
+expect_out "mpi_share("
+expect_rc 0 "$CHATMPI" run examples/pi_midpoint.c --no-verify --max-tokens 40 --no-frame
+grep -q "mpi_share(" "$OUT" && die "--no-frame still asked for one loop: $(cat "$OUT")"
+expect_out "#include <mpi.h>" # the whole program's answer prefix
+expect_rc 2 "$CHATMPI" run examples/pi_midpoint.c --frame --no-frame
+expect_err "give one"
