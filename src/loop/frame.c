@@ -72,6 +72,16 @@ static const char prolog[] =
     "    free(counts);\n"
     "}\n"
     "\n"
+    "/* mpi_allgather_share for the part mpi_share(first, end) gives: after a loop around the split\n"
+    " * loop, in which each rank used only its own rows of a */\n"
+    "static inline void mpi_allgather_range(void *a, long w, MPI_Datatype type, long first, long end)\n"
+    "{\n"
+    "    long lo0 = mpi_share_lo, hi0 = mpi_share_hi, lo, hi;\n"
+    "    mpi_share(first, end, &lo, &hi);\n"
+    "    mpi_allgather_share(a, w, type);\n"
+    "    mpi_share_lo = lo0, mpi_share_hi = hi0;\n"
+    "}\n"
+    "\n"
     "/* a loop over this rank's part that stores elements of a (n of size bytes) where they are not\n"
     " * rows of its index: a copy before it, and after it every rank gets the elements every rank\n"
     " * stored (those that differ from the copy), in rank order */\n"
@@ -130,6 +140,7 @@ void frame_release(struct frame *f)
     for (size_t j = 0; j < f->n; j++) free(f->loops[j].indent), free(f->loops[j].text), free(f->loops[j].prefix), free(f->loops[j].writes),
             free(f->loops[j].sums), free(f->loops[j].rows), free(f->loops[j].written),
             free(f->loops[j].merges), free(f->loops[j].merge_end);
+    for (size_t j = 0; j < f->n; j++) free(f->loops[j].var), free(f->loops[j].share_first), free(f->loops[j].share_end);
     free(f->loops), free(f->src);
     memset(f, 0, sizeof(*f));
 }
@@ -182,7 +193,7 @@ static const char *loop_var(const char *text, size_t *len)
 /* For a canonical counted loop `for ([T] v = A; v < B | v <= B | v != B; v++ | ++v | v += 1) BODY`
  * (text, dedented): the loop over this rank's share, "mpi_share(A, B, &lo, &hi);" and the loop
  * with the same body from lo to hi; NULL for any other loop (the model then writes the split). */
-static char *split_loop(const struct frame *f, const char *text)
+static char *split_loop(const struct frame *f, struct frame_loop *L, const char *text)
 {
     struct clex lx;
     clex_init(&lx);
@@ -222,8 +233,11 @@ static char *split_loop(const struct frame *f, const char *text)
     struct cm_buf b;
     cm_buf_init(&b);
     cm_buf_printf(&b, "long %s, %s;\nmpi_share(%s, ", f->lo, f->hi, first);
+    size_t end_at = b.len;
     if (le) cm_buf_printf(&b, is_atom(bound) ? "%s + 1" : "(%s) + 1", bound);
     else cm_buf_puts(&b, bound);
+    L->share_first = cm_strdup(first);
+    L->share_end = cm_strndup(b.data + end_at, b.len - end_at);
     cm_buf_printf(&b, ", &%s, &%s);\nfor (%s%s%.*s = %s; %.*s < %s; %.*s++)%s\n", f->lo, f->hi, type, *type ? " " : "",
                   (int)vl, vn, f->lo, (int)vl, vn, f->hi, (int)vl, vn, text + lx.toks[close].off + 1);
     out = cm_buf_detach(&b);
@@ -273,6 +287,7 @@ int frame_build(struct frame *f, const char *marked_src)
             struct frame_loop *L = &f->loops[f->n++];
             memset(L, 0, sizeof(*L));
             L->begin = begin;
+            L->kw = lx.toks[k].off;
             L->end = lx.toks[e].off + lx.toks[e].len;
             L->indent = cm_strndup(marked_src + begin, t->off - begin);
             L->text = dedent(marked_src + lx.toks[k].off, L->end - lx.toks[k].off, L->indent);
@@ -294,7 +309,8 @@ int frame_build(struct frame *f, const char *marked_src)
         size_t vl = 0;
         const char *v = loop_var(L->text, &vl);
         char *setup = frame_loop_analyse(L, &lx, v, vl);
-        char *split = split_loop(f, L->text);
+        if (v) L->var = cm_strndup(v, vl);
+        char *split = split_loop(f, L, L->text);
         struct cm_buf b;
         cm_buf_init(&b);
         cm_buf_printf(&b, "```c\n%s", setup ? setup : "");
@@ -684,8 +700,26 @@ char *frame_fragment(const struct frame *f, size_t j, const char *answer, const 
     return out;
 }
 
-char *frame_program(const struct frame *f, char *const *frags)
+/* Appends src[*at..to) to b, with the hoisted gathers that fall in it; *at = to. */
+static void copy_to(struct cm_buf *b, const struct frame *f, size_t *at, size_t to, const struct frame_hoist *h,
+                    size_t nh, size_t *k)
 {
+    for (; *k < nh && h[*k].at <= to; ++*k) {
+        if (h[*k].at < *at) continue; /* inside a replaced loop: cannot be */
+        cm_buf_append(b, f->src + *at, h[*k].at - *at);
+        cm_buf_puts(b, h[*k].text);
+        *at = h[*k].at;
+    }
+    cm_buf_append(b, f->src + *at, to - *at);
+    *at = to;
+}
+
+char *frame_program(const struct frame *f, char *const *given)
+{
+    char **frags = cm_calloc(f->n + 1, sizeof(*frags));
+    for (size_t j = 0; j < f->n; j++) frags[j] = given[j] ? cm_strdup(given[j]) : NULL;
+    struct frame_hoist *h = NULL;
+    size_t nh = frame_gather_hoist(f, frags, &h), k = 0;
     struct cm_buf b;
     cm_buf_init(&b);
     size_t at = 0;
@@ -693,22 +727,21 @@ char *frame_program(const struct frame *f, char *const *frags)
     for (size_t j = 0; j <= f->n; j++) {
         size_t next = j < f->n ? f->loops[j].begin : strlen(f->src);
         if (!prolog_done && f->prolog_at <= next) {
-            cm_buf_append(&b, f->src + at, f->prolog_at - at);
+            copy_to(&b, f, &at, f->prolog_at, h, nh, &k);
             if (f->prolog_at) cm_buf_puts(&b, "\n");
             cm_buf_puts(&b, prolog + (f->prolog_at ? 0 : 1));
-            at = f->prolog_at, prolog_done = 1;
+            prolog_done = 1;
         }
         if (!main_done && f->main_body <= next) {
-            cm_buf_append(&b, f->src + at, f->main_body - at);
+            copy_to(&b, f, &at, f->main_body, h, nh, &k);
             cm_buf_puts(&b, "\n    mpi_frame_init(); /* chatmpi: MPI_Init, rank, size; only rank 0 prints */");
-            at = f->main_body, main_done = 1;
+            main_done = 1;
         }
-        cm_buf_append(&b, f->src + at, next - at);
-        at = next;
+        copy_to(&b, f, &at, next, h, nh, &k);
         if (j == f->n) break;
         const struct frame_loop *L = &f->loops[j];
         cm_buf_printf(&b, "%s{ /* chatmpi: the loop split over the ranks (the model's rewrite) */\n", L->indent);
-        const char *s = frags[j];
+        const char *s = frags[j] ? frags[j] : "";
         while (*s) {
             const char *nl = strchr(s, '\n');
             size_t l = nl ? (size_t)(nl - s) : strlen(s);
@@ -720,5 +753,8 @@ char *frame_program(const struct frame *f, char *const *frags)
         cm_buf_printf(&b, "%s}", L->indent);
         at = L->end;
     }
+    for (size_t j = 0; j < f->n; j++) free(frags[j]);
+    for (size_t i = 0; i < nh; i++) free(h[i].text);
+    free(frags), free(h);
     return cm_buf_detach(&b);
 }

@@ -31,6 +31,10 @@
 
 struct frame_loop {
     size_t begin, end; /* the bytes of the marked program replaced: the mark's line to the loop's end */
+    size_t kw;         /* the offset of its keyword (for, while, do) */
+    char *var;         /* its index (a for loop's), or NULL */
+    char *share_first, *share_end; /* a simple counted loop's share: mpi_share(first, end, ...) that
+                                    * chatmpi wrote; NULL when the model writes the split */
     char *indent;      /* the loop's indentation */
     char *text;        /* the loop as written, its indentation taken off */
     char *prefix;      /* the start of its answer (owned) */

@@ -33,6 +33,17 @@ char *frame_loop_analyse(struct frame_loop *L, const struct clex *plx, const cha
 /* The loop (text) may write the name through a call: `&name`, or name as a call's argument. */
 int frame_loop_passed_to_call(const char *text, const char *name, size_t len);
 
+/* A gather that waits: text inserted into the program at offset `at` of the marked source. */
+struct frame_hoist {
+    size_t at;
+    char *text;
+};
+/* The gathers of arrays that only their split loops use inside a loop around them move after
+ * that loop (frame_gather.c says when): their lines are taken out of frags (replaced, freed)
+ * and *out gets the calls to insert, in offset order. Returns their count. Caller frees each
+ * text and *out. */
+size_t frame_gather_hoist(const struct frame *f, char **frags, struct frame_hoist **out);
+
 /* The tokens i..j-1 (significant or not) as trimmed text. Caller frees. */
 char *frame_tok_text(const struct clex *lx, size_t i, size_t j);
 

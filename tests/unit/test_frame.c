@@ -567,3 +567,100 @@ Test(frame, stores_merged_by_chatmpi_run_under_mpirun)
     free(mpi), free(frag[0]), free(answer);
     frame_release(&f);
 }
+
+/* The program src (marked) assembled with, for loop j, chatmpi's start and the gather of
+ * names[j]. Caller frees. */
+static char *with_gathers(const char *src, const char *const *names, size_t n)
+{
+    struct frame f;
+    build(&f, src);
+    cr_assert_eq(f.n, n);
+    char *frags[4] = {0};
+    for (size_t j = 0; j < n; j++) {
+        char *answer = malloc(strlen(f.loops[j].prefix) + 128);
+        sprintf(answer, "%smpi_allgather_share(%s, 1, MPI_DOUBLE);\n```", f.loops[j].prefix, names[j]);
+        const char *why = NULL;
+        cr_assert(frags[j] = frame_fragment(&f, j, answer, &why), "%s", why);
+        free(answer);
+    }
+    char *mpi = frame_program(&f, frags);
+    for (size_t j = 0; j < n; j++) free(frags[j]);
+    frame_release(&f);
+    return mpi;
+}
+
+static int count(const char *s, const char *what)
+{
+    int k = 0;
+    for (const char *p = s; (p = strstr(p, what)); p += strlen(what)) k++;
+    return k;
+}
+
+#define HOIST_HEAD                                                                               \
+    "#include <stdio.h>\n#include <stdlib.h>\n\n"                                                \
+    "int main(int argc, char **argv)\n{\n"                                                      \
+    "    long n = argc > 1 ? strtol(argv[1], NULL, 10) : 10, m = n;\n"                          \
+    "    double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y), s = 0.0;\n    (void)m;\n" \
+    "    for (long i = 0; i < n; i++)\n        x[i] = (double)i, y[i] = 1.0;\n"
+#define HOIST_TAIL                                                                               \
+    "    for (long i = 0; i < n; i++)\n        s += x[i] + 3.0 * y[i];\n"                         \
+    "    printf(\"%.9f %.9f %.9f\\n\", s, x[n - 1], y[n / 2]);\n"                                  \
+    "    free(x);\n    free(y);\n    return 0;\n}\n"
+
+/* Two split loops with the same share inside a repetition, each using only its own elements of
+ * x and y: each array is gathered once, after the repetition, and the program still gives the
+ * sequential output at 1 to 3 ranks (n = 11: uneven parts) */
+Test(frame, gathers_wait_until_after_the_loop_around_them)
+{
+    const char *src = HOIST_HEAD
+        "    for (int r = 0; r < 4; r++) {\n"
+        "        " MARK "\n"
+        "        for (long i = 0; i < n; i++) {\n"
+        "            double t = x[i];\n"
+        "            x[i] = 0.5 * t + y[i];\n"
+        "        }\n"
+        "        " MARK "\n"
+        "        for (long k = 0; k < n; k++)\n"
+        "            y[k] = y[k] * 0.25 + x[k];\n"
+        "    }\n" HOIST_TAIL;
+    const char *names[2] = {"x", "y"};
+    char *mpi = with_gathers(src, names, 2);
+    cr_assert_eq(count(mpi, "mpi_allgather_share(x"), 0, "%s", mpi);
+    cr_assert_eq(count(mpi, "mpi_allgather_share(y"), 0, "%s", mpi);
+    cr_assert_eq(count(mpi, "    }\n    mpi_allgather_range(x, 1, MPI_DOUBLE, 0, n);"), 1, "%s", mpi);
+    cr_assert_eq(count(mpi, "mpi_allgather_range(y, 1, MPI_DOUBLE, 0, n);"), 1, "%s", mpi);
+    if (system("command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1") == 0)
+        same_output_at_1_to_3_ranks(src, mpi);
+    free(mpi);
+}
+
+/* ... but not when another element is read, the bounds change, the array has an alias or is
+ * read outside the split loops in the repetition, or the repetition is an if's body */
+Test(frame, gathers_stay_where_other_elements_are_read)
+{
+    static const char *const cases[][2] = {
+        {"neighbour", "    for (int r = 0; r < 4; r++) {\n        " MARK "\n"
+                      "        for (long i = 0; i < n - 1; i++)\n            x[i] = 0.5 * x[i + 1];\n    }\n"},
+        {"other share", "    for (int r = 0; r < 4; r++) {\n        " MARK "\n"
+                        "        for (long i = 0; i < n; i++)\n            x[i] = 2.0 * x[i];\n"
+                        "        " MARK "\n        for (long i = 1; i < n; i++)\n            x[i] += 1.0;\n    }\n"},
+        {"bounds", "    for (int r = 0; r < 4; r++) {\n        m = n - r;\n        " MARK "\n"
+                   "        for (long i = 0; i < m; i++)\n            x[i] = 2.0 * x[i];\n    }\n"},
+        {"alias", "    double *p = x;\n    for (int r = 0; r < 4; r++) {\n        " MARK "\n"
+                  "        for (long i = 0; i < n; i++)\n            x[i] = 2.0 * x[i];\n        p[0] += 1.0;\n    }\n"},
+        {"read outside", "    for (int r = 0; r < 4; r++) {\n        " MARK "\n"
+                         "        for (long i = 0; i < n; i++)\n            x[i] = 2.0 * x[i];\n"
+                         "        s += x[0];\n    }\n"},
+        {"if body", "    if (n > 1)\n        for (int r = 0; r < 4; r++) {\n            " MARK "\n"
+                    "            for (long i = 0; i < n; i++)\n                x[i] = 2.0 * x[i];\n        }\n"},
+    };
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        char src[4096];
+        snprintf(src, sizeof(src), "%s%s%s", HOIST_HEAD, cases[c][1], HOIST_TAIL);
+        const char *names[2] = {"x", "x"};
+        char *mpi = with_gathers(src, names, count(cases[c][1], MARK));
+        cr_assert_eq(count(mpi, "mpi_allgather_range(x"), 0, "%s: %s", cases[c][0], mpi);
+        cr_assert_geq(count(mpi, "mpi_allgather_share(x, 1, MPI_DOUBLE);"), 1, "%s: %s", cases[c][0], mpi);
+        free(mpi);
+    }
+}
