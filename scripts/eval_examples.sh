@@ -7,9 +7,9 @@
 #
 #   MODEL=qwen2.5-coder-1.5b-instruct sh scripts/eval_examples.sh [PROGRAM...]
 #
-# MODEL (default: chatmpi's default model), SAMPLES (1), REPAIR (0), EXAMPLES (the loop's
-# default for the model), FRAME (1: --frame), MAX_TOKENS (2400), THREADS (all), OUT
-# (build/examples-eval).
+# MODEL (default: chatmpi's default assistant), SAMPLES (1), REPAIR (0), EXAMPLES (the loop's
+# default for the model), FRAME (1: --frame, 0: --no-frame; default: run's, --frame for a
+# pretrained chat model), MAX_TOKENS (2400), THREADS (all), OUT (build/examples-eval).
 set -u
 cd "$(dirname "$0")/.."
 CHATMPI=${CHATMPI:-./chatmpi}
@@ -25,7 +25,8 @@ for name in "$@"; do
             --save-answers "$OUT/$name" -o "$OUT/${name}_mpi.c"
         [ -n "${MODEL:-}" ] && set -- "$@" -m "$MODEL"
         [ -n "${EXAMPLES:-}" ] && set -- "$@" --examples "$EXAMPLES"
-        [ "${FRAME:-0}" = 1 ] && set -- "$@" --frame
+        [ "${FRAME:-}" = 1 ] && set -- "$@" --frame
+        [ "${FRAME:-}" = 0 ] && set -- "$@" --no-frame
         [ -n "${THREADS:-}" ] && set -- "$@" --threads "$THREADS"
         IFS=';'
         for a in $sizes; do set -- "$@" --args "$a"; done
