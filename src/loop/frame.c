@@ -629,11 +629,11 @@ char *frame_fragment(const struct frame *f, size_t j, const char *answer, const 
         } else if (L->merges && buffer_name(s + i, l, &name, &len, &gather) &&
                    (snprintf(key, sizeof(key), ",%.*s,", (int)(len < 70 ? len : 70), name), strstr(L->merges, key))) {
             /* chatmpi merges it */
-        } else if (buffer_name(s + i, l, &name, &len, &gather) && !gather && L->written &&
+        } else if (buffer_name(s + i, l, &name, &len, &gather) && L->written &&
                    (snprintf(key, sizeof(key), ",%.*s,", (int)(len < 70 ? len : 70), name), !strstr(L->written, key)) &&
                    !frame_loop_passed_to_call(L->text, name, len)) {
-            /* a reduction of what the loop only reads: every rank has it already (MPI_SUM would
-             * multiply it by the ranks) */
+            /* a reduction or a gather of what the loop only reads: every rank has it already
+             * (MPI_SUM would multiply it by the ranks; a gather moves it for nothing) */
         } else if ((fixed = fix_gather(L, s + i, l))) {
             cm_buf_puts(&b, fixed);
             free(fixed);

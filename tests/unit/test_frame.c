@@ -480,6 +480,7 @@ Test(frame, gathers_and_reductions_fixed_by_what_the_loop_writes)
     char *x = frame_fragment(&f, 0,
                              "```c\nlong lo, hi;\nmpi_share(0, n, &lo, &hi);\n"
                              "mpi_allgather_share(x, 1, MPI_DOUBLE);\nmpi_allgather_share(a, 1,MPI_DOUBLE);\n"
+                             "mpi_allgather_share(y, 1, MPI_DOUBLE);\n" /* y is only read: dropped */
                              "MPI_Allreduce(MPI_IN_PLACE, &s, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);\n```",
                              &why);
     cr_assert_str_eq(x, "long lo, hi;\nmpi_share(0, n, &lo, &hi);\n"
