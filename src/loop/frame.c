@@ -55,6 +55,33 @@ static const char prolog[] =
     "    mpi_share_lo = *lo, mpi_share_hi = *hi;\n"
     "}\n"
     "\n"
+    "/* mpi_share for a loop whose iteration i does about i - first + 1 units of work (shape 1: a\n"
+    " * triangle's rows growing) or end - i (shape -1): the parts are cut where the ranks get about\n"
+    " * the same work, not the same count of iterations */\n"
+    "static inline long mpi_share_cut_(long n, int shape, int r)\n"
+    "{\n"
+    "    if (r <= 0) return 0;\n"
+    "    if (r >= mpi_size) return n;\n"
+    "    double want = (double)r * (double)n * (double)(n + 1) / 2.0 / (double)mpi_size;\n"
+    "    long a = 0, b = n; /* the fewest first iterations whose work reaches want */\n"
+    "    while (a < b) {\n"
+    "        long k = a + (b - a) / 2;\n"
+    "        double work = shape > 0 ? (double)k * (double)(k + 1) / 2.0\n"
+    "                                : (double)k * (double)n - (double)k * (double)(k - 1) / 2.0;\n"
+    "        if (work >= want) b = k;\n"
+    "        else a = k + 1;\n"
+    "    }\n"
+    "    return a;\n"
+    "}\n"
+    "\n"
+    "static inline void mpi_share_tri(long first, long end, int shape, long *lo, long *hi)\n"
+    "{\n"
+    "    long n = end > first ? end - first : 0;\n"
+    "    *lo = first + mpi_share_cut_(n, shape, mpi_rank);\n"
+    "    *hi = first + mpi_share_cut_(n, shape, mpi_rank + 1);\n"
+    "    mpi_share_lo = *lo, mpi_share_hi = *hi;\n"
+    "}\n"
+    "\n"
     "/* after a loop over this rank's part (the last mpi_share): every rank receives the rows i of a\n"
     " * (a[i*w] .. a[i*w + w-1]; w = 1 for a vector) that every rank computed */\n"
     "static inline void mpi_allgather_share(void *a, long w, MPI_Datatype type)\n"
@@ -72,12 +99,13 @@ static const char prolog[] =
     "    free(counts);\n"
     "}\n"
     "\n"
-    "/* mpi_allgather_share for the part mpi_share(first, end) gives: after a loop around the split\n"
-    " * loop, in which each rank used only its own rows of a */\n"
-    "static inline void mpi_allgather_range(void *a, long w, MPI_Datatype type, long first, long end)\n"
+    "/* mpi_allgather_share for the part mpi_share(first, end) gives (mpi_share_tri with shape, when\n"
+    " * not 0): after a loop around the split loop, in which each rank used only its own rows of a */\n"
+    "static inline void mpi_allgather_range(void *a, long w, MPI_Datatype type, long first, long end, int shape)\n"
     "{\n"
     "    long lo0 = mpi_share_lo, hi0 = mpi_share_hi, lo, hi;\n"
-    "    mpi_share(first, end, &lo, &hi);\n"
+    "    if (shape) mpi_share_tri(first, end, shape, &lo, &hi);\n"
+    "    else mpi_share(first, end, &lo, &hi);\n"
     "    mpi_allgather_share(a, w, type);\n"
     "    mpi_share_lo = lo0, mpi_share_hi = hi0;\n"
     "}\n"
@@ -190,6 +218,34 @@ static const char *loop_var(const char *text, size_t *len)
     return v;
 }
 
+/* How the work of iteration v grows over the loop, from the loops inside its body (tokens
+ * from..to of lx): 1 when an inner for loop's condition bounds it by v (`j <= v`, `k < v + 1`:
+ * a triangle's rows growing), -1 when an inner loop starts from v (`j = v + 1; j < n`) or is
+ * bounded by `n - v`; 0 when neither, or both. */
+static int work_shape(const struct clex *lx, size_t from, size_t to, const char *v, size_t vl)
+{
+    int up = 0, down = 0;
+    for (size_t k = from; k < to; k++) {
+        if (!clex_is(lx, k, "for")) continue;
+        size_t open = clex_next_sig(lx, k), close = clex_is(lx, open, "(") ? clex_match(lx, open) : lx->n;
+        if (close >= to) continue;
+        size_t semi1 = open + 1, semi2;
+        while (semi1 < close && !clex_is(lx, semi1, ";")) semi1++;
+        for (semi2 = semi1 + 1; semi2 < close && !clex_is(lx, semi2, ";"); semi2++) {}
+        if (semi2 >= close) continue;
+        int in_init = 0, in_cond = 0, cond_minus = 0;
+        for (size_t t = open + 1; t < semi2; t++) {
+            if (lx->toks[t].kind != CLEX_IDENT || lx->toks[t].len != vl || memcmp(lx->src + lx->toks[t].off, v, vl))
+                continue;
+            if (t < semi1) in_init = 1;
+            else in_cond = 1, cond_minus |= clex_is(lx, clex_prev_sig(lx, t), "-");
+        }
+        if (in_cond && !cond_minus && !in_init) up = 1;
+        else if ((in_cond && cond_minus) || (in_init && !in_cond)) down = 1;
+    }
+    return up == down ? 0 : up ? 1 : -1;
+}
+
 /* For a canonical counted loop `for ([T] v = A; v < B | v <= B | v != B; v++ | ++v | v += 1) BODY`
  * (text, dedented): the loop over this rank's share, "mpi_share(A, B, &lo, &hi);" and the loop
  * with the same body from lo to hi; NULL for any other loop (the model then writes the split). */
@@ -232,12 +288,14 @@ static char *split_loop(const struct frame *f, struct frame_loop *L, const char 
     if (!step) goto done;
     struct cm_buf b;
     cm_buf_init(&b);
-    cm_buf_printf(&b, "long %s, %s;\nmpi_share(%s, ", f->lo, f->hi, first);
+    L->share_shape = work_shape(&lx, close + 1, lx.n, vn, vl);
+    cm_buf_printf(&b, "long %s, %s;\n%s(%s, ", f->lo, f->hi, L->share_shape ? "mpi_share_tri" : "mpi_share", first);
     size_t end_at = b.len;
     if (le) cm_buf_printf(&b, is_atom(bound) ? "%s + 1" : "(%s) + 1", bound);
     else cm_buf_puts(&b, bound);
     L->share_first = cm_strdup(first);
     L->share_end = cm_strndup(b.data + end_at, b.len - end_at);
+    if (L->share_shape) cm_buf_printf(&b, ", %d", L->share_shape);
     cm_buf_printf(&b, ", &%s, &%s);\nfor (%s%s%.*s = %s; %.*s < %s; %.*s++)%s\n", f->lo, f->hi, type, *type ? " " : "",
                   (int)vl, vn, f->lo, (int)vl, vn, f->hi, (int)vl, vn, text + lx.toks[close].off + 1);
     out = cm_buf_detach(&b);

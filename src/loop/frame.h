@@ -35,6 +35,7 @@ struct frame_loop {
     char *var;         /* its index (a for loop's), or NULL */
     char *share_first, *share_end; /* a simple counted loop's share: mpi_share(first, end, ...) that
                                     * chatmpi wrote; NULL when the model writes the split */
+    int share_shape;   /* 0: mpi_share; 1 or -1: mpi_share_tri (work growing or shrinking with the index) */
     char *indent;      /* the loop's indentation */
     char *text;        /* the loop as written, its indentation taken off */
     char *prefix;      /* the start of its answer (owned) */

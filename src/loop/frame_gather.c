@@ -13,7 +13,7 @@
  *
  * and, in the whole program, Y is not aliased (`= Y`, `&Y[k]`) nor named in another function.
  * This is tried from the innermost loop outward; the gather goes after the outermost loop that
- * passes, as mpi_allgather_range(..., first, end), which shares [first, end) itself. If P runs
+ * passes, as mpi_allgather_range(..., first, end, shape), which shares [first, end) itself. If P runs
  * no iteration, Y is unchanged on every rank and the gather moves equal values. */
 #include "loop/frame_loop.h"
 
@@ -198,7 +198,8 @@ static size_t hoist_point(const struct hctx *h, size_t j, const char *y, size_t 
             if (!names_var(lx, t, y, yl)) continue;
             size_t m = marked_at(h, t);
             const struct frame_loop *M = m == SIZE_MAX ? NULL : &h->f->loops[m];
-            if (!M || !M->share_first || strcmp(M->share_first, L->share_first) || strcmp(M->share_end, L->share_end)) {
+            if (!M || !M->share_first || strcmp(M->share_first, L->share_first) || strcmp(M->share_end, L->share_end) ||
+                M->share_shape != L->share_shape) {
                 ok = 0;
                 break;
             }
@@ -299,9 +300,10 @@ size_t frame_gather_hoist(const struct frame *f, char **frags, struct frame_hois
                 int dup = 0;
                 struct cm_buf t;
                 cm_buf_init(&t);
-                cm_buf_printf(&t, "\n%smpi_allgather_range(%.*s, %s, %s); /* chatmpi: once, after the loop around "
-                                  "the split (only its own elements of %.*s are used in it) */",
-                              indent, (int)(a1 - a0), a0, f->loops[j].share_first, f->loops[j].share_end, (int)nlen, name);
+                cm_buf_printf(&t, "\n%smpi_allgather_range(%.*s, %s, %s, %d); /* chatmpi: once, after the loop "
+                                  "around the split (only its own elements of %.*s are used in it) */",
+                              indent, (int)(a1 - a0), a0, f->loops[j].share_first, f->loops[j].share_end,
+                              f->loops[j].share_shape, (int)nlen, name);
                 for (size_t k = 0; k < n_out; k++) dup |= (*out)[k].at == at && !strcmp((*out)[k].text, t.data);
                 if (dup) {
                     cm_buf_release(&t);

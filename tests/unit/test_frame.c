@@ -628,8 +628,8 @@ Test(frame, gathers_wait_until_after_the_loop_around_them)
     char *mpi = with_gathers(src, names, 2);
     cr_assert_eq(count(mpi, "mpi_allgather_share(x"), 0, "%s", mpi);
     cr_assert_eq(count(mpi, "mpi_allgather_share(y"), 0, "%s", mpi);
-    cr_assert_eq(count(mpi, "    }\n    mpi_allgather_range(x, 1, MPI_DOUBLE, 0, n);"), 1, "%s", mpi);
-    cr_assert_eq(count(mpi, "mpi_allgather_range(y, 1, MPI_DOUBLE, 0, n);"), 1, "%s", mpi);
+    cr_assert_eq(count(mpi, "    }\n    mpi_allgather_range(x, 1, MPI_DOUBLE, 0, n, 0);"), 1, "%s", mpi);
+    cr_assert_eq(count(mpi, "mpi_allgather_range(y, 1, MPI_DOUBLE, 0, n, 0);"), 1, "%s", mpi);
     if (system("command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1") == 0)
         same_output_at_1_to_3_ranks(src, mpi);
     free(mpi);
@@ -664,4 +664,93 @@ Test(frame, gathers_stay_where_other_elements_are_read)
         cr_assert_geq(count(mpi, "mpi_allgather_share(x, 1, MPI_DOUBLE);"), 1, "%s: %s", cases[c][0], mpi);
         free(mpi);
     }
+}
+
+/* A loop whose rows grow (an inner loop bounded by the index: a triangle) or shrink (an inner
+ * loop from the index) is cut by work, not count (mpi_share_tri); a loop with no such inner
+ * loop, or a band whose inner loop both starts and ends by the index, by count. The assembled
+ * triangle gives the sequential output at 1 to 3 ranks, its gather after the repetition. */
+Test(frame, triangles_are_cut_by_work)
+{
+    static const char *const cases[][2] = {
+        {"for (long j = 0; j <= i; j++)\n            C[i * n + j] += 0.5 * C[i * n + j] + 1.0;", "mpi_share_tri(0, n, 1, "},
+        {"for (long j = i; j < n; j++)\n            C[i * n + j] += 1.0;", "mpi_share_tri(0, n, -1, "},
+        {"for (long j = 0; j < n - i; j++)\n            C[i * n + j] += 1.0;", "mpi_share_tri(0, n, -1, "},
+        {"for (long j = 0; j < n; j++)\n            C[i * n + j] += 1.0;", "mpi_share(0, n, "},
+        {"for (long j = i > 0 ? i - 1 : 0; j < (i + 2 < n ? i + 2 : n); j++)\n            C[i * n + j] += 1.0;",
+         "mpi_share(0, n, "},
+    };
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        char src[2048];
+        snprintf(src, sizeof(src),
+                 "#include <stdio.h>\n#include <stdlib.h>\n\nint main(int argc, char **argv)\n{\n"
+                 "    long n = argc > 1 ? strtol(argv[1], NULL, 10) : 10;\n"
+                 "    double *C = calloc((size_t)(n * n), sizeof *C), s = 0.0;\n"
+                 "    for (int r = 0; r < 3; r++) {\n"
+                 "        " MARK "\n"
+                 "        for (long i = 0; i < n; i++)\n            %s\n    }\n"
+                 "    for (long i = 0; i < n * n; i++)\n        s += C[i] * (double)(i %% 7 + 1);\n"
+                 "    printf(\"%%.9f\\n\", s);\n    free(C);\n    return 0;\n}\n",
+                 cases[c][0]);
+        struct frame f;
+        build(&f, src);
+        cr_assert(strstr(f.loops[0].prefix, cases[c][1]), "case %zu: %s", c, f.loops[0].prefix);
+        frame_release(&f);
+        if (c == 0 && system("command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1") == 0) {
+            const char *names[1] = {"C"};
+            char *mpi = with_gathers(src, names, 1);
+            cr_assert(strstr(mpi, "mpi_allgather_range(C, n, MPI_DOUBLE, 0, n, 1);"), "%s", mpi);
+            same_output_at_1_to_3_ranks(src, mpi);
+            free(mpi);
+        }
+    }
+}
+
+/* mpi_share_tri's parts: contiguous, in rank order, covering the range, and near equal in work
+ * (the largest part's work at most the mean plus one row) for growing and shrinking rows */
+Test(frame, triangle_parts_balance_the_work)
+{
+    if (system("command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1") != 0)
+        cr_skip_test("mpicc/mpirun not installed");
+    struct frame f;
+    const char *src = "#include <stdio.h>\nint main(void)\n{\n    long n = 8;\n    double y[8];\n    " MARK "\n"
+                      "    for (long i = 0; i < n; i++)\n        y[i] = 1.0;\n    return 0;\n}\n";
+    build(&f, src);
+    const char *frags[1] = {"long lo, hi;\nmpi_share(0, n, &lo, &hi);\n"};
+    char *mpi = frame_program(&f, (char *const *)frags);
+    frame_release(&f);
+    /* the helpers, then a main of our own that checks the parts */
+    char *end = strstr(mpi, "/* ---- end of the MPI frame ---- */");
+    cr_assert(end);
+    end[0] = 0;
+    char prog[65536];
+    snprintf(prog, sizeof(prog),
+             "%s\nint main(void)\n{\n    mpi_frame_init();\n    int bad = 0;\n"
+             "    for (int shape = -1; shape <= 1; shape += 2)\n"
+             "        for (long n = 0; n < 300; n += 7) {\n"
+             "            long lo, hi, prev = 3, work = 0, most = 0;\n"
+             "            for (int r = 0; r < 5; r++) {\n"
+             "                mpi_rank = r, mpi_size = 5;\n"
+             "                mpi_share_tri(3, 3 + n, shape, &lo, &hi);\n"
+             "                bad |= lo != prev || hi < lo;\n"
+             "                prev = hi, work = 0;\n"
+             "                for (long i = lo; i < hi; i++) work += shape > 0 ? i - 3 + 1 : 3 + n - i;\n"
+             "                if (work > most) most = work;\n"
+             "            }\n"
+             "            bad |= prev != 3 + n || (double)most > (double)n * (n + 1) / 2.0 / 5.0 + (double)n;\n"
+             "        }\n"
+             "    printf(\"%%s\\n\", bad ? \"unbalanced\" : \"balanced\");\n    return 0;\n}\n",
+             mpi + 0);
+    free(mpi);
+    char *dir = NULL;
+    cr_assert_eq(cm_make_temp_dir(&dir, "chatmpi-frame-"), 0);
+    char *c = cm_path_join(dir, "t.c"), cmd[4096];
+    cr_assert_eq(cm_write_file_atomic(c, prog, strlen(prog)), 0);
+    snprintf(cmd, sizeof(cmd),
+             "cd %s && mpicc -Wall -Werror -o t t.c 2>&1 && OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
+             "mpirun -np 1 ./t 2>/dev/null",
+             dir);
+    cr_assert_str_eq(run(cmd), "balanced\n");
+    cm_remove_tree(dir);
+    free(dir), free(c);
 }
