@@ -621,6 +621,33 @@ static char *fix_gather(const struct frame_loop *L, const char *line, size_t n)
     return cm_buf_detach(&b);
 }
 
+/* The line (n bytes) with its one MPI datatype made the declared type of its buffer (a float
+ * array gathered or summed as MPI_DOUBLE moves twice its bytes and garbles them); NULL when
+ * nothing changes. Caller frees. */
+static char *fix_type(const struct clex *plx, const struct frame_loop *L, const char *line, size_t n)
+{
+    static const char *const types[] = {"MPI_DOUBLE", "MPI_FLOAT", "MPI_INT", "MPI_LONG"};
+    const char *name, *at = NULL;
+    size_t len, at_len = 0;
+    int gather, found = 0;
+    if (!plx || !buffer_name(line, n, &name, &len, &gather)) return NULL;
+    const char *want = frame_loop_mpi_type(plx, L->begin, name, len);
+    if (!want) return NULL;
+    for (size_t k = 0; k < sizeof(types) / sizeof(types[0]); k++) {
+        size_t tl = strlen(types[k]);
+        for (const char *p = line; (p = memmem(p, (size_t)(line + n - p), types[k], tl)); p += tl) {
+            int after = p + tl < line + n && (isalnum((unsigned char)p[tl]) || p[tl] == '_');
+            if (after) continue;
+            found++, at = p, at_len = tl;
+        }
+    }
+    if (found != 1 || (at_len == strlen(want) && !memcmp(at, want, at_len))) return NULL;
+    struct cm_buf b;
+    cm_buf_init(&b);
+    cm_buf_printf(&b, "%.*s%s%.*s", (int)(at - line), line, want, (int)(line + n - at - at_len), at + at_len);
+    return cm_buf_detach(&b);
+}
+
 /* code without the MPI_Allreduce lines whose buffer is an array the same rewrite gathers: an
  * array gathered holds every rank's rows, so a sum over the ranks of it is a slip; but an
  * array of the loop's sums (",a,b," list, zero on the ranks other than 0) is summed, and a
@@ -666,6 +693,10 @@ char *frame_fragment(const struct frame *f, size_t j, const char *answer, const 
     size_t n = end ? (size_t)(end - s) : strlen(s);
     struct cm_buf b;
     cm_buf_init(&b);
+    struct clex plx; /* the program, for the buffers' declared types */
+    clex_init(&plx);
+    int lexed = !clex_run(&plx, f->src, strlen(f->src));
+    if (!lexed) cm_error_clear();
     size_t merge_begun = 0, merge_begins = 0; /* the prefix's mpi_merge_begin lines are kept */
     for (const char *m = f->loops[j].merges; m && *m; m++) merge_begins += *m == ',';
     if (merge_begins) merge_begins--;
@@ -692,14 +723,18 @@ char *frame_fragment(const struct frame *f, size_t j, const char *answer, const 
                    !frame_loop_passed_to_call(L->text, name, len)) {
             /* a reduction or a gather of what the loop only reads: every rank has it already
              * (MPI_SUM would multiply it by the ranks; a gather moves it for nothing) */
-        } else if ((fixed = fix_gather(L, s + i, l))) {
-            cm_buf_puts(&b, fixed);
-            free(fixed);
         } else {
-            cm_buf_append(&b, s + i, l);
+            fixed = fix_gather(L, s + i, l);
+            const char *line = fixed ? fixed : s + i;
+            size_t ll = fixed ? strlen(fixed) : l;
+            char *typed = fix_type(lexed ? &plx : NULL, L, line, ll);
+            if (typed) cm_buf_puts(&b, typed);
+            else cm_buf_append(&b, line, ll);
+            free(fixed), free(typed);
         }
         i += l;
     }
+    clex_release(&plx);
     char *code = b.data ? cm_buf_detach(&b) : cm_strdup("");
     /* the rewrite ends with its communication: what follows the last line that communicates
      * (printing, code of the program after the loop written again) is not the loop's */

@@ -766,3 +766,42 @@ char *frame_loop_analyse(struct frame_loop *L, const struct clex *plx, const cha
     free(zero), free(merge);
     return setup;
 }
+
+const char *frame_loop_mpi_type(const struct clex *plx, size_t before, const char *name, size_t len)
+{
+    const char *type = NULL;
+    for (size_t i = 0; i < plx->n && plx->toks[i].off < before; i++) {
+        if (plx->toks[i].kind != CLEX_IDENT || plx->toks[i].len != len || memcmp(plx->src + plx->toks[i].off, name, len) ||
+            !declared_at(plx, i))
+            continue;
+        size_t p = clex_prev_sig(plx, i);
+        while (p != (size_t)-1 && (clex_is(plx, p, "*") || clex_is(plx, p, "restrict"))) p = clex_prev_sig(plx, p);
+        if (p != (size_t)-1 && clex_is(plx, p, ",")) { /* a later declarator: the statement's first words */
+            int depth = 0;
+            for (; p != (size_t)-1; p = clex_prev_sig(plx, p)) {
+                if (clex_is(plx, p, ")") || clex_is(plx, p, "]") || clex_is(plx, p, "}")) depth++;
+                else if ((clex_is(plx, p, "(") || clex_is(plx, p, "[") || clex_is(plx, p, "{")) && depth) depth--;
+                else if (depth == 0 && (clex_is(plx, p, ";") || clex_is(plx, p, "{") || clex_is(plx, p, "("))) break;
+            }
+            size_t q = p == (size_t)-1 ? 0 : clex_next_sig(plx, p);
+            while (q < i && is_type_word(plx, q)) q = clex_next_sig(plx, q);
+            p = q < i ? clex_prev_sig(plx, q) : (size_t)-1;
+            if (p == (size_t)-1 || !is_type_word(plx, p)) continue;
+        }
+        int fl = 0, db = 0, in = 0, lg = 0, other = 0;
+        for (; p != (size_t)-1 && is_type_word(plx, p); p = clex_prev_sig(plx, p)) {
+            if (clex_is(plx, p, "float")) fl++;
+            else if (clex_is(plx, p, "double")) db++;
+            else if (clex_is(plx, p, "int")) in++;
+            else if (clex_is(plx, p, "long")) lg++;
+            else if (!clex_is(plx, p, "const") && !clex_is(plx, p, "volatile") && !clex_is(plx, p, "register")) other++;
+        }
+        type = other || fl + db > 1 || (db && lg) ? NULL
+             : fl ? "MPI_FLOAT"
+             : db ? "MPI_DOUBLE"
+             : lg == 1 ? "MPI_LONG"
+             : in && !lg ? "MPI_INT"
+                         : NULL;
+    }
+    return type;
+}

@@ -44,6 +44,12 @@ struct frame_hoist {
  * text and *out. */
 size_t frame_gather_hoist(const struct frame *f, char **frags, struct frame_hoist **out);
 
+/* The MPI datatype of the elements of name (len bytes) as the program plx lexes declares it
+ * last before the offset `before` (`float *x`, `double s, *y`, `long n`, a parameter):
+ * "MPI_FLOAT", "MPI_DOUBLE", "MPI_INT", "MPI_LONG", or NULL (not found, or another type:
+ * unsigned, short, long long, long double, a typedef, a struct). Static. */
+const char *frame_loop_mpi_type(const struct clex *plx, size_t before, const char *name, size_t len);
+
 /* The tokens i..j-1 (significant or not) as trimmed text. Caller frees. */
 char *frame_tok_text(const struct clex *lx, size_t i, size_t j);
 

@@ -754,3 +754,29 @@ Test(frame, triangle_parts_balance_the_work)
     cm_remove_tree(dir);
     free(dir), free(c);
 }
+
+/* The datatype of a gather or a reduction made the buffer's declared type: a float array or
+ * sum communicated as MPI_DOUBLE (the examples' type) moves twice its bytes and garbles them */
+Test(frame, datatypes_follow_the_declarations)
+{
+    const char *src = "int main(void)\n{\n    long n = 8;\n    float *x = 0, s = 0.0f;\n    double *y = 0;\n"
+                      "    int count = 0;\n    " MARK "\n    for (long i = 0; i < n; i++) {\n"
+                      "        x[i] = 2.0f * x[i];\n        y[i] = 1.0;\n        s += x[i];\n        count += 1;\n    }\n"
+                      "    return 0;\n}\n";
+    struct frame f;
+    build(&f, src);
+    char *answer = malloc(strlen(f.loops[0].prefix) + 512);
+    sprintf(answer, "%smpi_allgather_share(x, 1, MPI_DOUBLE);\nmpi_allgather_share(y, 1, MPI_DOUBLE);\n"
+                    "MPI_Allreduce(MPI_IN_PLACE, &s, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);\n"
+                    "MPI_Allreduce(MPI_IN_PLACE, &count, 1, MPI_LONG, MPI_SUM, MPI_COMM_WORLD);\n```",
+            f.loops[0].prefix);
+    const char *why = NULL;
+    char *x = frame_fragment(&f, 0, answer, &why);
+    cr_assert(x, "%s", why);
+    cr_assert(strstr(x, "mpi_allgather_share(x, 1, MPI_FLOAT);\n"), "%s", x);
+    cr_assert(strstr(x, "mpi_allgather_share(y, 1, MPI_DOUBLE);\n"), "%s", x);
+    cr_assert(strstr(x, "MPI_Allreduce(MPI_IN_PLACE, &s, 1, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);\n"), "%s", x);
+    cr_assert(strstr(x, "MPI_Allreduce(MPI_IN_PLACE, &count, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);\n"), "%s", x);
+    free(x), free(answer);
+    frame_release(&f);
+}
