@@ -7,9 +7,11 @@
  *
  *   chatmpi: MPI_Init first in main (and MPI_Finalize at exit, whatever the exit path), the
  *            rank and size, the other ranks' stdout to /dev/null (rank 0 prints, as the
- *            sequential program does), and two helpers: mpi_share (a rank's block of a loop's
- *            iterations) and mpi_allgather / mpi_allgather_rows (every rank gets what every
- *            rank computed of an array);
+ *            sequential program does), the split of each simple counted loop, and helpers:
+ *            mpi_share / mpi_share_tri (a rank's block of a loop's iterations, by count or by
+ *            work), mpi_allgather_share / mpi_allgather_range (every rank gets what every rank
+ *            computed of an array: after the loop, or once after a loop around it,
+ *            frame_gather.c), mpi_merge_begin / mpi_merge_end, mpi_maxloc / mpi_minloc;
  *   model:   for each loop marked by hotloops (harness/hotloops.h), asked one loop at a time,
  *            the loop over its share of the iterations followed by the communication after
  *            which every rank holds what the whole loop computed (MPI_Allreduce, the helpers).
