@@ -248,7 +248,9 @@ static int work_shape(const struct clex *lx, size_t from, size_t to, const char 
 
 /* For a canonical counted loop `for ([T] v = A; v < B | v <= B | v != B; v++ | ++v | v += 1) BODY`
  * (text, dedented): the loop over this rank's share, "mpi_share(A, B, &lo, &hi);" and the loop
- * with the same body from lo to hi; NULL for any other loop (the model then writes the split). */
+ * with the same body from lo to hi; for one counting down, `for ([T] v = A; v >= B | v > B; v--
+ * | --v | v -= 1)`, the share of [B, A + 1) (B + 1 for >) and the loop from hi - 1 down to lo, in
+ * the program's order; NULL for any other loop (the model then writes the split). */
 static char *split_loop(const struct frame *f, struct frame_loop *L, const char *text)
 {
     struct clex lx;
@@ -274,30 +276,43 @@ static char *split_loop(const struct frame *f, struct frame_loop *L, const char 
     first = frame_tok_text(&lx, eq + 1, semi1);
     size_t c0 = clex_next_sig(&lx, semi1), op = c0 < semi2 ? clex_next_sig(&lx, c0) : lx.n;
     if (c0 >= semi2 || lx.toks[c0].len != vl || memcmp(text + lx.toks[c0].off, vn, vl) || op >= semi2) goto done;
-    int le = clex_is(&lx, op, "<=");
-    if (!le && !clex_is(&lx, op, "<") && !clex_is(&lx, op, "!=")) goto done;
+    int le = clex_is(&lx, op, "<="), ge = clex_is(&lx, op, ">="), down = ge || clex_is(&lx, op, ">");
+    if (!le && !down && !clex_is(&lx, op, "<") && !clex_is(&lx, op, "!=")) goto done;
     bound = frame_tok_text(&lx, op + 1, semi2);
     if (!*bound || !*first) goto done;
-    /* the step: v++, ++v or v += 1 */
+    /* the step: v++, ++v or v += 1 (v--, --v or v -= 1 for a loop counting down) */
+    const char *inc = down ? "--" : "++", *add = down ? "-=" : "+=";
     size_t s0 = clex_next_sig(&lx, semi2), s1 = s0 < close ? clex_next_sig(&lx, s0) : lx.n;
     size_t s2 = s1 < close ? clex_next_sig(&lx, s1) : lx.n;
     int is_v0 = s0 < close && lx.toks[s0].len == vl && !memcmp(text + lx.toks[s0].off, vn, vl);
     int is_v1 = s1 < close && lx.toks[s1].len == vl && !memcmp(text + lx.toks[s1].off, vn, vl);
-    int step = (is_v0 && clex_is(&lx, s1, "++") && s2 == close) || (clex_is(&lx, s0, "++") && is_v1 && s2 == close) ||
-               (is_v0 && clex_is(&lx, s1, "+=") && clex_is(&lx, s2, "1") && clex_next_sig(&lx, s2) == close);
+    int step = (is_v0 && clex_is(&lx, s1, inc) && s2 == close) || (clex_is(&lx, s0, inc) && is_v1 && s2 == close) ||
+               (is_v0 && clex_is(&lx, s1, add) && clex_is(&lx, s2, "1") && clex_next_sig(&lx, s2) == close);
     if (!step) goto done;
     struct cm_buf b;
     cm_buf_init(&b);
     L->share_shape = work_shape(&lx, close + 1, lx.n, vn, vl);
-    cm_buf_printf(&b, "long %s, %s;\n%s(%s, ", f->lo, f->hi, L->share_shape ? "mpi_share_tri" : "mpi_share", first);
+    /* the iterations as a range [low, end): first .. bound, or bound (+ 1 for >) .. first + 1 */
+    const char *low = down ? bound : first, *high = down ? first : bound;
+    cm_buf_printf(&b, "long %s, %s;\n%s(", f->lo, f->hi, L->share_shape ? "mpi_share_tri" : "mpi_share");
+    size_t first_at = b.len;
+    if (down && !ge) cm_buf_printf(&b, is_atom(low) ? "%s + 1" : "(%s) + 1", low);
+    else cm_buf_puts(&b, low);
+    L->share_first = cm_strndup(b.data + first_at, b.len - first_at);
+    cm_buf_puts(&b, ", ");
     size_t end_at = b.len;
-    if (le) cm_buf_printf(&b, is_atom(bound) ? "%s + 1" : "(%s) + 1", bound);
-    else cm_buf_puts(&b, bound);
-    L->share_first = cm_strdup(first);
+    if (le || down) cm_buf_printf(&b, is_atom(high) ? "%s + 1" : "(%s) + 1", high);
+    else cm_buf_puts(&b, high);
     L->share_end = cm_strndup(b.data + end_at, b.len - end_at);
     if (L->share_shape) cm_buf_printf(&b, ", %d", L->share_shape);
-    cm_buf_printf(&b, ", &%s, &%s);\nfor (%s%s%.*s = %s; %.*s < %s; %.*s++)%s\n", f->lo, f->hi, type, *type ? " " : "",
-                  (int)vl, vn, f->lo, (int)vl, vn, f->hi, (int)vl, vn, text + lx.toks[close].off + 1);
+    if (down) /* from the top of this rank's part down to its bottom (v + 1 > lo: safe for unsigned v) */
+        cm_buf_printf(&b, ", &%s, &%s);\nfor (%s%s%.*s = %s - 1; %.*s + 1 > %s; %.*s--)%s\n", f->lo, f->hi, type,
+                      *type ? " " : "", (int)vl, vn, f->hi, (int)vl, vn, f->lo, (int)vl, vn,
+                      text + lx.toks[close].off + 1);
+    else
+        cm_buf_printf(&b, ", &%s, &%s);\nfor (%s%s%.*s = %s; %.*s < %s; %.*s++)%s\n", f->lo, f->hi, type,
+                      *type ? " " : "", (int)vl, vn, f->lo, (int)vl, vn, f->hi, (int)vl, vn,
+                      text + lx.toks[close].off + 1);
     out = cm_buf_detach(&b);
 done:
     free(type), free(first), free(bound);

@@ -780,3 +780,32 @@ Test(frame, datatypes_follow_the_declarations)
     free(x), free(answer);
     frame_release(&f);
 }
+
+/* A loop counting down is split by chatmpi too, each part run downwards: an in-place update
+ * that reads the element below (old while the loop runs down) stays right at any rank count */
+Test(frame, loops_counting_down_keep_their_order)
+{
+    const char *src = "#include <stdio.h>\n#include <stdlib.h>\n\nint main(int argc, char **argv)\n{\n"
+                      "    long n = argc > 1 ? strtol(argv[1], NULL, 10) : 10;\n"
+                      "    double *x = malloc((size_t)n * sizeof *x);\n"
+                      "    for (long i = 0; i < n; i++)\n        x[i] = (double)(i * i % 7);\n"
+                      "    " MARK "\n    for (long i = n - 1; i >= 1; i--)\n        x[i] += 0.5 * x[i - 1];\n"
+                      "    double s = 0.0;\n    for (long i = 0; i < n; i++)\n        s += x[i] * (double)(i + 1);\n"
+                      "    printf(\"%.9f %.9f\\n\", s, x[n - 1]);\n    free(x);\n    return 0;\n}\n";
+    struct frame f;
+    build(&f, src);
+    cr_assert(strstr(f.loops[0].prefix, "mpi_share(1, (n - 1) + 1, &lo, &hi);\nfor (long i = hi - 1; i + 1 > lo; i--)\n"),
+              "%s", f.loops[0].prefix);
+    frame_release(&f);
+    const char *other = "int main(void)\n{\n    unsigned long n = 9, i;\n    double y[9];\n    " MARK "\n"
+                        "    for (i = n; i > 0; --i)\n        y[i - 1] = 1.0;\n    return 0;\n}\n";
+    build(&f, other);
+    cr_assert(strstr(f.loops[0].prefix, "mpi_share(0 + 1, n + 1, &lo, &hi);\nfor (i = hi - 1; i + 1 > lo; i--)\n"), "%s",
+              f.loops[0].prefix);
+    frame_release(&f);
+    if (system("command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1") != 0) return;
+    const char *names[1] = {"x"};
+    char *mpi = with_gathers(src, names, 1);
+    same_output_at_1_to_3_ranks(src, mpi);
+    free(mpi);
+}
