@@ -1,20 +1,31 @@
-/* frame_gather.c — gathers that wait until after the loop around them (see frame_loop.h).
+/* frame_gather.c — gathers that wait until after the loop around them, and halos (see
+ * frame_loop.h).
  *
  * A split loop inside a repetition (`for (r = 0; r < reps; r++) for (i ...) y[i] = a * y[i];`)
  * gathers the whole array after every repetition, although each rank only ever reads back the
- * elements it computed itself: the array moves reps times where once would do. Here the gather
- * of an array Y after a split loop S moves after the loop P around S when, in P:
+ * elements it computed itself: the array moves reps times where once would do. A stencil's
+ * time loop reads, besides its own rows, only a few rows next to them: moving those (a halo)
+ * is the step's communication, the whole array once at the end. Here the gather of an array
+ * Y after a split loop S moves after the loop P around S when, in P:
  *
- *   - Y is named only inside split loops with S's share (the same first and end), always as
- *     Y[...] with one subscript (up to the loop's index, which it contains): each rank reads
- *     and writes the same elements of Y, its own;
+ *   - Y and the pointers copied to and from it in P (`tmp = u; u = un; un = tmp;`: Y's group)
+ *     are named only inside split loops with S's share (the same first, end and shape) and in
+ *     such copies; in the split loops always as X[...], never &X[...];
+ *   - every element a split loop writes is at the subscript R at which S writes Y, and a loop
+ *     that writes a name of the group reads it only there; the other reads are at R (its own
+ *     elements), or at R + d where d is a sum of names not assigned in P and numbers (a
+ *     neighbour: `u[c - W]` against `un[c]`, with `long c = j * W + i;` read in place of c);
+ *     a subscript that is not such a sum must be the same text as R;
+ *   - when some read is at R + d: every split loop in P that writes a name of the group
+ *     gathers it (that gather becomes the halo exchange, mpi_halo_share with the offsets d);
  *   - S's share bounds are not assigned in P (and call nothing), so they are the same after it;
  *   - P is a statement of a block (not the body of an if or a loop without braces);
  *
- * and, in the whole program, Y is not aliased (`= Y`, `&Y[k]`) nor named in another function.
- * This is tried from the innermost loop outward; the gather goes after the outermost loop that
- * passes, as mpi_allgather_range(..., first, end, shape), which shares [first, end) itself. If P runs
- * no iteration, Y is unchanged on every rank and the gather moves equal values. */
+ * and, in the whole program, the group's names are not aliased (`= Y`, `&Y[k]`) outside such
+ * copies nor named in another function. This is tried from the innermost loop outward; after
+ * the outermost loop that passes, every name of the group that a split loop uses is gathered
+ * with mpi_allgather_range(..., first, end, shape), which shares [first, end) itself. If P runs
+ * no iteration, the arrays are unchanged on every rank and the gathers move equal values. */
 #include "loop/frame_loop.h"
 
 #include <stdint.h>
@@ -28,8 +39,25 @@
 struct hctx {
     const struct frame *f;
     struct clex lx;
-    size_t *kw, *last; /* each marked loop's keyword token and last token */
-    int *depth;        /* brace depth before each token */
+    size_t *kw, *last;  /* each marked loop's keyword token and last token */
+    int *depth;         /* brace depth before each token */
+    char *const *frags; /* the answers as given (which loop gathers what) */
+};
+
+#define GROUP_MAX 8
+struct group {
+    size_t n;
+    const char *s[GROUP_MAX];
+    size_t l[GROUP_MAX];
+};
+
+/* One use of a group's name in a split loop: its subscripts as text (the loop's index written
+ * \x01) and, for one subscript that is a sum, as a sum. */
+struct access {
+    size_t loop, member;
+    int write, is_lin, has_var;
+    char *sig;
+    struct frame_lin lin;
 };
 
 static size_t tok_at(const struct clex *lx, size_t off)
@@ -56,52 +84,22 @@ static int names_var(const struct clex *lx, size_t i, const char *s, size_t n)
     return p == SIZE_MAX || !(clex_is(lx, p, ".") || clex_is(lx, p, "->"));
 }
 
-/* How loop j uses Y: every occurrence Y[..]..[..] with the same subscripts, which name the
- * loop's index (written \x01 in the signature). The signature (caller frees), "" when the loop
- * does not name Y, NULL when it uses Y otherwise. */
-static char *signature(const struct hctx *h, size_t j, const char *y, size_t yl)
+/* The group member token i names, or SIZE_MAX. */
+static size_t member_at(const struct clex *lx, size_t i, const struct group *g)
 {
-    const struct clex *lx = &h->lx;
-    const struct frame_loop *L = &h->f->loops[j];
-    size_t vl = L->var ? strlen(L->var) : 0;
-    char *sig = NULL;
-    for (size_t t = h->kw[j]; t <= h->last[j]; t++) {
-        if (!names_var(lx, t, y, yl)) continue;
-        struct cm_buf b;
-        cm_buf_init(&b);
-        int has_var = 0;
-        size_t k = clex_next_sig(lx, t);
-        if (!clex_is(lx, k, "[")) {
-            cm_buf_release(&b);
-            free(sig);
-            return NULL;
-        }
-        while (clex_is(lx, k, "[")) {
-            size_t m = clex_match(lx, k);
-            if (m >= lx->n) break;
-            cm_buf_puts(&b, "[");
-            for (size_t u = k + 1; u < m; u++) {
-                if (lx->toks[u].kind == CLEX_WS || lx->toks[u].kind == CLEX_COMMENT) continue;
-                if (clex_is(lx, u, "[")) has_var = -1000; /* an index read from an array: not a row */
-                if (vl && tok_eq(lx, u, L->var, vl)) {
-                    has_var++;
-                    cm_buf_puts(&b, "\x01 ");
-                } else {
-                    cm_buf_printf(&b, "%.*s ", (int)lx->toks[u].len, lx->src + lx->toks[u].off);
-                }
-            }
-            cm_buf_puts(&b, "]");
-            k = clex_next_sig(lx, m);
-        }
-        char *s = b.data ? cm_buf_detach(&b) : cm_strdup("");
-        if (has_var <= 0 || (sig && strcmp(sig, s))) {
-            free(s), free(sig);
-            return NULL;
-        }
-        if (sig) free(s);
-        else sig = s;
-    }
-    return sig ? sig : cm_strdup("");
+    for (size_t k = 0; k < g->n; k++)
+        if (names_var(lx, i, g->s[k], g->l[k])) return k;
+    return SIZE_MAX;
+}
+
+static int group_add(struct group *g, const struct clex *lx, size_t i)
+{
+    if (lx->toks[i].kind != CLEX_IDENT || clex_is_keyword(lx->src + lx->toks[i].off, lx->toks[i].len)) return 0;
+    if (member_at(lx, i, g) != SIZE_MAX) return 1;
+    if (g->n == GROUP_MAX) return 0;
+    g->s[g->n] = lx->src + lx->toks[i].off;
+    g->l[g->n++] = lx->toks[i].len;
+    return 1;
 }
 
 /* The loop statement around tokens a..b: the nearest for/while/do whose statement holds them,
@@ -117,15 +115,29 @@ static size_t enclosing(const struct clex *lx, size_t a, size_t b)
     return SIZE_MAX;
 }
 
+static int assign_op(const struct clex *lx, size_t n)
+{
+    static const char *const ops[] = {"=", "+=", "-=", "*=", "/=", "%=", "<<=", ">>=", "&=", "|=", "^=", "++", "--"};
+    for (size_t k = 0; k < sizeof(ops) / sizeof(ops[0]); k++)
+        if (n < lx->n && clex_is(lx, n, ops[k])) return 1;
+    return 0;
+}
+
 /* An assignment to token t's name: t followed by an assignment operator or ++/--, or after
  * ++, -- or &. */
 static int assigned_at(const struct clex *lx, size_t t)
 {
-    static const char *const ops[] = {"=", "+=", "-=", "*=", "/=", "%=", "<<=", ">>=", "&=", "|=", "^=", "++", "--"};
-    size_t n = clex_next_sig(lx, t), p = clex_prev_sig(lx, t);
-    for (size_t k = 0; k < sizeof(ops) / sizeof(ops[0]); k++)
-        if (n < lx->n && clex_is(lx, n, ops[k])) return 1;
-    return p != SIZE_MAX && (clex_is(lx, p, "++") || clex_is(lx, p, "--") || clex_is(lx, p, "&"));
+    size_t p = clex_prev_sig(lx, t);
+    return assign_op(lx, clex_next_sig(lx, t)) ||
+           (p != SIZE_MAX && (clex_is(lx, p, "++") || clex_is(lx, p, "--") || clex_is(lx, p, "&")));
+}
+
+/* The name (s, n) is assigned somewhere in tokens a..b. */
+static int assigned_in(const struct clex *lx, size_t a, size_t b, const char *s, size_t n)
+{
+    for (size_t t = a; t <= b && t < lx->n; t++)
+        if (tok_eq(lx, t, s, n) && assigned_at(lx, t)) return 1;
+    return 0;
 }
 
 /* The share's bounds (text) are the same after tokens a..b ran: no name in them is assigned
@@ -138,29 +150,10 @@ static int bounds_kept(const struct clex *lx, size_t a, size_t b, const char *bo
     for (size_t i = 0; ok && i < bl.n; i++) {
         if (bl.toks[i].kind != CLEX_IDENT || clex_is(&bl, i, "sizeof")) continue;
         if (clex_is(&bl, clex_next_sig(&bl, i), "(")) ok = 0;
-        for (size_t t = a; ok && t <= b; t++)
-            if (tok_eq(lx, t, bounds + bl.toks[i].off, bl.toks[i].len) && assigned_at(lx, t)) ok = 0;
+        if (assigned_in(lx, a, b, bounds + bl.toks[i].off, bl.toks[i].len)) ok = 0;
     }
     clex_release(&bl);
     return ok;
-}
-
-/* Y is safe to leave stale on other ranks' elements for a while: never aliased (`= Y`,
- * `= Y + k`, `&Y`, `&Y[k]`; an element read `= Y[k]` is no alias) and named in no function
- * but the one around token t. */
-static int private_array(const struct hctx *h, size_t t, const char *y, size_t yl)
-{
-    const struct clex *lx = &h->lx;
-    size_t fn0 = t, fn1;
-    while (fn0 > 0 && !(h->depth[fn0] == 0 && clex_is(lx, fn0, "{"))) fn0--;
-    fn1 = clex_match(lx, fn0);
-    for (size_t i = 0; i < lx->n; i++) {
-        if (!names_var(lx, i, y, yl)) continue;
-        size_t p = clex_prev_sig(lx, i), nx = clex_next_sig(lx, i);
-        if (p != SIZE_MAX && (clex_is(lx, p, "&") || (clex_is(lx, p, "=") && !clex_is(lx, nx, "[")))) return 0;
-        if ((i < fn0 || i > fn1) && h->depth[i] > 0) return 0;
-    }
-    return 1;
 }
 
 /* The marked loop holding token t, or SIZE_MAX. */
@@ -171,19 +164,233 @@ static size_t marked_at(const struct hctx *h, size_t t)
     return SIZE_MAX;
 }
 
-/* Where loop j's gather of Y can go: the offset just after the outermost loop around it that
- * passes (see the top of the file), with its indentation in *indent; SIZE_MAX when none. */
-static size_t hoist_point(const struct hctx *h, size_t j, const char *y, size_t yl, char **indent)
+/* Token t (a name of the group, outside the split loops of P) is in a copy `A = B;` (or
+ * `T *A = B;`) of another pointer: that pointer joins the group. 0 for any other use. */
+static int copy_at(const struct clex *lx, size_t t, struct group *g)
+{
+    size_t nx = clex_next_sig(lx, t), pv = clex_prev_sig(lx, t);
+    if (nx < lx->n && clex_is(lx, nx, "=")) {
+        size_t b = clex_next_sig(lx, nx), e = b < lx->n ? clex_next_sig(lx, b) : lx->n;
+        return e < lx->n && (clex_is(lx, e, ";") || clex_is(lx, e, ",")) && group_add(g, lx, b);
+    }
+    if (pv != SIZE_MAX && clex_is(lx, pv, "=") && nx < lx->n && (clex_is(lx, nx, ";") || clex_is(lx, nx, ","))) {
+        size_t a = clex_prev_sig(lx, pv);
+        return a != SIZE_MAX && group_add(g, lx, a);
+    }
+    return 0;
+}
+
+/* The group's names are safe to leave stale on other ranks' elements for a while: never
+ * aliased (`= Y`, `= Y + k`, `&Y`, `&Y[k]`; an element read `= Y[k]` is no alias) but in the
+ * copies of P (tokens p..pe outside its split loops, checked by copy_at), and named in no
+ * function but the one around token p. */
+static int private_group(const struct hctx *h, const struct group *g, size_t p, size_t pe)
+{
+    const struct clex *lx = &h->lx;
+    size_t fn0 = p, fn1;
+    while (fn0 > 0 && !(h->depth[fn0] == 0 && clex_is(lx, fn0, "{"))) fn0--;
+    fn1 = clex_match(lx, fn0);
+    for (size_t i = 0; i < lx->n; i++) {
+        if (member_at(lx, i, g) == SIZE_MAX) continue;
+        if ((i < fn0 || i > fn1) && h->depth[i] > 0) return 0;
+        if (i >= p && i <= pe && marked_at(h, i) == SIZE_MAX) continue;
+        size_t pv = clex_prev_sig(lx, i), nx = clex_next_sig(lx, i);
+        if (pv != SIZE_MAX && (clex_is(lx, pv, "&") || (clex_is(lx, pv, "=") && !clex_is(lx, nx, "[")))) return 0;
+    }
+    return 1;
+}
+
+/* The locals of loop m read in place of their names in subscripts: `T c = EXPR;` assigned
+ * nowhere else in the loop, EXPR's names assigned in the loop only in for headers. */
+static size_t loop_defs(const struct hctx *h, size_t m, struct frame_lin_def *defs, size_t max)
+{
+    const struct clex *lx = &h->lx;
+    size_t a = h->kw[m], b = h->last[m], n = 0;
+    for (size_t t = a; t <= b && n < max; t++) {
+        if (lx->toks[t].kind != CLEX_IDENT) continue;
+        size_t pv = clex_prev_sig(lx, t), eq = clex_next_sig(lx, t);
+        if (pv == SIZE_MAX || lx->toks[pv].kind != CLEX_IDENT || !clex_is(lx, eq, "=")) continue;
+        const char *s = lx->src + lx->toks[t].off;
+        size_t l = lx->toks[t].len, once = 0;
+        for (size_t u = a; u <= b; u++) once += tok_eq(lx, u, s, l) && assigned_at(lx, u);
+        if (once != 1) continue;
+        size_t e = eq + 1;
+        for (int depth = 0; e <= b; e++) {
+            if (clex_is(lx, e, "(") || clex_is(lx, e, "[")) depth++;
+            else if (clex_is(lx, e, ")") || clex_is(lx, e, "]")) depth--;
+            else if (depth == 0 && (clex_is(lx, e, ";") || clex_is(lx, e, ","))) break;
+        }
+        int ok = e <= b;
+        for (size_t u = eq + 1; ok && u < e; u++) {
+            if (lx->toks[u].kind != CLEX_IDENT) continue;
+            for (size_t v = a; ok && v <= b; v++) {
+                if (!tok_eq(lx, v, lx->src + lx->toks[u].off, lx->toks[u].len) || !assigned_at(lx, v)) continue;
+                int in_header = 0; /* the innermost parenthesis around v is a for header's */
+                for (size_t k = v; k-- > a;) {
+                    if (clex_is(lx, k, "(") && clex_match(lx, k) > v) {
+                        size_t kw = clex_prev_sig(lx, k);
+                        in_header = kw != SIZE_MAX && clex_is(lx, kw, "for");
+                        break;
+                    }
+                }
+                ok = in_header;
+            }
+        }
+        if (ok) defs[n++] = (struct frame_lin_def){t, eq + 1, e};
+    }
+    return n;
+}
+
+/* The use of a group's name at token t in split loop m; 0 when it is not X[...]. */
+static int access_at(const struct hctx *h, size_t m, size_t t, size_t member, const struct frame_lin_env *env,
+                     struct access *a)
+{
+    const struct clex *lx = &h->lx;
+    const struct frame_loop *L = &h->f->loops[m];
+    size_t vl = L->var ? strlen(L->var) : 0, pv = clex_prev_sig(lx, t), k = clex_next_sig(lx, t), subs = 0;
+    *a = (struct access){.loop = m, .member = member};
+    if ((pv != SIZE_MAX && clex_is(lx, pv, "&")) || !clex_is(lx, k, "[")) return 0;
+    struct cm_buf b;
+    cm_buf_init(&b);
+    size_t first_open = k, first_close = lx->n;
+    while (clex_is(lx, k, "[")) {
+        size_t e = clex_match(lx, k);
+        if (e >= lx->n) break;
+        if (!subs++) first_close = e;
+        cm_buf_puts(&b, "[");
+        for (size_t u = k + 1; u < e; u++) {
+            if (lx->toks[u].kind == CLEX_WS || lx->toks[u].kind == CLEX_COMMENT) continue;
+            if (clex_is(lx, u, "[")) a->has_var = -1000; /* an index read from an array: not a row */
+            if (vl && tok_eq(lx, u, L->var, vl)) {
+                a->has_var++;
+                cm_buf_puts(&b, "\x01 ");
+            } else {
+                cm_buf_printf(&b, "%.*s ", (int)lx->toks[u].len, lx->src + lx->toks[u].off);
+            }
+        }
+        cm_buf_puts(&b, "]");
+        k = clex_next_sig(lx, e);
+    }
+    a->sig = b.data ? cm_buf_detach(&b) : cm_strdup("");
+    a->write = assign_op(lx, k) || (pv != SIZE_MAX && (clex_is(lx, pv, "++") || clex_is(lx, pv, "--")));
+    a->is_lin = subs == 1 && frame_lin_parse(lx, first_open + 1, first_close, env, &a->lin);
+    return 1;
+}
+
+static int same_place(const struct access *a, const struct access *b)
+{
+    struct frame_lin d;
+    if (a->is_lin && b->is_lin) return frame_lin_sub(&d, &a->lin, &b->lin) && d.n == 0;
+    return !strcmp(a->sig, b->sig);
+}
+
+/* Loop m's answer (as given) has a line gathering the name (s, n). */
+static int gathers(const struct hctx *h, size_t m, const char *s, size_t n);
+
+/* Whether the gather of y (in split loop j) can wait until after P (tokens p..pe), see the top
+ * of the file; on success the offsets of the halo (", "-separated C, NULL for none) in
+ * *deltas, their count in *nd, and in *used the group's names that split loops use. */
+static int check_loop(const struct hctx *h, size_t j, const char *y, size_t yl, size_t p, size_t pe, char **deltas,
+                      int *nd, struct group *used)
 {
     const struct clex *lx = &h->lx;
     const struct frame_loop *L = &h->f->loops[j];
-    *indent = NULL;
-    if (!L->share_first || !L->share_end || !private_array(h, h->kw[j], y, yl)) return SIZE_MAX;
-    char *sig = signature(h, j, y, yl);
-    if (!sig || !*sig) {
-        free(sig);
-        return SIZE_MAX;
+    struct group g = {0};
+    *deltas = NULL, *nd = 0, *used = (struct group){0};
+    g.s[0] = y, g.l[0] = yl, g.n = 1;
+    for (size_t before = 0; before != g.n;) { /* the group: y and the pointers copied with it */
+        before = g.n;
+        for (size_t t = p; t <= pe; t++) {
+            size_t m = marked_at(h, t);
+            if (m != SIZE_MAX) {
+                t = h->last[m];
+                continue;
+            }
+            if (member_at(lx, t, &g) != SIZE_MAX && !copy_at(lx, t, &g)) return 0;
+        }
     }
+    if (!private_group(h, &g, p, pe)) return 0;
+    struct access *acc = NULL;
+    size_t na = 0, cap = 0;
+    int ok = 1;
+    for (size_t m = 0; ok && m < h->f->n; m++) {
+        if (h->kw[m] < p || h->kw[m] > pe) continue;
+        const struct frame_loop *M = &h->f->loops[m];
+        struct frame_lin_def defs[16];
+        struct frame_lin_env env = {M->var, loop_defs(h, m, defs, 16), defs};
+        for (size_t t = h->kw[m]; ok && t <= h->last[m]; t++) {
+            size_t k = member_at(lx, t, &g);
+            if (k == SIZE_MAX) continue;
+            if (!M->share_first || strcmp(M->share_first, L->share_first) || strcmp(M->share_end, L->share_end) ||
+                M->share_shape != L->share_shape) {
+                ok = 0;
+                break;
+            }
+            if (na == cap) acc = cm_realloc(acc, (cap = cap ? 2 * cap : 16) * sizeof(*acc));
+            ok = access_at(h, m, t, k, &env, &acc[na]);
+            na++;
+            if (ok) group_add(used, lx, t);
+        }
+    }
+    /* the reference: where loop j writes y (or first uses it) */
+    const struct access *ref = NULL;
+    for (size_t i = 0; ok && i < na; i++) {
+        if (acc[i].loop != j || acc[i].member != 0) continue;
+        if (!ref || (acc[i].write && !ref->write)) ref = &acc[i];
+        if (acc[i].write && !same_place(&acc[i], ref)) ok = 0;
+    }
+    if (ok) ok = ref && (ref->is_lin ? frame_lin_has(&ref->lin, FRAME_LIN_VAR) : ref->has_var > 0);
+    char *dl[64];
+    for (size_t i = 0; ok && i < na; i++) {
+        const struct access *a = &acc[i];
+        int writes_it = 0;
+        for (size_t k = 0; k < na; k++) writes_it |= acc[k].loop == a->loop && acc[k].member == a->member && acc[k].write;
+        if (same_place(a, ref)) continue;
+        struct frame_lin d;
+        if (writes_it || !a->is_lin || !ref->is_lin || !frame_lin_sub(&d, &a->lin, &ref->lin) ||
+            frame_lin_has(&d, FRAME_LIN_VAR)) {
+            ok = 0;
+            break;
+        }
+        for (int k = 0; ok && k < d.n; k++)
+            for (const char *s = d.t[k].key; ok && *s;) {
+                size_t l = strcspn(s, "*");
+                if (assigned_in(lx, p, pe, s, l)) ok = 0; /* the offset is the same all through P */
+                s += l + (s[l] == '*');
+            }
+        if (!ok) break;
+        char *text = frame_lin_text(&d);
+        int dup = 0;
+        for (int k = 0; k < *nd && !dup; k++) dup = !strcmp(dl[k], text);
+        if (dup) free(text);
+        else if (*nd < 64) dl[(*nd)++] = text;
+        else free(text), ok = 0;
+    }
+    /* a halo is exchanged where each writer gathers what it wrote */
+    for (size_t i = 0; ok && *nd && i < na; i++)
+        if (acc[i].write && !gathers(h, acc[i].loop, g.s[acc[i].member], g.l[acc[i].member])) ok = 0;
+    for (size_t i = 0; i < na; i++) free(acc[i].sig);
+    free(acc);
+    if (*nd) {
+        struct cm_buf b;
+        cm_buf_init(&b);
+        for (int k = 0; k < *nd; k++) cm_buf_printf(&b, "%s%s", k ? ", " : "", dl[k]), free(dl[k]);
+        if (ok) *deltas = cm_buf_detach(&b);
+        else cm_buf_release(&b), *nd = 0;
+    }
+    return ok;
+}
+
+/* Where loop j's gather of y can go: the offset just after the outermost loop around it that
+ * passes check_loop, with its indentation in *indent, the halo's offsets in *deltas (*nd) and
+ * the names to gather there in *used; SIZE_MAX when none. */
+static size_t hoist_point(const struct hctx *h, size_t j, const char *y, size_t yl, char **indent, char **deltas,
+                          int *nd, struct group *used)
+{
+    const struct clex *lx = &h->lx;
+    const struct frame_loop *L = &h->f->loops[j];
+    *indent = NULL, *deltas = NULL, *nd = 0;
+    if (!L->share_first || !L->share_end) return SIZE_MAX;
     size_t a = h->kw[j], b = h->last[j], best = SIZE_MAX, best_kw = SIZE_MAX;
     for (;;) {
         size_t p = enclosing(lx, a, b);
@@ -193,26 +400,15 @@ static size_t hoist_point(const struct hctx *h, size_t j, const char *y, size_t 
               clex_is(lx, before, ":")))
             break;
         if (!bounds_kept(lx, p, pe, L->share_first) || !bounds_kept(lx, p, pe, L->share_end)) break;
-        int ok = 1;
-        for (size_t t = p; ok && t <= pe; t++) {
-            if (!names_var(lx, t, y, yl)) continue;
-            size_t m = marked_at(h, t);
-            const struct frame_loop *M = m == SIZE_MAX ? NULL : &h->f->loops[m];
-            if (!M || !M->share_first || strcmp(M->share_first, L->share_first) || strcmp(M->share_end, L->share_end) ||
-                M->share_shape != L->share_shape) {
-                ok = 0;
-                break;
-            }
-            char *s = signature(h, m, y, yl);
-            ok = s && !strcmp(s, sig);
-            free(s);
-            t = h->last[m];
-        }
-        if (!ok) break;
+        char *d;
+        int n;
+        struct group u;
+        if (!check_loop(h, j, y, yl, p, pe, &d, &n, &u)) break;
+        free(*deltas);
+        *deltas = d, *nd = n, *used = u;
         best = lx->toks[pe].off + lx->toks[pe].len, best_kw = p;
         a = p, b = pe;
     }
-    free(sig);
     if (best != SIZE_MAX) {
         size_t s = lx->toks[best_kw].off;
         while (s > 0 && (lx->src[s - 1] == ' ' || lx->src[s - 1] == '\t')) s--;
@@ -253,16 +449,47 @@ static size_t first_name(const char *a0, const char *a1, const char **name)
     return k && !(a0[0] >= '0' && a0[0] <= '9') ? k : 0;
 }
 
+static int gathers(const struct hctx *h, size_t m, const char *s, size_t n)
+{
+    for (const char *p = h->frags[m]; p && *p;) {
+        const char *nl = strchr(p, '\n'), *a0, *a1, *name;
+        size_t l = nl ? (size_t)(nl - p) + 1 : strlen(p);
+        if (gather_call(p, l, &a0, &a1) && first_name(a0, a1, &name) == n && !memcmp(name, s, n)) return 1;
+        p += l;
+    }
+    return 0;
+}
+
 static int by_offset(const void *a, const void *b)
 {
     const struct frame_hoist *x = a, *y = b;
     return x->at < y->at ? -1 : x->at > y->at;
 }
 
+static void add_hoist(struct frame_hoist **out, size_t *n_out, size_t *cap, size_t at, struct cm_buf *t)
+{
+    for (size_t k = 0; k < *n_out; k++)
+        if ((*out)[k].at == at && !strcmp((*out)[k].text, t->data)) {
+            cm_buf_release(t);
+            return;
+        }
+    if (*n_out == *cap) *out = cm_realloc(*out, (*cap = *cap ? 2 * *cap : 4) * sizeof(**out));
+    (*out)[*n_out].at = at;
+    (*out)[(*n_out)++].text = cm_buf_detach(t);
+}
+
+static int by_name(const void *a, const void *b)
+{
+    const char *const *x = a, *const *y = b;
+    return strcmp(*x, *y);
+}
+
 size_t frame_gather_hoist(const struct frame *f, char **frags, struct frame_hoist **out)
 {
     *out = NULL;
-    struct hctx h = {f, {0}, NULL, NULL, NULL};
+    char **given = cm_calloc(f->n + 1, sizeof(*given));
+    for (size_t j = 0; j < f->n; j++) given[j] = frags[j] ? cm_strdup(frags[j]) : NULL;
+    struct hctx h = {f, {0}, NULL, NULL, NULL, given};
     clex_init(&h.lx);
     size_t n_out = 0, cap = 0;
     if (clex_run(&h.lx, f->src, strlen(f->src))) goto done;
@@ -282,6 +509,7 @@ size_t frame_gather_hoist(const struct frame *f, char **frags, struct frame_hois
     }
     for (size_t j = 0; j < f->n; j++) {
         if (!frags[j]) continue;
+        const struct frame_loop *L = &f->loops[j];
         struct cm_buf b;
         cm_buf_init(&b);
         int changed = 0;
@@ -290,30 +518,38 @@ size_t frame_gather_hoist(const struct frame *f, char **frags, struct frame_hois
             size_t l = nl ? (size_t)(nl - p) + 1 : strlen(p);
             const char *a0, *a1, *name;
             size_t nlen, at = SIZE_MAX;
-            char *indent = NULL;
+            char *indent = NULL, *deltas = NULL;
+            int nd = 0;
+            struct group used = {0};
             if (gather_call(p, l, &a0, &a1) && (nlen = first_name(a0, a1, &name)))
-                at = hoist_point(&h, j, name, nlen, &indent);
+                at = hoist_point(&h, j, name, nlen, &indent, &deltas, &nd, &used);
             if (at == SIZE_MAX) {
                 cm_buf_append(&b, p, l);
             } else {
                 changed = 1;
-                int dup = 0;
+                if (nd) /* the halo, where the gather was */
+                    cm_buf_printf(&b,
+                                  "%.*smpi_halo_share(%.*s, %s, %s, %d, %d, (const long[]){%s}); /* chatmpi: only the "
+                                  "elements next to its own that the loop around reads; all of %.*s after it */\n",
+                                  (int)strspn(p, " \t"), p, (int)(a1 - a0), a0, L->share_first, L->share_end,
+                                  L->share_shape, nd, deltas, (int)nlen, name);
+                /* after the loop around: every name of the group the split loops use, in name
+                 * order (the same text from each loop that gathers one of them) */
+                char *names[GROUP_MAX];
+                for (size_t k = 0; k < used.n; k++) names[k] = cm_strndup(used.s[k], used.l[k]);
+                qsort(names, used.n, sizeof(names[0]), by_name);
                 struct cm_buf t;
                 cm_buf_init(&t);
-                cm_buf_printf(&t, "\n%smpi_allgather_range(%.*s, %s, %s, %d); /* chatmpi: once, after the loop "
-                                  "around the split (only its own elements of %.*s are used in it) */",
-                              indent, (int)(a1 - a0), a0, f->loops[j].share_first, f->loops[j].share_end,
-                              f->loops[j].share_shape, (int)nlen, name);
-                for (size_t k = 0; k < n_out; k++) dup |= (*out)[k].at == at && !strcmp((*out)[k].text, t.data);
-                if (dup) {
-                    cm_buf_release(&t);
-                } else {
-                    if (n_out == cap) *out = cm_realloc(*out, (cap = cap ? 2 * cap : 4) * sizeof(**out));
-                    (*out)[n_out].at = at;
-                    (*out)[n_out++].text = cm_buf_detach(&t);
+                for (size_t k = 0; k < used.n; k++) {
+                    cm_buf_printf(&t, "\n%smpi_allgather_range(%s%.*s, %s, %s, %d); /* chatmpi: once, after the loop "
+                                      "around the split (only its own elements of %s are used in it%s) */",
+                                  indent, names[k], (int)(a1 - (name + nlen)), name + nlen, L->share_first,
+                                  L->share_end, L->share_shape, names[k], nd ? " and the halo's" : "");
+                    free(names[k]);
                 }
+                add_hoist(out, &n_out, &cap, at, &t);
             }
-            free(indent);
+            free(indent), free(deltas);
             p += l;
         }
         if (changed) {
@@ -325,7 +561,8 @@ size_t frame_gather_hoist(const struct frame *f, char **frags, struct frame_hois
     }
     if (n_out) qsort(*out, n_out, sizeof(**out), by_offset);
 done:
-    free(h.kw), free(h.last), free(h.depth);
+    for (size_t j = 0; j < f->n; j++) free(given[j]);
+    free(given), free(h.kw), free(h.last), free(h.depth);
     clex_release(&h.lx);
     return n_out;
 }

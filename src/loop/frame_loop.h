@@ -44,6 +44,39 @@ struct frame_hoist {
  * text and *out. */
 size_t frame_gather_hoist(const struct frame *f, char **frags, struct frame_hoist **out);
 
+/* A subscript as a sum of integer multiples of products of names (frame_lin.c): each term's
+ * key is its names sorted and joined by '*' ("" for the constant, FRAME_LIN_VAR for the split
+ * loop's index). */
+#define FRAME_LIN_TERMS 24
+#define FRAME_LIN_KEY 64
+#define FRAME_LIN_VAR "@"
+struct frame_lin {
+    int n;
+    struct frame_lin_term {
+        long coef;
+        char key[FRAME_LIN_KEY];
+    } t[FRAME_LIN_TERMS];
+};
+/* A local defined by a name's token and its initializer's tokens [a, b) (`long c = j * W + i;`),
+ * read in place of the name. */
+struct frame_lin_def {
+    size_t name, a, b;
+};
+struct frame_lin_env {
+    const char *var; /* the split loop's index, or NULL */
+    size_t ndefs;
+    const struct frame_lin_def *defs;
+};
+/* Reads tokens [a, b) of lx; 0 when they are not such a sum (a call, an element, a cast, a
+ * division, a float, too many terms or an overflow). */
+int frame_lin_parse(const struct clex *lx, size_t a, size_t b, const struct frame_lin_env *env, struct frame_lin *out);
+/* out = x - y; 0 on overflow. */
+int frame_lin_sub(struct frame_lin *out, const struct frame_lin *x, const struct frame_lin *y);
+/* 1 when a term of x names name. */
+int frame_lin_has(const struct frame_lin *x, const char *name);
+/* x as C (`-W - 1`, `2 * P`, `0`). Caller frees. */
+char *frame_lin_text(const struct frame_lin *x);
+
 /* The MPI datatype of the elements of name (len bytes) as the program plx lexes declares it
  * last before the offset `before` (`float *x`, `double s, *y`, `long n`, a parameter):
  * "MPI_FLOAT", "MPI_DOUBLE", "MPI_INT", "MPI_LONG", or NULL (not found, or another type:
