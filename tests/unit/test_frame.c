@@ -6,8 +6,9 @@
  * twice made MPI_IN_PLACE, whole programs refused); sums set up to start from zero on the
  * other ranks (counts read from allocations and declarations); the example chosen by the
  * loop's shape (vectors, rows, sums, an extremum and its index); gathers given the rows'
- * width and base; reductions of what the loop only reads dropped; the assembled programs built
- * with mpicc and run at 1 to 3 ranks against the sequential output. */
+ * width and base; reductions of what the loop only reads dropped; gathers that wait until after
+ * a repetition, and halos (subscripts read as sums); the assembled programs built with mpicc
+ * and run at 1 to 3 ranks against the sequential output. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "core/fs.h"
 #include "harness/hotloops.h"
 #include "loop/frame.h"
+#include "loop/frame_loop.h"
 
 #define MARK "/* MPI: split this loop over the ranks */"
 
@@ -570,7 +572,7 @@ Test(frame, stores_merged_by_chatmpi_run_under_mpirun)
 }
 
 /* The program src (marked) assembled with, for loop j, chatmpi's start and the gather of
- * names[j]. Caller frees. */
+ * names[j] (none for NULL). Caller frees. */
 static char *with_gathers(const char *src, const char *const *names, size_t n)
 {
     struct frame f;
@@ -579,7 +581,11 @@ static char *with_gathers(const char *src, const char *const *names, size_t n)
     char *frags[4] = {0};
     for (size_t j = 0; j < n; j++) {
         char *answer = malloc(strlen(f.loops[j].prefix) + 128);
-        sprintf(answer, "%smpi_allgather_share(%s, 1, MPI_DOUBLE);\n```", f.loops[j].prefix, names[j]);
+        if (!names[j]) /* no gather */
+            sprintf(answer, "%s```", f.loops[j].prefix);
+        else /* "x" (a vector) or "u, W" (rows of width W) */
+            sprintf(answer, "%smpi_allgather_share(%s%s, MPI_DOUBLE);\n```", f.loops[j].prefix, names[j],
+                    strchr(names[j], ',') ? "" : ", 1");
         const char *why = NULL;
         cr_assert(frags[j] = frame_fragment(&f, j, answer, &why), "%s", why);
         free(answer);
@@ -808,4 +814,123 @@ Test(frame, loops_counting_down_keep_their_order)
     char *mpi = with_gathers(src, names, 1);
     same_output_at_1_to_3_ranks(src, mpi);
     free(mpi);
+}
+
+/* A 2D stencil's time loop (an index local, a pointer swap, reads two rows away): the step
+ * moves only the rows next to each rank's own (mpi_halo_share, from two ranks when a rank has
+ * one row), both arrays once after the loop; the same output at 1 to 3 ranks (n = 11: 4 rows
+ * cut 2, 1, 1) */
+#define STENCIL_HEAD                                                                              \
+    "#include <stdio.h>\n#include <stdlib.h>\n\nint main(int argc, char **argv)\n{\n"             \
+    "    long n = argc > 1 ? strtol(argv[1], NULL, 10) : 10;\n"                                    \
+    "    long nx = n / 2, ny = n / 3 + 1, s0 = 1;\n"                                               \
+    "    const long W = nx + 4;\n    (void)s0;\n"                                                 \
+    "    double *u = malloc((size_t)((ny + 4) * W) * sizeof *u), *un = malloc((size_t)((ny + 4) * W) * sizeof *un);\n" \
+    "    for (long k = 0; k < (ny + 4) * W; k++)\n"                                                \
+    "        u[k] = un[k] = (double)(k % 7) - 0.5 * (double)(k % 3);\n"                           \
+    "    for (int t = 0; t < 5; t++) {\n"
+#define STENCIL_TAIL                                                                              \
+    "    }\n    double s = 0.0;\n"                                                                 \
+    "    for (long k = 0; k < (ny + 4) * W; k++)\n        s += u[k] * (double)(k % 5 + 1) + un[k];\n" \
+    "    printf(\"%.9f %.9f %.9f\\n\", s, u[2 * W + 2], un[(ny + 1) * W + nx + 1]);\n"                \
+    "    free(u);\n    free(un);\n    return 0;\n}\n"
+#define STENCIL_STEP(shift)                                                                       \
+    "        " MARK "\n"                                                                           \
+    "        for (long j = 2; j < ny + 2; j++)\n"                                                  \
+    "            for (long i = 2; i < nx + 2; i++) {\n"                                            \
+    "                long c = j * W + i;\n"                                                        \
+    "                un[c] = 0.5 * u[c] + 0.1 * (u[c - 1] + u[c + " shift "] + u[c - W - 1] + u[c + W + 1])\n" \
+    "                      + 0.05 * (u[c - 2 * W] + u[(j + 2) * W + i]);\n"                         \
+    "            }\n"
+
+Test(frame, a_stencil_moves_only_its_halo)
+{
+    const char *src = STENCIL_HEAD STENCIL_STEP("1")
+        "        double *tmp = u;\n        u = un;\n        un = tmp;\n" STENCIL_TAIL;
+    const char *names[1] = {"un, W"};
+    char *mpi = with_gathers(src, names, 1);
+    cr_assert_eq(count(mpi, "mpi_allgather_share(un"), 0, "%s", mpi);
+    cr_assert_eq(count(mpi, "mpi_halo_share(un, W, MPI_DOUBLE, 2, ny + 2, 0, 6, (const long[]){-1, 1, -W - 1, W + 1, "
+                            "-2 * W, 2 * W});"),
+                 1, "%s", mpi);
+    cr_assert_eq(count(mpi, "    }\n    mpi_allgather_range(u, W, MPI_DOUBLE, 2, ny + 2, 0);"), 1, "%s", mpi);
+    cr_assert_eq(count(mpi, "mpi_allgather_range(un, W, MPI_DOUBLE, 2, ny + 2, 0);"), 1, "%s", mpi);
+    if (system("command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1") == 0)
+        same_output_at_1_to_3_ranks(src, mpi);
+    free(mpi);
+
+    /* a vector read around its own elements by another split loop, gathered from x + 1 */
+    const char *vec = "#include <stdio.h>\n#include <stdlib.h>\n\nint main(int argc, char **argv)\n{\n"
+                      "    long n = argc > 1 ? strtol(argv[1], NULL, 10) : 10;\n"
+                      "    double *x = calloc((size_t)n + 2, sizeof *x), *y = malloc((size_t)n * sizeof *y);\n"
+                      "    for (long i = 0; i < n; i++)\n        x[i + 1] = (double)(i % 5);\n"
+                      "    for (int t = 0; t < 6; t++) {\n"
+                      "        " MARK "\n        for (long i = 0; i < n; i++)\n"
+                      "            y[i] = x[i] - 2.0 * x[i + 1] + x[i + 2];\n"
+                      "        " MARK "\n        for (long k = 0; k < n; k++)\n"
+                      "            x[k + 1] = 0.25 * y[k] + x[k + 1];\n"
+                      "    }\n"
+                      "    printf(\"%.9f %.9f %.9f\\n\", x[1], x[n / 2 + 1], y[n - 1]);\n"
+                      "    free(x);\n    free(y);\n    return 0;\n}\n";
+    const char *vnames[2] = {"y", "x + 1"};
+    mpi = with_gathers(vec, vnames, 2);
+    cr_assert_eq(count(mpi, "mpi_halo_share(x + 1, 1, MPI_DOUBLE, 0, n, 0, 2, (const long[]){-1, 1});"), 1, "%s", mpi);
+    cr_assert_eq(count(mpi, "mpi_allgather_range(x + 1, 1, MPI_DOUBLE, 0, n, 0);"), 1, "%s", mpi);
+    cr_assert_eq(count(mpi, "mpi_allgather_range(y, 1, MPI_DOUBLE, 0, n, 0);"), 1, "%s", mpi);
+    if (system("command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1") == 0)
+        same_output_at_1_to_3_ranks(vec, mpi);
+    free(mpi);
+}
+
+/* ... but the whole array moves each step when an offset changes in the loop, a loop writing
+ * the array does not gather it (a halo sent before its writes would not carry them), or a name
+ * of the swap is used otherwise */
+Test(frame, halos_only_where_the_offsets_are_known)
+{
+    static const char *const cases[][3] = {
+        {"moving offset", STENCIL_STEP("s0") "        s0 = 1 - s0;\n        double *tmp = u;\n        u = un;\n        un = tmp;\n",
+         NULL},
+        {"writer not gathered", STENCIL_STEP("1") "        " MARK "\n        for (long j = 2; j < ny + 2; j++)\n"
+                                "            for (long i = 2; i < nx + 2; i++)\n"
+                                "                un[j * W + i] *= 0.5;\n"
+                                "        double *tmp = u;\n        u = un;\n        un = tmp;\n", "-"},
+        {"other use", STENCIL_STEP("1") "        double *tmp = u;\n        u = un + 0;\n        un = tmp;\n", NULL},
+    };
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        char src[8192];
+        snprintf(src, sizeof(src), "%s%s%s", STENCIL_HEAD, cases[c][1], STENCIL_TAIL);
+        const char *names[2] = {"un, W", cases[c][2] ? NULL : "un, W"};
+        char *mpi = with_gathers(src, names, count(cases[c][1], MARK));
+        cr_assert_eq(count(mpi, "mpi_halo_share(un"), 0, "%s: %s", cases[c][0], mpi);
+        cr_assert_eq(count(mpi, "mpi_allgather_share(un, W, MPI_DOUBLE);"), 1, "%s: %s", cases[c][0], mpi);
+        free(mpi);
+    }
+}
+
+/* subscripts as sums: products distributed, a local read in place of its name, the offset
+ * between two uses; calls, elements, casts, divisions and floats unreadable */
+Test(frame, subscripts_read_as_sums)
+{
+    const char *src = "long c = k * P + j * W + i; x[(k + 1) * P - 2 * (W - j * W) + i + c - 0x10]; "
+                      "a[f(i)]; a[b[i]]; a[(long)i]; a[i / 2]; a[i + 1.5]; a[i * W]";
+    struct clex lx;
+    clex_init(&lx);
+    cr_assert_eq(clex_run(&lx, src, strlen(src)), 0);
+    size_t open[8], close[8], n = 0;
+    for (size_t t = 0; t < lx.n && n < 8; t++)
+        if (clex_is(&lx, t, "[")) open[n] = t, close[n++] = clex_match(&lx, t);
+    cr_assert_eq(n, 8);
+    struct frame_lin_def def = {2, 6, 0}; /* c = tokens up to the first ';' */
+    while (!clex_is(&lx, def.b, ";")) def.b++;
+    struct frame_lin_env env = {"k", 1, &def};
+    struct frame_lin x, y, d;
+    cr_assert(frame_lin_parse(&lx, open[0] + 1, close[0], &env, &x));
+    char *t = frame_lin_text(&x);
+    cr_assert_str_eq(t, "2 * @ * P + P - 2 * W + 3 * W * j + 2 * i - 16");
+    free(t);
+    for (size_t k = 1; k < 7; k++) cr_assert_not(frame_lin_parse(&lx, open[k] + 1, close[k], &env, &y), "%zu", k);
+    cr_assert(frame_lin_parse(&lx, open[7] + 1, close[7], NULL, &y));
+    cr_assert(frame_lin_sub(&d, &x, &y));
+    cr_assert(frame_lin_has(&d, FRAME_LIN_VAR) && frame_lin_has(&d, "W") && !frame_lin_has(&d, "w"));
+    clex_release(&lx);
 }
