@@ -182,17 +182,26 @@ static int copy_at(const struct clex *lx, size_t t, struct group *g)
 
 /* The group's names are safe to leave stale on other ranks' elements for a while: never
  * aliased (`= Y`, `= Y + k`, `&Y`, `&Y[k]`; an element read `= Y[k]` is no alias) but in the
- * copies of P (tokens p..pe outside its split loops, checked by copy_at), and named in no
- * function but the one around token p. */
+ * copies of P (tokens p..pe outside its split loops, checked by copy_at), and, unless declared
+ * in the function around token p, named in no other function. */
 static int private_group(const struct hctx *h, const struct group *g, size_t p, size_t pe)
 {
     const struct clex *lx = &h->lx;
     size_t fn0 = p, fn1;
     while (fn0 > 0 && !(h->depth[fn0] == 0 && clex_is(lx, fn0, "{"))) fn0--;
     fn1 = clex_match(lx, fn0);
+    unsigned local = 0; /* the names declared in that function's block before P: no other sees them */
+    for (size_t i = fn0; i < p; i++) {
+        size_t k = member_at(lx, i, g);
+        if (k != SIZE_MAX && h->depth[i] == 1 && frame_loop_declared(lx, i)) local |= 1u << k;
+    }
     for (size_t i = 0; i < lx->n; i++) {
-        if (member_at(lx, i, g) == SIZE_MAX) continue;
-        if ((i < fn0 || i > fn1) && h->depth[i] > 0) return 0;
+        size_t k = member_at(lx, i, g);
+        if (k == SIZE_MAX) continue;
+        if (i < fn0 || i > fn1) {
+            if (local >> k & 1) continue; /* another variable of the same name */
+            if (h->depth[i] > 0) return 0;
+        }
         if (i >= p && i <= pe && marked_at(h, i) == SIZE_MAX) continue;
         size_t pv = clex_prev_sig(lx, i), nx = clex_next_sig(lx, i);
         if (pv != SIZE_MAX && (clex_is(lx, pv, "&") || (clex_is(lx, pv, "=") && !clex_is(lx, nx, "[")))) return 0;

@@ -55,6 +55,11 @@ static int declared_at(const struct clex *lx, size_t i)
     return is_type_word(lx, 0);
 }
 
+int frame_loop_declared(const struct clex *lx, size_t i)
+{
+    return declared_at(lx, i);
+}
+
 static int assign_op(const struct clex *lx, size_t i)
 {
     static const char *const ops[] = {"=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>=", "++", "--"};

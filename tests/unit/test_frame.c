@@ -934,3 +934,33 @@ Test(frame, subscripts_read_as_sums)
     cr_assert(frame_lin_has(&d, FRAME_LIN_VAR) && frame_lin_has(&d, "W") && !frame_lin_has(&d, "w"));
     clex_release(&lx);
 }
+
+/* An array declared in main is main's own, whatever another function names its parameter: its
+ * gather waits; a global array that another function uses keeps its gather */
+Test(frame, a_local_array_is_its_functions_own)
+{
+    static const char *const cases[][2] = {
+        {"local", "static double first(const double *x) { return x[0]; }\n\nint main(int argc, char **argv)\n{\n"
+                  "    long n = argc > 1 ? strtol(argv[1], NULL, 10) : 10;\n"
+                  "    double *x = malloc(n * sizeof *x);\n"},
+        {"global", "static double *x;\nstatic double first(void) { return x[0]; }\n\nint main(int argc, char **argv)\n{\n"
+                   "    long n = argc > 1 ? strtol(argv[1], NULL, 10) : 10;\n"
+                   "    x = malloc(n * sizeof *x);\n"},
+    };
+    for (int c = 0; c < 2; c++) {
+        char src[4096];
+        snprintf(src, sizeof(src),
+                 "#include <stdio.h>\n#include <stdlib.h>\n\n%s"
+                 "    for (long i = 0; i < n; i++)\n        x[i] = (double)(i %% 3);\n"
+                 "    for (int r = 0; r < 3; r++) {\n        " MARK "\n"
+                 "        for (long i = 0; i < n; i++)\n            x[i] = 0.5 * x[i] + 1.0;\n    }\n"
+                 "    printf(\"%%.9f %%.9f\\n\", %s, x[n - 1]);\n    free(x);\n    return 0;\n}\n",
+                 cases[c][1], c ? "first()" : "first(x)");
+        const char *names[1] = {"x"};
+        char *mpi = with_gathers(src, names, 1);
+        cr_assert_eq(count(mpi, "mpi_allgather_range(x, 1, MPI_DOUBLE, 0, n, 0);"), c ? 0 : 1, "%s: %s", cases[c][0], mpi);
+        if (!c && system("command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1") == 0)
+            same_output_at_1_to_3_ranks(src, mpi);
+        free(mpi);
+    }
+}
