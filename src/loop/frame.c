@@ -217,7 +217,8 @@ void frame_release(struct frame *f)
 {
     for (size_t j = 0; j < f->n; j++) free(f->loops[j].indent), free(f->loops[j].text), free(f->loops[j].prefix), free(f->loops[j].writes),
             free(f->loops[j].sums), free(f->loops[j].rows), free(f->loops[j].written),
-            free(f->loops[j].merges), free(f->loops[j].merge_end);
+            free(f->loops[j].merges), free(f->loops[j].merge_end), free(f->loops[j].ext_value),
+            free(f->loops[j].ext_index), free(f->loops[j].maxes), free(f->loops[j].mins);
     for (size_t j = 0; j < f->n; j++) free(f->loops[j].var), free(f->loops[j].share_first), free(f->loops[j].share_end);
     free(f->loops), free(f->src);
     memset(f, 0, sizeof(*f));
@@ -370,6 +371,38 @@ done:
     return out;
 }
 
+/* Tokens k..e pass the address of a variable declared outside them to a call (`f(x[i], &scale,
+ * &ssq)`): what the call makes of it over a part of the iterations has no known combination,
+ * so such a loop is not split. */
+static int writes_through_call(const struct clex *lx, size_t k, size_t e)
+{
+    for (size_t i = k; i <= e; i++) {
+        if (!clex_is(lx, i, "&")) continue;
+        size_t p = clex_prev_sig(lx, i), v = clex_next_sig(lx, i), nx = v < lx->n ? clex_next_sig(lx, v) : lx->n;
+        if (p == SIZE_MAX || !(clex_is(lx, p, "(") || clex_is(lx, p, ",")) || v >= lx->n ||
+            lx->toks[v].kind != CLEX_IDENT || !(clex_is(lx, nx, ",") || clex_is(lx, nx, ")")))
+            continue;
+        int depth = 0, call = 0; /* the `(` of the arguments, after a function's name */
+        for (size_t q = p; q != SIZE_MAX && q >= k; q = clex_prev_sig(lx, q)) {
+            if (clex_is(lx, q, ")") || clex_is(lx, q, "]")) depth++;
+            else if (clex_is(lx, q, "[")) depth--;
+            else if (clex_is(lx, q, "(") && depth-- == 0) {
+                size_t fn = clex_prev_sig(lx, q);
+                call = fn != SIZE_MAX && lx->toks[fn].kind == CLEX_IDENT &&
+                       !clex_is_keyword(lx->src + lx->toks[fn].off, lx->toks[fn].len);
+                break;
+            }
+        }
+        int own = 0;
+        for (size_t q = k; q <= e && !own; q++)
+            own = lx->toks[q].kind == CLEX_IDENT && lx->toks[q].len == lx->toks[v].len &&
+                  !memcmp(lx->src + lx->toks[q].off, lx->src + lx->toks[v].off, lx->toks[v].len) &&
+                  frame_loop_declared(lx, q);
+        if (call && !own) return 1;
+    }
+    return 0;
+}
+
 int frame_build(struct frame *f, const char *marked_src)
 {
     memset(f, 0, sizeof(*f));
@@ -403,6 +436,14 @@ int frame_build(struct frame *f, const char *marked_src)
             if (!(clex_is(&lx, k, "for") || clex_is(&lx, k, "while") || clex_is(&lx, k, "do"))) continue;
             size_t e = clex_stmt_end(&lx, k);
             if (e >= lx.n) continue;
+            if (writes_through_call(&lx, k, e)) { /* its effect cannot be communicated: every rank runs it */
+                static const char whole[] = "/* chatmpi: every rank runs it all";
+                memset(f->src + t->off, ' ', t->len);
+                memcpy(f->src + t->off, whole, sizeof(whole) - 1);
+                memcpy(f->src + t->off + t->len - 2, "*/", 2);
+                i = e;
+                continue;
+            }
             size_t begin = t->off;
             while (begin && (marked_src[begin - 1] == ' ' || marked_src[begin - 1] == '\t')) begin--;
             if (begin && marked_src[begin - 1] != '\n') begin = t->off; /* code before it on its line */
@@ -422,7 +463,10 @@ int frame_build(struct frame *f, const char *marked_src)
         goto out;
     }
     if (!f->n) {
-        rc = cm_error_set(CM_EFORMAT, "no loop is marked '%s' (chatmpi data hotloops marks them)", HOTLOOPS_MARK);
+        rc = strstr(f->src, "/* chatmpi: every rank runs it all")
+                 ? cm_error_set(CM_EFORMAT, "every marked loop passes a variable's address to a call: chatmpi cannot "
+                                            "tell how to combine what the ranks' parts compute")
+                 : cm_error_set(CM_EFORMAT, "no loop is marked '%s' (chatmpi data hotloops marks them)", HOTLOOPS_MARK);
         goto out;
     }
     snprintf(f->lo, sizeof(f->lo), "%s", has_lo || has_hi ? "mpi_lo" : "lo");
@@ -744,6 +788,78 @@ static char *drop_reduced_gathers(char *code, const char *sums)
     return b.data ? cm_buf_detach(&b) : cm_strdup("");
 }
 
+/* What chatmpi knows how to combine, it makes sure is combined: each variable the loop only
+ * adds to (MPI_SUM), raises (MPI_MAX) or lowers (MPI_MIN) gets one MPI_Allreduce with that
+ * operation (the model's, its operation corrected, or chatmpi's, after the code), and an
+ * extremum and its index mpi_maxloc / mpi_minloc (any other reduction of them dropped). The
+ * datatype comes from the declaration (plx); a variable of another type is left to the model.
+ * Takes code (freed). */
+static char *complete_reductions(const struct frame_loop *L, const struct clex *plx, char *code)
+{
+    static const char *const ops[] = {"MPI_SUM", "MPI_MAX", "MPI_MIN", "MPI_PROD"};
+    struct cm_buf b;
+    cm_buf_init(&b);
+    int has_loc = L->extremum && (strstr(code, "mpi_maxloc(") || strstr(code, "mpi_minloc("));
+    unsigned done = 0; /* which of the loop's variables have a reduction, in list order */
+    const char *lists[3] = {L->sums, L->maxes, L->mins};
+    for (const char *p = code; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t l = nl ? (size_t)(nl - p) + 1 : strlen(p);
+        const char *name;
+        size_t len;
+        int gather, keep = 1;
+        const char *op = NULL;
+        if (buffer_name(p, l, &name, &len, &gather) && !gather) {
+            for (int k = 0, bit = 0; k < 3; k++)
+                for (const char *q = lists[k] ? lists[k] + 1 : ""; *q; bit++) {
+                    size_t ql = strcspn(q, ",");
+                    if (ql == len && !memcmp(q, name, len)) op = ops[k], done |= 1u << (bit < 31 ? bit : 31);
+                    q += ql + 1;
+                }
+            if (L->extremum && !has_loc &&
+                ((L->ext_value && strlen(L->ext_value) == len && !memcmp(L->ext_value, name, len)) ||
+                 (L->ext_index && strlen(L->ext_index) == len && !memcmp(L->ext_index, name, len))))
+                keep = 0; /* chatmpi writes the extremum's mpi_maxloc */
+        }
+        if (keep && op) { /* the operation corrected */
+            struct cm_buf t;
+            cm_buf_init(&t);
+            cm_buf_append(&t, p, l);
+            for (size_t k = 0; k < 4; k++) {
+                char *at = t.data ? strstr(t.data, ops[k]) : NULL;
+                if (!at || ops[k] == op) continue;
+                size_t ol = strlen(ops[k]);
+                if (at[ol] == '_' || isalnum((unsigned char)at[ol])) continue;
+                cm_buf_append(&b, t.data, (size_t)(at - t.data));
+                cm_buf_puts(&b, op);
+                cm_buf_puts(&b, at + ol);
+                cm_buf_release(&t);
+                break;
+            }
+            if (t.data) cm_buf_append(&b, t.data, t.len), cm_buf_release(&t);
+        } else if (keep) {
+            cm_buf_append(&b, p, l);
+        }
+        p += l;
+    }
+    if (b.len && b.data[b.len - 1] != '\n') cm_buf_puts(&b, "\n");
+    for (int k = 0, bit = 0; k < 3; k++)
+        for (const char *q = lists[k] ? lists[k] + 1 : ""; *q; bit++) {
+            size_t ql = strcspn(q, ",");
+            char elem[80];
+            snprintf(elem, sizeof(elem), "%.*s[", (int)(ql < 70 ? ql : 70), q);
+            const char *type = plx ? frame_loop_mpi_type(plx, L->begin, q, ql) : NULL;
+            if (!(done >> (bit < 31 ? bit : 31) & 1) && !strstr(L->text, elem) && type)
+                cm_buf_printf(&b, "MPI_Allreduce(MPI_IN_PLACE, &%.*s, 1, %s, %s, MPI_COMM_WORLD);\n", (int)ql, q, type,
+                              ops[k]);
+            q += ql + 1;
+        }
+    if (L->extremum && !has_loc && L->ext_value && L->ext_index)
+        cm_buf_printf(&b, "%s(%s, %s);\n", L->extremum > 0 ? "mpi_maxloc" : "mpi_minloc", L->ext_value, L->ext_index);
+    free(code);
+    return b.data ? cm_buf_detach(&b) : cm_strdup("");
+}
+
 char *frame_fragment(const struct frame *f, size_t j, const char *answer, const char **why)
 {
     *why = NULL;
@@ -849,6 +965,11 @@ char *frame_fragment(const struct frame *f, size_t j, const char *answer, const 
     cm_buf_puts(&b, p);
     free(code);
     char *out = drop_reduced_gathers(cm_buf_detach(&b), f->loops[j].sums);
+    struct clex tl; /* the program again, for the datatypes of what chatmpi reduces */
+    clex_init(&tl);
+    if (clex_run(&tl, f->src, strlen(f->src))) cm_error_clear(), clex_release(&tl), clex_init(&tl);
+    out = complete_reductions(&f->loops[j], tl.n ? &tl : NULL, out);
+    clex_release(&tl);
     if (f->loops[j].merge_end) { /* the stores chatmpi merges, after the model's communication */
         char *m = cm_malloc(strlen(out) + strlen(f->loops[j].merge_end) + 1);
         sprintf(m, "%s%s", out, f->loops[j].merge_end);

@@ -47,6 +47,9 @@ struct frame_loop {
     unsigned sum_arrays; /* how many of them are arrays */
     int vector;          /* the arrays it writes at its index are written as a[index] */
     int extremum;        /* it keeps the largest (1) or smallest (-1) value and its index */
+    char *ext_value, *ext_index; /* those two variables */
+    char *maxes, *mins;  /* ",m," the variables it only raises (lowers) to a value it meets:
+                          * `if (e > m) m = e;`, reduced with MPI_MAX (MPI_MIN), or NULL */
     char *rows;          /* "\x1fname\x1ebase\x1ewidth" entries: the gather of an array it writes in rows
                           * of that width (or from base + c) is mpi_allgather_share(base, width, ...) */
     char *written;       /* ",a,b," every name it writes (arrays and variables) */

@@ -290,7 +290,8 @@ static char *loop_writes(const char *text, const char *var, size_t var_len, char
             }
             indexed = 1, close = clex_next_sig(&lx, c);
         }
-        if (!assign_op(&lx, close) || declared_at(&lx, i)) continue;
+        int pre = p != (size_t)-1 && (clex_is(&lx, p, "++") || clex_is(&lx, p, "--")); /* ++name */
+        if ((!assign_op(&lx, close) && !pre) || declared_at(&lx, i)) continue;
         const char *name = text + lx.toks[i].off;
         size_t len = lx.toks[i].len;
         if (var && len == var_len && !memcmp(name, var, len)) continue;
@@ -418,8 +419,9 @@ static char *loop_writes(const char *text, const char *var, size_t var_len, char
 }
 
 /* Every occurrence of the name in the loop (lx over text) is a statement that adds to it:
- * `name += e;`, `name -= e;` or `name[...] += e;` (a sum over the iterations), and there is one;
- * with store, every one is an element's store `name[...] = e;`. */
+ * `name += e;`, `name -= e;`, `name[...] += e;`, `name++;` or `++name;` (a sum over the
+ * iterations, a count), and there is one; with store, every one is an element's store
+ * `name[...] = e;`. */
 static int only_writes(const struct clex *lx, const char *text, const char *name, size_t len, int store)
 {
     int seen = 0;
@@ -428,10 +430,25 @@ static int only_writes(const struct clex *lx, const char *text, const char *name
             continue;
         size_t p = clex_prev_sig(lx, i);
         if (p != (size_t)-1 && (clex_is(lx, p, ".") || clex_is(lx, p, "->"))) continue; /* a member so named */
+        int counted = 0; /* ++name; or --name; */
+        if (!store && p != (size_t)-1 && (clex_is(lx, p, "++") || clex_is(lx, p, "--"))) {
+            counted = clex_is(lx, clex_next_sig(lx, i), ";");
+            p = clex_prev_sig(lx, p);
+            if (!counted) return 0;
+        }
         if (p != (size_t)-1 && !clex_is(lx, p, ";") && !clex_is(lx, p, "{") && !clex_is(lx, p, "}") &&
             !clex_is(lx, p, ")") && !clex_is(lx, p, "else") && !clex_is(lx, p, ":"))
             return 0; /* not at a statement's start: read, or written through an operator */
+        if (counted) {
+            seen = 1;
+            continue;
+        }
         size_t k = clex_next_sig(lx, i);
+        if (!store && (clex_is(lx, k, "++") || clex_is(lx, k, "--"))) { /* name++; */
+            if (!clex_is(lx, clex_next_sig(lx, k), ";")) return 0;
+            seen = 1;
+            continue;
+        }
         while (clex_is(lx, k, "[")) {
             size_t c = clex_match(lx, k);
             if (c >= lx->n) return 0;
@@ -624,6 +641,104 @@ static char *loop_sums(struct frame_loop *L, const struct clex *tlx, const struc
     return cm_buf_detach(&code);
 }
 
+/* The significant tokens a..b-1 joined by single spaces. Caller frees. */
+static char *sig_text(const struct clex *lx, size_t a, size_t b)
+{
+    struct cm_buf t;
+    cm_buf_init(&t);
+    for (size_t k = a; k < b; k++)
+        if (lx->toks[k].kind != CLEX_WS && lx->toks[k].kind != CLEX_COMMENT)
+            cm_buf_printf(&t, "%s%.*s", t.len ? " " : "", (int)lx->toks[k].len, lx->src + lx->toks[k].off);
+    return t.data ? cm_buf_detach(&t) : cm_strdup("");
+}
+
+/* The name is only raised (+1) or lowered (-1) to a value the loop meets: it appears twice,
+ * as an if's whole condition `e > name` (`name < e`; `<` for -1, >= and <= too) and as
+ * `name = e;` in that if's statement, e the same text; 0 otherwise. */
+static int bound_only(const struct clex *lx, const char *name, size_t len)
+{
+    int dir = 0, compares = 0, assigns = 0;
+    char *cmp = NULL, *set = NULL;
+    size_t if_kw = (size_t)-1, set_at = 0;
+    for (size_t i = 0; i < lx->n; i++) {
+        if (lx->toks[i].kind != CLEX_IDENT || lx->toks[i].len != len || memcmp(lx->src + lx->toks[i].off, name, len))
+            continue;
+        size_t pv = clex_prev_sig(lx, i), nx = clex_next_sig(lx, i);
+        if (pv != (size_t)-1 && (clex_is(lx, pv, ".") || clex_is(lx, pv, "->"))) continue;
+        int lt = nx < lx->n && (clex_is(lx, nx, "<") || clex_is(lx, nx, "<=")),
+            gt = nx < lx->n && (clex_is(lx, nx, ">") || clex_is(lx, nx, ">="));
+        int plt = pv != (size_t)-1 && (clex_is(lx, pv, "<") || clex_is(lx, pv, "<=")),
+            pgt = pv != (size_t)-1 && (clex_is(lx, pv, ">") || clex_is(lx, pv, ">="));
+        if (clex_is(lx, nx, "=") && pv != (size_t)-1 &&
+            (clex_is(lx, pv, ";") || clex_is(lx, pv, "{") || clex_is(lx, pv, "}") || clex_is(lx, pv, ")") ||
+             clex_is(lx, pv, "else"))) {
+            size_t e = nx + 1;
+            for (int depth = 0; e < lx->n && !(depth == 0 && clex_is(lx, e, ";")); e++)
+                depth += (clex_is(lx, e, "(") || clex_is(lx, e, "[")) - (clex_is(lx, e, ")") || clex_is(lx, e, "]"));
+            free(set);
+            set = sig_text(lx, nx + 1, e), set_at = i, assigns++;
+        } else if ((lt || gt) && pv != (size_t)-1 && clex_is(lx, pv, "(")) { /* if (name < e) */
+            size_t close = clex_match(lx, pv), kw = clex_prev_sig(lx, pv);
+            if (close >= lx->n || kw == (size_t)-1 || !clex_is(lx, kw, "if")) return 0;
+            free(cmp);
+            cmp = sig_text(lx, clex_next_sig(lx, nx), close), if_kw = kw, compares++, dir = lt ? 1 : -1;
+        } else if ((plt || pgt) && nx < lx->n && clex_is(lx, nx, ")")) { /* if (e > name) */
+            size_t open = (size_t)-1;
+            for (size_t k = pv; k-- > 0;)
+                if (clex_is(lx, k, "(") && clex_match(lx, k) == nx) {
+                    open = k;
+                    break;
+                }
+            size_t kw = open == (size_t)-1 ? (size_t)-1 : clex_prev_sig(lx, open);
+            if (kw == (size_t)-1 || !clex_is(lx, kw, "if")) return 0;
+            free(cmp);
+            cmp = sig_text(lx, open + 1, pv), if_kw = kw, compares++, dir = pgt ? 1 : -1;
+        } else {
+            free(cmp), free(set);
+            return 0;
+        }
+    }
+    int ok = compares == 1 && assigns == 1 && cmp && set && !strcmp(cmp, set) && set_at > if_kw &&
+             set_at <= clex_stmt_end(lx, if_kw);
+    free(cmp), free(set);
+    return ok ? dir : 0;
+}
+
+/* The variables (vars, ",a,b,") of loop L that are neither sums nor its extremum and that it
+ * only raises or lowers: L->maxes, L->mins, and the question's sentence. */
+static void loop_bounds(struct frame_loop *L, const struct clex *tlx, const char *vars)
+{
+    struct cm_buf maxes, mins;
+    cm_buf_init(&maxes), cm_buf_init(&mins);
+    for (const char *p = vars ? vars + 1 : ""; *p;) {
+        const char *e = strchr(p, ',');
+        size_t len = (size_t)(e - p);
+        char key[80];
+        snprintf(key, sizeof(key), ",%.*s,", (int)(len < 70 ? len : 70), p);
+        int taken = (L->sums && strstr(L->sums, key)) ||
+                    (L->ext_value && strlen(L->ext_value) == len && !memcmp(L->ext_value, p, len)) ||
+                    (L->ext_index && strlen(L->ext_index) == len && !memcmp(L->ext_index, p, len));
+        int dir = taken ? 0 : bound_only(tlx, p, len);
+        struct cm_buf *b = dir > 0 ? &maxes : &mins;
+        if (dir) cm_buf_printf(b, "%s%.*s,", b->len ? "" : ",", (int)len, p);
+        p = e + 1;
+    }
+    for (int k = 0; k < 2; k++) {
+        struct cm_buf *b = k ? &mins : &maxes;
+        if (!b->len) continue;
+        char *list = cm_strndup(b->data + 1, b->len - 2), *w = L->writes;
+        for (char *c = list; *c; c++)
+            if (*c == ',') *c = '/'; /* said as "a/b": rare */
+        L->writes = cm_malloc((w ? strlen(w) : 0) + 2 * strlen(list) + 256);
+        sprintf(L->writes, "%sThe loop keeps the %s value it meets in %s: after the loop, MPI_Allreduce with "
+                "MPI_IN_PLACE and %s over %s gives every rank the whole loop's result.\n", w ? w : "",
+                k ? "smallest" : "largest", list, k ? "MPI_MIN" : "MPI_MAX", list);
+        free(w), free(list);
+    }
+    L->maxes = maxes.len ? cm_buf_detach(&maxes) : (cm_buf_release(&maxes), NULL);
+    L->mins = mins.len ? cm_buf_detach(&mins) : (cm_buf_release(&mins), NULL);
+}
+
 /* A loop that keeps the largest (+1) or smallest (-1) value it meets and where (vars: the
  * two variables it writes, ",v,k,"): an if comparing v (`x > v`, `v < x`, or the other way
  * for the smallest) whose branch sets k to the loop's index; 0 otherwise. The names in *value
@@ -712,7 +827,8 @@ static char *loop_merges(struct frame_loop *L, const struct clex *tlx, const str
     return code;
 }
 
-/* The loop (text) may write the name through a call: `&name`, or name as a call's argument. */
+/* The loop (text) may write the name through a call: `&name`, or name as a call's argument
+ * (not an element's value, `f(name[i])`). */
 int frame_loop_passed_to_call(const char *text, const char *name, size_t len)
 {
     struct clex lx;
@@ -726,6 +842,7 @@ int frame_loop_passed_to_call(const char *text, const char *name, size_t len)
             if (p == (size_t)-1) continue;
             if (clex_is(&lx, p, "&")) passed = 1;
             if (!clex_is(&lx, p, "(") && !clex_is(&lx, p, ",")) continue;
+            if (clex_is(&lx, clex_next_sig(&lx, i), "[")) continue; /* an element's value: fabs(w[i]) */
             int depth = 0; /* the call's `(`: back over the arguments before */
             for (size_t k = p; k != (size_t)-1; k = clex_prev_sig(&lx, k)) {
                 if (clex_is(&lx, k, ")") || clex_is(&lx, k, "]")) depth++;
@@ -754,8 +871,16 @@ char *frame_loop_analyse(struct frame_loop *L, const struct clex *plx, const cha
         merge = loop_merges(L, &lx, plx, irregular, others);
     }
     clex_release(&lx);
-    char *value, *index;
-    L->extremum = loop_extremum(L->text, var, var_len, vars, &value, &index);
+    char *value, *index, *rest = vars ? cm_strdup(vars) : NULL; /* the variables that are not sums */
+    for (const char *p = L->sums ? L->sums + 1 : ""; rest && *p;) {
+        const char *e = strchr(p, ',');
+        char key[80], *at;
+        snprintf(key, sizeof(key), ",%.*s,", (int)((size_t)(e - p) < 70 ? (size_t)(e - p) : 70), p);
+        if ((at = strstr(rest, key))) memmove(at, at + strlen(key) - 1, strlen(at + strlen(key) - 1) + 1);
+        p = e + 1;
+    }
+    L->extremum = loop_extremum(L->text, var, var_len, rest && strcmp(rest, ",") ? rest : NULL, &value, &index);
+    free(rest);
     if (L->extremum) {
         char *w = L->writes;
         L->writes = cm_malloc((w ? strlen(w) : 0) + 2 * strlen(value) + strlen(index) + 256);
@@ -764,6 +889,11 @@ char *frame_loop_analyse(struct frame_loop *L, const struct clex *plx, const cha
                 value, index, L->extremum > 0 ? "mpi_maxloc" : "mpi_minloc", value, index);
         free(w);
     }
+    if (L->extremum) L->ext_value = value, L->ext_index = index, value = index = NULL;
+    struct clex tl;
+    clex_init(&tl);
+    if (!clex_run(&tl, L->text, strlen(L->text))) loop_bounds(L, &tl, vars);
+    clex_release(&tl);
     free(value), free(index), free(others), free(vars), free(irregular);
     if (!zero && !merge) return NULL;
     char *setup = cm_malloc((zero ? strlen(zero) : 0) + (merge ? strlen(merge) : 0) + 1);

@@ -30,7 +30,8 @@
  * set-up, the merges' copies), or NULL. Caller frees. */
 char *frame_loop_analyse(struct frame_loop *L, const struct clex *plx, const char *var, size_t var_len);
 
-/* The loop (text) may write the name through a call: `&name`, or name as a call's argument. */
+/* The loop (text) may write the name through a call: `&name`, or name as a call's argument
+ * (not an element's value, `f(name[i])`). */
 int frame_loop_passed_to_call(const char *text, const char *name, size_t len);
 
 /* A gather that waits: text inserted into the program at offset `at` of the marked source. */

@@ -301,9 +301,10 @@ Test(frame, takes_the_rewrite_from_an_answer)
     cr_assert_str_eq(x, "long lo, hi;\nmpi_share(1, ny + 1, &lo, &hi);\nfor (j = lo; j < hi; j++) {\n    y[j] = s * j;\n}\n"
                         "mpi_allgather_share(y, 1, MPI_DOUBLE);\n");
     free(x);
-    /* #include lines dropped, no communication: kept as it is */
+    /* #include lines dropped; the sum the model left out reduced by chatmpi */
     x = fragment(&f, 0, "```c\n#include <mpi.h>\nlong lo, hi;\nmpi_share(0, n, &lo, &hi);\n```", &why);
-    cr_assert_str_eq(x, "long lo, hi;\nmpi_share(0, n, &lo, &hi);\n");
+    cr_assert_str_eq(x, "long lo, hi;\nmpi_share(0, n, &lo, &hi);\n"
+                        "MPI_Allreduce(MPI_IN_PLACE, &s, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);\n");
     free(x);
     cr_assert_null(fragment(&f, 0, "```c\nint main(void) { mpi_share(0, 1, 0, 0); }\n```", &why));
     cr_assert(strstr(why, "whole program"));
@@ -488,13 +489,16 @@ Test(frame, gathers_and_reductions_fixed_by_what_the_loop_writes)
     cr_assert_str_eq(x, "long lo, hi;\nmpi_share(0, n, &lo, &hi);\n"
                         "mpi_allgather_share(x + 1, 1, MPI_DOUBLE);\nmpi_allgather_share(a, w,MPI_DOUBLE);\n");
     free(x);
-    x = frame_fragment(&f, 1,
-                       "```c\nlong lo, hi;\nmpi_share(0, n, &lo, &hi);\n"
-                       "MPI_Allreduce(MPI_IN_PLACE, &t, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);\n```",
-                       &why);
-    cr_assert(strstr(x, "MPI_Allreduce(MPI_IN_PLACE, &t, 1,"), "t may be written by fill: %s", x);
-    free(x);
+    /* fill(&y[i], &t) may write t: no known combination over the ranks, so every rank runs
+     * that loop whole (not asked, its mark replaced) */
+    cr_assert_eq(f.n, 1);
+    cr_assert(strstr(f.src, "/* chatmpi: every rank runs it all     */\n    for (long i = 0; i < n; i++)\n        fill("),
+              "%s", f.src);
     frame_release(&f);
+    const char *only = "void fill(double *s);\nint main(void)\n{\n    double t = 0;\n    " MARK
+                       "\n    for (int i = 0; i < 4; i++)\n        fill(&t);\n    return 0;\n}\n";
+    cr_assert_neq(frame_build(&f, only), 0);
+    cr_assert(strstr(cm_error_message(), "address"), "%s", cm_error_message());
 }
 
 /* mpi_maxloc in an assembled program: the first of equal largest values at 1 to 3 ranks (not
@@ -963,4 +967,60 @@ Test(frame, a_local_array_is_its_functions_own)
             same_output_at_1_to_3_ranks(src, mpi);
         free(mpi);
     }
+}
+
+/* What chatmpi knows how to combine it combines when the model does not: counts (`nz++`,
+ * `++neg`) are sums, a value only raised (lowered) to what the loop meets is reduced with
+ * MPI_MAX (MPI_MIN; a wrong operation corrected), an extremum beside a count still gets its
+ * mpi_maxloc; a gather of what the loop only passes by value to fabs is dropped; the answers
+ * with no communication at all give the sequential output at 1 to 3 ranks */
+Test(frame, reductions_chatmpi_knows_are_completed)
+{
+    const char *src = "#include <math.h>\n#include <stdio.h>\n#include <stdlib.h>\n\nint main(int argc, char **argv)\n{\n"
+                      "    long n = argc > 1 ? strtol(argv[1], NULL, 10) : 10;\n"
+                      "    double *x = malloc((size_t)n * sizeof *x);\n"
+                      "    for (long i = 0; i < n; i++)\n        x[i] = (double)((i * 7) % 11) - 5.0;\n"
+                      "    double big = -1e9, peak = -1.0, low = 1e9;\n    long where = -1, nz = 0, neg = 0;\n"
+                      "    " MARK "\n    for (long i = 0; i < n; i++) {\n"
+                      "        if (fabs(x[i]) > peak) {\n            peak = fabs(x[i]);\n            where = i;\n        }\n"
+                      "        if (x[i] != 0.0) nz++;\n        if (x[i] < 0.0) ++neg;\n    }\n"
+                      "    " MARK "\n    for (long i = 0; i < n; i++)\n        if (x[i] * 2.0 > big) big = x[i] * 2.0;\n"
+                      "    " MARK "\n    for (long i = 0; i < n; i++)\n        if (low > fabs(x[i]) + 1.0) low = fabs(x[i]) + 1.0;\n"
+                      "    printf(\"%.3f %ld %ld %ld %.3f %.3f\\n\", peak, where, nz, neg, big, low);\n"
+                      "    free(x);\n    return 0;\n}\n";
+    struct frame f;
+    build(&f, src);
+    cr_assert_eq(f.n, 3);
+    cr_assert_str_eq(f.loops[0].sums, ",nz,neg,");
+    cr_assert_eq(f.loops[0].extremum, 1);
+    cr_assert_str_eq(f.loops[1].maxes, ",big,");
+    cr_assert_str_eq(f.loops[2].mins, ",low,");
+    cr_assert(strstr(f.loops[1].writes, "MPI_MAX over big"), "%s", f.loops[1].writes);
+    char *frags[3] = {0};
+    const char *tails[3] = {"```", "MPI_Allreduce(MPI_IN_PLACE, &big, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);\n```",
+                            "mpi_allgather_share(x, 1, MPI_DOUBLE);\n" /* x is only read (by value to fabs) */
+                            "MPI_Allreduce(MPI_IN_PLACE, &peak, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);\n```"};
+    for (size_t j = 0; j < 3; j++) {
+        char *answer = malloc(strlen(f.loops[j].prefix) + strlen(tails[j]) + 1);
+        sprintf(answer, "%s%s", f.loops[j].prefix, tails[j]);
+        const char *why = NULL;
+        cr_assert(frags[j] = frame_fragment(&f, j, answer, &why), "%s", why);
+        free(answer);
+    }
+    cr_assert(strstr(frags[0], "MPI_Allreduce(MPI_IN_PLACE, &nz, 1, MPI_LONG, MPI_SUM, MPI_COMM_WORLD);\n"
+                               "MPI_Allreduce(MPI_IN_PLACE, &neg, 1, MPI_LONG, MPI_SUM, MPI_COMM_WORLD);\n"
+                               "mpi_maxloc(peak, where);\n"),
+              "%s", frags[0]);
+    cr_assert(strstr(frags[1], "MPI_Allreduce(MPI_IN_PLACE, &big, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);\n") &&
+                  !strstr(frags[1], "MPI_SUM"),
+              "%s", frags[1]);
+    cr_assert(strstr(frags[2], "MPI_Allreduce(MPI_IN_PLACE, &low, 1, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);\n") &&
+                  !strstr(frags[2], "&peak") && !strstr(frags[2], "mpi_allgather_share(x"),
+              "%s", frags[2]);
+    char *mpi = frame_program(&f, frags);
+    if (system("command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1") == 0)
+        same_output_at_1_to_3_ranks(src, mpi);
+    free(mpi);
+    for (size_t j = 0; j < 3; j++) free(frags[j]);
+    frame_release(&f);
 }
