@@ -26,6 +26,7 @@ static const char prolog[] =
     "#include <string.h>\n"
     "\n"
     "static int mpi_rank = 0, mpi_size = 1;\n"
+    "static unsigned mpi_in_loop_ __attribute__((unused)); /* the loops whose calls leave gathers to after them */\n"
     "\n"
     "static void mpi_frame_finalize(void)\n"
     "{\n"

@@ -92,6 +92,16 @@ static size_t member_at(const struct clex *lx, size_t i, const struct group *g)
     return SIZE_MAX;
 }
 
+static int group_add_name(struct group *g, const char *s, size_t l)
+{
+    for (size_t k = 0; k < g->n; k++)
+        if (g->l[k] == l && !memcmp(g->s[k], s, l)) return 1;
+    if (g->n == GROUP_MAX) return 0;
+    g->s[g->n] = s;
+    g->l[g->n++] = l;
+    return 1;
+}
+
 static int group_add(struct group *g, const struct clex *lx, size_t i)
 {
     if (lx->toks[i].kind != CLEX_IDENT || clex_is_keyword(lx->src + lx->toks[i].off, lx->toks[i].len)) return 0;
@@ -296,14 +306,229 @@ static int same_place(const struct access *a, const struct access *b)
 /* Loop m's answer (as given) has a line gathering the name (s, n). */
 static int gathers(const struct hctx *h, size_t m, const char *s, size_t n);
 
-/* Whether the gather of y (in split loop j) can wait until after P (tokens p..pe), see the top
- * of the file; on success the offsets of the halo (", "-separated C, NULL for none) in
- * *deltas, their count in *nd, and in *used the group's names that split loops use. */
-static int check_loop(const struct hctx *h, size_t j, const char *y, size_t yl, size_t p, size_t pe, char **deltas,
-                      int *nd, struct group *used)
+/* ---- uses in a call: a group's name passed whole to a function of the program ---------- */
+
+struct call_use {
+    size_t member;                /* the group's name passed */
+    size_t open, close;           /* the call's parentheses */
+    size_t body0, body1;          /* the function's body braces */
+    size_t par0, par1;            /* its parameter list's parentheses */
+    size_t param;                 /* the name token of the parameter receiving it */
+};
+
+/* The n-th (from 0) comma-separated part [*a, *b) of the tokens open+1 .. close-1 (depth 0). */
+static int nth_part(const struct clex *lx, size_t open, size_t close, size_t n, size_t *a, size_t *b)
+{
+    size_t k = 0, start = open + 1;
+    int depth = 0;
+    for (size_t t = open + 1; t <= close; t++) {
+        if (t < close && (clex_is(lx, t, "(") || clex_is(lx, t, "[") || clex_is(lx, t, "{"))) depth++;
+        else if (t < close && (clex_is(lx, t, ")") || clex_is(lx, t, "]") || clex_is(lx, t, "}"))) depth--;
+        else if (t == close || (depth == 0 && clex_is(lx, t, ","))) {
+            if (k++ == n) {
+                *a = start, *b = t;
+                return 1;
+            }
+            start = t + 1;
+        }
+    }
+    return 0;
+}
+
+/* The parameter's name in the declaration tokens [a, b): its last name before `[` or the end. */
+static size_t param_name(const struct clex *lx, size_t a, size_t b)
+{
+    size_t name = SIZE_MAX;
+    for (size_t t = a; t < b; t++) {
+        if (clex_is(lx, t, "[")) break;
+        if (lx->toks[t].kind == CLEX_IDENT && !clex_is_keyword(lx->src + lx->toks[t].off, lx->toks[t].len)) name = t;
+    }
+    return name;
+}
+
+/* Token t (a group's name, in P outside its split loops) is a whole argument of a call of a
+ * function the program defines (not the one holding P): *cu says which. */
+static int call_use_at(const struct hctx *h, size_t t, size_t member, size_t p, struct call_use *cu)
 {
     const struct clex *lx = &h->lx;
-    const struct frame_loop *L = &h->f->loops[j];
+    size_t pv = clex_prev_sig(lx, t), nx = clex_next_sig(lx, t);
+    if (pv == SIZE_MAX || !(clex_is(lx, pv, "(") || clex_is(lx, pv, ",")) || !(clex_is(lx, nx, ",") || clex_is(lx, nx, ")")))
+        return 0;
+    size_t open = SIZE_MAX, idx = 0;
+    int depth = 0;
+    for (size_t q = pv; q != SIZE_MAX; q = clex_prev_sig(lx, q)) {
+        if (clex_is(lx, q, ")") || clex_is(lx, q, "]")) depth++;
+        else if (clex_is(lx, q, "[")) depth--;
+        else if (clex_is(lx, q, "(") && depth-- == 0) {
+            open = q;
+            break;
+        } else if (depth == 0 && clex_is(lx, q, ",")) idx++;
+    }
+    size_t fn = open == SIZE_MAX ? SIZE_MAX : clex_prev_sig(lx, open);
+    if (fn == SIZE_MAX || lx->toks[fn].kind != CLEX_IDENT || clex_is_keyword(lx->src + lx->toks[fn].off, lx->toks[fn].len))
+        return 0;
+    for (size_t d = 0; d < lx->n; d++) { /* its definition: NAME ( ... ) { at depth 0 */
+        if (h->depth[d] != 0 || !tok_eq(lx, d, lx->src + lx->toks[fn].off, lx->toks[fn].len)) continue;
+        size_t po = clex_next_sig(lx, d), pc = clex_is(lx, po, "(") ? clex_match(lx, po) : lx->n;
+        size_t body = pc < lx->n ? clex_next_sig(lx, pc) : lx->n;
+        if (!clex_is(lx, body, "{")) continue;
+        size_t body1 = clex_match(lx, body), a, b;
+        if (body1 >= lx->n || (p > body && p < body1) || !nth_part(lx, po, pc, idx, &a, &b)) return 0;
+        size_t par = param_name(lx, a, b);
+        if (par == SIZE_MAX) return 0;
+        *cu = (struct call_use){member, open, clex_match(lx, open), body, body1, po, pc, par};
+        return 1;
+    }
+    return 0;
+}
+
+/* The call's argument for the function's parameter named (s, n): one name, or NULL. */
+static const struct clex_tok *arg_for(const struct clex *lx, const struct call_use *cu, const char *s, size_t n)
+{
+    for (size_t i = 0;; i++) {
+        size_t a, b, c, d;
+        if (!nth_part(lx, cu->par0, cu->par1, i, &a, &b)) return NULL;
+        size_t par = param_name(lx, a, b);
+        if (par == SIZE_MAX || !tok_eq(lx, par, s, n)) continue;
+        if (!nth_part(lx, cu->open, cu->close, i, &c, &d)) return NULL;
+        size_t x = clex_next_sig(lx, c - 1);
+        if (x >= d || lx->toks[x].kind != CLEX_IDENT || clex_next_sig(lx, x) < d) return NULL;
+        return &lx->toks[x];
+    }
+}
+
+/* The name (s, n) is declared in the function body [b0, b1]. */
+static int declared_in(const struct clex *lx, size_t b0, size_t b1, const char *s, size_t n)
+{
+    for (size_t t = b0; t <= b1; t++)
+        if (tok_eq(lx, t, s, n) && frame_loop_declared(lx, t)) return 1;
+    return 0;
+}
+
+/* A bound of the callee's share with its parameters replaced by the call's arguments, spaces
+ * removed; NULL when it names a local of the callee or an argument that is not one name. */
+static char *share_in_caller(const struct clex *lx, const struct call_use *cu, const char *bound)
+{
+    struct clex bl;
+    clex_init(&bl);
+    struct cm_buf b;
+    cm_buf_init(&b);
+    int ok = !clex_run(&bl, bound, strlen(bound));
+    for (size_t i = 0; ok && i < bl.n; i++) {
+        if (bl.toks[i].kind == CLEX_WS || bl.toks[i].kind == CLEX_COMMENT) continue;
+        const char *s = bound + bl.toks[i].off;
+        size_t n = bl.toks[i].len;
+        if (bl.toks[i].kind == CLEX_IDENT && !clex_is_keyword(s, n)) {
+            const struct clex_tok *arg = NULL;
+            int is_param = 0;
+            for (size_t k = 0;; k++) {
+                size_t a, e;
+                if (!nth_part(lx, cu->par0, cu->par1, k, &a, &e)) break;
+                size_t par = param_name(lx, a, e);
+                if (par != SIZE_MAX && tok_eq(lx, par, s, n)) is_param = 1;
+            }
+            if (is_param && !(arg = arg_for(lx, cu, s, n))) ok = 0;
+            else if (!is_param && declared_in(lx, cu->body0, cu->body1, s, n)) ok = 0;
+            if (arg) s = lx->src + arg->off, n = arg->len;
+        }
+        cm_buf_append(&b, s, n);
+    }
+    clex_release(&bl);
+    if (!ok) {
+        cm_buf_release(&b);
+        return NULL;
+    }
+    return b.data ? cm_buf_detach(&b) : cm_strdup("");
+}
+
+static char *squeeze(const char *s)
+{
+    char *o = cm_strdup(s), *w = o;
+    for (; *s; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\n') *w++ = *s;
+    *w = 0;
+    return o;
+}
+
+/* The callee's use as the caller's: its parameters renamed to the call's argument names; 0
+ * when a term names a parameter given something else, or a local of the callee. */
+static int lin_in_caller(const struct clex *lx, const struct call_use *cu, struct frame_lin *x)
+{
+    struct frame_lin out = {0};
+    for (int k = 0; k < x->n; k++) {
+        struct frame_lin term = {1, {{x->t[k].coef, ""}}};
+        for (const char *s = x->t[k].key; *s;) {
+            size_t l = strcspn(s, "*");
+            const char *name = s;
+            size_t nl = l;
+            if (!(l == 1 && *s == FRAME_LIN_VAR[0])) {
+                int is_param = 0;
+                for (size_t i = 0;; i++) {
+                    size_t a, e;
+                    if (!nth_part(lx, cu->par0, cu->par1, i, &a, &e)) break;
+                    size_t par = param_name(lx, a, e);
+                    if (par != SIZE_MAX && tok_eq(lx, par, s, l)) is_param = 1;
+                }
+                const struct clex_tok *arg = is_param ? arg_for(lx, cu, s, l) : NULL;
+                if (is_param && !arg) return 0;
+                if (!is_param && declared_in(lx, cu->body0, cu->body1, s, l)) return 0;
+                if (arg) name = lx->src + arg->off, nl = arg->len;
+            }
+            char key[FRAME_LIN_KEY];
+            if (nl >= FRAME_LIN_KEY) return 0;
+            memcpy(key, name, nl), key[nl] = 0;
+            if (!frame_lin_mul_name(&term, key)) return 0;
+            s += l + (s[l] == '*');
+        }
+        struct frame_lin sum;
+        if (!frame_lin_add(&sum, &out, &term)) return 0;
+        out = sum;
+    }
+    *x = out;
+    return 1;
+}
+
+/* What the loop P is checked against: loop j's share in P's terms and, when loop j is in a
+ * function that P calls, that call. */
+struct pref {
+    size_t j;
+    char *first, *end; /* spaces removed */
+    int shape;
+    const struct call_use *via;
+};
+
+/* The function whose body opens at token body0 is reached from tokens a..b only by its calls
+ * there (checked by the caller) : no other function of the program called there calls it, up to
+ * four calls deep. */
+static int reaches(const struct hctx *h, size_t a, size_t b, size_t body0, const char *fn, size_t fl, int depth)
+{
+    const struct clex *lx = &h->lx;
+    for (size_t t = a; t <= b && t < lx->n; t++) {
+        if (lx->toks[t].kind != CLEX_IDENT || !clex_is(lx, clex_next_sig(lx, t), "(")) continue;
+        if (tok_eq(lx, t, fn, fl)) {
+            if (depth) return 1;
+            continue;
+        }
+        for (size_t d = 0; d < lx->n; d++) { /* the called function's body */
+            if (h->depth[d] != 0 || !tok_eq(lx, d, lx->src + lx->toks[t].off, lx->toks[t].len)) continue;
+            size_t po = clex_next_sig(lx, d), pc = clex_is(lx, po, "(") ? clex_match(lx, po) : lx->n;
+            size_t body = pc < lx->n ? clex_next_sig(lx, pc) : lx->n;
+            if (!clex_is(lx, body, "{") || body == body0) continue;
+            if (depth >= 4 || reaches(h, body, clex_match(lx, body), body0, fn, fl, depth + 1)) return 1;
+        }
+    }
+    return 0;
+}
+
+/* Whether the gather of y (in split loop R->j, or the parameter y of the function that P calls
+ * by R->via) can wait until after P (tokens p..pe), see the top of the file; on success the
+ * offsets of the halo (", "-separated C, NULL for none) in *deltas, their count in *nd, and in
+ * *used the group's names that split loops use. */
+static int check_loop(const struct hctx *h, const struct pref *R, const char *y, size_t yl, size_t p, size_t pe,
+                      char **deltas, int *nd, struct group *used)
+{
+    const struct clex *lx = &h->lx;
+    size_t j = R->j;
     struct group g = {0};
     *deltas = NULL, *nd = 0, *used = (struct group){0};
     g.s[0] = y, g.l[0] = yl, g.n = 1;
@@ -315,23 +540,75 @@ static int check_loop(const struct hctx *h, size_t j, const char *y, size_t yl, 
                 t = h->last[m];
                 continue;
             }
-            if (member_at(lx, t, &g) != SIZE_MAX && !copy_at(lx, t, &g)) return 0;
+            size_t k = member_at(lx, t, &g);
+            struct call_use cu;
+            if (k != SIZE_MAX && !copy_at(lx, t, &g) && !call_use_at(h, t, k, p, &cu)) return 0;
         }
     }
     if (!private_group(h, &g, p, pe)) return 0;
+    struct call_use calls[16];
+    size_t nc = 0;
+    for (size_t t = p; t <= pe; t++) {
+        size_t m = marked_at(h, t), k;
+        if (m != SIZE_MAX) {
+            t = h->last[m];
+            continue;
+        }
+        if ((k = member_at(lx, t, &g)) != SIZE_MAX && call_use_at(h, t, k, p, &calls[nc]) && ++nc == 16) return 0;
+    }
+    if (R->via) { /* loop j's function runs its gather's other branch inside P: only as these calls */
+        const struct clex_tok *fn = &lx->toks[clex_prev_sig(lx, R->via->open)];
+        const char *fs = lx->src + fn->off;
+        for (size_t t = p; t <= pe; t++) {
+            if (clex_is(lx, t, "return") || clex_is(lx, t, "goto")) return 0;
+            if (!tok_eq(lx, t, fs, fn->len) || !clex_is(lx, clex_next_sig(lx, t), "(")) continue;
+            int passed = 0;
+            for (size_t c = 0; c < nc; c++)
+                passed |= calls[c].body0 == R->via->body0 && calls[c].open == clex_next_sig(lx, t) &&
+                          tok_eq(lx, calls[c].param, lx->src + lx->toks[R->via->param].off, lx->toks[R->via->param].len);
+            if (!passed) return 0;
+        }
+        if (reaches(h, p, pe, R->via->body0, fs, fn->len, 0)) return 0;
+    }
     struct access *acc = NULL;
     size_t na = 0, cap = 0;
     int ok = 1;
+    for (size_t c = 0; ok && c < nc; c++) { /* in the functions called: in split loops of the share */
+        const struct call_use *cu = &calls[c];
+        const char *ps = lx->src + lx->toks[cu->param].off;
+        size_t pl = lx->toks[cu->param].len;
+        for (size_t t = cu->body0; ok && t <= cu->body1; t++) {
+            if (!names_var(lx, t, ps, pl)) continue;
+            size_t m = marked_at(h, t);
+            const struct frame_loop *M = m == SIZE_MAX ? NULL : &h->f->loops[m];
+            char *f1 = M && M->share_first ? share_in_caller(lx, cu, M->share_first) : NULL;
+            char *e1 = M && M->share_end ? share_in_caller(lx, cu, M->share_end) : NULL;
+            ok = f1 && e1 && !strcmp(f1, R->first) && !strcmp(e1, R->end) && M->share_shape == R->shape;
+            free(f1), free(e1);
+            if (!ok) break;
+            struct frame_lin_def defs[16];
+            struct frame_lin_env env = {M->var, loop_defs(h, m, defs, 16), defs};
+            if (na == cap) acc = cm_realloc(acc, (cap = cap ? 2 * cap : 16) * sizeof(*acc));
+            ok = access_at(h, m, t, cu->member, &env, &acc[na]);
+            na++;
+            /* writes: only loop j's own, whose gather this is */
+            ok = ok && acc[na - 1].is_lin && (!acc[na - 1].write || (R->via && m == j)) &&
+                 lin_in_caller(lx, cu, &acc[na - 1].lin);
+        }
+        if (ok) group_add_name(used, g.s[cu->member], g.l[cu->member]);
+    }
     for (size_t m = 0; ok && m < h->f->n; m++) {
         if (h->kw[m] < p || h->kw[m] > pe) continue;
         const struct frame_loop *M = &h->f->loops[m];
         struct frame_lin_def defs[16];
         struct frame_lin_env env = {M->var, loop_defs(h, m, defs, 16), defs};
+        char *f1 = M->share_first ? squeeze(M->share_first) : NULL, *e1 = M->share_end ? squeeze(M->share_end) : NULL;
+        int same = f1 && e1 && !strcmp(f1, R->first) && !strcmp(e1, R->end) && M->share_shape == R->shape;
+        free(f1), free(e1);
         for (size_t t = h->kw[m]; ok && t <= h->last[m]; t++) {
             size_t k = member_at(lx, t, &g);
             if (k == SIZE_MAX) continue;
-            if (!M->share_first || strcmp(M->share_first, L->share_first) || strcmp(M->share_end, L->share_end) ||
-                M->share_shape != L->share_shape) {
+            if (!same) {
                 ok = 0;
                 break;
             }
@@ -390,33 +667,116 @@ static int check_loop(const struct hctx *h, size_t j, const char *y, size_t yl, 
     return ok;
 }
 
-/* Where loop j's gather of y can go: the offset just after the outermost loop around it that
- * passes check_loop, with its indentation in *indent, the halo's offsets in *deltas (*nd) and
- * the names to gather there in *used; SIZE_MAX when none. */
+/* A call of loop j's function outside it (in another function, not in a marked loop) that
+ * passes one name for its parameter y: *cu, or 0 when there is none from offset *from on
+ * (*from moves past it). */
+static int call_site(const struct hctx *h, size_t j, const char *y, size_t yl, size_t *from, struct call_use *cu)
+{
+    const struct clex *lx = &h->lx;
+    size_t b0 = h->kw[j];
+    while (b0 > 0 && !(h->depth[b0] == 0 && clex_is(lx, b0, "{"))) b0--;
+    size_t b1 = clex_match(lx, b0), name = clex_prev_sig(lx, b0);
+    if (name == SIZE_MAX || !clex_is(lx, name, ")")) return 0;
+    for (size_t o = name; o-- > 0;) /* the function's name: before its parameters' ( */
+        if (clex_is(lx, o, "(") && clex_match(lx, o) == name) {
+            name = clex_prev_sig(lx, o);
+            break;
+        }
+    if (name == SIZE_MAX || lx->toks[name].kind != CLEX_IDENT) return 0;
+    for (size_t t = *from; t < lx->n; t++) {
+        if ((t >= b0 && t <= b1) || h->depth[t] == 0 || !tok_eq(lx, t, lx->src + lx->toks[name].off, lx->toks[name].len))
+            continue;
+        size_t open = clex_next_sig(lx, t);
+        if (!clex_is(lx, open, "(") || marked_at(h, t) != SIZE_MAX) continue;
+        size_t close = clex_match(lx, open);
+        for (size_t k = 0;; k++) { /* the argument for y */
+            size_t a, e, c, d;
+            if (!nth_part(lx, clex_next_sig(lx, name), clex_match(lx, clex_next_sig(lx, name)), k, &a, &e)) break;
+            size_t par = param_name(lx, a, e);
+            if (par == SIZE_MAX || !tok_eq(lx, par, y, yl)) continue;
+            if (!nth_part(lx, open, close, k, &c, &d)) break;
+            size_t x = clex_next_sig(lx, c - 1);
+            if (x < d && lx->toks[x].kind == CLEX_IDENT && clex_next_sig(lx, x) >= d &&
+                call_use_at(h, x, 0, x, cu)) {
+                *from = t + 1;
+                return 1;
+            }
+            break;
+        }
+    }
+    return 0;
+}
+
+/* Where loop j's gather of y can go: the offset just after the outermost loop P around it (or,
+ * when there is none in its function, around a call of its function that passes a name for y:
+ * *via, with P's keyword offset in *wrap_at) that passes check_loop, with its indentation in
+ * *indent, the halo's offsets in *deltas (*nd), the names to gather there in *used and the
+ * share's bounds in P's terms in *first, *end; SIZE_MAX when none. */
 static size_t hoist_point(const struct hctx *h, size_t j, const char *y, size_t yl, char **indent, char **deltas,
-                          int *nd, struct group *used)
+                          int *nd, struct group *used, struct call_use *via, size_t *wrap_at, char **first, char **end)
 {
     const struct clex *lx = &h->lx;
     const struct frame_loop *L = &h->f->loops[j];
-    *indent = NULL, *deltas = NULL, *nd = 0;
+    *indent = NULL, *deltas = NULL, *nd = 0, *wrap_at = SIZE_MAX, *first = *end = NULL;
     if (!L->share_first || !L->share_end) return SIZE_MAX;
-    size_t a = h->kw[j], b = h->last[j], best = SIZE_MAX, best_kw = SIZE_MAX;
-    for (;;) {
-        size_t p = enclosing(lx, a, b);
-        if (p == SIZE_MAX) break;
-        size_t pe = clex_stmt_end(lx, p), before = clex_prev_sig(lx, p);
-        if (!(before == SIZE_MAX || clex_is(lx, before, "{") || clex_is(lx, before, "}") || clex_is(lx, before, ";") ||
-              clex_is(lx, before, ":")))
-            break;
-        if (!bounds_kept(lx, p, pe, L->share_first) || !bounds_kept(lx, p, pe, L->share_end)) break;
-        char *d;
-        int n;
-        struct group u;
-        if (!check_loop(h, j, y, yl, p, pe, &d, &n, &u)) break;
-        free(*deltas);
-        *deltas = d, *nd = n, *used = u;
-        best = lx->toks[pe].off + lx->toks[pe].len, best_kw = p;
-        a = p, b = pe;
+    size_t best = SIZE_MAX, best_kw = SIZE_MAX, from = 0;
+    for (int pass = 0; pass < 2 && best == SIZE_MAX; pass++) {
+        struct pref R = {j, NULL, NULL, L->share_shape, NULL};
+        size_t a = h->kw[j], b = h->last[j];
+        const char *yy = y;
+        size_t yyl = yl;
+        if (pass == 0) {
+            R.first = squeeze(L->share_first), R.end = squeeze(L->share_end);
+        } else { /* through a call: y is the caller's argument there */
+            if (!call_site(h, j, y, yl, &from, via)) break;
+            R.via = via;
+            R.first = share_in_caller(lx, via, L->share_first), R.end = share_in_caller(lx, via, L->share_end);
+            a = b = via->open;
+            yy = NULL;
+            for (size_t t = via->open + 1; t < via->close && !yy; t++) { /* the argument token call_site found */
+                struct call_use c2;
+                if (lx->toks[t].kind == CLEX_IDENT && call_use_at(h, t, 0, t, &c2) && c2.param == via->param &&
+                    c2.open == via->open)
+                    yy = lx->src + lx->toks[t].off, yyl = lx->toks[t].len;
+            }
+            if (!yy || !R.first || !R.end) {
+                free(R.first), free(R.end);
+                pass--; /* the next call site */
+                continue;
+            }
+        }
+        for (;;) {
+            size_t p = enclosing(lx, a, b);
+            if (p == SIZE_MAX) break;
+            size_t pe = clex_stmt_end(lx, p), before = clex_prev_sig(lx, p);
+            if (!(before == SIZE_MAX || clex_is(lx, before, "{") || clex_is(lx, before, "}") ||
+                  clex_is(lx, before, ";") || clex_is(lx, before, ":")))
+                break;
+            if (!bounds_kept(lx, p, pe, R.first) || !bounds_kept(lx, p, pe, R.end)) break;
+            char *d;
+            int n;
+            struct group u;
+            if (!check_loop(h, &R, yy, yyl, p, pe, &d, &n, &u)) break;
+            if (R.via && d && strpbrk(d, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")) {
+                free(d); /* a halo in the called function: its offsets must read there too */
+                break;
+            }
+            free(*deltas);
+            *deltas = d, *nd = n, *used = u;
+            best = lx->toks[pe].off + lx->toks[pe].len, best_kw = p;
+            a = p, b = pe;
+        }
+        if (best != SIZE_MAX) {
+            if (R.via) {
+                *first = R.first, *end = R.end, *wrap_at = lx->toks[best_kw].off;
+            } else {
+                *first = cm_strdup(L->share_first), *end = cm_strdup(L->share_end);
+                free(R.first), free(R.end);
+            }
+        } else {
+            free(R.first), free(R.end);
+            if (pass == 1) pass--; /* the next call site */
+        }
     }
     if (best != SIZE_MAX) {
         size_t s = lx->toks[best_kw].off;
@@ -500,7 +860,7 @@ size_t frame_gather_hoist(const struct frame *f, char **frags, struct frame_hois
     for (size_t j = 0; j < f->n; j++) given[j] = frags[j] ? cm_strdup(frags[j]) : NULL;
     struct hctx h = {f, {0}, NULL, NULL, NULL, given};
     clex_init(&h.lx);
-    size_t n_out = 0, cap = 0;
+    size_t n_out = 0, cap = 0, wraps[31], n_wraps = 0; /* the loops that calls leave gathers to */
     if (clex_run(&h.lx, f->src, strlen(f->src))) goto done;
     h.kw = cm_calloc(f->n + 1, sizeof(*h.kw));
     h.last = cm_calloc(f->n + 1, sizeof(*h.last));
@@ -527,21 +887,45 @@ size_t frame_gather_hoist(const struct frame *f, char **frags, struct frame_hois
             size_t l = nl ? (size_t)(nl - p) + 1 : strlen(p);
             const char *a0, *a1, *name;
             size_t nlen, at = SIZE_MAX;
-            char *indent = NULL, *deltas = NULL;
+            char *indent = NULL, *deltas = NULL, *first = NULL, *end = NULL;
             int nd = 0;
             struct group used = {0};
+            struct call_use via;
+            size_t wrap_at = SIZE_MAX;
+            unsigned bit = 0;
             if (gather_call(p, l, &a0, &a1) && (nlen = first_name(a0, a1, &name)))
-                at = hoist_point(&h, j, name, nlen, &indent, &deltas, &nd, &used);
+                at = hoist_point(&h, j, name, nlen, &indent, &deltas, &nd, &used, &via, &wrap_at, &first, &end);
+            if (at != SIZE_MAX && wrap_at != SIZE_MAX) { /* the loop's bit in mpi_in_loop_ */
+                size_t k = 0;
+                while (k < n_wraps && wraps[k] != wrap_at) k++;
+                if (k == n_wraps && n_wraps < 31) wraps[n_wraps++] = wrap_at;
+                if (k < n_wraps) bit = 1u << k;
+                else at = SIZE_MAX;
+            }
+            int ind = (int)strspn(p, " \t");
             if (at == SIZE_MAX) {
                 cm_buf_append(&b, p, l);
             } else {
                 changed = 1;
-                if (nd) /* the halo, where the gather was */
+                if (bit && nd) /* called inside the loop around: the halo there, the gather elsewhere */
+                    cm_buf_printf(&b,
+                                  "%.*sif (mpi_in_loop_ & %uu) /* chatmpi: called in the loop around, where only the "
+                                  "elements next to its own are read */\n%.*s    mpi_halo_share(%.*s, %s, %s, %d, %d, "
+                                  "(const long[]){%s});\n%.*selse\n%.*s    %.*s",
+                                  ind, p, bit, ind, p, (int)(a1 - a0), a0, L->share_first, L->share_end,
+                                  L->share_shape, nd, deltas, ind, p, ind, p, (int)(l - (size_t)ind), p + ind);
+                else if (bit) /* called inside the loop around: the gather waits until after it */
+                    cm_buf_printf(&b,
+                                  "%.*sif (!(mpi_in_loop_ & %uu)) /* chatmpi: called in the loop around, the gather "
+                                  "waits until after it */\n%.*s    %.*s",
+                                  ind, p, bit, ind, p, (int)(l - (size_t)ind), p + ind);
+                else if (nd) /* the halo, where the gather was */
                     cm_buf_printf(&b,
                                   "%.*smpi_halo_share(%.*s, %s, %s, %d, %d, (const long[]){%s}); /* chatmpi: only the "
                                   "elements next to its own that the loop around reads; all of %.*s after it */\n",
-                                  (int)strspn(p, " \t"), p, (int)(a1 - a0), a0, L->share_first, L->share_end,
-                                  L->share_shape, nd, deltas, (int)nlen, name);
+                                  ind, p, (int)(a1 - a0), a0, L->share_first, L->share_end, L->share_shape, nd, deltas,
+                                  (int)nlen, name);
+                if (b.len && b.data[b.len - 1] != '\n') cm_buf_puts(&b, "\n");
                 /* after the loop around: every name of the group the split loops use, in name
                  * order (the same text from each loop that gathers one of them) */
                 char *names[GROUP_MAX];
@@ -549,15 +933,25 @@ size_t frame_gather_hoist(const struct frame *f, char **frags, struct frame_hois
                 qsort(names, used.n, sizeof(names[0]), by_name);
                 struct cm_buf t;
                 cm_buf_init(&t);
+                if (bit) /* the loop's bit cleared again after it */
+                    cm_buf_printf(&t, "\n%smpi_in_loop_ = mpi_in_loop_was_%u_;\n%s}", indent, bit, indent);
                 for (size_t k = 0; k < used.n; k++) {
                     cm_buf_printf(&t, "\n%smpi_allgather_range(%s%.*s, %s, %s, %d); /* chatmpi: once, after the loop "
                                       "around the split (only its own elements of %s are used in it%s) */",
-                                  indent, names[k], (int)(a1 - (name + nlen)), name + nlen, L->share_first,
-                                  L->share_end, L->share_shape, names[k], nd ? " and the halo's" : "");
+                                  indent, names[k], (int)(a1 - (name + nlen)), name + nlen, first, end,
+                                  L->share_shape, names[k], nd ? " and the halo's" : "");
                     free(names[k]);
                 }
                 add_hoist(out, &n_out, &cap, at, &t);
+                if (bit) { /* and set before it, in a block of its own */
+                    cm_buf_init(&t);
+                    cm_buf_printf(&t, "{ /* chatmpi: calls in this loop leave gathers until after it */\n%s"
+                                      "unsigned mpi_in_loop_was_%u_ = mpi_in_loop_;\n%smpi_in_loop_ |= %uu;\n%s",
+                                  indent, bit, indent, bit, indent);
+                    add_hoist(out, &n_out, &cap, wrap_at, &t);
+                }
             }
+            free(first), free(end);
             free(indent), free(deltas);
             p += l;
         }

@@ -259,3 +259,23 @@ char *frame_lin_text(const struct frame_lin *x)
     }
     return b.len ? cm_buf_detach(&b) : (cm_buf_release(&b), cm_strdup("0"));
 }
+
+int frame_lin_add(struct frame_lin *out, const struct frame_lin *x, const struct frame_lin *y)
+{
+    struct lp p = {0};
+    struct frame_lin r = *x;
+    lin_scale_add(&p, &r, y, 1);
+    *out = r;
+    return !p.bad;
+}
+
+int frame_lin_mul_name(struct frame_lin *x, const char *name)
+{
+    struct frame_lin r = {0};
+    for (int k = 0; k < x->n; k++) {
+        char key[FRAME_LIN_KEY];
+        if (!key_mul(key, x->t[k].key, name) || !add_term(&r, key, x->t[k].coef)) return 0;
+    }
+    *x = r;
+    return 1;
+}

@@ -73,6 +73,10 @@ struct frame_lin_env {
 int frame_lin_parse(const struct clex *lx, size_t a, size_t b, const struct frame_lin_env *env, struct frame_lin *out);
 /* out = x - y; 0 on overflow. */
 int frame_lin_sub(struct frame_lin *out, const struct frame_lin *x, const struct frame_lin *y);
+/* out = x + y; 0 on overflow. */
+int frame_lin_add(struct frame_lin *out, const struct frame_lin *x, const struct frame_lin *y);
+/* Every term of x multiplied by the name; 0 when a key grows too long. */
+int frame_lin_mul_name(struct frame_lin *x, const char *name);
 /* 1 when a term of x names name. */
 int frame_lin_has(const struct frame_lin *x, const char *name);
 /* x as C (`-W - 1`, `2 * P`, `0`). Caller frees. */
