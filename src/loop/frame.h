@@ -11,7 +11,10 @@
  *            mpi_share / mpi_share_tri (a rank's block of a loop's iterations, by count or by
  *            work), mpi_allgather_share / mpi_allgather_range (every rank gets what every rank
  *            computed of an array: after the loop, or once after a loop around it,
- *            frame_gather.c), mpi_merge_begin / mpi_merge_end, mpi_maxloc / mpi_minloc;
+ *            frame_gather.c), mpi_halo_share (only the elements next to a rank's own, for a
+ *            stencil's step), mpi_merge_begin / mpi_merge_end, mpi_maxloc / mpi_minloc; and the
+ *            reductions it knows the loop needs (sums, counts, maxima, minima, an extremum),
+ *            when the model leaves them out or gets their operation wrong;
  *   model:   for each loop marked by hotloops (harness/hotloops.h), asked one loop at a time,
  *            the loop over its share of the iterations followed by the communication after
  *            which every rank holds what the whole loop computed (MPI_Allreduce, the helpers).

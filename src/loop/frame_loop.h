@@ -40,9 +40,9 @@ struct frame_hoist {
     char *text;
 };
 /* The gathers of arrays that only their split loops use inside a loop around them move after
- * that loop (frame_gather.c says when): their lines are taken out of frags (replaced, freed)
- * and *out gets the calls to insert, in offset order. Returns their count. Caller frees each
- * text and *out. */
+ * that loop, as halos where the loop reads neighbours, through calls too (frame_gather.c says
+ * when): their lines are taken out of frags or rewritten (replaced, freed) and *out gets the
+ * code to insert, in offset order. Returns its count. Caller frees each text and *out. */
 size_t frame_gather_hoist(const struct frame *f, char **frags, struct frame_hoist **out);
 
 /* A subscript as a sum of integer multiples of products of names (frame_lin.c): each term's
