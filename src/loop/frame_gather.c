@@ -22,10 +22,21 @@
  *   - P is a statement of a block (not the body of an if or a loop without braces);
  *
  * and, in the whole program, the group's names are not aliased (`= Y`, `&Y[k]`) outside such
- * copies nor named in another function. This is tried from the innermost loop outward; after
- * the outermost loop that passes, every name of the group that a split loop uses is gathered
- * with mpi_allgather_range(..., first, end, shape), which shares [first, end) itself. If P runs
- * no iteration, the arrays are unchanged on every rank and the gathers move equal values. */
+ * copies nor, unless declared in the function around P, named in another function. This is
+ * tried from the innermost loop outward; after the outermost loop that passes, every name of the
+ * group that a split loop uses is gathered with mpi_allgather_range(..., first, end, shape),
+ * which shares [first, end) itself. If P runs no iteration, the arrays are unchanged on every
+ * rank and the gathers move equal values.
+ *
+ * Calls: a name of the group passed whole to a function of the program (`dot(n, r, r)`) is
+ * followed there: the parameter must be used only in split loops whose share, the parameters
+ * replaced by the call's arguments, is S's, at subscripts read the same way (parameters renamed
+ * to the arguments' names), and only read. And when S itself is in a function that P calls
+ * (apply_a's gather of q, no loop around it there), the gather becomes
+ * `if (!(mpi_in_loop_ & BIT)) mpi_allgather_share(...)`, P is wrapped in a block that sets BIT
+ * while it runs, and q is gathered after P; then every call of that function in P must pass a
+ * name of the group for that parameter, no other function called in P may reach it, and P may
+ * not return or goto out. */
 #include "loop/frame_loop.h"
 
 #include <stdint.h>
@@ -654,7 +665,9 @@ static int check_loop(const struct hctx *h, const struct pref *R, const char *y,
     }
     /* a halo is exchanged where each writer gathers what it wrote */
     for (size_t i = 0; ok && *nd && i < na; i++)
-        if (acc[i].write && !gathers(h, acc[i].loop, g.s[acc[i].member], g.l[acc[i].member])) ok = 0;
+        if (acc[i].write && !(R->via && acc[i].loop == j) && /* (loop j's gather is the one checked) */
+            !gathers(h, acc[i].loop, g.s[acc[i].member], g.l[acc[i].member]))
+            ok = 0;
     for (size_t i = 0; i < na; i++) free(acc[i].sig);
     free(acc);
     if (*nd) {
