@@ -789,6 +789,27 @@ static char *drop_reduced_gathers(char *code, const char *sums)
     return b.data ? cm_buf_detach(&b) : cm_strdup("");
 }
 
+/* The line is a call of an mpi_ function the frame does not define (`mpi_allreduce(...)`,
+ * `mpi_allreduce_share(...)`: the model's inventions, which would not link): chatmpi drops it
+ * and completes the reductions it knows of. */
+static int unknown_helper(const char *line, size_t n)
+{
+    static const char *const known[] = {"mpi_share", "mpi_share_tri", "mpi_allgather_share", "mpi_allgather_range",
+                                        "mpi_halo_share", "mpi_merge_begin", "mpi_merge_end", "mpi_maxloc",
+                                        "mpi_minloc"};
+    size_t w = 0;
+    while (w < n && (line[w] == ' ' || line[w] == '\t')) w++;
+    if (n - w < 5 || memcmp(line + w, "mpi_", 4)) return 0;
+    size_t k = w;
+    while (k < n && (isalnum((unsigned char)line[k]) || line[k] == '_')) k++;
+    size_t p = k;
+    while (p < n && (line[p] == ' ' || line[p] == '\t')) p++;
+    if (p >= n || line[p] != '(') return 0;
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+        if (strlen(known[i]) == k - w && !memcmp(known[i], line + w, k - w)) return 0;
+    return 1;
+}
+
 /* What chatmpi knows how to combine, it makes sure is combined: each variable the loop only
  * adds to (MPI_SUM), raises (MPI_MAX) or lowers (MPI_MIN) gets one MPI_Allreduce with that
  * operation (the model's, its operation corrected, or chatmpi's, after the code), and an
@@ -892,7 +913,7 @@ char *frame_fragment(const struct frame *f, size_t j, const char *answer, const 
         size_t len;
         int gather;
         char *fixed = NULL, key[80];
-        if (include || foreign_buffer(s + i, l, L->text)) {
+        if (include || foreign_buffer(s + i, l, L->text) || unknown_helper(s + i, l)) {
             /* dropped */
         } else if (L->merges && (memmem(s + i, l, "mpi_merge_end(", 14) || memmem(s + i, l, "mpi_merge_begin(", 16))) {
             /* chatmpi writes the merge (its start is in the answer's prefix) */
