@@ -238,8 +238,8 @@ static size_t loop_defs(const struct hctx *h, size_t m, struct frame_lin_def *de
     size_t a = h->kw[m], b = h->last[m], n = 0;
     for (size_t t = a; t <= b && n < max; t++) {
         if (lx->toks[t].kind != CLEX_IDENT) continue;
-        size_t pv = clex_prev_sig(lx, t), eq = clex_next_sig(lx, t);
-        if (pv == SIZE_MAX || lx->toks[pv].kind != CLEX_IDENT || !clex_is(lx, eq, "=")) continue;
+        size_t eq = clex_next_sig(lx, t);
+        if (!clex_is(lx, eq, "=") || !frame_loop_declared(lx, t)) continue; /* `T c = ...`, not `else c = ...` */
         const char *s = lx->src + lx->toks[t].off;
         size_t l = lx->toks[t].len, once = 0;
         for (size_t u = a; u <= b; u++) once += tok_eq(lx, u, s, l) && assigned_at(lx, u);

@@ -654,7 +654,7 @@ static char *sig_text(const struct clex *lx, size_t a, size_t b)
 
 /* The name is only raised (+1) or lowered (-1) to a value the loop meets: it appears twice,
  * as an if's whole condition `e > name` (`name < e`; `<` for -1, >= and <= too) and as
- * `name = e;` in that if's statement, e the same text; 0 otherwise. */
+ * `name = e;` in that if's own branch (not its else), e the same text; 0 otherwise. */
 static int bound_only(const struct clex *lx, const char *name, size_t len)
 {
     int dir = 0, compares = 0, assigns = 0;
@@ -698,8 +698,10 @@ static int bound_only(const struct clex *lx, const char *name, size_t len)
             return 0;
         }
     }
-    int ok = compares == 1 && assigns == 1 && cmp && set && !strcmp(cmp, set) && set_at > if_kw &&
-             set_at <= clex_stmt_end(lx, if_kw);
+    size_t close = if_kw == (size_t)-1 ? lx->n : clex_match(lx, clex_next_sig(lx, if_kw));
+    size_t then = close < lx->n ? clex_next_sig(lx, close) : lx->n; /* the assignment in the if's own branch */
+    int ok = compares == 1 && assigns == 1 && cmp && set && !strcmp(cmp, set) && then < lx->n && set_at >= then &&
+             set_at <= clex_stmt_end(lx, then);
     free(cmp), free(set);
     return ok ? dir : 0;
 }

@@ -997,6 +997,13 @@ Test(frame, reductions_chatmpi_knows_are_completed)
     cr_assert_str_eq(f.loops[1].maxes, ",big,");
     cr_assert_str_eq(f.loops[2].mins, ",low,");
     cr_assert(strstr(f.loops[1].writes, "MPI_MAX over big"), "%s", f.loops[1].writes);
+    struct frame g; /* set in the else branch: not a maximum; `else c = ...` is no local definition */
+    build(&g, "int main(void)\n{\n    double x[9] = {0}, lim = 0.5;\n    long c = 0;\n    " MARK "\n"
+              "    for (int i = 0; i < 9; i++) {\n        if (x[i] > lim) c++;\n        else lim = x[i];\n    }\n"
+              "    return (int)c;\n}\n");
+    cr_assert_null(g.loops[0].maxes);
+    cr_assert_null(g.loops[0].mins);
+    frame_release(&g);
     char *frags[3] = {0};
     const char *tails[3] = {"mpi_allreduce_share(&nz, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);\n```", /* no such helper */
                             "MPI_Allreduce(MPI_IN_PLACE, &big, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);\n```",
