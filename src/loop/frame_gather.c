@@ -408,6 +408,17 @@ static const struct clex_tok *arg_for(const struct clex *lx, const struct call_u
     }
 }
 
+/* The name (s, n) is one of the called function's parameters. */
+static int is_param(const struct clex *lx, const struct call_use *cu, const char *s, size_t n)
+{
+    for (size_t k = 0;; k++) {
+        size_t a, e;
+        if (!nth_part(lx, cu->par0, cu->par1, k, &a, &e)) return 0;
+        size_t par = param_name(lx, a, e);
+        if (par != SIZE_MAX && tok_eq(lx, par, s, n)) return 1;
+    }
+}
+
 /* The name (s, n) is declared in the function body [b0, b1]. */
 static int declared_in(const struct clex *lx, size_t b0, size_t b1, const char *s, size_t n)
 {
@@ -431,15 +442,9 @@ static char *share_in_caller(const struct clex *lx, const struct call_use *cu, c
         size_t n = bl.toks[i].len;
         if (bl.toks[i].kind == CLEX_IDENT && !clex_is_keyword(s, n)) {
             const struct clex_tok *arg = NULL;
-            int is_param = 0;
-            for (size_t k = 0;; k++) {
-                size_t a, e;
-                if (!nth_part(lx, cu->par0, cu->par1, k, &a, &e)) break;
-                size_t par = param_name(lx, a, e);
-                if (par != SIZE_MAX && tok_eq(lx, par, s, n)) is_param = 1;
-            }
-            if (is_param && !(arg = arg_for(lx, cu, s, n))) ok = 0;
-            else if (!is_param && declared_in(lx, cu->body0, cu->body1, s, n)) ok = 0;
+            int param = is_param(lx, cu, s, n);
+            if (param && !(arg = arg_for(lx, cu, s, n))) ok = 0;
+            else if (!param && declared_in(lx, cu->body0, cu->body1, s, n)) ok = 0;
             if (arg) s = lx->src + arg->off, n = arg->len;
         }
         cm_buf_append(&b, s, n);
@@ -473,16 +478,10 @@ static int lin_in_caller(const struct clex *lx, const struct call_use *cu, struc
             const char *name = s;
             size_t nl = l;
             if (!(l == 1 && *s == FRAME_LIN_VAR[0])) {
-                int is_param = 0;
-                for (size_t i = 0;; i++) {
-                    size_t a, e;
-                    if (!nth_part(lx, cu->par0, cu->par1, i, &a, &e)) break;
-                    size_t par = param_name(lx, a, e);
-                    if (par != SIZE_MAX && tok_eq(lx, par, s, l)) is_param = 1;
-                }
-                const struct clex_tok *arg = is_param ? arg_for(lx, cu, s, l) : NULL;
-                if (is_param && !arg) return 0;
-                if (!is_param && declared_in(lx, cu->body0, cu->body1, s, l)) return 0;
+                int param = is_param(lx, cu, s, l);
+                const struct clex_tok *arg = param ? arg_for(lx, cu, s, l) : NULL;
+                if (param && !arg) return 0;
+                if (!param && declared_in(lx, cu->body0, cu->body1, s, l)) return 0;
                 if (arg) name = lx->src + arg->off, nl = arg->len;
             }
             char key[FRAME_LIN_KEY];
