@@ -818,24 +818,15 @@ static int gather_call(const char *line, size_t n, const char **a0, const char *
     return p >= e || (e - p >= 2 && (!memcmp(p, "/*", 2) || !memcmp(p, "//", 2)));
 }
 
-/* The buffer a communicating line names (its first argument, & and casts skipped), or 0. */
-static size_t first_name(const char *a0, const char *a1, const char **name)
-{
-    while (a0 < a1 && (*a0 == ' ' || *a0 == '&' || *a0 == '(')) a0++;
-    size_t k = 0;
-    while (a0 + k < a1 && (a0[k] == '_' || (a0[k] >= '0' && a0[k] <= '9') || (a0[k] >= 'a' && a0[k] <= 'z') ||
-                           (a0[k] >= 'A' && a0[k] <= 'Z')))
-        k++;
-    *name = a0;
-    return k && !(a0[0] >= '0' && a0[0] <= '9') ? k : 0;
-}
-
 static int gathers(const struct hctx *h, size_t m, const char *s, size_t n)
 {
     for (const char *p = h->frags[m]; p && *p;) {
-        const char *nl = strchr(p, '\n'), *a0, *a1, *name;
-        size_t l = nl ? (size_t)(nl - p) + 1 : strlen(p);
-        if (gather_call(p, l, &a0, &a1) && first_name(a0, a1, &name) == n && !memcmp(name, s, n)) return 1;
+        const char *a0, *a1, *name;
+        size_t l = frame_line_len(p), len;
+        int gather;
+        if (gather_call(p, l, &a0, &a1) && frame_buffer_name(p, l, &name, &len, &gather) && len == n &&
+            !memcmp(name, s, n))
+            return 1;
         p += l;
     }
     return 0;
@@ -895,8 +886,7 @@ size_t frame_gather_hoist(const struct frame *f, char **frags, struct frame_hois
         cm_buf_init(&b);
         int changed = 0;
         for (const char *p = frags[j]; *p;) {
-            const char *nl = strchr(p, '\n');
-            size_t l = nl ? (size_t)(nl - p) + 1 : strlen(p);
+            size_t l = frame_line_len(p);
             const char *a0, *a1, *name;
             size_t nlen, at = SIZE_MAX;
             char *indent = NULL, *deltas = NULL, *first = NULL, *end = NULL;
@@ -905,7 +895,8 @@ size_t frame_gather_hoist(const struct frame *f, char **frags, struct frame_hois
             struct call_use via;
             size_t wrap_at = SIZE_MAX;
             unsigned bit = 0;
-            if (gather_call(p, l, &a0, &a1) && (nlen = first_name(a0, a1, &name)))
+            int gather;
+            if (gather_call(p, l, &a0, &a1) && frame_buffer_name(p, l, &name, &nlen, &gather))
                 at = hoist_point(&h, j, name, nlen, &indent, &deltas, &nd, &used, &via, &wrap_at, &first, &end);
             if (at != SIZE_MAX && wrap_at != SIZE_MAX) { /* the loop's bit in mpi_in_loop_ */
                 size_t k = 0;

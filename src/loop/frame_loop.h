@@ -16,6 +16,7 @@
 #define CM_LOOP_FRAME_LOOP_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include "corpus/clex.h"
 #include "loop/frame.h"
@@ -91,6 +92,17 @@ const char *frame_loop_mpi_type(const struct clex *plx, size_t before, const cha
 /* Token i (a name) is declared there: after a type word (or `type *`), after a comma in a
  * statement that begins with one, or as a for loop's variable set in its header. */
 int frame_loop_declared(const struct clex *lx, size_t i);
+
+/* The buffer that a line (n bytes) communicates: the first argument of MPI_Allreduce (after
+ * MPI_IN_PLACE) or of mpi_allgather_share (*gather = 1), `&` and `(` skipped; 0 for another line. */
+int frame_buffer_name(const char *line, size_t n, const char **name, size_t *len, int *gather);
+
+/* The length of the line starting at p, its newline included. */
+static inline size_t frame_line_len(const char *p)
+{
+    const char *nl = strchr(p, '\n');
+    return nl ? (size_t)(nl - p) + 1 : strlen(p);
+}
 
 /* The tokens i..j-1 (significant or not) as trimmed text. Caller frees. */
 char *frame_tok_text(const struct clex *lx, size_t i, size_t j);
