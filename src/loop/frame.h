@@ -80,8 +80,8 @@ void frame_release(struct frame *f);
  * Caller frees. */
 char *frame_question(const struct frame *f, size_t j);
 
-/* Loop j's rewrite in an answer (frame_fragment.c; the answer begins with f->prefix): the code block's text up to the
- * end of its last communicating statement, with #include lines dropped, a line that
+/* Loop j's rewrite in an answer (frame_fragment.c; the answer begins with f->prefix): the
+ * code block's text up to the end of its last communicating statement, with #include lines dropped, a line that
  * communicates a variable the loop does not name dropped (a copy of the question's example),
  * and MPI_Allreduce(&x, &x, ...) made MPI_Allreduce(MPI_IN_PLACE, &x, ...); NULL with *why
  * when there is none, it is a whole program or it does not call mpi_share. Caller frees. */
