@@ -322,7 +322,6 @@ char *frame_fragment(const struct frame *f, size_t j, const char *answer, const 
         }
         i += l;
     }
-    clex_release(&plx);
     char *code = b.data ? cm_buf_detach(&b) : cm_strdup("");
     /* the rewrite ends with its communication: what follows the last line that communicates
      * (printing, code of the program after the loop written again) is not the loop's */
@@ -346,12 +345,12 @@ char *frame_fragment(const struct frame *f, size_t j, const char *answer, const 
         }
     }
     if (strstr(code, "main(") || strstr(code, "main (")) {
-        free(code);
+        free(code), clex_release(&plx);
         *why = "the answer is a whole program, not the loop's rewrite";
         return NULL;
     }
     if (!strstr(code, "mpi_share")) {
-        free(code);
+        free(code), clex_release(&plx);
         *why = "the answer does not share the loop's iterations (no mpi_share)";
         return NULL;
     }
@@ -372,11 +371,8 @@ char *frame_fragment(const struct frame *f, size_t j, const char *answer, const 
     cm_buf_puts(&b, p);
     free(code);
     char *out = drop_reduced_gathers(cm_buf_detach(&b), f->loops[j].sums);
-    struct clex tl; /* the program again, for the datatypes of what chatmpi reduces */
-    clex_init(&tl);
-    if (clex_run(&tl, f->src, strlen(f->src))) cm_error_clear(), clex_release(&tl), clex_init(&tl);
-    out = complete_reductions(&f->loops[j], tl.n ? &tl : NULL, out);
-    clex_release(&tl);
+    out = complete_reductions(&f->loops[j], lexed ? &plx : NULL, out);
+    clex_release(&plx);
     if (f->loops[j].merge_end) { /* the stores chatmpi merges, after the model's communication */
         char *m = cm_malloc(strlen(out) + strlen(f->loops[j].merge_end) + 1);
         sprintf(m, "%s%s", out, f->loops[j].merge_end);
