@@ -46,8 +46,9 @@ static const struct opt_cmd info_cmd = {
     "Arrays are shown as [TYPE x LENGTH] and their first items; strings longer than\n"
     "60 bytes are cut. Shapes are listed row length first, as GGUF stores them.\n"
     "--memory loads the file as a llama model (checking every tensor) and prints what\n"
-    "running it takes: the weights (mapped from the file, shared between processes), the\n"
-    "KV cache at the full context length, and the scratch of one generation state.",
+    "running it takes: the weights (read into huge pages when a model runs, or mapped from\n"
+    "the file with CHATMPI_MMAP=1), the KV cache at the full context length, and the\n"
+    "scratch of one generation state.",
     1,
     1,
     info_opts,
@@ -244,7 +245,8 @@ static int print_memory(struct gguf *g)
     printf("%s: %s, %.1fM parameters, dim %u, %u layers, %u/%u heads, ffn %u, ctx %u, vocab %u%s\n", m->g->path,
            llama_arch_name(hp->arch), (double)llama_hparams_n_params(hp, m->tied) / 1e6, hp->dim, hp->n_layer, hp->n_head, hp->n_head_kv,
            hp->n_ff, hp->n_ctx, hp->n_vocab, m->tied ? ", tied output" : "");
-    printf("  weights   %12s  (mapped from the file)\n", cli_fmt_bytes(b1, sizeof(b1), w));
+    printf("  weights   %12s  (%s)\n", cli_fmt_bytes(b1, sizeof(b1), w),
+           llama_model_mmap() ? "mapped from the file: CHATMPI_MMAP" : "read into huge pages");
     printf("  kv cache  %12s  (%u layers x %u kv heads x %u x 2 bytes (fp16) x (%u key + %u value positions))\n",
            cli_fmt_bytes(b2, sizeof(b2), kv), hp->n_layer, hp->n_head_kv, m->head_size, llama_key_positions(hp->n_ctx),
            hp->n_ctx);

@@ -16,7 +16,7 @@ const struct cli_command cli_commands[] = {
     {"info", cmd_info, "print a GGUF file's metadata and tensors"},
     {"model", cmd_model, "llama models: init (random weights for tests and benchmarks)"},
     {"merge", cmd_merge, "fold LoRA adapters into a model's weights"},
-    {"quantize", cmd_quantize, "convert a GGUF model's weights to q8_0, q4_0, f16 or bf16"},
+    {"quantize", cmd_quantize, "convert a GGUF model's weights to another type (q4_k_m, q8_0, the k-quants, f16...)"},
     {"tokenizer", cmd_tokenizer, "store a sentencepiece vocabulary in GGUF (import)"},
     {"train", cmd_train, "train or fine-tune (LoRA) a llama model on pre-tokenized data"},
     {"tokenize", cmd_tokenize, "encode text into token ids, or decode ids (tokenizer driver)"},

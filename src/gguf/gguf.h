@@ -1,6 +1,7 @@
 /* gguf.h — GGUF files (llama.cpp's model format): a fully validated reader and a writer.
  *
- * Reader: gguf_open maps the file read-only and checks every count, length, type id,
+ * Reader: gguf_open maps the file read-only (gguf_open_flags with GGUF_OPEN_RESIDENT reads
+ * it into huge pages instead: how models are loaded) and checks every count, length, type id,
  * dimension and offset against the file size before anything is used; a malformed file
  * is an error naming the file and the byte offset, never a crash. Versions 2 and 3 are
  * read (little-endian only). Metadata strings and tensor data stay in the mapping;
@@ -107,6 +108,11 @@ struct gguf {
 /* Opens and validates path. On failure *out is NULL and the message names the file
  * and, for a malformed file, the byte offset. */
 int gguf_open(struct gguf **out, const char *path);
+/* GGUF_OPEN_RESIDENT: read the file into anonymous memory in transparent huge pages instead
+ * of mapping it (faster weight streaming; the file's size in private memory). Falls back to
+ * the mapping when that memory cannot be had. */
+#define GGUF_OPEN_RESIDENT 1u
+int gguf_open_flags(struct gguf **out, const char *path, unsigned flags);
 /* The same over a buffer the caller keeps alive until gguf_close; name is for messages. */
 int gguf_open_memory(struct gguf **out, const void *data, size_t size, const char *name);
 void gguf_close(struct gguf *g); /* accepts NULL */

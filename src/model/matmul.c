@@ -254,9 +254,13 @@ static int mm_batch = -1; /* enum mm_batch; -1: not chosen yet */
 static int cpu_has_bf16(void)
 {
 #ifdef MM_HAVE_X86
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512vl");
+    static int has = -1;
+    if (has < 0) {
+        __builtin_cpu_init();
+        has = __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512bw") &&
+              __builtin_cpu_supports("avx512vl");
+    }
+    return has;
 #else
     return 0;
 #endif
@@ -299,6 +303,28 @@ static _Thread_local struct {
 
 #define MM_BF16_BLOCK_BYTES ((size_t)16 << 20) /* weight rows in bf16 per oneDNN product */
 
+/* the kernel that dequantizes rows of type straight to bf16 (n_in values), or NULL */
+static mm_deq_bf16_fn deq_bf16_kernel(uint32_t type, int64_t n_in)
+{
+#ifdef MM_HAVE_X86
+    if (type < TENSOR_TYPE_COUNT && n_in % 32 == 0 && cpu_has_bf16()) return mm_deq_bf16_avx512[type];
+#endif
+    (void)type, (void)n_in;
+    return NULL;
+}
+
+int mm_dequantize_bf16(uint32_t type, const void *row, uint16_t *dst, int64_t n, float *tmp)
+{
+    mm_deq_bf16_fn deq = deq_bf16_kernel(type, n);
+    if (deq) {
+        deq(row, dst, n);
+        return 1;
+    }
+    tensor_dequantize_row(type, row, tmp, n);
+    tr_bf16_row(dst, tmp, (int)n);
+    return 0;
+}
+
 /* y = W x for T > 1 tokens: the batch once in bf16; the weight a block of rows at a time,
  * dequantized and rounded to bf16 by our threads, multiplied by oneDNN's bf16 matmul
  * (float sums; its own OpenMP threads) */
@@ -322,10 +348,8 @@ static void product_bf16(const struct llama_weight *w, const float *x, int64_t T
         {
             float *row = thread_area(scratch, n_in, omp_get_thread_num());
 #pragma omp for schedule(static)
-            for (int64_t r = 0; r < nr; r++) {
-                tensor_dequantize_row(w->type, base + (size_t)(r0 + r) * rb, row, n_in); /* type checked on load */
-                tr_bf16_row(wb + r * n_in, row, (int)n_in);
-            }
+            for (int64_t r = 0; r < nr; r++) /* type checked on load */
+                mm_dequantize_bf16(w->type, base + (size_t)(r0 + r) * rb, wb + r * n_in, n_in, row);
         }
         float *c = cb ? cb : y;
         tr_gemm_bf16(0, 1, (int)T, (int)nr, (int)n_in, 1.0f, xb, wb, c);

@@ -536,4 +536,111 @@ const struct mm_kernels mm_kernels_avx512vnni = {
         [TENSOR_TYPE_Q6_K] = {dot_q6_k_avx512, mm_prep_q8k},
     },
 };
+
+/* ---- rows dequantized straight to bf16 (the prompt's weight blocks, matmul.c) ----
+ * The same values as tensor_dequantize_row then tr_bf16_row: each value computed as the
+ * portable dequantizer does (one float multiply, then an add for the types with a min),
+ * rounded to bf16 as AVX512_BF16 rounds (tests/unit/test_matmul.c compares them bit for
+ * bit). n is a multiple of 32. */
+#define MM_BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16,f16c")))
+
+MM_BF16 static inline float half_at(const uint8_t *p) { return _cvtsh_ss((unsigned short)rd16(p)); }
+
+/* 32 values (lo: 0-15, hi: 16-31) as bf16 at dst */
+MM_BF16 static inline void store_bf16(uint16_t *dst, __m512 lo, __m512 hi)
+{
+    _mm512_storeu_si512((void *)dst, (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
+}
+
+MM_BF16 static void deq_bf16_q4_0(const void *w, uint16_t *dst, int64_t n)
+{
+    const uint8_t *b = w;
+    const __m128i m4 = _mm_set1_epi8(0x0f);
+    const __m512i eight = _mm512_set1_epi32(8);
+    for (int64_t i = 0; i < n / 32; i++, b += 18, dst += 32) {
+        __m512 d = _mm512_set1_ps(half_at(b));
+        __m128i q = _mm_loadu_si128((const __m128i *)(b + 2));
+        __m512i lo = _mm512_sub_epi32(_mm512_cvtepu8_epi32(_mm_and_si128(q, m4)), eight);
+        __m512i hi = _mm512_sub_epi32(_mm512_cvtepu8_epi32(_mm_and_si128(_mm_srli_epi16(q, 4), m4)), eight);
+        store_bf16(dst, _mm512_mul_ps(d, _mm512_cvtepi32_ps(lo)), _mm512_mul_ps(d, _mm512_cvtepi32_ps(hi)));
+    }
+}
+
+MM_BF16 static void deq_bf16_q4_1(const void *w, uint16_t *dst, int64_t n)
+{
+    const uint8_t *b = w;
+    const __m128i m4 = _mm_set1_epi8(0x0f);
+    for (int64_t i = 0; i < n / 32; i++, b += 20, dst += 32) {
+        __m512 d = _mm512_set1_ps(half_at(b)), m = _mm512_set1_ps(half_at(b + 2));
+        __m128i q = _mm_loadu_si128((const __m128i *)(b + 4));
+        __m512 lo = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_and_si128(q, m4)));
+        __m512 hi = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_and_si128(_mm_srli_epi16(q, 4), m4)));
+        store_bf16(dst, _mm512_add_ps(_mm512_mul_ps(lo, d), m), _mm512_add_ps(_mm512_mul_ps(hi, d), m));
+    }
+}
+
+/* Q5's fifth bits: bit j of qh is value j's (lo: 0-15, hi: 16-31) */
+MM_BF16 static inline void q5_values(const uint8_t *qs, uint32_t qh, __m512i *lo, __m512i *hi)
+{
+    const __m128i m4 = _mm_set1_epi8(0x0f);
+    const __m512i sixteen = _mm512_set1_epi32(16);
+    __m128i q = _mm_loadu_si128((const __m128i *)qs);
+    *lo = _mm512_cvtepu8_epi32(_mm_and_si128(q, m4));
+    *hi = _mm512_cvtepu8_epi32(_mm_and_si128(_mm_srli_epi16(q, 4), m4));
+    *lo = _mm512_mask_add_epi32(*lo, (__mmask16)(qh & 0xffff), *lo, sixteen);
+    *hi = _mm512_mask_add_epi32(*hi, (__mmask16)(qh >> 16), *hi, sixteen);
+}
+
+MM_BF16 static void deq_bf16_q5_0(const void *w, uint16_t *dst, int64_t n)
+{
+    const uint8_t *b = w;
+    const __m512i sixteen = _mm512_set1_epi32(16);
+    for (int64_t i = 0; i < n / 32; i++, b += 22, dst += 32) {
+        __m512 d = _mm512_set1_ps(half_at(b));
+        uint32_t qh;
+        memcpy(&qh, b + 2, 4);
+        __m512i lo, hi;
+        q5_values(b + 6, qh, &lo, &hi);
+        store_bf16(dst, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(lo, sixteen)), d),
+                   _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(hi, sixteen)), d));
+    }
+}
+
+MM_BF16 static void deq_bf16_q5_1(const void *w, uint16_t *dst, int64_t n)
+{
+    const uint8_t *b = w;
+    for (int64_t i = 0; i < n / 32; i++, b += 24, dst += 32) {
+        __m512 d = _mm512_set1_ps(half_at(b)), m = _mm512_set1_ps(half_at(b + 2));
+        uint32_t qh;
+        memcpy(&qh, b + 4, 4);
+        __m512i lo, hi;
+        q5_values(b + 8, qh, &lo, &hi);
+        store_bf16(dst, _mm512_add_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(lo), d), m),
+                   _mm512_add_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(hi), d), m));
+    }
+}
+
+MM_BF16 static void deq_bf16_q8_0(const void *w, uint16_t *dst, int64_t n)
+{
+    const uint8_t *b = w;
+    for (int64_t i = 0; i < n / 32; i++, b += 34, dst += 32) {
+        __m512 d = _mm512_set1_ps(half_at(b));
+        __m512i lo = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + 2)));
+        __m512i hi = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(b + 18)));
+        store_bf16(dst, _mm512_mul_ps(d, _mm512_cvtepi32_ps(lo)), _mm512_mul_ps(d, _mm512_cvtepi32_ps(hi)));
+    }
+}
+
+MM_BF16 static void deq_bf16_f16(const void *w, uint16_t *dst, int64_t n)
+{
+    const uint8_t *b = w;
+    for (int64_t i = 0; i < n / 32; i++, b += 64, dst += 32)
+        store_bf16(dst, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)b)),
+                   _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(b + 32))));
+}
+
+const mm_deq_bf16_fn mm_deq_bf16_avx512[TENSOR_TYPE_COUNT] = {
+    [TENSOR_TYPE_F16] = deq_bf16_f16,   [TENSOR_TYPE_Q8_0] = deq_bf16_q8_0, [TENSOR_TYPE_Q4_0] = deq_bf16_q4_0,
+    [TENSOR_TYPE_Q4_1] = deq_bf16_q4_1, [TENSOR_TYPE_Q5_0] = deq_bf16_q5_0, [TENSOR_TYPE_Q5_1] = deq_bf16_q5_1,
+};
 #endif

@@ -71,6 +71,9 @@ typedef void (*mm_prep_fn)(const float *x, void *dst, int64_t n);
  * f32 activation itself when prep is NULL). */
 typedef float (*mm_dot_fn)(const void *w, const void *x, int64_t n);
 
+/* A row of n values (a multiple of 32) of a weight type as bf16 (prompt products). */
+typedef void (*mm_deq_bf16_fn)(const void *w, uint16_t *dst, int64_t n);
+
 /* One type's kernel in one set. */
 struct mm_kernel {
     mm_dot_fn dot;   /* NULL: the set has none; the next set below is asked */
@@ -100,6 +103,9 @@ extern const struct mm_kernels mm_kernels_scalar; /* portable C, every type with
 extern const struct mm_kernels mm_kernels_avx2;        /* AVX2+FMA+F16C */
 extern const struct mm_kernels mm_kernels_avx512;      /* AVX512F+BW (integer dots with vpmaddubsw) */
 extern const struct mm_kernels mm_kernels_avx512vnni;  /* AVX512F+BW+VNNI (integer dots with vpdpbusd) */
+/* rows of these types dequantized straight to bf16, for CPUs with AVX512_BF16 (+BW, VL); NULL
+ * entries: dequantize to f32, then round */
+extern const mm_deq_bf16_fn mm_deq_bf16_avx512[TENSOR_TYPE_COUNT];
 #endif
 
 #endif

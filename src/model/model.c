@@ -155,11 +155,17 @@ done:
     return 0;
 }
 
+int llama_model_mmap(void)
+{
+    const char *mm = getenv("CHATMPI_MMAP");
+    return mm && *mm && strcmp(mm, "0") != 0;
+}
+
 int llama_model_load(struct llama_model **out, const char *path)
 {
     *out = NULL;
     struct gguf *g;
-    int rc = gguf_open(&g, path);
+    int rc = gguf_open_flags(&g, path, llama_model_mmap() ? 0 : GGUF_OPEN_RESIDENT);
     if (rc) return rc;
     return llama_model_from_gguf(out, g);
 }

@@ -88,8 +88,13 @@ struct llama_model {
     uint32_t lora_max_r;          /* the largest rank among them (0: none) */
 };
 
-/* Opens path, reads the hyper-parameters and checks every tensor. */
+/* Opens path, reads the hyper-parameters and checks every tensor. The file is read into
+ * memory asked for in transparent huge pages (gguf_open_flags: decode streams every weight
+ * each token, and 2 MiB pages spare the TLB), or mapped when llama_model_mmap() says so. */
 int llama_model_load(struct llama_model **out, const char *path);
+/* CHATMPI_MMAP set and not "0": models are mapped from their files instead (processes
+ * loading the same model share its pages; no private copy). */
+int llama_model_mmap(void);
 /* The same for a model already open; takes ownership of g (closed on failure too). */
 int llama_model_from_gguf(struct llama_model **out, struct gguf *g);
 void llama_model_free(struct llama_model *m); /* accepts NULL */

@@ -4,6 +4,7 @@
  * file and an offset inside it. Getters' width conversions, writer refusals, atomic
  * writes and alignment conventions are checked too. */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,6 +232,50 @@ Test(gguf, file_write_is_atomic_and_reads_back)
     gguf_close(g);
     cm_remove_tree(path);
     cr_assert_eq(rmdir(dir), 0, "the writer left a temporary file behind");
+    free(path);
+    free(dir);
+}
+
+/* GGUF_OPEN_RESIDENT: the same file read into memory of its own, so a later change of the
+ * file does not reach the loaded tensors (a mapping would show it), and the same errors. */
+Test(gguf, resident_open_reads_a_copy)
+{
+    char *dir, *path;
+    cr_assert_eq(cm_make_temp_dir(&dir, "test_gguf"), 0);
+    path = cm_path_join(dir, "m.gguf");
+    struct gguf_writer w;
+    build(&w);
+    cr_assert_eq(gguf_writer_write(&w, path), 0, "%s", cm_error_message());
+    gguf_writer_release(&w);
+    struct gguf *g, *m;
+    cr_assert_eq(gguf_open_flags(&g, path, GGUF_OPEN_RESIDENT), 0, "%s", cm_error_message());
+    cr_assert_eq(gguf_open(&m, path), 0, "%s", cm_error_message());
+    check_fixture(g);
+    const struct gguf_tensor *t = &g->tensors[0], *tm = &m->tensors[0];
+    cr_assert_eq(t->nbytes, tm->nbytes);
+    uint8_t *before = malloc(t->nbytes);
+    memcpy(before, t->data, t->nbytes);
+    cr_assert(!memcmp(before, tm->data, t->nbytes));
+    int fd = open(path, O_WRONLY);
+    cr_assert(fd >= 0);
+    uint8_t *ones = malloc(t->nbytes);
+    memset(ones, 0x5a, t->nbytes);
+    cr_assert_eq(pwrite(fd, ones, t->nbytes, (off_t)(g->data_offset + t->offset)), (ssize_t)t->nbytes);
+    close(fd);
+    cr_assert(!memcmp(tm->data, ones, t->nbytes), "the mapping should show the file's change");
+    cr_assert(!memcmp(t->data, before, t->nbytes), "the resident copy changed with the file");
+    gguf_close(g);
+    gguf_close(m);
+    free(ones);
+    free(before);
+    cr_assert_eq(gguf_open_flags(&g, "/nonexistent/m.gguf", GGUF_OPEN_RESIDENT), CM_EIO);
+    cr_assert_null(g);
+    cr_assert_eq(gguf_open_flags(&g, dir, GGUF_OPEN_RESIDENT), CM_EIO);
+    cr_assert_eq(truncate(path, 40), 0);
+    cr_assert_eq(gguf_open_flags(&g, path, GGUF_OPEN_RESIDENT), CM_EFORMAT);
+    cr_assert(strstr(cm_error_message(), "m.gguf"), "%s", cm_error_message());
+    cm_remove_tree(path);
+    cr_assert_eq(rmdir(dir), 0);
     free(path);
     free(dir);
 }

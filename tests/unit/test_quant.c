@@ -14,6 +14,7 @@
 #include "model/model.h"
 #include "tensor/fp16.h"
 #include "tensor/tensor.h"
+#include "train/gemm.h"
 
 static uint32_t st = 777;
 static uint32_t rnd(void) { return st = st * 1664525u + 1013904223u; }
@@ -150,6 +151,46 @@ Test(quant, batched_product_matches_decode)
         }
         free(w), free(x), free(yb), free(y1), free(scratch), free(row);
     }
+}
+
+/* Prompt products take weight rows as bf16: the kernels that dequantize straight to bf16
+ * give the bits of tensor_dequantize_row then tr_bf16_row, for every type they cover (and
+ * where the CPU has AVX512_BF16 those types do take the kernel). */
+Test(quant, rows_to_bf16_match_dequantize_then_round)
+{
+    const int64_t n = 256;
+    __builtin_cpu_init();
+    int fast = __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512bw") &&
+               __builtin_cpu_supports("avx512vl");
+    uint8_t *row = malloc(tensor_row_size(TENSOR_TYPE_F16, n));
+    float *f = malloc((size_t)n * sizeof(float)), *tmp = malloc((size_t)n * sizeof(float));
+    uint16_t *want = malloc((size_t)n * 2), *got = malloc((size_t)n * 2);
+    int covered = 0;
+    for (size_t k = 0; k <= N_QTYPES; k++) {
+        uint32_t type = k < N_QTYPES ? qtypes[k].type : TENSOR_TYPE_F16;
+        for (int rep = 0; rep < 20; rep++) {
+            if (k < N_QTYPES) {
+                random_row((int)k, row, n);
+            } else {
+                for (int64_t i = 0; i < n; i++) {
+                    uint16_t h = fp16_from_f32(frand() * (rep < 10 ? 1.0f : 3e-5f)); /* some subnormal */
+                    row[2 * i] = (uint8_t)h, row[2 * i + 1] = (uint8_t)(h >> 8);
+                }
+            }
+            cr_assert_eq(tensor_dequantize_row(type, row, f, n), 0);
+            tr_bf16_row(want, f, (int)n);
+            memset(got, 0xee, (size_t)n * 2);
+            int used = mm_dequantize_bf16(type, row, got, n, tmp);
+            for (int64_t i = 0; i < n; i++)
+                cr_assert_eq(got[i], want[i], "%s value %ld: bf16 %04x, want %04x (%g)", tensor_type_name(type),
+                             (long)i, got[i], want[i], f[i]);
+            if (rep == 0 && used) covered++;
+            if (fast && rep == 0 && tensor_type_get(type)->block_size == 32)
+                cr_assert(used, "%s has a bf16 kernel on this CPU but the row went through f32", tensor_type_name(type));
+        }
+    }
+    cr_log_info("bf16 rows: %d types straight from their blocks (AVX512_BF16 %s)", covered, fast ? "yes" : "no");
+    free(row), free(f), free(tmp), free(want), free(got);
 }
 
 /* Quantize -> dequantize on Gaussian-like rows (sum of uniforms) with a few outliers, as
