@@ -7,8 +7,8 @@
  * quantized to 8 bits per 32 values (an f32 scale and the values' sum per block; the
  * K-quants take 8 such blocks a 256-value super-block); BF16 is dequantized a row at a time.
  * A batch (prefill) in bf16 mode (mm_batch_current below; where the CPU has AVX512_BF16) takes
- * the weight a block of rows at a time as bf16 (F16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 straight from
- * their blocks, mm_dequantize_bf16; the others dequantized to f32 and rounded) into oneDNN's
+ * the weight a block of rows at a time as bf16 (F16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K
+ * straight from their blocks, mm_dequantize_bf16; the others dequantized to f32 and rounded) into oneDNN's
  * bf16 matmul. In f32 mode: each thread takes tiles of MM_TILE output rows, dequantizes the tile
  * to f32 (F32 tiles are used in place) and multiplies it with the whole batch by
  * cblas_sgemm, OpenBLAS running single-threaded inside our OpenMP threads. OpenBLAS is
@@ -52,8 +52,8 @@ void llama_matmul_add(const struct llama_weight *w, const float *x, int64_t T, f
 double mm_dot_reference(uint32_t type, const void *row, const float *x, int64_t n);
 
 /* A row of n values of type as bf16 (a prompt product's weight block): straight from the
- * blocks where this CPU has AVX512_BF16 and the type a kernel (f16, q8_0, q4_0, q4_1, q5_0,
- * q5_1; returns 1), else dequantized into tmp (n floats) and rounded (returns 0); the same
+ * blocks where this CPU has AVX512_BF16 and the type a kernel (all but bf16, q2_k, q3_k;
+ * returns 1), else dequantized into tmp (n floats) and rounded (returns 0); the same
  * bits either way. */
 int mm_dequantize_bf16(uint32_t type, const void *row, uint16_t *dst, int64_t n, float *tmp);
 

@@ -639,8 +639,82 @@ MM_BF16 static void deq_bf16_f16(const void *w, uint16_t *dst, int64_t n)
                    _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(b + 32))));
 }
 
+/* 32 values (16 bytes at q, as unsigned: u0 their values 0-15, u1 16-31) times a, minus m */
+MM_BF16 static inline void store_32_dm(uint16_t *dst, __m512i u0, __m512i u1, float a, float m)
+{
+    __m512 va = _mm512_set1_ps(a), vm = _mm512_set1_ps(m);
+    store_bf16(dst, _mm512_sub_ps(_mm512_mul_ps(va, _mm512_cvtepi32_ps(u0)), vm),
+               _mm512_sub_ps(_mm512_mul_ps(va, _mm512_cvtepi32_ps(u1)), vm));
+}
+
+/* Q4_K and Q5_K: 8 sub-blocks of 32, value = d sc q - dmin m (tensor_q4_k_to_float) */
+MM_BF16 static inline void deq_bf16_k45(const void *w, uint16_t *dst, int64_t n, int five)
+{
+    const uint8_t *b = w;
+    const __m256i m4 = _mm256_set1_epi8(0x0f);
+    const size_t bs = five ? 176 : 144;
+    for (int64_t i = 0; i < n / 256; i++, b += bs) {
+        float d = half_at(b), dmin = half_at(b + 2);
+        const uint8_t *qh = b + 16, *q = b + (five ? 48 : 16);
+        __m256i h = five ? _mm256_loadu_si256((const __m256i *)qh) : _mm256_setzero_si256();
+        for (int j = 0; j < 4; j++, q += 32, dst += 64) {
+            int sc, m;
+            tensor_k4_scale_min(2 * j, b + 4, &sc, &m);
+            float d1 = d * (float)sc, m1 = dmin * (float)m;
+            tensor_k4_scale_min(2 * j + 1, b + 4, &sc, &m);
+            float d2 = d * (float)sc, m2 = dmin * (float)m;
+            __m256i v = _mm256_loadu_si256((const __m256i *)q);
+            __m256i lo = _mm256_and_si256(v, m4), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
+            if (five) { /* bit 2j of qh[l] is value l's 16 in the first sub-block, bit 2j+1 in the second */
+                __mmask32 b1 = _mm256_test_epi8_mask(h, _mm256_set1_epi8((char)(1 << (2 * j))));
+                __mmask32 b2 = _mm256_test_epi8_mask(h, _mm256_set1_epi8((char)(2 << (2 * j))));
+                lo = _mm256_mask_add_epi8(lo, b1, lo, _mm256_set1_epi8(16));
+                hi = _mm256_mask_add_epi8(hi, b2, hi, _mm256_set1_epi8(16));
+            }
+            store_32_dm(dst, _mm512_cvtepu8_epi32(_mm256_castsi256_si128(lo)),
+                        _mm512_cvtepu8_epi32(_mm256_extracti128_si256(lo, 1)), d1, m1);
+            store_32_dm(dst + 32, _mm512_cvtepu8_epi32(_mm256_castsi256_si128(hi)),
+                        _mm512_cvtepu8_epi32(_mm256_extracti128_si256(hi, 1)), d2, m2);
+        }
+    }
+}
+
+MM_BF16 static void deq_bf16_q4_k(const void *w, uint16_t *dst, int64_t n) { deq_bf16_k45(w, dst, n, 0); }
+MM_BF16 static void deq_bf16_q5_k(const void *w, uint16_t *dst, int64_t n) { deq_bf16_k45(w, dst, n, 1); }
+
+/* Q6_K: value = (d scale) (q - 32), 16 values a scale (tensor_q6_k_to_float) */
+MM_BF16 static void deq_bf16_q6_k(const void *w, uint16_t *dst, int64_t n)
+{
+    const uint8_t *b = w;
+    const __m256i m4 = _mm256_set1_epi8(0x0f), m2 = _mm256_set1_epi8(3), k32 = _mm256_set1_epi8(32);
+    for (int64_t i = 0; i < n / 256; i++, b += 210) {
+        const uint8_t *ql = b, *qh = b + 128;
+        const int8_t *sc = (const int8_t *)(b + 192);
+        float d = half_at(b + 208);
+        for (int half = 0; half < 2; half++, dst += 128, ql += 64, qh += 32, sc += 8) {
+            __m256i a = _mm256_loadu_si256((const __m256i *)ql), c = _mm256_loadu_si256((const __m256i *)(ql + 32));
+            __m256i h = _mm256_loadu_si256((const __m256i *)qh);
+            __m256i q[4] = {
+                _mm256_or_si256(_mm256_and_si256(a, m4), _mm256_slli_epi16(_mm256_and_si256(h, m2), 4)),
+                _mm256_or_si256(_mm256_and_si256(c, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2), m2), 4)),
+                _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(a, 4), m4),
+                                _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 4), m2), 4)),
+                _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(c, 4), m4),
+                                _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 6), m2), 4)),
+            };
+            for (int k = 0; k < 4; k++) { /* values 32k .. 32k+31: scales sc[2k] (first 16), sc[2k+1] */
+                __m256i v = _mm256_sub_epi8(q[k], k32);
+                __m512 s0 = _mm512_set1_ps(d * (float)sc[2 * k]), s1 = _mm512_set1_ps(d * (float)sc[2 * k + 1]);
+                store_bf16(dst + 32 * k, _mm512_mul_ps(s0, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm256_castsi256_si128(v)))),
+                           _mm512_mul_ps(s1, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm256_extracti128_si256(v, 1)))));
+            }
+        }
+    }
+}
+
 const mm_deq_bf16_fn mm_deq_bf16_avx512[TENSOR_TYPE_COUNT] = {
     [TENSOR_TYPE_F16] = deq_bf16_f16,   [TENSOR_TYPE_Q8_0] = deq_bf16_q8_0, [TENSOR_TYPE_Q4_0] = deq_bf16_q4_0,
     [TENSOR_TYPE_Q4_1] = deq_bf16_q4_1, [TENSOR_TYPE_Q5_0] = deq_bf16_q5_0, [TENSOR_TYPE_Q5_1] = deq_bf16_q5_1,
+    [TENSOR_TYPE_Q4_K] = deq_bf16_q4_k, [TENSOR_TYPE_Q5_K] = deq_bf16_q5_k, [TENSOR_TYPE_Q6_K] = deq_bf16_q6_k,
 };
 #endif
