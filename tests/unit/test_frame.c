@@ -1114,3 +1114,107 @@ Test(frame, gathers_wait_through_calls)
         free(mpi);
     }
 }
+
+/* A sum into an array inside a repetition (a scatter, as CSC and COO products do): the
+ * MPI_Allreduce over all of it moves after the repetition when there the array is only set to
+ * zero (by every rank, or by a split loop that gathers the zeros, which then runs whole) and
+ * added to; the other ranks start from zero once before it. */
+#define SUM_HEAD                                                                                 \
+    "#include <stdio.h>\n#include <stdlib.h>\n\n"                                                \
+    "int main(int argc, char **argv)\n{\n"                                                      \
+    "    long n = argc > 1 ? strtol(argv[1], NULL, 10) : 10;\n"                                  \
+    "    double *x = malloc(n * sizeof *x), s = 0.0;\n"                                          \
+    "    double *y = malloc(n * sizeof *y);\n"                                                    \
+    "    int *col = malloc(n * sizeof *col);\n"                                                   \
+    "    for (long i = 0; i < n; i++)\n"                                                          \
+    "        x[i] = 1.0 + (double)(i % 5), y[i] = 2.0, col[i] = (int)((i * 7) % n);\n"
+#define SUM_TAIL                                                                                 \
+    "    for (long i = 0; i < n; i++)\n        s += (double)(i + 1) * y[i];\n"                    \
+    "    printf(\"%.9f %.9f\\n\", s, y[n - 1]);\n    free(x);\n    free(y);\n    free(col);\n    return 0;\n}\n"
+#define SUM_SCATTER                                                                              \
+    "        " MARK "\n"                                                                         \
+    "        for (long j = 0; j < n; j++)\n"                                                     \
+    "            y[col[j]] += x[j] * (double)(r + 1);\n"
+
+static char *with_sum(const char *src, int zero_loop)
+{
+    struct frame f;
+    build(&f, src);
+    char *frags[2] = {0};
+    for (size_t j = 0; j < f.n; j++) {
+        char *answer = malloc(strlen(f.loops[j].prefix) + 256);
+        if (zero_loop && j == 0)
+            sprintf(answer, "%smpi_allgather_share(y, 1, MPI_DOUBLE);\n```", f.loops[j].prefix);
+        else
+            sprintf(answer, "%sMPI_Allreduce(MPI_IN_PLACE, y, n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);\n```",
+                    f.loops[j].prefix);
+        const char *why = NULL;
+        cr_assert(frags[j] = frame_fragment(&f, j, answer, &why), "%s", why);
+        free(answer);
+    }
+    char *mpi = frame_program(&f, frags);
+    for (size_t j = 0; j < f.n; j++) free(frags[j]);
+    frame_release(&f);
+    return mpi;
+}
+
+Test(frame, array_sums_wait_until_after_the_loop_around_them)
+{
+    int have_mpi = system("command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1") == 0;
+    const char *waits = "once, after the loop around the split (each rank only added its part of y in it)";
+    /* reset by every rank, then added to */
+    const char *reset = SUM_HEAD "    for (int r = 0; r < 4; r++) {\n"
+                                 "        for (long i = 0; i < n; i++)\n            y[i] = 0.0;\n" SUM_SCATTER
+                                 "    }\n" SUM_TAIL;
+    char *mpi = with_sum(reset, 0);
+    cr_assert_eq(count(mpi, "MPI_Allreduce(MPI_IN_PLACE, y"), 1, "%s", mpi);
+    cr_assert(strstr(mpi, "    }\n    MPI_Allreduce(MPI_IN_PLACE, y, (int)(n), MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD); /* chatmpi: "),
+              "%s", mpi);
+    cr_assert(strstr(mpi, waits), "%s", mpi);
+    cr_assert(strstr(mpi, "    if (mpi_rank != 0) /* chatmpi: the loop below adds to y in a split loop; the other "
+                          "ranks' parts start from zero, summed once after it */\n        for (long mpi_t = 0; mpi_t < "
+                          "n; mpi_t++)\n            y[mpi_t] = 0;\n    for (int r = 0;"),
+              "%s", mpi);
+    cr_assert_eq(count(mpi, "if (mpi_rank != 0)"), 1, "the set-up in the loop goes: %s", mpi);
+    if (have_mpi) same_output_at_1_to_3_ranks(reset, mpi);
+    free(mpi);
+    /* reset by a split loop that gathers its zeros: it runs whole, no gather */
+    const char *split = SUM_HEAD "    for (int r = 0; r < 4; r++) {\n"
+                                 "        " MARK "\n"
+                                 "        for (long i = 0; i < n; i++)\n            y[i] = 0.0;\n" SUM_SCATTER
+                                 "    }\n" SUM_TAIL;
+    mpi = with_sum(split, 1);
+    cr_assert_eq(count(mpi, "MPI_Allreduce(MPI_IN_PLACE, y"), 1, "%s", mpi);
+    cr_assert_eq(count(mpi, "mpi_allgather_share(y"), 0, "%s", mpi);
+    cr_assert(strstr(mpi, "every rank runs it all: zeros for a sum that waits, no gather */\n"
+                          "            for (long i = 0; i < n; i++)\n                y[i] = 0.0;\n"),
+              "%s", mpi);
+    if (have_mpi) same_output_at_1_to_3_ranks(split, mpi);
+    free(mpi);
+    /* no reset: the sums accumulate across the repetitions (rank 0 keeps y's first values) */
+    const char *acc = SUM_HEAD "    for (int r = 0; r < 4; r++) {\n" SUM_SCATTER "    }\n" SUM_TAIL;
+    mpi = with_sum(acc, 0);
+    cr_assert(strstr(mpi, waits), "%s", mpi);
+    if (have_mpi) same_output_at_1_to_3_ranks(acc, mpi);
+    free(mpi);
+    /* it stays in the loop when y is read there, set to something but zero, or the loop can
+     * be left by return */
+    const char *stays[] = {
+        SUM_HEAD "    for (int r = 0; r < 4; r++) {\n" SUM_SCATTER "        s += y[0];\n    }\n" SUM_TAIL,
+        SUM_HEAD "    for (int r = 0; r < 4; r++) {\n        y[1] = 1.0;\n" SUM_SCATTER "    }\n" SUM_TAIL,
+        SUM_HEAD "    for (int r = 0; r < 4; r++) {\n        if (s > 1e300)\n            return 1;\n" SUM_SCATTER
+                 "    }\n" SUM_TAIL,
+        SUM_HEAD "    double *z = y;\n    for (int r = 0; r < 4; r++) {\n        z[0] = 0.0;\n" SUM_SCATTER
+                 "    }\n" SUM_TAIL,
+        SUM_HEAD "    for (int r = 0; r < 4; r++) {\n        " MARK "\n        for (long i = 0; i < n; i++)\n"
+                 "            y[i] = 0.5;\n" SUM_SCATTER "    }\n" SUM_TAIL,
+    };
+    for (size_t k = 0; k < sizeof(stays) / sizeof(stays[0]); k++) {
+        mpi = with_sum(stays[k], k == 4);
+        cr_assert_null(strstr(mpi, waits), "case %zu: %s", k, mpi);
+        cr_assert(strstr(mpi, "            MPI_Allreduce(MPI_IN_PLACE, y, n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);"),
+                  "case %zu: %s", k, mpi);
+        if (have_mpi) same_output_at_1_to_3_ranks(stays[k], mpi);
+        free(mpi);
+    }
+}
