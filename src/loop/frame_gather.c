@@ -1,5 +1,5 @@
-/* frame_gather.c — gathers that wait until after the loop around them, and halos (see
- * frame_loop.h).
+/* frame_gather.c — gathers that wait until after the loop around them, halos, and array sums
+ * whose reduction waits (see frame_loop.h).
  *
  * A split loop inside a repetition (`for (r = 0; r < reps; r++) for (i ...) y[i] = a * y[i];`)
  * gathers the whole array after every repetition, although each rank only ever reads back the

@@ -41,8 +41,8 @@ struct frame_hoist {
     char *text;
 };
 /* The gathers of arrays that only their split loops use inside a loop around them move after
- * that loop, as halos where the loop reads neighbours, through calls too (frame_gather.c says
- * when): their lines are taken out of frags or rewritten (replaced, freed) and *out gets the
+ * that loop, as halos where the loop reads neighbours, through calls too; the reductions of
+ * arrays a split loop only adds to move after it too (frame_gather.c says when): their lines are taken out of frags or rewritten (replaced, freed) and *out gets the
  * code to insert, in offset order. Returns its count. Caller frees each text and *out. */
 size_t frame_gather_hoist(const struct frame *f, char **frags, struct frame_hoist **out);
 

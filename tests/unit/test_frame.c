@@ -7,7 +7,8 @@
  * other ranks (counts read from allocations and declarations); the example chosen by the
  * loop's shape (vectors, rows, sums, an extremum and its index); gathers given the rows'
  * width and base; reductions of what the loop only reads dropped; gathers that wait until after
- * a repetition, and halos (subscripts read as sums); the assembled programs built with mpicc
+ * a repetition, and halos (subscripts read as sums); array sums whose reduction waits until
+ * after the repetition; the assembled programs built with mpicc
  * and run at 1 to 3 ranks against the sequential output. */
 #include <criterion/criterion.h>
 #include <stdio.h>
