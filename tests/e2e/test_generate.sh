@@ -17,11 +17,19 @@ expect_rc 0 "$CHATMPI" info "$D/t.gguf"
 grep -q "^  output\.weight " "$OUT" && die "--tied model has output.weight"
 expect_out "q4_0"
 
-# info --memory: weights mapped, KV cache at full context (2 layers x 2 kv heads x 16 x 2 bytes
+# the weights read into huge pages (the default) or mapped (CHATMPI_MMAP=1): the same ids, and
+# info --memory says which
+expect_rc 0 "$CHATMPI" generate -m "$D/m.gguf" --prompt-ids 1,2,3 -n 12 --print-ids --threads 1
+[ "$(cat "$OUT")" = "$(CHATMPI_MMAP=1 "$CHATMPI" generate -m "$D/m.gguf" --prompt-ids 1,2,3 -n 12 --print-ids --threads 1)" ] ||
+    die "CHATMPI_MMAP=1 changes the generated ids"
+CHATMPI_MMAP=1 expect_rc 0 "$CHATMPI" info --memory "$D/m.gguf"
+expect_out "weights .*(mapped from the file: CHATMPI_MMAP)"
+
+# info --memory: weights read into huge pages, KV cache at full context (2 layers x 2 kv heads x 16 x 2 bytes
 # (fp16) x (64 key positions, whole blocks of 32, + 48 value positions))
 expect_rc 0 "$CHATMPI" info --memory "$D/m.gguf"
 expect_out "llama, 0.1M parameters, dim 64, 2 layers, 4/2 heads, ffn 96, ctx 48, vocab 70"
-expect_out "weights .*276.25 KiB"
+expect_out "weights .*276.25 KiB  (read into huge pages)"
 expect_out "kv cache .*14.00 KiB  (2 layers x 2 kv heads x 16 x 2 bytes (fp16) x (64 key + 48 value positions))"
 expect_rc 2 "$CHATMPI" info --memory tests/e2e/lib.sh
 
