@@ -213,15 +213,21 @@ Test(gguf, round_trip_every_type)
     free(p);
 }
 
-Test(gguf, file_write_is_atomic_and_reads_back)
+/* The fixture written to DIR/m.gguf in a new temporary directory (*dir); its path. */
+static char *fixture_file(char **dir)
 {
-    char *dir, *path;
-    cr_assert_eq(cm_make_temp_dir(&dir, "test_gguf"), 0);
-    path = cm_path_join(dir, "m.gguf");
+    cr_assert_eq(cm_make_temp_dir(dir, "test_gguf"), 0);
+    char *path = cm_path_join(*dir, "m.gguf");
     struct gguf_writer w;
     build(&w);
     cr_assert_eq(gguf_writer_write(&w, path), 0, "%s", cm_error_message());
     gguf_writer_release(&w);
+    return path;
+}
+
+Test(gguf, file_write_is_atomic_and_reads_back)
+{
+    char *dir, *path = fixture_file(&dir);
     struct gguf *g;
     cr_assert_eq(gguf_open(&g, path), 0, "%s", cm_error_message());
     cr_assert(g->mapped);
@@ -240,13 +246,7 @@ Test(gguf, file_write_is_atomic_and_reads_back)
  * file does not reach the loaded tensors (a mapping would show it), and the same errors. */
 Test(gguf, resident_open_reads_a_copy)
 {
-    char *dir, *path;
-    cr_assert_eq(cm_make_temp_dir(&dir, "test_gguf"), 0);
-    path = cm_path_join(dir, "m.gguf");
-    struct gguf_writer w;
-    build(&w);
-    cr_assert_eq(gguf_writer_write(&w, path), 0, "%s", cm_error_message());
-    gguf_writer_release(&w);
+    char *dir, *path = fixture_file(&dir);
     struct gguf *g, *m;
     cr_assert_eq(gguf_open_flags(&g, path, GGUF_OPEN_RESIDENT), 0, "%s", cm_error_message());
     cr_assert_eq(gguf_open(&m, path), 0, "%s", cm_error_message());

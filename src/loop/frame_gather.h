@@ -1,0 +1,48 @@
+/* frame_gather.h — what frame_gather.c (gathers that wait, halos, calls) shares with
+ * frame_sums.c (array sums whose reduction waits): the program lexed with each marked loop's
+ * tokens, and the helpers both use. Not for other callers. */
+#ifndef CM_LOOP_FRAME_GATHER_H
+#define CM_LOOP_FRAME_GATHER_H
+
+#include <stddef.h>
+
+#include "core/buf.h"
+#include "loop/frame_loop.h"
+
+struct hctx {
+    const struct frame *f;
+    struct clex lx;
+    size_t *kw, *last;  /* each marked loop's keyword token and last token */
+    int *depth;         /* brace depth before each token */
+    char *const *frags; /* the answers as given (which loop gathers what) */
+};
+
+#define GROUP_MAX 8
+struct group {
+    size_t n;
+    const char *s[GROUP_MAX];
+    size_t l[GROUP_MAX];
+};
+
+/* Token i is the name (s, n). */
+int tok_eq(const struct clex *lx, size_t i, const char *s, size_t n);
+/* The loop statement around tokens a..b: the nearest for/while/do whose statement holds them,
+ * or SIZE_MAX. */
+size_t enclosing(const struct clex *lx, size_t a, size_t b);
+/* The bounds (text) keep their values over tokens a..b: no name in them assigned, no call. */
+int bounds_kept(const struct clex *lx, size_t a, size_t b, const char *bounds);
+/* The marked loop holding token t, or SIZE_MAX. */
+size_t marked_at(const struct hctx *h, size_t t);
+/* The group's names are not aliased (but in P's copies, tokens p..pe) nor named in another
+ * function unless declared in P's. */
+int private_group(const struct hctx *h, const struct group *g, size_t p, size_t pe);
+/* Answer text frag gathers the array (s, n): a line `mpi_allgather_share(s, ...);`. */
+int frag_gathers(const char *frag, const char *s, size_t n);
+/* Adds text t (taken) at offset at to the hoists, once. */
+void add_hoist(struct frame_hoist **out, size_t *n_out, size_t *cap, size_t at, struct cm_buf *t);
+
+/* frame_sums.c: loop j's sums into arrays that can wait move around the loop around it. */
+void frame_sums_wait(const struct hctx *h, size_t j, char **frags, struct frame_hoist **out, size_t *n_out,
+                     size_t *cap);
+
+#endif
