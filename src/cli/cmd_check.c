@@ -42,6 +42,8 @@ int cmd_check(int argc, char **argv)
         {OPT_STR_LIST, "args", 'a', "\"ARGS\"", "a check size set: argv for both programs", &o.args},
         {OPT_STR, "bench-args", 'b', "\"ARGS\"", "argv for timing (about a second sequentially)", &o.bench_args},
         {OPT_INT, "runs", 'r', NULL, "timed repetitions, median reported (default 3)", &runs, 1, 64},
+        {OPT_STR, "peer", 0, "PEER.c", "with --bench-args: time another MPI version beside MPI.c, taking turns run by run",
+         &o.peer_path},
         {OPT_DOUBLE, "rtol", 0, NULL, "relative tolerance for numbers (default 1e-6)", &o.rtol, 0, 0, 0, 1},
         {OPT_DOUBLE, "atol", 0, NULL, "absolute tolerance for numbers (default 1e-9)", &o.atol, 0, 0, 0, 1e300},
         {OPT_DOUBLE, "timeout", 't', "SECONDS", "wall-clock limit of each check run (default 10)", &timeout, 0, 0,
@@ -104,6 +106,14 @@ int cmd_check(int argc, char **argv)
                     pos.items[i]);
             goto done;
         }
+    if (o.peer_path && !o.bench_args) {
+        fprintf(stderr, "chatmpi check: --peer times a program beside MPI.c: it needs --bench-args\n");
+        goto done;
+    }
+    if (o.peer_path && access(o.peer_path, R_OK) != 0) {
+        fprintf(stderr, "chatmpi check: cannot read the peer '%s'\n", o.peer_path);
+        goto done;
+    }
     if (cli_check_output("check", "--json", json, 0) || cli_check_output("check", "--run-cache", o.run_cache, 1))
         goto done;
     memcpy(o.np, np.v, np.n * sizeof(np.v[0]));

@@ -73,7 +73,7 @@ int cmd_eval(int argc, char **argv)
          EVAL_MAX_K},
         {OPT_FLAG, "bench", 'b', NULL, "time correct answers at the case's bench_args (speedup at 2 ranks)", &bench},
         {OPT_INT, "runs", 'r', NULL, "timed repetitions with --bench (default 3)", &runs, 1, 64},
-        {OPT_FLAG, "compare-expert", 0, NULL, "with --bench, also time the expert mpi.c and baseline.c", &expert},
+        {OPT_FLAG, "compare-expert", 0, NULL, "with --bench, also time the expert mpi.c (beside each correct answer, in turns) and baseline.c", &expert},
         {OPT_DOUBLE, "timeout", 't', "SECONDS", "limit of each check run (default 20)", &timeout, 0, 0, 0.1, 86400},
         {OPT_STR, "json", 'j', "FILE", "every sample's result as JSON", &json},
         {OPT_STR, "markdown", 0, "FILE", "the tables as Markdown", &markdown},

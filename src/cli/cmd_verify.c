@@ -132,7 +132,7 @@ static int run_jobs(const char *name, int argc, char **argv, int is_test)
         {OPT_INT_LIST, "np", 0, "N,N,...", "rank counts (default 1,2,3,4)", &np, 1, 1024},
         {OPT_FLAG, "bench", 'b', NULL, "time correct answers (speedup at 2 ranks)", &bench},
         {OPT_INT, "runs", 'r', NULL, "timed repetitions with --bench (default 3)", &runs, 1, 64},
-        {OPT_FLAG, "compare-expert", 0, NULL, "with --bench, also time the expert mpi.c and baseline.c", &expert},
+        {OPT_FLAG, "compare-expert", 0, NULL, "with --bench, also time the expert mpi.c (beside each correct answer, in turns) and baseline.c", &expert},
         {OPT_DOUBLE, "timeout", 't', "SECONDS", "limit of each check run (default 20)", &timeout, 0, 0, 0.1, 86400},
         {OPT_STR, "template", 0, "NAME|FILE", "prompt template: chathpc, chatml, codellama or a file (default: the model's own, else chathpc)", &tmpl},
         {OPT_DOUBLE, "temperature", 'T', NULL, "sampling temperature (default 0; 0.7 for samples 2..N)", &temperature,

@@ -31,6 +31,8 @@ struct eval_sample {
     double speedup2, efficiency2; /* at 2 ranks, with bench; 0 when not timed */
     unsigned long long bytes2;    /* bytes moved at 2 ranks (profile), 0 when unknown */
     int has_bytes;
+    double expert_speedup2;       /* compare_expert: the expert's mpi.c at 2 ranks, timed beside this
+                                   * sample in the same check (runs taking turns); 0 = not */
 };
 
 struct eval_case {
@@ -42,6 +44,7 @@ struct eval_case {
     double best_speedup2;           /* best correct sample; 0 = none timed */
     double expert_speedup2, baseline_speedup2; /* with --compare-expert; 0 = not measured */
     unsigned long long expert_bytes2;
+    int expert_beside;              /* expert_speedup2 was timed beside the best sample, not alone */
     /* the candidate loop (verify/test --repair): answers drawn, and each sample's first
      * answer's result (before any repair); has_rounds 0: no loop data (eval --answers) */
     int has_rounds;

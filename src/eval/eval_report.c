@@ -23,8 +23,8 @@ static int in_loop_row(const struct eval_case *ec, int d)
 struct agg {
     size_t cases, samples, built, correct, exact, timed;
     double pass[EVAL_MAX_K + 1];
-    double log_speedup, log_expert;
-    size_t expert_timed;
+    double log_speedup, log_expert, log_ratio;
+    size_t expert_timed, n_ratio; /* ratio: the best sample's speedup@2 over the expert's, both timed */
     double bytes;
     size_t n_bytes;
 };
@@ -39,6 +39,8 @@ static void add_case(struct agg *a, const struct eval_case *ec)
     for (int k = 1; k <= EVAL_MAX_K; k++) a->pass[k] += ec->pass_at[k];
     if (ec->best_speedup2 > 0) a->log_speedup += log(ec->best_speedup2), a->timed++;
     if (ec->expert_speedup2 > 0) a->log_expert += log(ec->expert_speedup2), a->expert_timed++;
+    if (ec->expert_speedup2 > 0 && ec->best_speedup2 > 0)
+        a->log_ratio += log(ec->best_speedup2 / ec->expert_speedup2), a->n_ratio++;
     for (size_t i = 0; i < ec->n; i++)
         if (ec->samples[i].correct && ec->samples[i].has_bytes) a->bytes += (double)ec->samples[i].bytes2, a->n_bytes++;
 }
@@ -158,6 +160,10 @@ static void row(FILE *f, int md, const char *label, const struct agg *a, const s
                 fprintf(f, "%s%9.2f", sep, exp(a->log_expert / (double)a->expert_timed));
             else
                 fprintf(f, "%s%9s", sep, "-");
+            if (a->n_ratio)
+                fprintf(f, "%s%9.2f", sep, exp(a->log_ratio / (double)a->n_ratio));
+            else
+                fprintf(f, "%s%9s", sep, "-");
         }
     }
     if (a->n_bytes)
@@ -174,13 +180,13 @@ static void header(FILE *f, int md, const struct eval_opts *o)
     fprintf(f, "%s%5s%s%7s%s%6s%s%6s", sep, "cases", sep, "samples", sep, "build", sep, "pass");
     for (size_t i = 0; i < o->n_ks; i++) fprintf(f, "%spass@%-2ld", sep, o->ks[i]);
     if (o->bench) fprintf(f, "%s%9s%s%5s", sep, "speedup@2", sep, "eff@2");
-    if (o->bench && o->compare_expert) fprintf(f, "%s%9s", sep, "expert@2");
+    if (o->bench && o->compare_expert) fprintf(f, "%s%9s%s%9s", sep, "expert@2", sep, "of expert");
     fprintf(f, "%s%11s%s%6s%s\n", sep, "bytes@2", sep, "exact", md ? " |" : "");
     if (md) {
         fprintf(f, "|---|---:|---:|---:|---:|");
         for (size_t i = 0; i < o->n_ks; i++) fprintf(f, "---:|");
         if (o->bench) fprintf(f, "---:|---:|");
-        if (o->bench && o->compare_expert) fprintf(f, "---:|");
+        if (o->bench && o->compare_expert) fprintf(f, "---:|---:|");
         fprintf(f, "---:|---:|\n");
     }
 }
@@ -242,8 +248,12 @@ void eval_report_print(const struct eval_case *cases, size_t n, const struct eva
     per_case(cases, n, o, f, 0);
     fprintf(f, "\nbuild and pass are shares of samples; pass@k is the unbiased estimator averaged over cases;\n"
                "speedup@2 is the geometric mean over cases of the best correct sample's speedup at 2 ranks\n"
-               "(launcher start-up subtracted) and eff@2 the parallel efficiency there (speedup@2 / 2);\n"
-               "bytes@2 is the mean bytes moved at 2 ranks by correct samples;\n"
+               "(launcher start-up subtracted) and eff@2 the parallel efficiency there (speedup@2 / 2);\n");
+    if (o->bench && o->compare_expert)
+        fprintf(f, "expert@2 is the same for the expert answers (mpi.c), timed beside the best correct sample, the\n"
+                   "two taking turns run by run (alone when no sample is correct), and 'of expert' the geometric\n"
+                   "mean over the cases with both of speedup@2 / expert@2;\n");
+    fprintf(f, "bytes@2 is the mean bytes moved at 2 ranks by correct samples;\n"
                "exact is the share of samples equal to the expert answer up to whitespace.\n");
 }
 
@@ -300,6 +310,7 @@ int eval_report_json(const struct eval_case *cases, size_t n, const struct eval_
         if (ec->best_speedup2 > 0) json_object_set_new(c, "speedup2", json_real(ec->best_speedup2));
         if (ec->best_speedup2 > 0) json_object_set_new(c, "efficiency2", json_real(ec->best_speedup2 / 2));
         if (ec->expert_speedup2 > 0) json_object_set_new(c, "expert_speedup2", json_real(ec->expert_speedup2));
+        if (ec->expert_speedup2 > 0) json_object_set_new(c, "expert_beside", json_boolean(ec->expert_beside));
         if (ec->baseline_speedup2 > 0) json_object_set_new(c, "baseline_speedup2", json_real(ec->baseline_speedup2));
         json_array_append_new(arr, c);
     }

@@ -38,6 +38,7 @@ struct ctx {
     /* the run cache (opts.run_cache): each program's image id, when its runs can be keyed */
     char seq_id[RUNCACHE_ID_LEN + 1], mpi_id[RUNCACHE_ID_LEN + 1];
     int seq_keyed, mpi_keyed, cache_warned;
+    int peer_built; /* opts.peer_path built as bin/peer */
 };
 
 void check_opts_init(struct check_opts *o)
@@ -246,8 +247,11 @@ static int setup_work(struct ctx *c, const char *seq_path, const char *mpi_path)
 {
     char *seq = NULL, *mpi = NULL;
     size_t seq_len = 0, mpi_len = 0;
+    char *peer = NULL;
+    size_t peer_len = 0;
     int rc = cm_read_file(&seq, &seq_len, seq_path, SOURCE_MAX);
     if (!rc) rc = cm_read_file(&mpi, &mpi_len, mpi_path, SOURCE_MAX);
+    if (!rc && c->o->peer_path) rc = cm_read_file(&peer, &peer_len, c->o->peer_path, SOURCE_MAX);
     if (rc) {
         rc = CM_EINVAL; /* a missing input file is the user's to fix */
         goto done;
@@ -271,9 +275,11 @@ static int setup_work(struct ctx *c, const char *seq_path, const char *mpi_path)
     } files[] = {{"src/seq.c", seq, seq_len},
                  {"src/mpi.c", mpi, mpi_len},
                  {"src/empty.c", empty_mpi_src, sizeof(empty_mpi_src) - 1},
-                 {"src/chatmpi_pmpi.c", NULL, 0}};
+                 {"src/chatmpi_pmpi.c", NULL, 0},
+                 {"src/peer.c", peer, peer_len}};
     files[3].data = prof_profiler_source(&files[3].len);
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]) && !rc; i++) {
+    size_t n_files = sizeof(files) / sizeof(files[0]) - !peer;
+    for (size_t i = 0; i < n_files && !rc; i++) {
         char *p = cm_path_join(c->work, files[i].name);
         rc = cm_write_file_atomic(p, files[i].data, files[i].len);
         free(p);
@@ -290,6 +296,7 @@ static int setup_work(struct ctx *c, const char *seq_path, const char *mpi_path)
 done:
     free(seq);
     free(mpi);
+    free(peer);
     return rc;
 }
 
@@ -495,7 +502,25 @@ static int mpi_run(struct ctx *c, long np, int args_index, const char *args, dou
     return rc;
 }
 
-/* Times `argv` (a launcher line or the sequential binary) `runs` times; returns the median. */
+/* One timed run of `argv` (a launcher line or the sequential binary): its wall time, and
+ * whether it exited 0. */
+static int time_once(struct ctx *c, const struct cm_strlist *argv, const char *args, double timeout, double *t,
+                     int *ok)
+{
+    struct cm_strlist a;
+    cm_strlist_init(&a);
+    for (size_t i = 0; i < argv->n; i++) cm_strlist_push(&a, argv->items[i]);
+    struct sandbox_result res;
+    int rc = run_in_sandbox(c, &a, args, timeout, &res, NULL, 0, NULL);
+    cm_strlist_release(&a);
+    if (rc) return rc;
+    *ok = res.end == SANDBOX_EXITED && res.exit_code == 0;
+    *t = res.wall_s;
+    sandbox_result_release(&res);
+    return 0;
+}
+
+/* Times `argv` `runs` times; returns the median. */
 static int timed_runs(struct ctx *c, struct cm_strlist *argv, const char *args, double timeout, double *med,
                       int *all_ok)
 {
@@ -503,18 +528,78 @@ static int timed_runs(struct ctx *c, struct cm_strlist *argv, const char *args, 
     int n = c->o->runs < 64 ? c->o->runs : 64;
     *all_ok = 1;
     for (int k = 0; k < n; k++) {
-        struct cm_strlist a;
-        cm_strlist_init(&a);
-        for (size_t i = 0; i < argv->n; i++) cm_strlist_push(&a, argv->items[i]);
-        struct sandbox_result res;
-        int rc = run_in_sandbox(c, &a, args, timeout, &res, NULL, 0, NULL);
-        cm_strlist_release(&a);
+        int ok;
+        int rc = time_once(c, argv, args, timeout, &t[k], &ok);
         if (rc) return rc;
-        if (res.end != SANDBOX_EXITED || res.exit_code != 0) *all_ok = 0;
-        t[k] = res.wall_s;
-        sandbox_result_release(&res);
+        *all_ok &= ok;
     }
     *med = median(t, n);
+    return 0;
+}
+
+/* Times the program and the peer (opts.peer_path) at one rank count, taking turns run by run
+ * (the program first in even rounds, the peer first in odd ones), so that both meet the same
+ * moments of a shared machine; medians of each. */
+static int timed_pair(struct ctx *c, struct cm_strlist *mine, struct cm_strlist *peer, const char *args,
+                      double timeout, double *med, int *ok, double *peer_med, int *peer_ok)
+{
+    double t[64], u[64];
+    int n = c->o->runs < 64 ? c->o->runs : 64;
+    *ok = *peer_ok = 1;
+    for (int k = 0; k < n; k++) {
+        for (int turn = 0; turn < 2; turn++) {
+            int is_peer = turn != (k & 1), good;
+            int rc = time_once(c, is_peer ? peer : mine, args, timeout, is_peer ? &u[k] : &t[k], &good);
+            if (rc) return rc;
+            if (is_peer)
+                *peer_ok &= good;
+            else
+                *ok &= good;
+        }
+    }
+    *med = median(t, n);
+    *peer_med = median(u, n);
+    return 0;
+}
+
+/* The launcher line of the program at np with bin/mpi replaced by bin/NAME. */
+static void launcher_argv_for(struct ctx *c, long np, const char *name, struct cm_strlist *l)
+{
+    launcher_argv(c, np, l);
+    char *path = cm_malloc(strlen(c->view) + strlen(name) + 6);
+    sprintf(path, "%s/bin/%s", c->view, name);
+    free(l->items[l->n - 1]);
+    l->items[l->n - 1] = path;
+}
+
+/* The peer's run at the bench size and np, judged against the sequential program's output:
+ * 1 when it passed, else 0 with rep->peer_error set (once). */
+static int peer_passes(struct ctx *c, long np, double timeout, int *passed)
+{
+    struct cm_strlist l;
+    cm_strlist_init(&l);
+    launcher_argv_for(c, np, "peer", &l);
+    struct sandbox_result res;
+    int rc = run_in_sandbox(c, &l, c->o->bench_args, timeout, &res, NULL, 0, NULL);
+    cm_strlist_release(&l);
+    if (rc) return rc;
+    struct check_run r;
+    memset(&r, 0, sizeof(r));
+    r.np = np;
+    struct sandbox_spec spec = {c->work, "run", NULL, NULL, 0, NULL, c->o->lim};
+    spec.lim.wall_s = timeout;
+    judge(c, &r, &res, &spec, &c->bench_out, &c->bench_err);
+    sandbox_result_release(&res);
+    *passed = r.verdict == VERDICT_PASS;
+    if (!*passed && !c->rep->peer_error) {
+        struct cm_buf m;
+        cm_buf_init(&m);
+        cm_buf_printf(&m, "the peer program did not pass at np=%ld with the bench args: %s: %s", np,
+                      check_verdict_name(r.verdict), r.detail);
+        c->rep->peer_error = cm_buf_detach(&m);
+        cm_buf_release(&m);
+    }
+    free(r.stderr_tail);
     return 0;
 }
 
@@ -543,6 +628,9 @@ static int bench(struct ctx *c)
     rep->perf[0].time_s = rep->perf[0].median_s;
     rep->perf[0].speedup = rep->perf[0].efficiency = 1;
     rep->perf[0].ok = 1;
+    rep->perf[0].peer_median_s = rep->perf[0].peer_time_s = rep->perf[0].median_s;
+    rep->perf[0].peer_speedup = 1;
+    rep->perf[0].peer_ok = c->peer_built;
     for (size_t i = 0; i < o->n_np && !rc; i++) {
         long np = o->np[i];
         struct check_run r;
@@ -559,17 +647,24 @@ static int bench(struct ctx *c)
             }
             continue; /* no timing for a wrong or failed program */
         }
-        struct cm_strlist l;
+        int with_peer = 0;
+        if (c->peer_built && (rc = peer_passes(c, np, timeout, &with_peer))) break;
+        struct cm_strlist l, lp;
         cm_strlist_init(&l);
+        cm_strlist_init(&lp);
         launcher_argv(c, np, &l);
-        char *empty = cm_strdup(l.items[l.n - 1]);
-        size_t k = strlen(empty);
-        snprintf(empty + k - 3, 4, "emp"); /* bin/mpi -> bin/emp */
-        double med, over;
-        int ok2 = 1;
-        rc = timed_runs(c, &l, o->bench_args, timeout, &med, &ok);
-        free(l.items[l.n - 1]);
-        l.items[l.n - 1] = empty;
+        double med, over, peer_med = 0;
+        int ok2 = 1, peer_ok = 0;
+        if (with_peer) {
+            launcher_argv_for(c, np, "peer", &lp);
+            rc = timed_pair(c, &l, &lp, o->bench_args, timeout, &med, &ok, &peer_med, &peer_ok);
+        } else {
+            rc = timed_runs(c, &l, o->bench_args, timeout, &med, &ok);
+        }
+        cm_strlist_release(&l);
+        cm_strlist_release(&lp);
+        cm_strlist_init(&l);
+        launcher_argv_for(c, np, "emp", &l);
         if (!rc) rc = timed_runs(c, &l, NULL, 30, &over, &ok2);
         cm_strlist_release(&l);
         if (rc) break;
@@ -579,6 +674,12 @@ static int bench(struct ctx *c)
         p->time_s = med - over > 1e-6 ? med - over : 1e-6;
         p->speedup = rep->perf[0].time_s / p->time_s;
         p->efficiency = p->speedup / (double)np;
+        if (with_peer) {
+            p->peer_ok = peer_ok && ok2;
+            p->peer_median_s = peer_med;
+            p->peer_time_s = peer_med - over > 1e-6 ? peer_med - over : 1e-6;
+            p->peer_speedup = rep->perf[0].time_s / p->peer_time_s;
+        }
     }
     return rc;
 }
@@ -638,6 +739,23 @@ static int moves_no_data(const struct check_report *rep, const char *mpi_path)
     return serial;
 }
 
+/* "what: the compiler's first error line" (the first line when none says error). */
+static char *first_error(const char *what, const char *diag)
+{
+    struct cm_buf m;
+    cm_buf_init(&m);
+    cm_buf_puts(&m, what);
+    if (diag && *diag) {
+        const char *e = strstr(diag, "error");
+        const char *l = e ? e : diag;
+        while (l > diag && l[-1] != '\n') l--;
+        cm_buf_printf(&m, ": %.*s", (int)strcspn(l, "\n"), l);
+    }
+    char *s = cm_buf_detach(&m);
+    cm_buf_release(&m);
+    return s;
+}
+
 int harness_check(struct check_report *rep, const char *seq_path, const char *mpi_path, const struct check_opts *o)
 {
     memset(rep, 0, sizeof(*rep));
@@ -646,13 +764,14 @@ int harness_check(struct check_report *rep, const char *seq_path, const char *mp
     cm_strlist_init(&rep->own_opts.args);
     for (size_t i = 0; i < o->args.n; i++) cm_strlist_push(&rep->own_opts.args, o->args.items[i]);
     const char **strs[] = {&rep->own_opts.bench_args, &rep->own_opts.hostfile, &rep->own_opts.cflags,
-                           &rep->own_opts.mpicc, &rep->own_opts.mpirun, &rep->own_opts.run_cache};
+                           &rep->own_opts.mpicc, &rep->own_opts.mpirun, &rep->own_opts.run_cache,
+                           &rep->own_opts.peer_path};
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
         if (*strs[i]) *strs[i] = cm_strdup(*strs[i]);
     rep->opts = o = &rep->own_opts;
     rep->seq_path = cm_strdup(seq_path);
     rep->mpi_path = cm_strdup(mpi_path);
-    struct ctx c = {o, rep, NULL, NULL, NULL, NULL, {0}, {0}, 0, 0, {0}, {0}, 0, 0, 0};
+    struct ctx c = {o, rep, NULL, NULL, NULL, NULL, {0}, {0}, 0, 0, {0}, {0}, 0, 0, 0, 0};
     cm_buf_init(&c.bench_out), cm_buf_init(&c.bench_err);
     size_t n_args = o->args.n ? o->args.n : 1;
     int rc = sandbox_init();
@@ -668,7 +787,8 @@ int harness_check(struct check_report *rep, const char *seq_path, const char *mp
     }
     if ((rc = setup_work(&c, seq_path, mpi_path))) goto done;
     c.view = sandbox_view(c.work);
-    c.steps = o->seq_only ? 1 + n_args : 3 + n_args * (1 + o->n_np) + (o->bench_args ? 1 + o->n_np : 0);
+    c.steps = o->seq_only ? 1 + n_args
+                          : 3 + n_args * (1 + o->n_np) + (o->bench_args ? 1 + o->n_np + !!o->peer_path : 0);
 
     int seq_ok = 0, mpi_ok = 0, empty_ok = 0;
     progress(&c, "building the sequential program");
@@ -688,6 +808,13 @@ int harness_check(struct check_report *rep, const char *seq_path, const char *mp
             goto done;
         }
         free(d);
+        d = NULL;
+        if (o->peer_path) {
+            progress(&c, "building the peer program");
+            if ((rc = compile(&c, mpicc, "src/peer.c", "bin/peer", 0, &d, &c.peer_built))) goto done;
+            if (!c.peer_built) rep->peer_error = first_error("the peer program does not build", d);
+            free(d);
+        }
     }
     if (!seq_ok) {
         struct cm_buf m;
@@ -709,13 +836,10 @@ int harness_check(struct check_report *rep, const char *seq_path, const char *mp
     }
     if (!mpi_ok && !o->seq_only) {
         /* one BUILD_FAIL verdict per run that could not happen */
-        char first[256] = "the MPI program does not build";
-        if (rep->mpi_diag) {
-            const char *e = strstr(rep->mpi_diag, "error");
-            const char *l = e ? e : rep->mpi_diag;
-            while (l > rep->mpi_diag && l[-1] != '\n') l--;
-            snprintf(first, sizeof(first), "%.*s", (int)strcspn(l, "\n"), l);
-        }
+        char first[256];
+        char *why = first_error("the MPI program does not build", rep->mpi_diag);
+        snprintf(first, sizeof(first), "%s", why);
+        free(why);
         for (size_t a = 0; a < n_args; a++)
             for (size_t i = 0; i < o->n_np; i++) {
                 struct check_run r = {(int)a, o->np[i], VERDICT_BUILD_FAIL};
@@ -795,6 +919,7 @@ void check_report_release(struct check_report *rep)
     free(rep->seq_diag);
     free(rep->mpi_diag);
     free(rep->seq_error);
+    free(rep->peer_error);
     for (size_t i = 0; i < rep->n_runs; i++) {
         free(rep->runs[i].stderr_tail);
         if (rep->runs[i].has_profile) prof_run_release(&rep->runs[i].prof);

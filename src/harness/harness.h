@@ -45,6 +45,9 @@ struct check_opts {
     size_t n_np;
     struct cm_strlist args;   /* check size sets, each a whitespace-separated argv string */
     const char *bench_args;   /* NULL: no timing */
+    const char *peer_path;    /* with bench_args: another MPI version of the program (an expert's, a
+                               * rival's), timed beside it, the two taking turns run by run at each rank
+                               * count, against the same sequential time; checked at the bench size only */
     int runs;                 /* timed repetitions (median reported) */
     double rtol, atol;
     double timeout_s;         /* per check run; bench runs get max(this, 5 x seq time + 10) */
@@ -85,6 +88,9 @@ struct check_perf {
     double speedup, efficiency;
     int oversubscribed;       /* ranks exceed physical cores: timing not meaningful */
     int ok;                   /* all timed runs exited 0 */
+    /* with opts.peer_path: the peer's timing at this rank count, in turns with the program's */
+    double peer_median_s, peer_time_s, peer_speedup;
+    int peer_ok;              /* the peer passed at the bench size here and every timed run exited 0 */
 };
 
 struct check_env {
@@ -108,6 +114,7 @@ struct check_report {
     size_t n_perf;
     int perf_runs;
     enum check_outcome outcome;
+    char *peer_error;          /* opts.peer_path: why the peer was not timed (build, wrong output), or NULL */
     char *workdir;             /* kept work directory (--keep), else NULL */
     size_t cache_hits;         /* runs taken from opts.run_cache, sequential ones included */
     size_t cache_misses;       /* runs looked up there and launched (then stored when they exited) */

@@ -69,10 +69,15 @@ static void print_perf(const struct check_report *rep, FILE *f)
 {
     if (!rep->n_perf) return;
     const struct check_perf *s = &rep->perf[0];
+    int peer = rep->opts->peer_path != NULL;
     fprintf(f, "\nperformance (args \"%s\", median of %d runs; start-up = an empty MPI program's run at the same\n"
                "rank count, subtracted from the wall time):\n",
             rep->opts->bench_args, rep->perf_runs);
-    fprintf(f, "    np    wall(s)  start-up(s)   time(s)   speedup  efficiency\n");
+    if (peer)
+        fprintf(f, "the peer %s was timed beside it, the two taking turns run by run at each rank count\n",
+                rep->opts->peer_path);
+    fprintf(f, "    np    wall(s)  start-up(s)   time(s)   speedup  efficiency%s\n",
+            peer ? "   peer time(s)  peer speedup  ratio" : "");
     fprintf(f, "   seq  %9.4f            -  %8.4f      1.00           -\n", s->median_s, s->time_s);
     int over = 0;
     for (size_t i = 1; i < rep->n_perf; i++) {
@@ -82,13 +87,21 @@ static void print_perf(const struct check_report *rep, FILE *f)
             fprintf(f, "  %4ld%c  not timed: the run did not pass\n", p->np, p->oversubscribed ? '*' : ' ');
             continue;
         }
-        fprintf(f, "  %4ld%c %9.4f  %11.4f  %8.4f  %8.2f  %9.0f%%%s\n", p->np, p->oversubscribed ? '*' : ' ',
-                p->median_s, p->overhead_s, p->time_s, p->speedup, 100 * p->efficiency,
-                p->ok ? "" : "  (some timed runs failed)");
+        fprintf(f, "  %4ld%c %9.4f  %11.4f  %8.4f  %8.2f  %9.0f%%", p->np, p->oversubscribed ? '*' : ' ',
+                p->median_s, p->overhead_s, p->time_s, p->speedup, 100 * p->efficiency);
+        if (peer && p->peer_median_s > 0)
+            fprintf(f, "  %13.4f  %12.2f  %5.2f", p->peer_time_s, p->peer_speedup, p->speedup / p->peer_speedup);
+        else if (peer)
+            fprintf(f, "  %13s  %12s  %5s", "-", "-", "-");
+        fprintf(f, "%s%s\n", p->ok ? "" : "  (some timed runs failed)",
+                peer && p->peer_median_s > 0 && !p->peer_ok ? "  (some timed runs of the peer failed)" : "");
     }
     if (over)
         fprintf(f, "  * more ranks than the machine's %d physical cores: these timings mean nothing\n",
                 rep->env.cores_physical);
+    if (peer)
+        fprintf(f, "ratio = speedup / peer speedup = peer time / time%s%s\n", rep->peer_error ? "; " : "",
+                rep->peer_error ? rep->peer_error : "");
 }
 
 static void print_comm(const struct check_report *rep, FILE *f)
@@ -207,13 +220,21 @@ void *check_report_to_json(const struct check_report *rep)
         json_t *rows = json_array();
         for (size_t i = 1; i < rep->n_perf; i++) {
             const struct check_perf *p = &rep->perf[i];
-            json_array_append_new(rows, json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:b, s:b}", "np", (json_int_t)p->np,
-                                                  "wall_s", p->median_s, "startup_s", p->overhead_s, "time_s",
-                                                  p->time_s, "speedup", p->speedup, "efficiency", p->efficiency,
-                                                  "oversubscribed", p->oversubscribed, "ok", p->ok));
+            json_t *row = json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:b, s:b}", "np", (json_int_t)p->np, "wall_s",
+                                    p->median_s, "startup_s", p->overhead_s, "time_s", p->time_s, "speedup",
+                                    p->speedup, "efficiency", p->efficiency, "oversubscribed", p->oversubscribed,
+                                    "ok", p->ok);
+            if (o->peer_path && p->peer_median_s > 0)
+                json_object_set_new(row, "peer", json_pack("{s:f, s:f, s:f, s:b}", "wall_s", p->peer_median_s,
+                                                           "time_s", p->peer_time_s, "speedup", p->peer_speedup,
+                                                           "ok", p->peer_ok));
+            json_array_append_new(rows, row);
         }
         perf = json_pack("{s:s, s:i, s:f, s:o}", "args", o->bench_args, "runs", rep->perf_runs, "sequential_s",
                          rep->perf[0].time_s, "mpi", rows);
+        if (o->peer_path)
+            json_object_set_new(perf, "peer", json_pack("{s:s, s:o}", "path", o->peer_path, "error",
+                                                        str_or_null(rep->peer_error)));
     }
     const char *cmp = o->compare == COMPARE_STDOUT ? "stdout" : o->compare == COMPARE_STDERR ? "stderr" : "both";
     json_t *root = json_pack(

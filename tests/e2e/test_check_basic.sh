@@ -44,6 +44,32 @@ expect_out "performance (args \"20000000\", median of 1 runs"
 expect_out 'bench "20000000":  np=1 PASS  np=2 PASS'
 grep -Eq '^ +2 +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9]+%' "$OUT" || die "no timing row for np=2"
 
+# --peer: another MPI version timed beside the program, the two taking turns run by run (the
+# program first in even rounds, the peer first in odd ones), against the same sequential time
+rm -f "$T/argv.log"
+expect_rc 0 "$CHATMPI" check $D/harmonic_seq.c $D/harmonic_mpi.c --args 5 --np 2 --bench-args 2000000 --runs 2 \
+    --peer $D/harmonic_serial_mpi.c --mpirun "$T/log_mpirun" --no-isolation --json "$T/p.json" -q
+expect_out "the peer $D/harmonic_serial_mpi.c was timed beside it"
+grep -Eq '^ +2 +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9]+% +[0-9.]+ +[0-9.]+ +[0-9.]+$' "$OUT" || die "no peer columns at np=2"
+order=$(grep -o 'bin/[a-z]*' "$T/argv.log" | tr '\n' ' ')
+[ "$order" = "bin/mpi bin/mpi bin/peer bin/mpi bin/peer bin/peer bin/mpi bin/emp bin/emp " ] || die "run order: $order"
+rm "$T/argv.log"
+python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["performance"]; r=p["mpi"][0]["peer"]
+assert p["peer"]["error"] is None and r["ok"] and r["speedup"] > 0 and r["time_s"] > 0, p' "$T/p.json" || die "peer JSON"
+# a peer that is wrong at the bench size, or does not build, is not timed; the verdict is the program's
+sed 's/printf("%.12e\\n", t)/printf("%.12e\\n", t + 1)/' $D/harmonic_mpi.c > "$T/wrong_peer.c"
+grep -q 't + 1' "$T/wrong_peer.c" || die "wrong_peer.c not made"
+expect_rc 0 "$CHATMPI" check $D/harmonic_seq.c $D/harmonic_mpi.c --args 5 --np 1,2 --bench-args 2000000 --runs 1 \
+    --peer "$T/wrong_peer.c" -q
+expect_out "the peer program did not pass at np=1 with the bench args: WRONG_OUTPUT"
+expect_out "verdict: CORRECT"
+echo 'int main(void) { return x; }' > "$T/broken_peer.c"
+expect_rc 0 "$CHATMPI" check $D/harmonic_seq.c $D/harmonic_mpi.c --args 5 --np 2 --bench-args 2000000 --runs 1 \
+    --peer "$T/broken_peer.c" -q
+expect_out "the peer program does not build: .*error"
+expect_rc 2 "$CHATMPI" check $D/harmonic_seq.c $D/harmonic_mpi.c --peer $D/harmonic_mpi.c; expect_err "it needs --bench-args"
+expect_rc 2 "$CHATMPI" check $D/harmonic_seq.c $D/harmonic_mpi.c -b 10 --peer "$T/none.c"; expect_err "cannot read the peer"
+
 # a program right at every rank count whose ranks move no data at the bench size is SERIAL
 # (exit 1): rank 0 computed everything; without a bench size nothing says so (CORRECT), and a
 # program naming a call the profiler does not count (MPI_Put) is not judged

@@ -34,3 +34,17 @@ expect_out "speedup@2  eff@2"
 awk '$1 == "blas1/scal" { s = $4; e = $5; found = 1 }
      END { exit !(found && s > 0 && (e - s / 2) < 0.006 && (s / 2 - e) < 0.006) }' "$OUT" || { cat "$OUT"; die "eff@2 is not speedup@2 / 2"; }
 grep -q '"efficiency2"' "$T/b.json" || die "JSON lacks efficiency2"
+# --compare-expert: the expert's mpi.c is timed beside the best correct sample (expert_beside),
+# and alone for a case with no correct sample; 'of expert' is speedup@2 / expert@2 over the
+# cases with both
+expect_rc 0 "$CHATMPI" eval --answers "$A" --np 1,2 --bench --runs 1 --compare-expert -q --json "$T/x.json" \
+    data/corpus/blas1/scal data/corpus/blas1/nrm2
+expect_out "expert@2  of expert"
+python3 - "$T/x.json" <<'PY' || die "expert timed beside"
+import json, sys
+c = {x["id"]: x for x in json.load(open(sys.argv[1]))}
+s, n = c["blas1/scal"], c["blas1/nrm2"]
+assert s["expert_beside"] is True and s["expert_speedup2"] > 0 and s["speedup2"] > 0, s
+assert n["expert_beside"] is False and n["expert_speedup2"] > 0 and "speedup2" not in n, n
+PY
+awk '$1 == "all" { found = 1; r = $(NF - 2) } END { exit !(found && r > 0) }' "$OUT" || { cat "$OUT"; die "of expert column"; }
