@@ -28,6 +28,12 @@
  * which shares [first, end) itself. If P runs no iteration, the arrays are unchanged on every
  * rank and the gathers move equal values.
  *
+ * Gathers that go: when the outermost statement reached (S itself, or the last P) is one of
+ * main's own statements and the same rules hold from it to the end of main (no neighbour read,
+ * no goto; free(Y) reads nothing), no rank ever reads another's elements of Y again: Y is not
+ * gathered at all (a set-up loop's arrays that only split loops of its share read afterwards,
+ * a solver's residual vector after its loop).
+ *
  * Calls: a name of the group passed whole to a function of the program (`dot(n, r, r)`) is
  * followed there: the parameter must be used only in split loops whose share, the parameters
  * replaced by the call's arguments, is S's, at subscripts read the same way (parameters renamed
@@ -184,6 +190,14 @@ static int copy_at(const struct clex *lx, size_t t, struct group *g)
         return a != SIZE_MAX && group_add(g, lx, a);
     }
     return 0;
+}
+
+/* Token t is the whole argument of `free(...)`: the array is released, none of it read. */
+static int freed_at(const struct clex *lx, size_t t)
+{
+    size_t pv = clex_prev_sig(lx, t), nx = clex_next_sig(lx, t);
+    size_t fn = pv == SIZE_MAX ? SIZE_MAX : clex_prev_sig(lx, pv);
+    return fn != SIZE_MAX && clex_is(lx, pv, "(") && clex_is(lx, fn, "free") && clex_is(lx, nx, ")");
 }
 
 /* The group's names are safe to leave stale on other ranks' elements for a while: never
@@ -536,7 +550,7 @@ static int check_loop(const struct hctx *h, const struct pref *R, const char *y,
             }
             size_t k = member_at(lx, t, &g);
             struct call_use cu;
-            if (k != SIZE_MAX && !copy_at(lx, t, &g) && !call_use_at(h, t, k, p, &cu)) return 0;
+            if (k != SIZE_MAX && !copy_at(lx, t, &g) && !freed_at(lx, t) && !call_use_at(h, t, k, p, &cu)) return 0;
         }
     }
     if (!private_group(h, &g, p, pe)) return 0;
@@ -703,17 +717,45 @@ static int call_site(const struct hctx *h, size_t j, const char *y, size_t yl, s
     return 0;
 }
 
+/* The statement at token a (the split loop R->j, or the outermost loop around it that passed)
+ * is one of main's own statements, and from it to the end of main y's group is used only as
+ * check_loop allows, with no neighbour read: every rank only ever reads its own elements of y
+ * again, so y need not be gathered at all (a set-up loop's arrays that only split loops of the
+ * same share read afterwards, each its own rows). */
+static int rest_of_main_own(const struct hctx *h, const struct pref *R, const char *y, size_t yl, size_t a)
+{
+    const struct clex *lx = &h->lx;
+    size_t ob = SIZE_MAX;
+    for (size_t t = 0; t < lx->n && ob == SIZE_MAX; t++)
+        if (lx->toks[t].off + 1 == h->f->main_body && clex_is(lx, t, "{")) ob = t;
+    if (ob == SIZE_MAX || a <= ob || h->depth[a] != h->depth[ob] + 1) return 0;
+    size_t cb = clex_match(lx, ob), before = clex_prev_sig(lx, a);
+    if (cb >= lx->n || a >= cb || before == SIZE_MAX ||
+        !(clex_is(lx, before, "{") || clex_is(lx, before, "}") || clex_is(lx, before, ";")))
+        return 0;
+    for (size_t t = a; t < cb; t++) /* main runs straight on to its end: no jump back */
+        if (clex_is(lx, t, "goto") || clex_is(lx, t, "setjmp") || clex_is(lx, t, "longjmp")) return 0;
+    if (!bounds_kept(lx, a, cb - 1, R->first) || !bounds_kept(lx, a, cb - 1, R->end)) return 0;
+    char *d = NULL;
+    int n = 0;
+    struct group u;
+    int ok = check_loop(h, R, y, yl, a, cb - 1, &d, &n, &u) && n == 0;
+    free(d);
+    return ok;
+}
+
 /* Where loop j's gather of y can go: the offset just after the outermost loop P around it (or,
  * when there is none in its function, around a call of its function that passes a name for y:
  * *via, with P's keyword offset in *wrap_at) that passes check_loop, with its indentation in
  * *indent, the halo's offsets in *deltas (*nd), the names to gather there in *used and the
  * share's bounds in P's terms in *first, *end; SIZE_MAX when none. */
 static size_t hoist_point(const struct hctx *h, size_t j, const char *y, size_t yl, char **indent, char **deltas,
-                          int *nd, struct group *used, struct call_use *via, size_t *wrap_at, char **first, char **end)
+                          int *nd, struct group *used, struct call_use *via, size_t *wrap_at, char **first, char **end,
+                          int *unneeded)
 {
     const struct clex *lx = &h->lx;
     const struct frame_loop *L = &h->f->loops[j];
-    *indent = NULL, *deltas = NULL, *nd = 0, *wrap_at = SIZE_MAX, *first = *end = NULL;
+    *indent = NULL, *deltas = NULL, *nd = 0, *wrap_at = SIZE_MAX, *first = *end = NULL, *unneeded = 0;
     if (!L->share_first || !L->share_end) return SIZE_MAX;
     size_t best = SIZE_MAX, best_kw = SIZE_MAX, from = 0;
     for (int pass = 0; pass < 2 && best == SIZE_MAX; pass++) {
@@ -761,6 +803,13 @@ static size_t hoist_point(const struct hctx *h, size_t j, const char *y, size_t 
             *deltas = d, *nd = n, *used = u;
             best = lx->toks[pe].off + lx->toks[pe].len, best_kw = p;
             a = p, b = pe;
+        }
+        if (pass == 0 && rest_of_main_own(h, &R, y, yl, best == SIZE_MAX ? h->kw[j] : best_kw)) {
+            free(R.first), free(R.end);
+            free(*deltas);
+            *deltas = NULL, *nd = 0;
+            *unneeded = 1;
+            return 0;
         }
         if (best != SIZE_MAX) {
             if (R.via) {
@@ -880,8 +929,18 @@ size_t frame_gather_hoist(const struct frame *f, char **frags, struct frame_hois
             size_t wrap_at = SIZE_MAX;
             unsigned bit = 0;
             int gather;
+            int unneeded = 0;
             if (gather_call(p, l, &a0, &a1) && frame_buffer_name(p, l, &name, &nlen, &gather))
-                at = hoist_point(&h, j, name, nlen, &indent, &deltas, &nd, &used, &via, &wrap_at, &first, &end);
+                at = hoist_point(&h, j, name, nlen, &indent, &deltas, &nd, &used, &via, &wrap_at, &first, &end,
+                                 &unneeded);
+            if (unneeded) { /* the gather goes: no rank reads another's elements of it again */
+                cm_buf_printf(&b, "%.*s/* chatmpi: %.*s is not gathered: from here on each rank reads only its own "
+                                  "elements of it */\n",
+                              (int)strspn(p, " \t"), p, (int)nlen, name);
+                changed = 1;
+                p += l;
+                continue;
+            }
             if (at != SIZE_MAX && wrap_at != SIZE_MAX) { /* the loop's bit in mpi_in_loop_ */
                 size_t k = 0;
                 while (k < n_wraps && wraps[k] != wrap_at) k++;

@@ -646,6 +646,54 @@ Test(frame, gathers_wait_until_after_the_loop_around_them)
     free(mpi);
 }
 
+/* A set-up loop's array that, from there to the end of main, only split loops of the same share
+ * read, each its own elements (and free releases), is not gathered at all; any other read keeps
+ * the gather: in code every rank runs, at a neighbour, through a call, in a loop of another
+ * share, or after a goto that could jump back. */
+#define SETUP_HEAD                                                                            \
+    "#include <stdio.h>\n#include <stdlib.h>\n\n"                                             \
+    "static inline double first(const double *v) { return v[0]; }\n\n"                                 \
+    "int main(int argc, char **argv)\n{\n"                                                    \
+    "    long n = argc > 1 ? strtol(argv[1], NULL, 10) : 10;\n"                                \
+    "    double *a = malloc(n * sizeof *a), *x = malloc(n * sizeof *x), s = 0.0;\n"            \
+    "    " MARK "\n"                                                                          \
+    "    for (long i = 0; i < n; i++)\n        a[i] = 1.0 + 0.5 * (double)(i % 3);\n"
+#define SETUP_LOOP(READ)                                                                      \
+    "    for (int r = 0; r < 4; r++) {\n        " MARK "\n"                                    \
+    "        for (long i = 0; i < n; i++)\n            x[i] = 0.25 * x[i] * (double)r + " READ ";\n    }\n"
+#define SETUP_TAIL                                                                            \
+    "    for (long i = 0; i < n; i++)\n        s += x[i];\n"                                   \
+    "    printf(\"%.9f %.9f\\n\", s, x[n - 1]);\n    free(a);\n    free(x);\n    return 0;\n}\n"
+Test(frame, gathers_go_when_only_own_elements_are_read_again)
+{
+    const char *src = SETUP_HEAD SETUP_LOOP("a[i]") SETUP_TAIL;
+    const char *names[2] = {"a", "x"};
+    char *mpi = with_gathers(src, names, 2);
+    cr_assert_eq(count(mpi, "mpi_allgather_share(a, 1"), 0, "%s", mpi);
+    cr_assert_eq(count(mpi, "mpi_allgather_range(a, 1"), 0, "%s", mpi);
+    cr_assert(strstr(mpi, "/* chatmpi: a is not gathered: from here on each rank reads only its own elements of it */"),
+              "%s", mpi);
+    cr_assert_eq(count(mpi, "    }\n    mpi_allgather_range(x, 1, MPI_DOUBLE, 0, n, 0);"), 1, "%s", mpi);
+    if (system("command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1") == 0)
+        same_output_at_1_to_3_ranks(src, mpi);
+    free(mpi);
+    static const char *const stays[][2] = {
+        {"read by every rank", SETUP_HEAD SETUP_LOOP("a[i]") "    s = a[n - 1];\n" SETUP_TAIL},
+        {"neighbour", SETUP_HEAD SETUP_LOOP("a[(i + 1) % n]") SETUP_TAIL},
+        {"call", SETUP_HEAD SETUP_LOOP("a[i]") "    s = first(a);\n" SETUP_TAIL},
+        {"other share", SETUP_HEAD "    for (int r = 0; r < 4; r++) {\n        " MARK "\n"
+                        "        for (long i = 1; i < n; i++)\n            x[i] = 0.25 * x[i] + a[i];\n    }\n"
+                        "    x[0] = a[0];\n" SETUP_TAIL},
+        {"goto", SETUP_HEAD "again:\n" SETUP_LOOP("a[i]") "    if (s < 0.0)\n        goto again;\n" SETUP_TAIL},
+    };
+    for (size_t c = 0; c < sizeof(stays) / sizeof(stays[0]); c++) {
+        mpi = with_gathers(stays[c][1], names, 2);
+        cr_assert_eq(count(mpi, "mpi_allgather_share(a, 1, MPI_DOUBLE);"), 1, "%s: %s", stays[c][0], mpi);
+        cr_assert_null(strstr(mpi, "a is not gathered"), "%s: %s", stays[c][0], mpi);
+        free(mpi);
+    }
+}
+
 /* ... but not when another element is read, the bounds change, the array has an alias or is
  * read outside the split loops in the repetition, or the repetition is an if's body */
 Test(frame, gathers_stay_where_other_elements_are_read)
@@ -1096,11 +1144,15 @@ Test(frame, gathers_wait_through_calls)
     cr_assert_eq(count(mpi, "if (!(mpi_in_loop_ & 1u))"), 1, "%s", mpi);
     cr_assert_eq(count(mpi, "mpi_in_loop_ |= 1u;\n    for (int it = 0;"), 1, "%s", mpi);
     cr_assert_eq(count(mpi, "mpi_halo_share(p, 1, MPI_DOUBLE, 0, n, 0, 2, (const long[]){-1, 1});"), 1, "%s", mpi);
-    for (const char *const *y = (const char *const[]){"p", "q", "r", "x", NULL}; *y; y++) {
+    for (const char *const *y = (const char *const[]){"p", "q", "x", NULL}; *y; y++) {
         char want[96];
         snprintf(want, sizeof(want), "mpi_allgather_range(%s, 1, MPI_DOUBLE, 0, n, 0);", *y);
         cr_assert_eq(count(mpi, want), 1, "%s: %s", *y, mpi);
     }
+    /* r is read again only by the split loops, each rank its own elements: never gathered */
+    cr_assert_eq(count(mpi, "mpi_allgather_range(r"), 0, "%s", mpi);
+    cr_assert_eq(count(mpi, "/* chatmpi: r is not gathered: from here on each rank reads only its own elements of it */"),
+                 1, "%s", mpi);
     if (system("command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1") == 0)
         same_output_at_1_to_3_ranks(src, mpi);
     free(mpi);
