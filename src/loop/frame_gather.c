@@ -127,7 +127,7 @@ size_t enclosing(const struct clex *lx, size_t a, size_t b)
     return SIZE_MAX;
 }
 
-static int assign_op(const struct clex *lx, size_t n)
+int assign_op(const struct clex *lx, size_t n)
 {
     static const char *const ops[] = {"=", "+=", "-=", "*=", "/=", "%=", "<<=", ">>=", "&=", "|=", "^=", "++", "--"};
     for (size_t k = 0; k < sizeof(ops) / sizeof(ops[0]); k++)
@@ -455,7 +455,7 @@ static char *share_in_caller(const struct clex *lx, const struct call_use *cu, c
     return b.data ? cm_buf_detach(&b) : cm_strdup("");
 }
 
-static char *squeeze(const char *s)
+char *squeeze(const char *s)
 {
     char *o = cm_strdup(s), *w = o;
     for (; *s; s++)
@@ -722,15 +722,24 @@ static int call_site(const struct hctx *h, size_t j, const char *y, size_t yl, s
  * check_loop allows, with no neighbour read: every rank only ever reads its own elements of y
  * again, so y need not be gathered at all (a set-up loop's arrays that only split loops of the
  * same share read afterwards, each its own rows). */
+int main_braces(const struct hctx *h, size_t *ob, size_t *cb)
+{
+    const struct clex *lx = &h->lx;
+    *ob = SIZE_MAX;
+    for (size_t t = 0; t < lx->n && *ob == SIZE_MAX; t++)
+        if (lx->toks[t].off + 1 == h->f->main_body && clex_is(lx, t, "{")) *ob = t;
+    if (*ob == SIZE_MAX) return 0;
+    *cb = clex_match(lx, *ob);
+    return *cb < lx->n;
+}
+
 static int rest_of_main_own(const struct hctx *h, const struct pref *R, const char *y, size_t yl, size_t a)
 {
     const struct clex *lx = &h->lx;
-    size_t ob = SIZE_MAX;
-    for (size_t t = 0; t < lx->n && ob == SIZE_MAX; t++)
-        if (lx->toks[t].off + 1 == h->f->main_body && clex_is(lx, t, "{")) ob = t;
-    if (ob == SIZE_MAX || a <= ob || h->depth[a] != h->depth[ob] + 1) return 0;
-    size_t cb = clex_match(lx, ob), before = clex_prev_sig(lx, a);
-    if (cb >= lx->n || a >= cb || before == SIZE_MAX ||
+    size_t ob, cb;
+    if (!main_braces(h, &ob, &cb) || a <= ob || h->depth[a] != h->depth[ob] + 1) return 0;
+    size_t before = clex_prev_sig(lx, a);
+    if (a >= cb || before == SIZE_MAX ||
         !(clex_is(lx, before, "{") || clex_is(lx, before, "}") || clex_is(lx, before, ";")))
         return 0;
     for (size_t t = a; t < cb; t++) /* main runs straight on to its end: no jump back */
@@ -741,6 +750,20 @@ static int rest_of_main_own(const struct hctx *h, const struct pref *R, const ch
     struct group u;
     int ok = check_loop(h, R, y, yl, a, cb - 1, &d, &n, &u) && n == 0;
     free(d);
+    return ok;
+}
+
+int region_own(const struct hctx *h, size_t j, const char *y, size_t yl, size_t p, size_t pe)
+{
+    const struct frame_loop *L = &h->f->loops[j];
+    if (!L->share_first || !L->share_end) return 0;
+    struct pref R = {j, squeeze(L->share_first), squeeze(L->share_end), L->share_shape, NULL};
+    char *d = NULL;
+    int n = 0;
+    struct group u;
+    int ok = bounds_kept(&h->lx, p, pe, R.first) && bounds_kept(&h->lx, p, pe, R.end) &&
+             check_loop(h, &R, y, yl, p, pe, &d, &n, &u) && n == 0;
+    free(d), free(R.first), free(R.end);
     return ok;
 }
 
@@ -1009,6 +1032,7 @@ size_t frame_gather_hoist(const struct frame *f, char **frags, struct frame_hois
         }
     }
     for (size_t j = 0; j < f->n; j++) frame_sums_wait(&h, j, frags, out, &n_out, &cap);
+    frame_setup_own(&h, out, &n_out, &cap);
     if (n_out) qsort(*out, n_out, sizeof(**out), by_offset);
 done:
     for (size_t j = 0; j < f->n; j++) free(given[j]);

@@ -41,6 +41,21 @@ int frag_gathers(const char *frag, const char *s, size_t n);
 /* Adds text t (taken) at offset at to the hoists, once. */
 void add_hoist(struct frame_hoist **out, size_t *n_out, size_t *cap, size_t at, struct cm_buf *t);
 
+/* An assignment operator (or ++/--) at token n. */
+int assign_op(const struct clex *lx, size_t n);
+/* s without blanks. Caller frees. */
+char *squeeze(const char *s);
+/* main's braces: 0 when not found. */
+int main_braces(const struct hctx *h, size_t *ob, size_t *cb);
+/* In tokens p..pe, y's group is used only as the gathers that wait allow with loop j (a split
+ * loop chatmpi wrote) as the reference, never at a neighbour, and j's share bounds keep their
+ * values: every rank reads only its own elements of y there. */
+int region_own(const struct hctx *h, size_t j, const char *y, size_t yl, size_t p, size_t pe);
+
+/* frame_setup.c: set-up loops that set only the rank's own rows of arrays no rank reads
+ * another's of again. */
+void frame_setup_own(const struct hctx *h, struct frame_hoist **out, size_t *n_out, size_t *cap);
+
 /* frame_sums.c: loop j's sums into arrays that can wait move around the loop around it. */
 void frame_sums_wait(const struct hctx *h, size_t j, char **frags, struct frame_hoist **out, size_t *n_out,
                      size_t *cap);

@@ -694,6 +694,85 @@ Test(frame, gathers_go_when_only_own_elements_are_read_again)
     }
 }
 
+/* A set-up loop with a later split loop's bounds sets only the rank's rows of the arrays that,
+ * from there on, only split loops of that share read at their own elements (a row's start
+ * passed to a function of the program counts as that row); the rest of it runs whole. */
+#define OWN_HEAD                                                                              \
+    "#include <stdio.h>\n#include <stdlib.h>\n\n"                                             \
+    "static void fill(long i, long w, double *row)\n{\n"                                      \
+    "    for (long k = 0; k < w; k++)\n        row[k] = 1.0 / (double)(1 + i + k);\n}\n\n"     \
+    "int main(int argc, char **argv)\n{\n"                                                    \
+    "    long n = argc > 1 ? strtol(argv[1], NULL, 10) : 10, w = 3, c = 0;\n"                  \
+    "    double *a = malloc(n * w * sizeof *a), *b = malloc(n * sizeof *b), *x = malloc(n * sizeof *x), s = 0.0;\n" \
+    "    double *y = malloc(n * sizeof *y);\n"
+#define OWN_SETUP(EXTRA)                                                                      \
+    "    for (long i = 0; i < n; i++) {\n"                                                     \
+    "        fill(i, w, a + i * w);\n"                                                         \
+    "        for (long k = 0; k < w; k++)\n            a[i * w + k] += 2.0;\n"                    \
+    "        b[i] = 0.5 * (double)i;\n"                                                        \
+    "        x[i] = 1.0;\n" EXTRA "    }\n"
+#define OWN_REST(TAIL)                                                                        \
+    "    for (int r = 0; r < 3; r++) {\n        " MARK "\n"                                    \
+    "        for (long i = 0; i < n; i++) {\n            double t = b[i];\n"                   \
+    "            for (long k = 0; k < w; k++)\n                t += a[i * w + k] * x[(i + k) % n];\n" \
+    "            y[i] = 0.5 * t + (double)r;\n        }\n    }\n"                               \
+    TAIL "    for (long i = 0; i < n; i++)\n        s += y[i];\n"                               \
+    "    printf(\"%.9f %ld\\n\", s, c);\n    free(a);\n    free(b);\n    free(x);\n    free(y);\n    return 0;\n}\n"
+static char *with_own(const char *src)
+{
+    struct frame f;
+    build(&f, src);
+    cr_assert_eq(f.n, 1, "%s", src);
+    char *answer = malloc(strlen(f.loops[0].prefix) + 64);
+    sprintf(answer, "%smpi_allgather_share(y, 1, MPI_DOUBLE);\n```", f.loops[0].prefix);
+    const char *why = NULL;
+    char *frags[1];
+    cr_assert(frags[0] = frame_fragment(&f, 0, answer, &why), "%s", why);
+    free(answer);
+    char *mpi = frame_program(&f, frags);
+    free(frags[0]);
+    frame_release(&f);
+    return mpi;
+}
+Test(frame, set_up_loops_set_only_the_rows_the_rank_reads)
+{
+    const char *src = OWN_HEAD OWN_SETUP("") OWN_REST("");
+    char *mpi = with_own(src);
+    cr_assert_eq(count(mpi, "if (mpi_mine_(i, 0, n, 0)) "), 3, "%s", mpi);
+    cr_assert(strstr(mpi, "if (mpi_mine_(i, 0, n, 0)) fill(i, w, a + i * w);"), "%s", mpi);
+    cr_assert(strstr(mpi, "if (mpi_mine_(i, 0, n, 0)) for (long k = 0; k < w; k++)"), "%s", mpi);
+    cr_assert(strstr(mpi, "if (mpi_mine_(i, 0, n, 0)) b[i] = 0.5 * (double)i;"), "%s", mpi);
+    cr_assert(strstr(mpi, "        x[i] = 1.0;\n"), "x is read at other rows: set whole: %s", mpi);
+    cr_assert_null(strstr(mpi, "mpi_mine_(i, 0, n, 0)) x[i]"), "%s", mpi);
+    if (system("command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1") == 0)
+        same_output_at_1_to_3_ranks(src, mpi);
+    free(mpi);
+    /* b stays whole: read by every rank after, read in the set-up, another row written, the
+     * bounds differ or change; a statement that also prints or moves a counter runs whole */
+    static const char *const whole[][3] = {
+        {"read after", OWN_HEAD OWN_SETUP("") OWN_REST("    s += b[n - 1];\n"), "mpi_mine_(i, 0, n, 0)) b["},
+        {"read in the set-up", OWN_HEAD OWN_SETUP("        s += b[i];\n") OWN_REST(""), "mpi_mine_(i, 0, n, 0)) b["},
+        {"another row", OWN_HEAD OWN_SETUP("        b[(i + 1) % n] = 0.5 * (double)((i + 1) % n);\n") OWN_REST(""),
+         "mpi_mine_(i, 0, n, 0)) b["},
+        {"bounds", OWN_HEAD "    for (long i = 0; i < n - 1; i++)\n        b[i] = 0.5 * (double)i;\n"
+                   "    b[n - 1] = 0.5 * (double)(n - 1);\n" OWN_SETUP("") OWN_REST(""), "mpi_mine_(i, 0, n - 1, 0))"},
+        {"bounds change", OWN_HEAD OWN_SETUP("") OWN_REST("    n = n - 1;\n"), "if (mpi_mine_("},
+        {"prints", OWN_HEAD OWN_SETUP("        if (i < 0)\n            b[i] = 0.0, printf(\"-\");\n") OWN_REST(""),
+         "mpi_mine_(i, 0, n, 0)) if"},
+        {"counter", OWN_HEAD OWN_SETUP("        if (i >= 0)\n            b[i] = 0.5 * (double)i, c++;\n") OWN_REST(""),
+         "mpi_mine_(i, 0, n, 0)) if"},
+    };
+    for (size_t k = 0; k < sizeof(whole) / sizeof(whole[0]); k++) {
+        mpi = with_own(whole[k][1]);
+        cr_assert_null(strstr(mpi, whole[k][2]), "%s: %s", whole[k][0], mpi);
+        if (k >= 5) /* the other statements still set only the rank's rows */
+            cr_assert(strstr(mpi, "mpi_mine_(i, 0, n, 0)) b[i] = 0.5 * (double)i;"), "%s: %s", whole[k][0], mpi);
+        if (k >= 5 && system("command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1") == 0)
+            same_output_at_1_to_3_ranks(whole[k][1], mpi);
+        free(mpi);
+    }
+}
+
 /* ... but not when another element is read, the bounds change, the array has an alias or is
  * read outside the split loops in the repetition, or the repetition is an if's body */
 Test(frame, gathers_stay_where_other_elements_are_read)

@@ -1,0 +1,323 @@
+/* frame_setup.c — set-up loops that set only the rank's own rows (see frame_gather.h).
+ *
+ * Outside the split loops every rank runs the sequential program's code in full, set-up loops
+ * too: an ELL matrix's rows filled, a DIA matrix's diagonals computed on every rank, although
+ * each split loop later reads only its own rows of them. A counted loop U among main's own
+ * statements, `for ([T] v = A; v < B; v++)`, whose bounds are those of a later split loop L
+ * that chatmpi wrote (the same A and B), guards a statement S of its body with
+ * `if (mpi_mine_(v, A, B, shape))` (v is in this rank's share of L's iterations) when:
+ *
+ *   - S is not a declaration, has no break, continue, return or goto, assigns no variable but
+ *     array elements and variables declared in S, and calls only math functions and functions
+ *     of the program that themselves call only such (no output, no random numbers);
+ *   - S writes at least one array and, for every array Y it writes (an element `Y[e] = ...`, or
+ *     Y passed to a call, `f(..., Y + e, ...)`), Y is named in U only so: elements written at
+ *     the subscript at which L first uses Y (v read as L's index), the calls given Y plus the
+ *     part of that subscript in v (the row's start); Y is never read in U;
+ *   - from the end of U to the end of main, Y is used only as the gathers that wait allow with
+ *     L as the reference (region_own, frame_gather.c): in split loops of L's share, each rank at
+ *     its own elements, never at a neighbour, not aliased, at most freed; A and B keep their
+ *     values and there is no goto.
+ *
+ * Then no rank reads an element of Y that it did not set itself. The functions called are not
+ * followed: one that wrote outside the row it is given would leave a rank's rows without
+ * another rank's writes, which the harness's check at every rank count shows as wrong output.
+ */
+#include "loop/frame_gather.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/mem.h"
+
+struct setup {
+    size_t kw, end;           /* U's tokens */
+    size_t var;               /* its index's token */
+    char *first, *last;       /* A and B as written, and squeezed */
+    char *sq_first, *sq_last;
+};
+
+/* `for ([T] v = A; v < B; v++)` at token kw: U's parts, and the body's first token in *body. */
+static int counted_header(const struct clex *lx, size_t kw, struct setup *u, size_t *body)
+{
+    size_t open = clex_next_sig(lx, kw);
+    if (open >= lx->n || !clex_is(lx, open, "(")) return 0;
+    size_t close = clex_match(lx, open), semi[2], ns = 0;
+    if (close >= lx->n) return 0;
+    for (size_t t = open + 1; t < close && ns < 3; t++) {
+        if (clex_is(lx, t, "(") || clex_is(lx, t, "[") || clex_is(lx, t, "{")) {
+            t = clex_match(lx, t);
+            if (t >= close) return 0;
+            continue;
+        }
+        if (clex_is(lx, t, ";")) {
+            if (ns == 2) return 0;
+            semi[ns++] = t;
+        }
+    }
+    if (ns != 2) return 0;
+    size_t eq = SIZE_MAX;
+    for (size_t t = open + 1; t < semi[0] && eq == SIZE_MAX; t++)
+        if (clex_is(lx, t, "=")) eq = t;
+    if (eq == SIZE_MAX) return 0;
+    size_t v = clex_prev_sig(lx, eq);
+    if (v == SIZE_MAX || v <= open || lx->toks[v].kind != CLEX_IDENT) return 0;
+    const char *vs = lx->src + lx->toks[v].off;
+    size_t vl = lx->toks[v].len;
+    size_t c = clex_next_sig(lx, semi[0]), lt = clex_next_sig(lx, c);
+    if (!tok_eq(lx, c, vs, vl) || !clex_is(lx, lt, "<")) return 0;
+    size_t i1 = clex_next_sig(lx, semi[1]), i2 = clex_next_sig(lx, i1);
+    int step = (tok_eq(lx, i1, vs, vl) && clex_is(lx, i2, "++") && clex_next_sig(lx, i2) == close) ||
+               (clex_is(lx, i1, "++") && tok_eq(lx, i2, vs, vl) && clex_next_sig(lx, i2) == close);
+    if (!step) return 0;
+    u->var = v;
+    u->first = frame_tok_text(lx, eq + 1, semi[0]);
+    u->last = frame_tok_text(lx, lt + 1, semi[1]);
+    u->sq_first = squeeze(u->first);
+    u->sq_last = squeeze(u->last);
+    *body = clex_next_sig(lx, close);
+    return *body < lx->n;
+}
+
+static void setup_release(struct setup *u) { free(u->first), free(u->last), free(u->sq_first), free(u->sq_last); }
+
+static int is_type_word(const struct clex *lx, size_t t)
+{
+    static const char *const w[] = {"long",   "int",   "double", "float", "char",   "short", "unsigned", "signed",
+                                    "size_t", "const", "static", "struct", "enum", "_Bool", "bool",     "register",
+                                    "int64_t", "int32_t", "uint64_t", "uint32_t", "ptrdiff_t", NULL};
+    for (size_t k = 0; w[k]; k++)
+        if (clex_is(lx, t, w[k])) return 1;
+    return 0;
+}
+
+/* A function called at token t (a name before `(`): math (1), or the program's own, whose
+ * body calls only math and program functions, one level deep (its body braces in *b0, *b1;
+ * 2); 0 for any other call (output, random numbers, the C library). */
+static int known_call(const struct hctx *h, size_t t, int depth)
+{
+    static const char *const math[] = {"sqrt", "sin",   "cos",  "tan",   "exp",   "log",  "log2", "log10",
+                                       "fabs", "pow",   "floor", "ceil", "fmod",  "atan", "atan2", "fmin",
+                                       "fmax", "round", "trunc", "cbrt", "hypot", "sinh", "cosh", "tanh",
+                                       "labs", "abs",   "sqrtf", "fabsf", "expf", "logf", "sinf", "cosf", NULL};
+    const struct clex *lx = &h->lx;
+    for (size_t k = 0; math[k]; k++)
+        if (clex_is(lx, t, math[k])) return 1;
+    if (depth > 1) return 0;
+    const char *s = lx->src + lx->toks[t].off;
+    size_t l = lx->toks[t].len;
+    for (size_t d = 0; d < lx->n; d++) { /* its definition: NAME ( ... ) { at depth 0 */
+        if (h->depth[d] != 0 || !tok_eq(lx, d, s, l)) continue;
+        size_t open = clex_next_sig(lx, d);
+        if (!clex_is(lx, open, "(")) continue;
+        size_t body = clex_next_sig(lx, clex_match(lx, open));
+        if (body >= lx->n || !clex_is(lx, body, "{")) continue;
+        size_t end = clex_match(lx, body);
+        for (size_t u = body + 1; u < end; u++) {
+            if (clex_is(lx, u, "static")) return 0;
+            if (lx->toks[u].kind != CLEX_IDENT || !clex_is(lx, clex_next_sig(lx, u), "(")) continue;
+            if (is_type_word(lx, u) || clex_is(lx, u, "if") || clex_is(lx, u, "for") || clex_is(lx, u, "while") ||
+                clex_is(lx, u, "switch") || clex_is(lx, u, "return") || clex_is(lx, u, "sizeof"))
+                continue;
+            if (!known_call(h, u, depth + 1)) return 0;
+        }
+        return 2;
+    }
+    return 0;
+}
+
+/* The first token of the subscript chain after name token t (`Y[e]`): e's tokens in *a..*b,
+ * the token after the chain in *after; 0 when t is not followed by `[`. */
+static int subscript(const struct clex *lx, size_t t, size_t *a, size_t *b, size_t *after)
+{
+    size_t k = clex_next_sig(lx, t);
+    if (k >= lx->n || !clex_is(lx, k, "[")) return 0;
+    size_t e = clex_match(lx, k);
+    if (e >= lx->n) return 0;
+    *a = k + 1, *b = e;
+    *after = clex_next_sig(lx, e);
+    return !clex_is(lx, *after, "["); /* one subscript */
+}
+
+/* Token t (a name) is a whole argument of a call, or `Y + e` there: e's tokens in *a..*b (empty
+ * when none); 0 otherwise. */
+static int call_arg(const struct clex *lx, size_t t, size_t *a, size_t *b)
+{
+    size_t pv = clex_prev_sig(lx, t), nx = clex_next_sig(lx, t);
+    if (pv == SIZE_MAX || !(clex_is(lx, pv, "(") || clex_is(lx, pv, ","))) return 0;
+    size_t open = pv; /* the call's ( */
+    if (clex_is(lx, pv, ",")) {
+        int depth = 0;
+        for (open = pv; open-- > 0;) {
+            if (clex_is(lx, open, ")") || clex_is(lx, open, "]")) depth++;
+            else if (clex_is(lx, open, "(") || clex_is(lx, open, "[")) {
+                if (depth-- == 0) break;
+            }
+        }
+        if (open == SIZE_MAX || !clex_is(lx, open, "(")) return 0;
+    }
+    size_t fn = clex_prev_sig(lx, open);
+    if (fn == SIZE_MAX || lx->toks[fn].kind != CLEX_IDENT || clex_is(lx, fn, "if") || clex_is(lx, fn, "for") ||
+        clex_is(lx, fn, "while") || clex_is(lx, fn, "switch") || clex_is(lx, fn, "sizeof") || clex_is(lx, fn, "return"))
+        return 0;
+    if (clex_is(lx, nx, ",") || clex_is(lx, nx, ")")) {
+        *a = *b = nx;
+        return 1;
+    }
+    if (!clex_is(lx, nx, "+")) return 0;
+    size_t e = nx + 1;
+    for (int depth = 0; e < lx->n; e++) {
+        if (clex_is(lx, e, "(") || clex_is(lx, e, "[")) depth++;
+        else if (clex_is(lx, e, ")") || clex_is(lx, e, "]")) {
+            if (depth-- == 0) break;
+        } else if (depth == 0 && clex_is(lx, e, ",")) break;
+    }
+    *a = nx + 1, *b = e;
+    return e < lx->n;
+}
+
+/* Array y (a name subscripted somewhere in the program) is named in U only as elements written
+ * at L's reference subscript or passed at its row's start, never read; and after U it is used
+ * only at each rank's own elements (region_own). */
+static int own_array(const struct hctx *h, const struct setup *u, size_t j, const char *y, size_t yl, size_t cb)
+{
+    const struct clex *lx = &h->lx;
+    const struct frame_loop *L = &h->f->loops[j];
+    /* L's first use of y: the reference */
+    struct frame_lin ref, base = {0}, x, d;
+    struct frame_lin_env lenv = {L->var, 0, NULL}, uenv = {NULL, 0, NULL};
+    size_t a, b, after, t;
+    for (t = h->kw[j]; t <= h->last[j]; t++)
+        if (tok_eq(lx, t, y, yl)) break;
+    if (t > h->last[j] || !subscript(lx, t, &a, &b, &after) || !frame_lin_parse(lx, a, b, &lenv, &ref) ||
+        !frame_lin_has(&ref, FRAME_LIN_VAR))
+        return 0;
+    for (int k = 0; k < ref.n; k++)
+        if (strstr(ref.t[k].key, FRAME_LIN_VAR)) base.t[base.n++] = ref.t[k];
+    char *v = frame_tok_text(lx, u->var, u->var + 1);
+    uenv.var = v;
+    int ok = 1, named = 0;
+    for (t = u->kw; ok && t <= u->end; t++) {
+        if (!tok_eq(lx, t, y, yl)) continue;
+        named = 1;
+        size_t pv = clex_prev_sig(lx, t);
+        if (pv != SIZE_MAX && (clex_is(lx, pv, ".") || clex_is(lx, pv, "->") || clex_is(lx, pv, "&"))) ok = 0;
+        else if (subscript(lx, t, &a, &b, &after))
+            ok = assign_op(lx, after) && frame_lin_parse(lx, a, b, &uenv, &x) && frame_lin_sub(&d, &x, &ref) && d.n == 0;
+        else if (call_arg(lx, t, &a, &b))
+            ok = (a == b ? base.n == 0 : frame_lin_parse(lx, a, b, &uenv, &x) && frame_lin_sub(&d, &x, &base) && d.n == 0);
+        else
+            ok = 0;
+    }
+    free(v);
+    return ok && named && region_own(h, j, y, yl, clex_next_sig(lx, u->end), cb - 1);
+}
+
+/* Guards the statements of U's body that set only such arrays. */
+static void guard_body(const struct hctx *h, const struct setup *u, size_t body, size_t cb, struct frame_hoist **out,
+                       size_t *n_out, size_t *cap)
+{
+    const struct clex *lx = &h->lx;
+    size_t first = body, stop = clex_stmt_end(lx, body);
+    if (clex_is(lx, body, "{")) first = clex_next_sig(lx, body), stop = clex_match(lx, body);
+    for (size_t s = first; s < lx->n && s <= stop && !clex_is(lx, s, "}");) {
+        size_t e = clex_stmt_end(lx, s);
+        if (e >= lx->n) return;
+        size_t s2 = clex_next_sig(lx, s); /* a loop, an if, a block, a call or an element's assignment */
+        int ok = clex_is(lx, s, "for") || clex_is(lx, s, "while") || clex_is(lx, s, "if") || clex_is(lx, s, "{") ||
+                 (lx->toks[s].kind == CLEX_IDENT && !is_type_word(lx, s) &&
+                  (clex_is(lx, s2, "(") || clex_is(lx, s2, "[")));
+        struct group w = {0};
+        size_t j = SIZE_MAX;
+        for (size_t t = s; ok && t <= e; t++) {
+            if (clex_is(lx, t, "break") || clex_is(lx, t, "continue") || clex_is(lx, t, "return") ||
+                clex_is(lx, t, "goto")) {
+                ok = 0;
+                break;
+            }
+            if (lx->toks[t].kind != CLEX_IDENT || is_type_word(lx, t)) continue;
+            const char *ts = lx->src + lx->toks[t].off;
+            size_t tl = lx->toks[t].len, a, b, after;
+            size_t nx = clex_next_sig(lx, t), pv = clex_prev_sig(lx, t);
+            if (clex_is(lx, nx, "(") && !clex_is(lx, t, "if") && !clex_is(lx, t, "for") && !clex_is(lx, t, "while") &&
+                !clex_is(lx, t, "switch") && !clex_is(lx, t, "sizeof")) {
+                ok = known_call(h, t, 0) != 0;
+                continue;
+            }
+            int declared_here = 0; /* a name declared in S */
+            for (size_t k = s; k <= e && !declared_here; k++)
+                declared_here = tok_eq(lx, k, ts, tl) && frame_loop_declared(lx, k);
+            int arr = subscript(lx, t, &a, &b, &after), write = arr && assign_op(lx, after);
+            int passed = !arr && call_arg(lx, t, &a, &b);
+            int subscripted = 0; /* an array somewhere in the program */
+            for (size_t k = 0; k < lx->n && !subscripted && passed; k++)
+                subscripted = tok_eq(lx, k, ts, tl) && clex_is(lx, clex_next_sig(lx, k), "[");
+            if ((write || (passed && subscripted)) && !declared_here) {
+                size_t m = SIZE_MAX; /* the first split loop after U with U's bounds that names it */
+                for (size_t q = 0; q < h->f->n && m == SIZE_MAX; q++) {
+                    const struct frame_loop *L = &h->f->loops[q];
+                    if (h->kw[q] <= u->end || !L->share_first || !L->share_end) continue;
+                    char *f1 = squeeze(L->share_first), *e1 = squeeze(L->share_end);
+                    int same = !strcmp(f1, u->sq_first) && !strcmp(e1, u->sq_last);
+                    free(f1), free(e1);
+                    for (size_t k = h->kw[q]; same && k <= h->last[q] && m == SIZE_MAX; k++)
+                        if (tok_eq(lx, k, ts, tl)) m = q;
+                }
+                if (m == SIZE_MAX || (j != SIZE_MAX && h->f->loops[m].share_shape != h->f->loops[j].share_shape) ||
+                    !own_array(h, u, m, ts, tl, cb))
+                    ok = 0;
+                else if (w.n < GROUP_MAX) {
+                    int dup = 0;
+                    for (size_t k = 0; k < w.n; k++) dup |= w.l[k] == tl && !memcmp(w.s[k], ts, tl);
+                    if (!dup) w.s[w.n] = ts, w.l[w.n++] = tl;
+                    j = m;
+                } else {
+                    ok = 0;
+                }
+            } else if (!arr && !declared_here &&
+                       (assign_op(lx, nx) || (pv != SIZE_MAX && (clex_is(lx, pv, "++") || clex_is(lx, pv, "--") ||
+                                                                 clex_is(lx, pv, "&"))))) {
+                ok = 0; /* a variable of U or beyond changes */
+            }
+        }
+        if (ok && w.n && j != SIZE_MAX) {
+            size_t off = lx->toks[s].off, ind = off;
+            while (ind > 0 && (lx->src[ind - 1] == ' ' || lx->src[ind - 1] == '\t')) ind--;
+            struct cm_buf t;
+            cm_buf_init(&t);
+            cm_buf_puts(&t, "/* chatmpi: only this rank's rows of ");
+            for (size_t k = 0; k < w.n; k++) cm_buf_printf(&t, "%s%.*s", k ? ", " : "", (int)w.l[k], w.s[k]);
+            cm_buf_printf(&t, ": no rank reads another's again */\n%.*sif (mpi_mine_(%.*s, %s, %s, %d)) ",
+                          (int)(off - ind), lx->src + ind, (int)lx->toks[u->var].len, lx->src + lx->toks[u->var].off,
+                          u->first, u->last, h->f->loops[j].share_shape);
+            add_hoist(out, n_out, cap, off, &t);
+        }
+        s = clex_next_sig(lx, e);
+    }
+}
+
+void frame_setup_own(const struct hctx *h, struct frame_hoist **out, size_t *n_out, size_t *cap)
+{
+    const struct clex *lx = &h->lx;
+    size_t ob, cb;
+    if (!main_braces(h, &ob, &cb)) return;
+    for (size_t t = ob + 1; t < cb; t++) {
+        if (clex_is(lx, t, "goto")) return;
+    }
+    for (size_t t = ob + 1; t < cb; t++) {
+        if (h->depth[t] != h->depth[ob] + 1 || !clex_is(lx, t, "for") || marked_at(h, t) != SIZE_MAX) continue;
+        size_t before = clex_prev_sig(lx, t), body;
+        if (!(clex_is(lx, before, "{") || clex_is(lx, before, "}") || clex_is(lx, before, ";"))) continue;
+        struct setup u = {0};
+        u.kw = t;
+        u.end = clex_stmt_end(lx, t);
+        if (u.end < cb && counted_header(lx, t, &u, &body) && bounds_kept(lx, t, cb - 1, u.sq_first) &&
+            bounds_kept(lx, t, cb - 1, u.sq_last))
+            guard_body(h, &u, body, cb, out, n_out, cap);
+        setup_release(&u);
+        if (u.end < cb) t = u.end;
+    }
+}
