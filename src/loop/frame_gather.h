@@ -45,6 +45,13 @@ void add_hoist(struct frame_hoist **out, size_t *n_out, size_t *cap, size_t at, 
 int assign_op(const struct clex *lx, size_t n);
 /* s without blanks. Caller frees. */
 char *squeeze(const char *s);
+/* Token p (a name) is, in tokens a..b, the index of a loop `for ([T] p = S[var]; p < S[var + 1];
+ * p++)` assigned nowhere else there (a CSR row's entries), and S is never assigned, passed whole
+ * or aliased from a on: S's token in *seg. Segments of different var are taken as disjoint (as
+ * a row-pointer array's are). */
+int segment_var(const struct clex *lx, size_t a, size_t b, const char *var, size_t p, size_t *seg);
+/* The array (s, n bytes) is from token a on only read element by element (or freed). */
+int elements_kept(const struct clex *lx, size_t a, const char *s, size_t n);
 /* main's braces: 0 when not found. */
 int main_braces(const struct hctx *h, size_t *ob, size_t *cb);
 /* In tokens p..pe, y's group is used only as the gathers that wait allow with loop j (a split

@@ -179,6 +179,14 @@ static int call_arg(const struct clex *lx, size_t t, size_t *a, size_t *b)
     return e < lx->n;
 }
 
+/* Tokens a..b-1 are `S[v]` (the name s, n bytes; v U's index). */
+static int segment_start(const struct clex *lx, size_t a, size_t b, const char *s, size_t n, const char *v)
+{
+    size_t a0 = clex_next_sig(lx, a - 1), o = clex_next_sig(lx, a0), x = clex_next_sig(lx, o), c = clex_next_sig(lx, x);
+    return a0 < b && c < b && clex_next_sig(lx, c) == clex_next_sig(lx, b - 1) && tok_eq(lx, a0, s, n) &&
+           clex_is(lx, o, "[") && tok_eq(lx, x, v, strlen(v)) && clex_is(lx, c, "]");
+}
+
 /* Array y (a name subscripted somewhere in the program) is named in U only as elements written
  * at L's reference subscript or passed at its row's start, never read; and after U it is used
  * only at each rank's own elements (region_own). */
@@ -192,9 +200,15 @@ static int own_array(const struct hctx *h, const struct setup *u, size_t j, cons
     size_t a, b, after, t;
     for (t = h->kw[j]; t <= h->last[j]; t++)
         if (tok_eq(lx, t, y, yl)) break;
-    if (t > h->last[j] || !subscript(lx, t, &a, &b, &after) || !frame_lin_parse(lx, a, b, &lenv, &ref) ||
-        !frame_lin_has(&ref, FRAME_LIN_VAR))
+    if (t > h->last[j] || !subscript(lx, t, &a, &b, &after)) return 0;
+    size_t seg = SIZE_MAX;
+    if (lx->toks[a].kind == CLEX_IDENT && clex_next_sig(lx, a) == b &&
+        segment_var(lx, h->kw[j], h->last[j], L->var, a, &seg)) { /* y[p], p over S[i] .. S[i + 1] - 1 */
+        if (!elements_kept(lx, u->kw, lx->src + lx->toks[seg].off, lx->toks[seg].len)) return 0; /* from U on */
+        ref.n = 0;
+    } else if (!frame_lin_parse(lx, a, b, &lenv, &ref) || !frame_lin_has(&ref, FRAME_LIN_VAR)) {
         return 0;
+    }
     for (int k = 0; k < ref.n; k++)
         if (strstr(ref.t[k].key, FRAME_LIN_VAR)) base.t[base.n++] = ref.t[k];
     char *v = frame_tok_text(lx, u->var, u->var + 1);
@@ -205,6 +219,8 @@ static int own_array(const struct hctx *h, const struct setup *u, size_t j, cons
         named = 1;
         size_t pv = clex_prev_sig(lx, t);
         if (pv != SIZE_MAX && (clex_is(lx, pv, ".") || clex_is(lx, pv, "->") || clex_is(lx, pv, "&"))) ok = 0;
+        else if (seg != SIZE_MAX) /* only `f(..., y + S[v], ...)`: the segment's start */
+            ok = call_arg(lx, t, &a, &b) && segment_start(lx, a, b, lx->src + lx->toks[seg].off, lx->toks[seg].len, v);
         else if (subscript(lx, t, &a, &b, &after))
             ok = assign_op(lx, after) && frame_lin_parse(lx, a, b, &uenv, &x) && frame_lin_sub(&d, &x, &ref) && d.n == 0;
         else if (call_arg(lx, t, &a, &b))

@@ -773,6 +773,43 @@ Test(frame, set_up_loops_set_only_the_rows_the_rank_reads)
     }
 }
 
+/* A CSR matrix's rows made by a function given each row's start (`v + rp[i]`) and read by the
+ * split loop over p from rp[i] to rp[i + 1]: each rank makes only its own rows; a row pointer
+ * written after that (or a loop over it that moves p itself) keeps them whole. */
+#define CSR_SRC(TWEAK, INNER)                                                                     \
+    "#include <stdio.h>\n#include <stdlib.h>\n\n"                                                 \
+    "static void make(long i, long k, long *col, double *val)\n{\n"                               \
+    "    for (long t = 0; t < k; t++)\n        col[t] = (i + 3 * t) % 7, val[t] = 1.0 + (double)(i + t);\n}\n\n" \
+    "int main(int argc, char **argv)\n{\n"                                                        \
+    "    long n = argc > 1 ? strtol(argv[1], NULL, 10) : 10;\n"                                    \
+    "    long *rp = malloc((n + 1) * sizeof *rp);\n    double x[7] = {1, 2, 3, 4, 5, 6, 7}, s = 0.0;\n" \
+    "    rp[0] = 0;\n    for (long i = 0; i < n; i++)\n        rp[i + 1] = rp[i] + 1 + i % 3;\n"     \
+    "    long *col = malloc(rp[n] * sizeof *col);\n    double *val = malloc(rp[n] * sizeof *val);\n" \
+    "    double *y = malloc(n * sizeof *y);\n"                                                     \
+    "    for (long i = 0; i < n; i++)\n        make(i, rp[i + 1] - rp[i], col + rp[i], val + rp[i]);\n" \
+    TWEAK "    for (int r = 0; r < 3; r++) {\n        " MARK "\n"                                  \
+    "        for (long i = 0; i < n; i++) {\n            double t = 0.0;\n"                        \
+    "            for (long p = rp[i]; p < rp[i + 1]; p" INNER ")\n                t += val[p] * x[col[p]];\n" \
+    "            y[i] = t + (double)r;\n        }\n    }\n"                                      \
+    "    for (long i = 0; i < n; i++)\n        s += y[i];\n"                                       \
+    "    printf(\"%.9f\\n\", s);\n    free(rp);\n    free(col);\n    free(val);\n    free(y);\n    return 0;\n}\n"
+Test(frame, set_up_loops_make_only_the_rank_s_csr_rows)
+{
+    const char *src = CSR_SRC("", "++");
+    char *mpi = with_own(src);
+    cr_assert(strstr(mpi, "if (mpi_mine_(i, 0, n, 0)) make(i, rp[i + 1] - rp[i], col + rp[i], val + rp[i]);"), "%s", mpi);
+    cr_assert_eq(count(mpi, "if (mpi_mine_("), 1, "%s", mpi);
+    if (system("command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1") == 0)
+        same_output_at_1_to_3_ranks(src, mpi);
+    free(mpi);
+    const char *whole[] = {CSR_SRC("    rp[n] = rp[n];\n", "++"), CSR_SRC("", " += 1")};
+    for (size_t k = 0; k < 2; k++) {
+        mpi = with_own(whole[k]);
+        cr_assert_null(strstr(mpi, "if (mpi_mine_("), "%zu: %s", k, mpi);
+        free(mpi);
+    }
+}
+
 /* ... but not when another element is read, the bounds change, the array has an alias or is
  * read outside the split loops in the repetition, or the repetition is an if's body */
 Test(frame, gathers_stay_where_other_elements_are_read)
