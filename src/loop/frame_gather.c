@@ -34,8 +34,8 @@
  * gathered at all (a set-up loop's arrays that only split loops of its share read afterwards,
  * a solver's residual vector after its loop).
  *
- * Calls: a name of the group passed whole to a function of the program (`dot(n, r, r)`) is
- * followed there: the parameter must be used only in split loops whose share, the parameters
+ * Calls (the call's parts in frame_calls.c): a name of the group passed whole to a function of
+ * the program (`dot(n, r, r)`) is followed there: the parameter must be used only in split loops whose share, the parameters
  * replaced by the call's arguments, is S's, at subscripts read the same way (parameters renamed
  * to the arguments' names), and only read. And when S itself is in a function that P calls
  * (apply_a's gather of q, no loop around it there), the gather becomes
@@ -137,7 +137,7 @@ int assign_op(const struct clex *lx, size_t n)
 
 /* An assignment to token t's name: t followed by an assignment operator or ++/--, or after
  * ++, -- or &. */
-static int assigned_at(const struct clex *lx, size_t t)
+int assigned_at(const struct clex *lx, size_t t)
 {
     size_t p = clex_prev_sig(lx, t);
     return assign_op(lx, clex_next_sig(lx, t)) ||
@@ -270,58 +270,6 @@ static size_t loop_defs(const struct hctx *h, size_t m, struct frame_lin_def *de
     return n;
 }
 
-int segment_var(const struct clex *lx, size_t a, size_t b, const char *var, size_t p, size_t *seg)
-{
-    const char *ps = lx->src + lx->toks[p].off;
-    size_t pl = lx->toks[p].len, vl = var ? strlen(var) : 0, decl = SIZE_MAX, close = SIZE_MAX;
-    if (!vl) return 0;
-    for (size_t t = a; t <= b && t < lx->n; t++) {
-        if (!tok_eq(lx, t, ps, pl) || !assigned_at(lx, t)) continue;
-        if (decl != SIZE_MAX) { /* the header's p++ is the only other */
-            size_t pv = clex_prev_sig(lx, t), nx = clex_next_sig(lx, t);
-            int incr = clex_is(lx, nx, "++") || (pv != SIZE_MAX && clex_is(lx, pv, "++"));
-            if (!incr || t > close) return 0;
-            continue;
-        }
-        size_t open = SIZE_MAX; /* the for header around the declaration */
-        for (size_t k = t; k-- > a && open == SIZE_MAX;)
-            if (clex_is(lx, k, "(") && clex_match(lx, k) > t) open = k;
-        if (open == SIZE_MAX || !clex_is(lx, clex_prev_sig(lx, open), "for")) return 0;
-        close = clex_match(lx, open);
-        /* for ([T] p = S[var]; p < S[var + 1]; p++) */
-        size_t eq = clex_next_sig(lx, t), s0 = clex_next_sig(lx, eq), o0 = clex_next_sig(lx, s0);
-        size_t v0 = clex_next_sig(lx, o0), c0 = clex_next_sig(lx, v0), semi = clex_next_sig(lx, c0);
-        if (!frame_loop_declared(lx, t) || !clex_is(lx, eq, "=") || lx->toks[s0].kind != CLEX_IDENT ||
-            !clex_is(lx, o0, "[") || !tok_eq(lx, v0, var, vl) || !clex_is(lx, c0, "]") || !clex_is(lx, semi, ";"))
-            return 0;
-        size_t p1 = clex_next_sig(lx, semi), lt = clex_next_sig(lx, p1), s1 = clex_next_sig(lx, lt);
-        size_t o1 = clex_next_sig(lx, s1), v1 = clex_next_sig(lx, o1), plus = clex_next_sig(lx, v1);
-        size_t one = clex_next_sig(lx, plus), c1 = clex_next_sig(lx, one);
-        if (!tok_eq(lx, p1, ps, pl) || !clex_is(lx, lt, "<") ||
-            !tok_eq(lx, s1, lx->src + lx->toks[s0].off, lx->toks[s0].len) || !clex_is(lx, o1, "[") ||
-            !tok_eq(lx, v1, var, vl) || !clex_is(lx, plus, "+") || !clex_is(lx, one, "1") || !clex_is(lx, c1, "]"))
-            return 0;
-        decl = t;
-        *seg = s0;
-    }
-    return decl != SIZE_MAX && elements_kept(lx, a, lx->src + lx->toks[*seg].off, lx->toks[*seg].len);
-}
-
-int elements_kept(const struct clex *lx, size_t a, const char *s, size_t n)
-{
-    for (size_t t = a; t < lx->n; t++) {
-        if (!tok_eq(lx, t, s, n)) continue;
-        size_t nx = clex_next_sig(lx, t), pv = clex_prev_sig(lx, t);
-        if (clex_is(lx, nx, "[")) {
-            size_t e = clex_match(lx, nx);
-            if (e < lx->n && assign_op(lx, clex_next_sig(lx, e))) return 0;
-        } else if (!(pv != SIZE_MAX && clex_is(lx, pv, "(") && clex_is(lx, clex_prev_sig(lx, pv), "free"))) {
-            return 0; /* passed whole, aliased: it may change */
-        }
-    }
-    return 1;
-}
-
 /* The use of a group's name at token t in split loop m; 0 when it is not X[...]. */
 static int access_at(const struct hctx *h, size_t m, size_t t, size_t member, const struct frame_lin_env *env,
                      struct access *a)
@@ -373,189 +321,6 @@ static int same_place(const struct access *a, const struct access *b)
     struct frame_lin d;
     if (a->is_lin && b->is_lin) return frame_lin_sub(&d, &a->lin, &b->lin) && d.n == 0;
     return !strcmp(a->sig, b->sig);
-}
-
-/* Loop m's answer (as given) has a line gathering the name (s, n). */
-
-/* ---- uses in a call: a group's name passed whole to a function of the program ---------- */
-
-struct call_use {
-    size_t member;                /* the group's name passed */
-    size_t open, close;           /* the call's parentheses */
-    size_t body0, body1;          /* the function's body braces */
-    size_t par0, par1;            /* its parameter list's parentheses */
-    size_t param;                 /* the name token of the parameter receiving it */
-};
-
-/* The n-th (from 0) comma-separated part [*a, *b) of the tokens open+1 .. close-1 (depth 0). */
-static int nth_part(const struct clex *lx, size_t open, size_t close, size_t n, size_t *a, size_t *b)
-{
-    size_t k = 0, start = open + 1;
-    int depth = 0;
-    for (size_t t = open + 1; t <= close; t++) {
-        if (t < close && (clex_is(lx, t, "(") || clex_is(lx, t, "[") || clex_is(lx, t, "{"))) depth++;
-        else if (t < close && (clex_is(lx, t, ")") || clex_is(lx, t, "]") || clex_is(lx, t, "}"))) depth--;
-        else if (t == close || (depth == 0 && clex_is(lx, t, ","))) {
-            if (k++ == n) {
-                *a = start, *b = t;
-                return 1;
-            }
-            start = t + 1;
-        }
-    }
-    return 0;
-}
-
-/* The parameter's name in the declaration tokens [a, b): its last name before `[` or the end. */
-static size_t param_name(const struct clex *lx, size_t a, size_t b)
-{
-    size_t name = SIZE_MAX;
-    for (size_t t = a; t < b; t++) {
-        if (clex_is(lx, t, "[")) break;
-        if (lx->toks[t].kind == CLEX_IDENT && !clex_is_keyword(lx->src + lx->toks[t].off, lx->toks[t].len)) name = t;
-    }
-    return name;
-}
-
-/* Token t (a group's name, in P outside its split loops) is a whole argument of a call of a
- * function the program defines (not the one holding P): *cu says which. */
-static int call_use_at(const struct hctx *h, size_t t, size_t member, size_t p, struct call_use *cu)
-{
-    const struct clex *lx = &h->lx;
-    size_t pv = clex_prev_sig(lx, t), nx = clex_next_sig(lx, t);
-    if (pv == SIZE_MAX || !(clex_is(lx, pv, "(") || clex_is(lx, pv, ",")) || !(clex_is(lx, nx, ",") || clex_is(lx, nx, ")")))
-        return 0;
-    size_t open = SIZE_MAX, idx = 0;
-    int depth = 0;
-    for (size_t q = pv; q != SIZE_MAX; q = clex_prev_sig(lx, q)) {
-        if (clex_is(lx, q, ")") || clex_is(lx, q, "]")) depth++;
-        else if (clex_is(lx, q, "[")) depth--;
-        else if (clex_is(lx, q, "(") && depth-- == 0) {
-            open = q;
-            break;
-        } else if (depth == 0 && clex_is(lx, q, ",")) idx++;
-    }
-    size_t fn = open == SIZE_MAX ? SIZE_MAX : clex_prev_sig(lx, open);
-    if (fn == SIZE_MAX || lx->toks[fn].kind != CLEX_IDENT || clex_is_keyword(lx->src + lx->toks[fn].off, lx->toks[fn].len))
-        return 0;
-    for (size_t d = 0; d < lx->n; d++) { /* its definition: NAME ( ... ) { at depth 0 */
-        if (h->depth[d] != 0 || !tok_eq(lx, d, lx->src + lx->toks[fn].off, lx->toks[fn].len)) continue;
-        size_t po = clex_next_sig(lx, d), pc = clex_is(lx, po, "(") ? clex_match(lx, po) : lx->n;
-        size_t body = pc < lx->n ? clex_next_sig(lx, pc) : lx->n;
-        if (!clex_is(lx, body, "{")) continue;
-        size_t body1 = clex_match(lx, body), a, b;
-        if (body1 >= lx->n || (p > body && p < body1) || !nth_part(lx, po, pc, idx, &a, &b)) return 0;
-        size_t par = param_name(lx, a, b);
-        if (par == SIZE_MAX) return 0;
-        *cu = (struct call_use){member, open, clex_match(lx, open), body, body1, po, pc, par};
-        return 1;
-    }
-    return 0;
-}
-
-/* The call's argument for the function's parameter named (s, n): one name, or NULL. */
-static const struct clex_tok *arg_for(const struct clex *lx, const struct call_use *cu, const char *s, size_t n)
-{
-    for (size_t i = 0;; i++) {
-        size_t a, b, c, d;
-        if (!nth_part(lx, cu->par0, cu->par1, i, &a, &b)) return NULL;
-        size_t par = param_name(lx, a, b);
-        if (par == SIZE_MAX || !tok_eq(lx, par, s, n)) continue;
-        if (!nth_part(lx, cu->open, cu->close, i, &c, &d)) return NULL;
-        size_t x = clex_next_sig(lx, c - 1);
-        if (x >= d || lx->toks[x].kind != CLEX_IDENT || clex_next_sig(lx, x) < d) return NULL;
-        return &lx->toks[x];
-    }
-}
-
-/* The name (s, n) is one of the called function's parameters. */
-static int is_param(const struct clex *lx, const struct call_use *cu, const char *s, size_t n)
-{
-    for (size_t k = 0;; k++) {
-        size_t a, e;
-        if (!nth_part(lx, cu->par0, cu->par1, k, &a, &e)) return 0;
-        size_t par = param_name(lx, a, e);
-        if (par != SIZE_MAX && tok_eq(lx, par, s, n)) return 1;
-    }
-}
-
-/* The name (s, n) is declared in the function body [b0, b1]. */
-static int declared_in(const struct clex *lx, size_t b0, size_t b1, const char *s, size_t n)
-{
-    for (size_t t = b0; t <= b1; t++)
-        if (tok_eq(lx, t, s, n) && frame_loop_declared(lx, t)) return 1;
-    return 0;
-}
-
-/* A bound of the callee's share with its parameters replaced by the call's arguments, spaces
- * removed; NULL when it names a local of the callee or an argument that is not one name. */
-static char *share_in_caller(const struct clex *lx, const struct call_use *cu, const char *bound)
-{
-    struct clex bl;
-    clex_init(&bl);
-    struct cm_buf b;
-    cm_buf_init(&b);
-    int ok = !clex_run(&bl, bound, strlen(bound));
-    for (size_t i = 0; ok && i < bl.n; i++) {
-        if (bl.toks[i].kind == CLEX_WS || bl.toks[i].kind == CLEX_COMMENT) continue;
-        const char *s = bound + bl.toks[i].off;
-        size_t n = bl.toks[i].len;
-        if (bl.toks[i].kind == CLEX_IDENT && !clex_is_keyword(s, n)) {
-            const struct clex_tok *arg = NULL;
-            int param = is_param(lx, cu, s, n);
-            if (param && !(arg = arg_for(lx, cu, s, n))) ok = 0;
-            else if (!param && declared_in(lx, cu->body0, cu->body1, s, n)) ok = 0;
-            if (arg) s = lx->src + arg->off, n = arg->len;
-        }
-        cm_buf_append(&b, s, n);
-    }
-    clex_release(&bl);
-    if (!ok) {
-        cm_buf_release(&b);
-        return NULL;
-    }
-    return b.data ? cm_buf_detach(&b) : cm_strdup("");
-}
-
-char *squeeze(const char *s)
-{
-    char *o = cm_strdup(s), *w = o;
-    for (; *s; s++)
-        if (*s != ' ' && *s != '\t' && *s != '\n') *w++ = *s;
-    *w = 0;
-    return o;
-}
-
-/* The callee's use as the caller's: its parameters renamed to the call's argument names; 0
- * when a term names a parameter given something else, or a local of the callee. */
-static int lin_in_caller(const struct clex *lx, const struct call_use *cu, struct frame_lin *x)
-{
-    struct frame_lin out = {0};
-    for (int k = 0; k < x->n; k++) {
-        struct frame_lin term = {1, {{x->t[k].coef, ""}}};
-        for (const char *s = x->t[k].key; *s;) {
-            size_t l = strcspn(s, "*");
-            const char *name = s;
-            size_t nl = l;
-            if (!(l == 1 && *s == FRAME_LIN_VAR[0])) {
-                int param = is_param(lx, cu, s, l);
-                const struct clex_tok *arg = param ? arg_for(lx, cu, s, l) : NULL;
-                if (param && !arg) return 0;
-                if (!param && declared_in(lx, cu->body0, cu->body1, s, l)) return 0;
-                if (arg) name = lx->src + arg->off, nl = arg->len;
-            }
-            char key[FRAME_LIN_KEY];
-            if (nl >= FRAME_LIN_KEY) return 0;
-            memcpy(key, name, nl), key[nl] = 0;
-            if (!frame_lin_mul_name(&term, key)) return 0;
-            s += l + (s[l] == '*');
-        }
-        struct frame_lin sum;
-        if (!frame_lin_add(&sum, &out, &term)) return 0;
-        out = sum;
-    }
-    *x = out;
-    return 1;
 }
 
 /* What the loop P is checked against: loop j's share in P's terms and, when loop j is in a

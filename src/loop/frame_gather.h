@@ -1,6 +1,8 @@
-/* frame_gather.h — what frame_gather.c (gathers that wait, halos, calls) shares with
- * frame_sums.c (array sums whose reduction waits): the program lexed with each marked loop's
- * tokens, and the helpers both use. Not for other callers. */
+/* frame_gather.h — what frame_gather.c (gathers that wait or go, halos) shares with
+ * frame_calls.c (names followed into the functions they are passed to), frame_sums.c (array
+ * sums whose reduction waits) and frame_setup.c (set-up loops that set only the rank's rows, CSR
+ * segments): the program lexed with each marked loop's tokens, and the helpers they use. Not for
+ * other callers. */
 #ifndef CM_LOOP_FRAME_GATHER_H
 #define CM_LOOP_FRAME_GATHER_H
 
@@ -24,6 +26,31 @@ struct group {
     size_t l[GROUP_MAX];
 };
 
+/* A name of a group passed whole to a function of the program (frame_calls.c). */
+struct call_use {
+    size_t member;                /* the group's name passed */
+    size_t open, close;           /* the call's parentheses */
+    size_t body0, body1;          /* the function's body braces */
+    size_t par0, par1;            /* its parameter list's parentheses */
+    size_t param;                 /* the name token of the parameter receiving it */
+};
+/* The n-th (from 0) comma-separated part [*a, *b) of the tokens open+1 .. close-1. */
+int nth_part(const struct clex *lx, size_t open, size_t close, size_t n, size_t *a, size_t *b);
+/* The parameter's name in the declaration tokens [a, b), or SIZE_MAX. */
+size_t param_name(const struct clex *lx, size_t a, size_t b);
+/* Token t (the group's member-th name, in P outside its split loops) is a whole argument of a
+ * call of a function the program defines (not the one holding P): *cu says which. */
+int call_use_at(const struct hctx *h, size_t t, size_t member, size_t p, struct call_use *cu);
+/* A callee's share bound (text) in the caller's terms, spaces removed; NULL when it names what
+ * the call does not give. Caller frees. */
+char *share_in_caller(const struct clex *lx, const struct call_use *cu, const char *bound);
+/* A callee's subscript in the caller's terms (parameters renamed to the arguments); 0 when it
+ * names a parameter given something else, or a local of the callee. */
+int lin_in_caller(const struct clex *lx, const struct call_use *cu, struct frame_lin *x);
+/* An assignment to token t's name: followed by an assignment operator or ++/--, or after ++,
+ * -- or &. */
+int assigned_at(const struct clex *lx, size_t t);
+
 /* Token i is the name (s, n). */
 int tok_eq(const struct clex *lx, size_t i, const char *s, size_t n);
 /* The loop statement around tokens a..b: the nearest for/while/do whose statement holds them,
@@ -45,7 +72,7 @@ void add_hoist(struct frame_hoist **out, size_t *n_out, size_t *cap, size_t at, 
 int assign_op(const struct clex *lx, size_t n);
 /* s without blanks. Caller frees. */
 char *squeeze(const char *s);
-/* Token p (a name) is, in tokens a..b, the index of a loop `for ([T] p = S[var]; p < S[var + 1];
+/* frame_setup.c: token p (a name) is, in tokens a..b, the index of a loop `for ([T] p = S[var]; p < S[var + 1];
  * p++)` assigned nowhere else there (a CSR row's entries), and S is never assigned, passed whole
  * or aliased from a on: S's token in *seg. Segments of different var are taken as disjoint (as
  * a row-pointer array's are). */

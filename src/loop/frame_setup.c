@@ -179,6 +179,59 @@ static int call_arg(const struct clex *lx, size_t t, size_t *a, size_t *b)
     return e < lx->n;
 }
 
+/* CSR segments (frame_gather.h says what they are; access_at reads them too) */
+int segment_var(const struct clex *lx, size_t a, size_t b, const char *var, size_t p, size_t *seg)
+{
+    const char *ps = lx->src + lx->toks[p].off;
+    size_t pl = lx->toks[p].len, vl = var ? strlen(var) : 0, decl = SIZE_MAX, close = SIZE_MAX;
+    if (!vl) return 0;
+    for (size_t t = a; t <= b && t < lx->n; t++) {
+        if (!tok_eq(lx, t, ps, pl) || !assigned_at(lx, t)) continue;
+        if (decl != SIZE_MAX) { /* the header's p++ is the only other */
+            size_t pv = clex_prev_sig(lx, t), nx = clex_next_sig(lx, t);
+            int incr = clex_is(lx, nx, "++") || (pv != SIZE_MAX && clex_is(lx, pv, "++"));
+            if (!incr || t > close) return 0;
+            continue;
+        }
+        size_t open = SIZE_MAX; /* the for header around the declaration */
+        for (size_t k = t; k-- > a && open == SIZE_MAX;)
+            if (clex_is(lx, k, "(") && clex_match(lx, k) > t) open = k;
+        if (open == SIZE_MAX || !clex_is(lx, clex_prev_sig(lx, open), "for")) return 0;
+        close = clex_match(lx, open);
+        /* for ([T] p = S[var]; p < S[var + 1]; p++) */
+        size_t eq = clex_next_sig(lx, t), s0 = clex_next_sig(lx, eq), o0 = clex_next_sig(lx, s0);
+        size_t v0 = clex_next_sig(lx, o0), c0 = clex_next_sig(lx, v0), semi = clex_next_sig(lx, c0);
+        if (!frame_loop_declared(lx, t) || !clex_is(lx, eq, "=") || lx->toks[s0].kind != CLEX_IDENT ||
+            !clex_is(lx, o0, "[") || !tok_eq(lx, v0, var, vl) || !clex_is(lx, c0, "]") || !clex_is(lx, semi, ";"))
+            return 0;
+        size_t p1 = clex_next_sig(lx, semi), lt = clex_next_sig(lx, p1), s1 = clex_next_sig(lx, lt);
+        size_t o1 = clex_next_sig(lx, s1), v1 = clex_next_sig(lx, o1), plus = clex_next_sig(lx, v1);
+        size_t one = clex_next_sig(lx, plus), c1 = clex_next_sig(lx, one);
+        if (!tok_eq(lx, p1, ps, pl) || !clex_is(lx, lt, "<") ||
+            !tok_eq(lx, s1, lx->src + lx->toks[s0].off, lx->toks[s0].len) || !clex_is(lx, o1, "[") ||
+            !tok_eq(lx, v1, var, vl) || !clex_is(lx, plus, "+") || !clex_is(lx, one, "1") || !clex_is(lx, c1, "]"))
+            return 0;
+        decl = t;
+        *seg = s0;
+    }
+    return decl != SIZE_MAX && elements_kept(lx, a, lx->src + lx->toks[*seg].off, lx->toks[*seg].len);
+}
+
+int elements_kept(const struct clex *lx, size_t a, const char *s, size_t n)
+{
+    for (size_t t = a; t < lx->n; t++) {
+        if (!tok_eq(lx, t, s, n)) continue;
+        size_t nx = clex_next_sig(lx, t), pv = clex_prev_sig(lx, t);
+        if (clex_is(lx, nx, "[")) {
+            size_t e = clex_match(lx, nx);
+            if (e < lx->n && assign_op(lx, clex_next_sig(lx, e))) return 0;
+        } else if (!(pv != SIZE_MAX && clex_is(lx, pv, "(") && clex_is(lx, clex_prev_sig(lx, pv), "free"))) {
+            return 0; /* passed whole, aliased: it may change */
+        }
+    }
+    return 1;
+}
+
 /* Tokens a..b-1 are `S[v]` (the name s, n bytes; v U's index). */
 static int segment_start(const struct clex *lx, size_t a, size_t b, const char *s, size_t n, const char *v)
 {
