@@ -471,19 +471,31 @@ static int reference_run(struct ctx *c, const char *args, struct cm_buf *out, st
     return 0;
 }
 
+/* The launcher line of the program at np with bin/mpi replaced by bin/NAME. */
+static void launcher_argv_for(struct ctx *c, long np, const char *name, struct cm_strlist *l)
+{
+    launcher_argv(c, np, l);
+    char *path = cm_malloc(strlen(c->view) + strlen(name) + 6);
+    sprintf(path, "%s/bin/%s", c->view, name);
+    free(l->items[l->n - 1]);
+    l->items[l->n - 1] = path;
+}
+
+/* A run of bin/mpi (or bin/BIN, the peer's: never cached) at np, judged against ref_out/err. */
 static int mpi_run(struct ctx *c, long np, int args_index, const char *args, double timeout,
-                   const struct cm_buf *ref_out, const struct cm_buf *ref_err, int want_prof, struct check_run *r)
+                   const struct cm_buf *ref_out, const struct cm_buf *ref_err, int want_prof, struct check_run *r,
+                   const char *bin)
 {
     struct cm_strlist argv;
     cm_strlist_init(&argv);
-    launcher_argv(c, np, &argv);
+    launcher_argv_for(c, np, bin ? bin : "mpi", &argv);
     struct sandbox_result res;
     memset(r, 0, sizeof(*r));
     r->args_index = args_index;
     r->np = np;
     struct cm_buf key;
     cm_buf_init(&key);
-    int keyed = c->mpi_keyed && !want_prof && args_index >= 0; /* profiled and bench runs are launched */
+    int keyed = c->mpi_keyed && !bin && !want_prof && args_index >= 0; /* profiled and bench runs are launched */
     int rc = 0;
     if (keyed && cache_get(c, &key, np, args, timeout, &res)) {
         r->cached = 1;
@@ -562,34 +574,13 @@ static int timed_pair(struct ctx *c, struct cm_strlist *mine, struct cm_strlist 
     return 0;
 }
 
-/* The launcher line of the program at np with bin/mpi replaced by bin/NAME. */
-static void launcher_argv_for(struct ctx *c, long np, const char *name, struct cm_strlist *l)
-{
-    launcher_argv(c, np, l);
-    char *path = cm_malloc(strlen(c->view) + strlen(name) + 6);
-    sprintf(path, "%s/bin/%s", c->view, name);
-    free(l->items[l->n - 1]);
-    l->items[l->n - 1] = path;
-}
-
 /* The peer's run at the bench size and np, judged against the sequential program's output:
  * 1 when it passed, else 0 with rep->peer_error set (once). */
 static int peer_passes(struct ctx *c, long np, double timeout, int *passed)
 {
-    struct cm_strlist l;
-    cm_strlist_init(&l);
-    launcher_argv_for(c, np, "peer", &l);
-    struct sandbox_result res;
-    int rc = run_in_sandbox(c, &l, c->o->bench_args, timeout, &res, NULL, 0, NULL);
-    cm_strlist_release(&l);
-    if (rc) return rc;
     struct check_run r;
-    memset(&r, 0, sizeof(r));
-    r.np = np;
-    struct sandbox_spec spec = {c->work, "run", NULL, NULL, 0, NULL, c->o->lim};
-    spec.lim.wall_s = timeout;
-    judge(c, &r, &res, &spec, &c->bench_out, &c->bench_err);
-    sandbox_result_release(&res);
+    int rc = mpi_run(c, np, -1, c->o->bench_args, timeout, &c->bench_out, &c->bench_err, 0, &r, "peer");
+    if (rc) return rc;
     *passed = r.verdict == VERDICT_PASS;
     if (!*passed && !c->rep->peer_error) {
         struct cm_buf m;
@@ -635,7 +626,8 @@ static int bench(struct ctx *c)
         long np = o->np[i];
         struct check_run r;
         progress(c, "timing the MPI program (%s) at np=%ld", o->bench_args, np);
-        if ((rc = mpi_run(c, np, -1, o->bench_args, timeout, &c->bench_out, &c->bench_err, o->profile, &r))) break;
+        if ((rc = mpi_run(c, np, -1, o->bench_args, timeout, &c->bench_out, &c->bench_err, o->profile, &r, NULL)))
+            break;
         add_run(rep, &r);
         struct check_perf *p = &rep->perf[rep->n_perf++];
         p->np = np;
@@ -739,21 +731,15 @@ static int moves_no_data(const struct check_report *rep, const char *mpi_path)
     return serial;
 }
 
-/* "what: the compiler's first error line" (the first line when none says error). */
-static char *first_error(const char *what, const char *diag)
+/* The compiler's first line that says error (its first line when none does), or NULL when it
+ * printed nothing. Caller frees. */
+static char *first_error(const char *diag)
 {
-    struct cm_buf m;
-    cm_buf_init(&m);
-    cm_buf_puts(&m, what);
-    if (diag && *diag) {
-        const char *e = strstr(diag, "error");
-        const char *l = e ? e : diag;
-        while (l > diag && l[-1] != '\n') l--;
-        cm_buf_printf(&m, ": %.*s", (int)strcspn(l, "\n"), l);
-    }
-    char *s = cm_buf_detach(&m);
-    cm_buf_release(&m);
-    return s;
+    if (!diag || !*diag) return NULL;
+    const char *e = strstr(diag, "error");
+    const char *l = e ? e : diag;
+    while (l > diag && l[-1] != '\n') l--;
+    return cm_strndup(l, strcspn(l, "\n"));
 }
 
 int harness_check(struct check_report *rep, const char *seq_path, const char *mpi_path, const struct check_opts *o)
@@ -812,7 +798,15 @@ int harness_check(struct check_report *rep, const char *seq_path, const char *mp
         if (o->peer_path) {
             progress(&c, "building the peer program");
             if ((rc = compile(&c, mpicc, "src/peer.c", "bin/peer", 0, &d, &c.peer_built))) goto done;
-            if (!c.peer_built) rep->peer_error = first_error("the peer program does not build", d);
+            if (!c.peer_built) {
+                char *why = first_error(d);
+                struct cm_buf m;
+                cm_buf_init(&m);
+                cm_buf_printf(&m, "the peer program does not build%s%s", why ? ": " : "", why ? why : "");
+                rep->peer_error = cm_buf_detach(&m);
+                cm_buf_release(&m);
+                free(why);
+            }
             free(d);
         }
     }
@@ -836,9 +830,9 @@ int harness_check(struct check_report *rep, const char *seq_path, const char *mp
     }
     if (!mpi_ok && !o->seq_only) {
         /* one BUILD_FAIL verdict per run that could not happen */
-        char first[256];
-        char *why = first_error("the MPI program does not build", rep->mpi_diag);
-        snprintf(first, sizeof(first), "%s", why);
+        char first[256] = "the MPI program does not build";
+        char *why = first_error(rep->mpi_diag);
+        if (why) snprintf(first, sizeof(first), "%s", why);
         free(why);
         for (size_t a = 0; a < n_args; a++)
             for (size_t i = 0; i < o->n_np; i++) {
@@ -875,7 +869,7 @@ int harness_check(struct check_report *rep, const char *seq_path, const char *mp
             struct check_run r;
             progress(&c, "running the MPI program (args \"%s\") at np=%ld", args, o->np[i]);
             rc = mpi_run(&c, o->np[i], (int)a, args, o->timeout_s, &c.ref_out[a], &c.ref_err[a],
-                         o->profile && a == 0, &r);
+                         o->profile && a == 0, &r, NULL);
             if (rc) goto done;
             add_run(rep, &r);
             if (o->fail_fast && r.verdict != VERDICT_PASS) {
