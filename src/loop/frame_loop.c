@@ -55,6 +55,8 @@ static int declared_at(const struct clex *lx, size_t i)
     return is_type_word(lx, 0);
 }
 
+int frame_loop_type_word(const struct clex *lx, size_t i) { return is_type_word(lx, i); }
+
 int frame_loop_declared(const struct clex *lx, size_t i)
 {
     return declared_at(lx, i);

@@ -89,6 +89,9 @@ char *frame_lin_text(const struct frame_lin *x);
  * unsigned, short, long long, long double, a typedef, a struct). Static. */
 const char *frame_loop_mpi_type(const struct clex *plx, size_t before, const char *name, size_t len);
 
+/* Token i is a word of a declaration's type (`double`, `long`, `const`, `size_t`, `struct`...). */
+int frame_loop_type_word(const struct clex *lx, size_t i);
+
 /* Token i (a name) is declared there: after a type word (or `type *`), after a comma in a
  * statement that begins with one, or as a for loop's variable set in its header. */
 int frame_loop_declared(const struct clex *lx, size_t i);

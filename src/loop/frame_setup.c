@@ -84,16 +84,6 @@ static int counted_header(const struct clex *lx, size_t kw, struct setup *u, siz
 
 static void setup_release(struct setup *u) { free(u->first), free(u->last), free(u->sq_first), free(u->sq_last); }
 
-static int is_type_word(const struct clex *lx, size_t t)
-{
-    static const char *const w[] = {"long",   "int",   "double", "float", "char",   "short", "unsigned", "signed",
-                                    "size_t", "const", "static", "struct", "enum", "_Bool", "bool",     "register",
-                                    "int64_t", "int32_t", "uint64_t", "uint32_t", "ptrdiff_t", NULL};
-    for (size_t k = 0; w[k]; k++)
-        if (clex_is(lx, t, w[k])) return 1;
-    return 0;
-}
-
 /* A function called at token t (a name before `(`): math (1), or the program's own, whose
  * body calls only math and program functions, one level deep (its body braces in *b0, *b1;
  * 2); 0 for any other call (output, random numbers, the C library). */
@@ -119,7 +109,7 @@ static int known_call(const struct hctx *h, size_t t, int depth)
         for (size_t u = body + 1; u < end; u++) {
             if (clex_is(lx, u, "static")) return 0;
             if (lx->toks[u].kind != CLEX_IDENT || !clex_is(lx, clex_next_sig(lx, u), "(")) continue;
-            if (is_type_word(lx, u) || clex_is(lx, u, "if") || clex_is(lx, u, "for") || clex_is(lx, u, "while") ||
+            if (frame_loop_type_word(lx, u) || clex_is(lx, u, "if") || clex_is(lx, u, "for") || clex_is(lx, u, "while") ||
                 clex_is(lx, u, "switch") || clex_is(lx, u, "return") || clex_is(lx, u, "sizeof"))
                 continue;
             if (!known_call(h, u, depth + 1)) return 0;
@@ -297,7 +287,7 @@ static void guard_body(const struct hctx *h, const struct setup *u, size_t body,
         if (e >= lx->n) return;
         size_t s2 = clex_next_sig(lx, s); /* a loop, an if, a block, a call or an element's assignment */
         int ok = clex_is(lx, s, "for") || clex_is(lx, s, "while") || clex_is(lx, s, "if") || clex_is(lx, s, "{") ||
-                 (lx->toks[s].kind == CLEX_IDENT && !is_type_word(lx, s) &&
+                 (lx->toks[s].kind == CLEX_IDENT && !frame_loop_type_word(lx, s) &&
                   (clex_is(lx, s2, "(") || clex_is(lx, s2, "[")));
         struct group w = {0};
         size_t j = SIZE_MAX;
@@ -307,7 +297,7 @@ static void guard_body(const struct hctx *h, const struct setup *u, size_t body,
                 ok = 0;
                 break;
             }
-            if (lx->toks[t].kind != CLEX_IDENT || is_type_word(lx, t)) continue;
+            if (lx->toks[t].kind != CLEX_IDENT || frame_loop_type_word(lx, t)) continue;
             const char *ts = lx->src + lx->toks[t].off;
             size_t tl = lx->toks[t].len, a, b, after;
             size_t nx = clex_next_sig(lx, t), pv = clex_prev_sig(lx, t);
