@@ -360,7 +360,7 @@ static int reaches(const struct hctx *h, size_t a, size_t b, size_t body0, const
  * offsets of the halo (", "-separated C, NULL for none) in *deltas, their count in *nd, and in
  * *used the group's names that split loops use. */
 static int check_loop(const struct hctx *h, const struct pref *R, const char *y, size_t yl, size_t p, size_t pe,
-                      char **deltas, int *nd, struct group *used)
+                      int rows, char **deltas, int *nd, struct group *used)
 {
     const struct clex *lx = &h->lx;
     size_t j = R->j;
@@ -462,14 +462,18 @@ static int check_loop(const struct hctx *h, const struct pref *R, const char *y,
     }
     if (ok) ok = ref && (ref->is_lin ? frame_lin_has(&ref->lin, FRAME_LIN_VAR) : ref->has_var > 0);
     char *dl[64];
+    int written = 0;
+    for (size_t i = 0; i < na; i++) written |= acc[i].write;
     for (size_t i = 0; ok && i < na; i++) {
         const struct access *a = &acc[i];
         int writes_it = 0;
         for (size_t k = 0; k < na; k++) writes_it |= acc[k].loop == a->loop && acc[k].member == a->member && acc[k].write;
         if (same_place(a, ref)) continue;
         struct frame_lin d;
-        if (writes_it || !a->is_lin || !ref->is_lin || !frame_lin_sub(&d, &a->lin, &ref->lin) ||
-            frame_lin_has(&d, FRAME_LIN_VAR)) {
+        int lin = a->is_lin && ref->is_lin && frame_lin_sub(&d, &a->lin, &ref->lin);
+        if (rows && !written && lin && frame_lin_has(&d, FRAME_LIN_VAR) && frame_lin_same_row(&a->lin, &ref->lin))
+            continue; /* read only, in the index's row (rows: only for the set-up rule) */
+        if (writes_it || !lin || frame_lin_has(&d, FRAME_LIN_VAR)) {
             ok = 0;
             break;
         }
@@ -575,12 +579,12 @@ static int rest_of_main_own(const struct hctx *h, const struct pref *R, const ch
     char *d = NULL;
     int n = 0;
     struct group u;
-    int ok = check_loop(h, R, y, yl, a, cb - 1, &d, &n, &u) && n == 0;
+    int ok = check_loop(h, R, y, yl, a, cb - 1, 0, &d, &n, &u) && n == 0;
     free(d);
     return ok;
 }
 
-int region_own(const struct hctx *h, size_t j, const char *y, size_t yl, size_t p, size_t pe)
+int region_own(const struct hctx *h, size_t j, const char *y, size_t yl, size_t p, size_t pe, int rows)
 {
     const struct frame_loop *L = &h->f->loops[j];
     if (!L->share_first || !L->share_end) return 0;
@@ -589,7 +593,7 @@ int region_own(const struct hctx *h, size_t j, const char *y, size_t yl, size_t 
     int n = 0;
     struct group u;
     int ok = bounds_kept(&h->lx, p, pe, R.first) && bounds_kept(&h->lx, p, pe, R.end) &&
-             check_loop(h, &R, y, yl, p, pe, &d, &n, &u) && n == 0;
+             check_loop(h, &R, y, yl, p, pe, rows, &d, &n, &u) && n == 0;
     free(d), free(R.first), free(R.end);
     return ok;
 }
@@ -644,7 +648,7 @@ static size_t hoist_point(const struct hctx *h, size_t j, const char *y, size_t 
             char *d;
             int n;
             struct group u;
-            if (!check_loop(h, &R, yy, yyl, p, pe, &d, &n, &u)) break;
+            if (!check_loop(h, &R, yy, yyl, p, pe, 0, &d, &n, &u)) break;
             if (R.via && d && strpbrk(d, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")) {
                 free(d); /* a halo in the called function: its offsets must read there too */
                 break;
@@ -831,13 +835,30 @@ size_t frame_gather_hoist(const struct frame *f, char **frags, struct frame_hois
                 cm_buf_init(&t);
                 if (bit) /* the loop's bit cleared again after it */
                     cm_buf_printf(&t, "\n%smpi_in_loop_ = mpi_in_loop_was_%u_;\n%s}", indent, bit, indent);
+                char *width = NULL; /* the gather's second argument */
+                const char *w0 = name + nlen;
+                while (w0 < a1 && (*w0 == ' ' || *w0 == '\t')) w0++;
+                if (w0 < a1 && *w0 == ',') {
+                    const char *w1 = ++w0;
+                    while (w1 < a1 && *w1 != ',') w1++;
+                    char *wt = cm_strndup(w0, (size_t)(w1 - w0));
+                    width = squeeze(wt);
+                    free(wt);
+                }
                 for (size_t k = 0; k < used.n; k++) {
+                    if (width && set_whole_again(&h, at, names[k], strlen(names[k]), first, end, width)) {
+                        cm_buf_printf(&t, "\n%s/* chatmpi: %s is not gathered: the program sets all of it again "
+                                          "before it reads it */", indent, names[k]);
+                        free(names[k]);
+                        continue;
+                    }
                     cm_buf_printf(&t, "\n%smpi_allgather_range(%s%.*s, %s, %s, %d); /* chatmpi: once, after the loop "
                                       "around the split (only its own elements of %s are used in it%s) */",
                                   indent, names[k], (int)(a1 - (name + nlen)), name + nlen, first, end,
                                   L->share_shape, names[k], nd ? " and the halo's" : "");
                     free(names[k]);
                 }
+                free(width);
                 add_hoist(out, &n_out, &cap, at, &t);
                 if (bit) { /* and set before it, in a block of its own */
                     cm_buf_init(&t);

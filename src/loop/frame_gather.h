@@ -83,12 +83,23 @@ int elements_kept(const struct clex *lx, size_t a, const char *s, size_t n);
 int main_braces(const struct hctx *h, size_t *ob, size_t *cb);
 /* In tokens p..pe, y's group is used only as the gathers that wait allow with loop j (a split
  * loop chatmpi wrote) as the reference, never at a neighbour, and j's share bounds keep their
- * values: every rank reads only its own elements of y there. */
-int region_own(const struct hctx *h, size_t j, const char *y, size_t yl, size_t p, size_t pe);
+ * values: every rank reads only its own elements of y there. With rows, when nothing there
+ * writes the group, a read elsewhere in the reference's row counts as its own too
+ * (frame_lin_same_row: `a[i * n + j]` beside `a[i * n + i]`). */
+int region_own(const struct hctx *h, size_t j, const char *y, size_t yl, size_t p, size_t pe, int rows);
 
 /* frame_setup.c: set-up loops that set only the rank's own rows of arrays no rank reads
  * another's of again. */
 void frame_setup_own(const struct hctx *h, struct frame_hoist **out, size_t *n_out, size_t *cap);
+
+/* frame_setup.c: the gather at offset at (one of main's statements follows it) of y's rows
+ * first .. end - 1 (width elements each) is not needed: the first of main's statements from
+ * there that names y sets every element of it before reading any, a loop `for (v = first; v <
+ * end; v++)` doing `y[v] = ...;` or a call whose function's first use of it is such a split loop
+ * that gathers it (width "1" only). Nothing jumps, and no name that y is copied to or from is
+ * named before. */
+int set_whole_again(const struct hctx *h, size_t at, const char *y, size_t yl, const char *first, const char *end,
+                    const char *width);
 
 /* frame_sums.c: loop j's sums into arrays that can wait move around the loop around it. */
 void frame_sums_wait(const struct hctx *h, size_t j, char **frags, struct frame_hoist **out, size_t *n_out,

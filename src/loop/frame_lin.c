@@ -232,6 +232,49 @@ int frame_lin_has(const struct frame_lin *x, const char *name)
     return 0;
 }
 
+/* The one term index * W of x (coefficient 1, W's names in *w), when every other term is free
+ * of W's names and names the index, if at all, alone (`i * n + i`, `i * w + kl + j - i`). */
+static int row_term(const struct frame_lin *x, const char **w)
+{
+    const char *lead = FRAME_LIN_VAR "*";
+    size_t ll = strlen(lead);
+    int at = -1;
+    for (int k = 0; k < x->n; k++) {
+        if (strncmp(x->t[k].key, lead, ll) != 0) continue;
+        if (at >= 0 || x->t[k].coef != 1) return 0;
+        at = k;
+    }
+    if (at < 0) return 0;
+    *w = x->t[at].key + ll;
+    for (int k = 0; k < x->n; k++) {
+        if (k == at || !strcmp(x->t[k].key, FRAME_LIN_VAR)) continue;
+        for (const char *s = x->t[k].key; *s;) {
+            size_t l = strcspn(s, "*");
+            if ((l == strlen(FRAME_LIN_VAR) && !memcmp(s, FRAME_LIN_VAR, l))) return 0;
+            for (const char *u = *w; *u;) { /* a name of W: another row */
+                size_t m = strcspn(u, "*");
+                if (m == l && !memcmp(u, s, l)) return 0;
+                u += m + (u[m] == '*');
+            }
+            s += l + (s[l] == '*');
+        }
+    }
+    return 1;
+}
+
+int frame_lin_same_row(const struct frame_lin *x, const struct frame_lin *y)
+{
+    const char *wx, *wy;
+    return row_term(x, &wx) && row_term(y, &wy) && !strcmp(wx, wy);
+}
+
+int frame_lin_row_width(const struct frame_lin *x, const char *width)
+{
+    const char *w;
+    if (!row_term(x, &w)) return x->n == 1 && !strcmp(x->t[0].key, FRAME_LIN_VAR) && x->t[0].coef == 1 && !strcmp(width, "1");
+    return !strcmp(w, width);
+}
+
 static int by_key(const void *a, const void *b)
 {
     const struct frame_lin_term *x = a, *y = b;

@@ -80,6 +80,13 @@ int frame_lin_add(struct frame_lin *out, const struct frame_lin *x, const struct
 int frame_lin_mul_name(struct frame_lin *x, const char *name);
 /* 1 when a term of x names name. */
 int frame_lin_has(const struct frame_lin *x, const char *name);
+/* x and y are both the split index times the same W plus terms that name no name of W (and the
+ * index only alone): elements of one row of a W-wide row-major matrix, the index's row, when,
+ * as in `a[i * n + j]`, the rest is a column in [0, W) (`a[i * n + i]`, `ab[i * w + kl + j - i]`). */
+int frame_lin_same_row(const struct frame_lin *x, const struct frame_lin *y);
+/* x is such a row's element with W the text width (spaces removed: "n"), or x is the index alone
+ * and width is "1". */
+int frame_lin_row_width(const struct frame_lin *x, const char *width);
 /* x as C (`-W - 1`, `2 * P`, `0`). Caller frees. */
 char *frame_lin_text(const struct frame_lin *x);
 

@@ -1,4 +1,5 @@
-/* frame_setup.c — set-up loops that set only the rank's own rows (see frame_gather.h).
+/* frame_setup.c — set-up loops that set only the rank's own rows, and gathers of arrays that the
+ * program sets whole again (see frame_gather.h).
  *
  * Outside the split loops every rank runs the sequential program's code in full, set-up loops
  * too: an ELL matrix's rows filled, a DIA matrix's diagonals computed on every rank, although
@@ -22,6 +23,24 @@
  * Then no rank reads an element of Y that it did not set itself. The functions called are not
  * followed: one that wrote outside the row it is given would leave a rank's rows without
  * another rank's writes, which the harness's check at every rank count shows as wrong output.
+ *
+ * Rows: when nothing after U writes Y, U may write, and the split loops may read, Y elsewhere in
+ * the reference's row, `v * W + c` with c naming no name of W (frame_lin_same_row: a matrix set
+ * whole and read at `a[i * n + i]` and `a[i * n + j]`, a band read at `ab[i * w + kl + j - i]`).
+ * This takes c for a column in [0, W), the row-major idiom that the row gathers already take
+ * (frame_loop.c row_hint); a program that reaches into the next row that way gives wrong output
+ * at some rank count, which the check shows.
+ *
+ * Gathered after: when the gathers so far put `mpi_allgather_range(Y, W, type, A, B, shape)` after
+ * the loop around L (L's share, W the width of U's rows, among main's own statements), the rule
+ * above need only hold up to it: from there every rank holds all of Y as the owners of its rows
+ * left it (a rank-1 update's matrix, set up, updated and gathered once, then printed by all).
+ *
+ * Set again (set_whole_again, at the end): a gather after the loop around a split loop is
+ * dropped when the first of main's statements after it that names the array sets every element
+ * of it before reading any: a counted loop over the share's bounds assigning `y[v] = ...` as a
+ * statement of its body, or a call whose function's first use of the parameter is such a split
+ * loop that gathers it (CG's `p[i] = x[i]` and `apply_a(n, p, q)` after the solver).
  */
 #include "loop/frame_gather.h"
 
@@ -230,10 +249,60 @@ static int segment_start(const struct clex *lx, size_t a, size_t b, const char *
            clex_is(lx, o, "[") && tok_eq(lx, x, v, strlen(v)) && clex_is(lx, c, "]");
 }
 
+/* The last token before the first gather of y after token from that the hoists so far hold
+ * (`mpi_allgather_range(y, W, type, A, B, shape);`, after the loop around a split loop), when it
+ * gathers L's share (A, B and shape L's) in rows of the width that ref's row has and stands
+ * among main's own statements; SIZE_MAX when there is none. From there on every rank holds all
+ * of y as its owners left it. */
+static size_t gathered_after(const struct hctx *h, struct frame_hoist *const *out, size_t n_out, size_t from,
+                             const char *y, size_t yl, const struct frame_loop *L, const struct frame_lin *ref)
+{
+    const struct clex *lx = &h->lx;
+    size_t ob, cb, best = SIZE_MAX, at = SIZE_MAX;
+    if (!main_braces(h, &ob, &cb) || !L->share_first || !L->share_end) return SIZE_MAX;
+    for (size_t k = 0; k < n_out; k++) {
+        const struct frame_hoist *o = &(*out)[k];
+        if (o->at <= lx->toks[from].off || o->at >= at) continue;
+        for (const char *c = strstr(o->text, "mpi_allgather_range("); c; c = strstr(c + 1, "mpi_allgather_range(")) {
+            const char *p = c + strlen("mpi_allgather_range(");
+            char *arg[6];
+            int na = 0, depth = 0;
+            for (const char *a = p; *p && na < 6; p++) { /* the arguments, at depth 0 */
+                if (*p == '(') depth++;
+                else if ((*p == ')' && depth-- == 0) || (*p == ',' && depth == 0)) {
+                    arg[na++] = cm_strndup(a, (size_t)(p - a));
+                    a = p + 1;
+                    if (depth < 0) break;
+                }
+            }
+            int ok = na == 6;
+            if (ok) {
+                char *name = squeeze(arg[0]), *w = squeeze(arg[1]), *f1 = squeeze(arg[3]), *e1 = squeeze(arg[4]);
+                char *f0 = squeeze(L->share_first), *e0 = squeeze(L->share_end);
+                ok = strlen(name) == yl && !memcmp(name, y, yl) && !strcmp(f1, f0) && !strcmp(e1, e0) &&
+                     atoi(arg[5]) == L->share_shape && frame_lin_row_width(ref, w);
+                free(name), free(w), free(f1), free(e1), free(f0), free(e0);
+            }
+            for (int i = 0; i < na; i++) free(arg[i]);
+            if (ok) {
+                at = o->at;
+                break;
+            }
+        }
+    }
+    if (at == SIZE_MAX) return SIZE_MAX;
+    for (size_t t = from; t < cb && lx->toks[t].off < at; t++)
+        if (lx->toks[t].kind != CLEX_WS && lx->toks[t].kind != CLEX_COMMENT) best = t;
+    size_t nx = clex_next_sig(lx, best);
+    return best != SIZE_MAX && nx <= cb && h->depth[nx] == h->depth[ob] + 1 ? best : SIZE_MAX;
+}
+
 /* Array y (a name subscripted somewhere in the program) is named in U only as elements written
- * at L's reference subscript or passed at its row's start, never read; and after U it is used
- * only at each rank's own elements (region_own). */
-static int own_array(const struct hctx *h, const struct setup *u, size_t j, const char *y, size_t yl, size_t cb)
+ * at L's reference subscript (or, when y is not gathered after U, elsewhere in its row:
+ * frame_lin_same_row) or passed at its row's start, never read; and after U it is used only at
+ * each rank's own elements (region_own), up to the gather of all of it when there is one. */
+static int own_array(const struct hctx *h, const struct setup *u, size_t j, const char *y, size_t yl, size_t cb,
+                     struct frame_hoist *const *out, size_t n_out)
 {
     const struct clex *lx = &h->lx;
     const struct frame_loop *L = &h->f->loops[j];
@@ -256,7 +325,7 @@ static int own_array(const struct hctx *h, const struct setup *u, size_t j, cons
         if (strstr(ref.t[k].key, FRAME_LIN_VAR)) base.t[base.n++] = ref.t[k];
     char *v = frame_tok_text(lx, u->var, u->var + 1);
     uenv.var = v;
-    int ok = 1, named = 0;
+    int ok = 1, named = 0, in_row = 0;
     for (t = u->kw; ok && t <= u->end; t++) {
         if (!tok_eq(lx, t, y, yl)) continue;
         named = 1;
@@ -264,15 +333,23 @@ static int own_array(const struct hctx *h, const struct setup *u, size_t j, cons
         if (pv != SIZE_MAX && (clex_is(lx, pv, ".") || clex_is(lx, pv, "->") || clex_is(lx, pv, "&"))) ok = 0;
         else if (seg != SIZE_MAX) /* only `f(..., y + S[v], ...)`: the segment's start */
             ok = call_arg(lx, t, &a, &b) && segment_start(lx, a, b, lx->src + lx->toks[seg].off, lx->toks[seg].len, v);
-        else if (subscript(lx, t, &a, &b, &after))
-            ok = assign_op(lx, after) && frame_lin_parse(lx, a, b, &uenv, &x) && frame_lin_sub(&d, &x, &ref) && d.n == 0;
+        else if (subscript(lx, t, &a, &b, &after)) {
+            ok = assign_op(lx, after) && frame_lin_parse(lx, a, b, &uenv, &x) && frame_lin_sub(&d, &x, &ref);
+            if (ok && d.n) { /* elsewhere in the reference's row */
+                ok = seg == SIZE_MAX && frame_lin_has(&d, FRAME_LIN_VAR) && frame_lin_same_row(&x, &ref);
+                in_row = 1;
+            }
+        }
         else if (call_arg(lx, t, &a, &b))
             ok = (a == b ? base.n == 0 : frame_lin_parse(lx, a, b, &uenv, &x) && frame_lin_sub(&d, &x, &base) && d.n == 0);
         else
             ok = 0;
     }
     free(v);
-    return ok && named && region_own(h, j, y, yl, clex_next_sig(lx, u->end), cb - 1);
+    if (!ok || !named) return 0;
+    size_t g = seg == SIZE_MAX ? gathered_after(h, out, n_out, u->end, y, yl, L, &ref) : SIZE_MAX;
+    if (g != SIZE_MAX && !in_row) return region_own(h, j, y, yl, clex_next_sig(lx, u->end), g, 0) ? 2 : 0;
+    return region_own(h, j, y, yl, clex_next_sig(lx, u->end), cb - 1, 1);
 }
 
 /* Guards the statements of U's body that set only such arrays. */
@@ -291,6 +368,7 @@ static void guard_body(const struct hctx *h, const struct setup *u, size_t body,
                   (clex_is(lx, s2, "(") || clex_is(lx, s2, "[")));
         struct group w = {0};
         size_t j = SIZE_MAX;
+        int gathered = 0;
         for (size_t t = s; ok && t <= e; t++) {
             if (clex_is(lx, t, "break") || clex_is(lx, t, "continue") || clex_is(lx, t, "return") ||
                 clex_is(lx, t, "goto")) {
@@ -325,14 +403,15 @@ static void guard_body(const struct hctx *h, const struct setup *u, size_t body,
                     for (size_t k = h->kw[q]; same && k <= h->last[q] && m == SIZE_MAX; k++)
                         if (tok_eq(lx, k, ts, tl)) m = q;
                 }
-                if (m == SIZE_MAX || (j != SIZE_MAX && h->f->loops[m].share_shape != h->f->loops[j].share_shape) ||
-                    !own_array(h, u, m, ts, tl, cb))
+                int own = m == SIZE_MAX ? 0 : own_array(h, u, m, ts, tl, cb, out, *n_out);
+                if (!own || (j != SIZE_MAX && h->f->loops[m].share_shape != h->f->loops[j].share_shape))
                     ok = 0;
                 else if (w.n < GROUP_MAX) {
                     int dup = 0;
                     for (size_t k = 0; k < w.n; k++) dup |= w.l[k] == tl && !memcmp(w.s[k], ts, tl);
                     if (!dup) w.s[w.n] = ts, w.l[w.n++] = tl;
                     j = m;
+                    gathered |= own == 2;
                 } else {
                     ok = 0;
                 }
@@ -349,9 +428,11 @@ static void guard_body(const struct hctx *h, const struct setup *u, size_t body,
             cm_buf_init(&t);
             cm_buf_puts(&t, "/* chatmpi: only this rank's rows of ");
             for (size_t k = 0; k < w.n; k++) cm_buf_printf(&t, "%s%.*s", k ? ", " : "", (int)w.l[k], w.s[k]);
-            cm_buf_printf(&t, ": no rank reads another's again */\n%.*sif (mpi_mine_(%.*s, %s, %s, %d)) ",
-                          (int)(off - ind), lx->src + ind, (int)lx->toks[u->var].len, lx->src + lx->toks[u->var].off,
-                          u->first, u->last, h->f->loops[j].share_shape);
+            int first_on_line = ind == 0 || lx->src[ind - 1] == '\n'; /* else the comment stays on its line */
+            cm_buf_printf(&t, ": no rank reads another's %s */%s%.*sif (mpi_mine_(%.*s, %s, %s, %d)) ",
+                          gathered ? "before the gather" : "again", first_on_line ? "\n" : " ",
+                          first_on_line ? (int)(off - ind) : 0, lx->src + ind, (int)lx->toks[u->var].len,
+                          lx->src + lx->toks[u->var].off, u->first, u->last, h->f->loops[j].share_shape);
             add_hoist(out, n_out, cap, off, &t);
         }
         s = clex_next_sig(lx, e);
@@ -379,4 +460,125 @@ void frame_setup_own(const struct hctx *h, struct frame_hoist **out, size_t *n_o
         setup_release(&u);
         if (u.end < cb) t = u.end;
     }
+}
+
+/* Statement tokens s..e are `for ([T] v = A; v < B; v++) BODY` with A and B (in the caller's
+ * terms through cu, when given) the text first and end, and y named in it once, as `y[v] = ...;`,
+ * a statement of BODY itself; BODY jumps nowhere and keeps A and B: every element y[first ..
+ * end - 1] is set before any is read. */
+static int sets_all(const struct hctx *h, size_t s, size_t e, const char *y, size_t yl, const char *first,
+                    const char *end, const struct call_use *cu)
+{
+    const struct clex *lx = &h->lx;
+    struct setup u = {0};
+    size_t body;
+    int ok = clex_is(lx, s, "for") && counted_header(lx, s, &u, &body) && bounds_kept(lx, body, e, u.first) &&
+             bounds_kept(lx, body, e, u.last);
+    if (ok) {
+        char *f1 = cu ? share_in_caller(lx, cu, u.first) : cm_strdup(u.sq_first);
+        char *e1 = cu ? share_in_caller(lx, cu, u.last) : cm_strdup(u.sq_last);
+        ok = f1 && e1 && !strcmp(f1, first) && !strcmp(e1, end);
+        free(f1), free(e1);
+    }
+    size_t named = 0;
+    for (size_t t = body; ok && t <= e; t++) {
+        if (clex_is(lx, t, "break") || clex_is(lx, t, "continue") || clex_is(lx, t, "return") || clex_is(lx, t, "goto"))
+            ok = 0;
+        if (!tok_eq(lx, t, y, yl)) continue;
+        size_t pv = clex_prev_sig(lx, t), o = clex_next_sig(lx, t), v = clex_next_sig(lx, o), c = clex_next_sig(lx, v);
+        int stmt = t == body || (clex_is(lx, body, "{") && h->depth[t] == h->depth[body] + 1 &&
+                                 (clex_is(lx, pv, "{") || clex_is(lx, pv, ";") || clex_is(lx, pv, "}")));
+        ok = !named++ && stmt && clex_is(lx, o, "[") && tok_eq(lx, v, lx->src + lx->toks[u.var].off, lx->toks[u.var].len) &&
+             clex_is(lx, c, "]") && clex_is(lx, clex_next_sig(lx, c), "=");
+    }
+    setup_release(&u);
+    return ok && named == 1;
+}
+
+int set_whole_again(const struct hctx *h, size_t at, const char *y, size_t yl, const char *first, const char *end,
+                    const char *width)
+{
+    const struct clex *lx = &h->lx;
+    size_t ob, cb, t0 = 0;
+    if (strcmp(width, "1") != 0 || !main_braces(h, &ob, &cb)) return 0;
+    while (t0 < lx->n && lx->toks[t0].off < at) t0++;
+    t0 = clex_next_sig(lx, t0 - 1);
+    if (t0 >= cb || h->depth[t0] != h->depth[ob] + 1) return 0; /* one of main's own statements follows */
+    char *f = squeeze(first), *e = squeeze(end);
+    /* y's aliases: the names at the top level of what y is set from (`p = buf + 1`), or of what
+     * is set from y (`buf = p - 1`), in main */
+    struct group al = {0};
+    int ok = 1;
+    for (size_t t = ob + 1; ok && t < cb; t++) {
+        if (!tok_eq(lx, t, y, yl) || clex_is(lx, clex_next_sig(lx, t), "[")) continue;
+        size_t pv = clex_prev_sig(lx, t), nx = clex_next_sig(lx, t), a, z;
+        if (clex_is(lx, pv, "&")) ok = 0;
+        if (clex_is(lx, nx, "=")) { /* y = ...: the rest of the declarator */
+            a = clex_next_sig(lx, nx), z = a;
+            for (int d = 0; z < cb && !(d == 0 && (clex_is(lx, z, ";") || clex_is(lx, z, ","))); z++)
+                d += clex_is(lx, z, "(") - clex_is(lx, z, ")");
+        } else { /* ... = y ...: what is before the `=` */
+            size_t q = t;
+            int d = 0;
+            while (q > ob + 1 && !(d == 0 && (clex_is(lx, q, ";") || clex_is(lx, q, "{") || clex_is(lx, q, "}") ||
+                                             clex_is(lx, q, "=") || clex_is(lx, q, ",")))) {
+                q = clex_prev_sig(lx, q);
+                d += clex_is(lx, q, ")") - clex_is(lx, q, "(");
+                if (d < 0) break;
+            }
+            if (d < 0 || !clex_is(lx, q, "=")) continue; /* not a copy: a test, a call's argument */
+            z = q, a = q;
+            while (a > ob + 1 && !clex_is(lx, clex_prev_sig(lx, a), ";") && !clex_is(lx, clex_prev_sig(lx, a), "{") &&
+                   !clex_is(lx, clex_prev_sig(lx, a), "}") && !clex_is(lx, clex_prev_sig(lx, a), ","))
+                a = clex_prev_sig(lx, a);
+        }
+        for (int d = 0; ok && a < z; a++) {
+            d += clex_is(lx, a, "(") - clex_is(lx, a, ")");
+            if (d || lx->toks[a].kind != CLEX_IDENT || tok_eq(lx, a, y, yl) || frame_loop_type_word(lx, a) ||
+                clex_is_keyword(lx->src + lx->toks[a].off, lx->toks[a].len) || clex_is(lx, clex_next_sig(lx, a), "("))
+                continue;
+            int dup = 0;
+            for (size_t g = 0; g < al.n; g++) dup |= al.l[g] == lx->toks[a].len && !memcmp(al.s[g], lx->src + lx->toks[a].off, al.l[g]);
+            if (dup) continue;
+            if (al.n == GROUP_MAX) ok = 0;
+            else al.s[al.n] = lx->src + lx->toks[a].off, al.l[al.n++] = lx->toks[a].len;
+        }
+    }
+    int done = 0;
+    for (size_t s = t0; ok && !done && s < cb;) { /* main's statements from the gather on */
+        size_t e1 = clex_stmt_end(lx, s), names = SIZE_MAX;
+        if (e1 >= cb) break;
+        for (size_t t = s; ok && t <= e1; t++) {
+            if (clex_is(lx, t, "goto") || clex_is(lx, t, "return") || clex_is(lx, t, "setjmp") ||
+                clex_is(lx, t, "longjmp") || clex_is(lx, t, "exit"))
+                ok = 0;
+            for (size_t g = 0; g < al.n; g++) ok &= !tok_eq(lx, t, al.s[g], al.l[g]);
+            if (tok_eq(lx, t, y, yl) && names == SIZE_MAX) names = t;
+        }
+        if (!ok || names == SIZE_MAX) {
+            s = clex_next_sig(lx, e1);
+            continue;
+        }
+        struct call_use cu;
+        if (sets_all(h, s, e1, y, yl, f, e, NULL)) {
+            done = 1;
+        } else if (call_use_at(h, names, 0, s, &cu)) { /* f(..., y, ...); where f's first use of it sets it all */
+            const char *ps = lx->src + lx->toks[cu.param].off;
+            size_t pl = lx->toks[cu.param].len, first_use = SIZE_MAX;
+            for (size_t t = s; t <= e1; t++) /* y passed once, in the statement's only call of a program function */
+                if (t != names && tok_eq(lx, t, y, yl)) ok = 0;
+            for (size_t t = cu.body0 + 1; t < cu.body1 && first_use == SIZE_MAX; t++)
+                if (tok_eq(lx, t, ps, pl)) first_use = t;
+            size_t m = first_use == SIZE_MAX ? SIZE_MAX : marked_at(h, first_use);
+            ok = ok && m != SIZE_MAX && h->depth[h->kw[m]] == h->depth[cu.body0] + 1 && frag_gathers(h->frags[m], ps, pl) &&
+                 sets_all(h, h->kw[m], h->last[m], ps, pl, f, e, &cu);
+            for (size_t t = cu.body0 + 1; ok && t < h->kw[m]; t++)
+                if (clex_is(lx, t, "return") || clex_is(lx, t, "goto")) ok = 0;
+            done = ok;
+        } else {
+            ok = 0;
+        }
+    }
+    free(f), free(e);
+    return ok && done;
 }

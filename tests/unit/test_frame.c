@@ -773,6 +773,89 @@ Test(frame, set_up_loops_set_only_the_rows_the_rank_reads)
     }
 }
 
+/* A matrix's rows set whole in a set-up loop and read by the split loop elsewhere in the
+ * index's row (the diagonal, then the rest: `a[i * n + i]`, `a[i * n + j]`): each rank sets only
+ * its own rows; a read in another row (`+ n`), a write in the split loop or a read after it
+ * keeps them whole. With a gather of the rows after the loop around the split loop (the answer
+ * given gathers a), the rows are set only by their owner up to it, then every rank reads all. */
+#define ROW_SRC(SET, BEFORE, SPLIT, TAIL)                                                               \
+    "#include <stdio.h>\n#include <stdlib.h>\n\n"                                                 \
+    "int main(int argc, char **argv)\n{\n"                                                        \
+    "    long n = argc > 1 ? strtol(argv[1], NULL, 10) : 10;\n"                                    \
+    "    double *a = malloc(n * n * sizeof *a), *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y), s = 0.0;\n" \
+    "    for (long i = 0; i < n; i++) {\n"                                                         \
+    "        for (long j = 0; j < n; j++)\n            a[i * n + j] = " SET ";\n"                  \
+    "        x[i] = 1.0 / (double)(1 + i);\n    }\n" BEFORE                                        \
+    "    for (int r = 0; r < 3; r++) {\n        " MARK "\n"                                        \
+    "        for (long i = 0; i < n; i++) {\n" SPLIT "        }\n    }\n" TAIL                     \
+    "    for (long i = 0; i < n; i++)\n        s += y[i];\n"                                       \
+    "    printf(\"%.9f\\n\", s);\n    free(a);\n    free(x);\n    free(y);\n    return 0;\n}\n"
+#define ROW_READ                                                                                  \
+    "            double t = a[i * n + i] * x[i];\n"                                                \
+    "            for (long j = i + 1; j < n; j++)\n                t += a[i * n + j] * x[j];\n"      \
+    "            y[i] = t + (double)r;\n"
+#define ROW_UPDATE                                                                                \
+    "            for (long j = i; j < n; j++)\n                a[i * n + j] += 0.5 * x[j];\n"     \
+    "            y[i] = (double)r;\n"
+static char *with_rows(const char *src, const char *gathers)
+{
+    struct frame f;
+    build(&f, src);
+    cr_assert_eq(f.n, 1, "%s", src);
+    char *answer = malloc(strlen(f.loops[0].prefix) + strlen(gathers) + 8);
+    sprintf(answer, "%s%s\n```", f.loops[0].prefix, gathers);
+    const char *why = NULL;
+    char *frags[1];
+    cr_assert(frags[0] = frame_fragment(&f, 0, answer, &why), "%s", why);
+    free(answer);
+    char *mpi = frame_program(&f, frags);
+    free(frags[0]);
+    frame_release(&f);
+    return mpi;
+}
+Test(frame, set_up_rows_read_elsewhere_in_the_row_or_gathered_after)
+{
+    int mpi_ok = system("command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1") == 0;
+    const char *src = ROW_SRC("1.0 + (double)((i + 2 * j) % 5)", "", ROW_READ, "");
+    char *mpi = with_rows(src, "mpi_allgather_share(y, 1, MPI_DOUBLE);");
+    cr_assert(strstr(mpi, "rows of a: no rank reads another's again */\n        if (mpi_mine_(i, 0, n, -1)) for (long j = 0;"),
+              "%s", mpi);
+    cr_assert_eq(count(mpi, "if (mpi_mine_("), 1, "x is read at other rows: %s", mpi);
+    if (mpi_ok) same_output_at_1_to_3_ranks(src, mpi);
+    free(mpi);
+    static const char *const whole[][2] = {
+        {"another row", ROW_SRC("1.0", "", ROW_READ "            if (i + 1 < n && 2 * i < n)\n                y[i] += a[i * n + n + 2 * i];\n", "")},
+        {"written", ROW_SRC("1.0", "", ROW_READ "            a[i * n + i] += 1.0;\n", "")},
+        {"read after", ROW_SRC("1.0", "", ROW_READ, "    s += a[n - 1];\n")},
+    };
+    for (size_t k = 0; k < sizeof(whole) / sizeof(whole[0]); k++) {
+        mpi = with_rows(whole[k][1], "mpi_allgather_share(y, 1, MPI_DOUBLE);");
+        cr_assert_null(strstr(mpi, "if (mpi_mine_("), "%s: %s", whole[k][0], mpi);
+        free(mpi);
+    }
+    /* the rows updated in the split loop, gathered after the repetition, then read by all */
+    const char *upd = ROW_SRC("(j >= i) ? 1.0 / (double)(1 + i + j) : 0.0", "", ROW_UPDATE,
+                              "    for (long i = 0; i < n * n; i++)\n        s += a[i];\n");
+    mpi = with_rows(upd, "mpi_allgather_share(a, n, MPI_DOUBLE);\nmpi_allgather_share(y, 1, MPI_DOUBLE);");
+    cr_assert(strstr(mpi, "mpi_allgather_range(a, n, MPI_DOUBLE, 0, n, -1);"), "%s", mpi);
+    cr_assert(strstr(mpi, "rows of a: no rank reads another's before the gather */\n        if (mpi_mine_(i, 0, n, -1)) for"),
+              "%s", mpi);
+    if (mpi_ok) same_output_at_1_to_3_ranks(upd, mpi);
+    free(mpi);
+    static const char *const kept[][2] = {
+        {"read before the gather", ROW_SRC("1.0", "    s += a[n - 1];\n", ROW_UPDATE,
+                                           "    for (long i = 0; i < n * n; i++)\n        s += a[i];\n")},
+        {"set elsewhere in the row", ROW_SRC("1.0", "", "            for (long j = i; j < n; j++)\n"
+                                                    "                a[i * n + i] += 0.5 * x[j];\n            y[i] = 1.0;\n",
+                                             "    for (long i = 0; i < n * n; i++)\n        s += a[i];\n")},
+    };
+    for (size_t k = 0; k < sizeof(kept) / sizeof(kept[0]); k++) {
+        mpi = with_rows(kept[k][1], "mpi_allgather_share(a, n, MPI_DOUBLE);\nmpi_allgather_share(y, 1, MPI_DOUBLE);");
+        cr_assert_null(strstr(mpi, "if (mpi_mine_("), "%s: %s", kept[k][0], mpi);
+        free(mpi);
+    }
+}
+
 /* A CSR matrix's rows made by a function given each row's start (`v + rp[i]`) and read by the
  * split loop over p from rp[i] to rp[i + 1]: each rank makes only its own rows; a row pointer
  * written after that (or a loop over it that moves p itself) keeps them whole. */
@@ -806,6 +889,56 @@ Test(frame, set_up_loops_make_only_the_rank_s_csr_rows)
     for (size_t k = 0; k < 2; k++) {
         mpi = with_own(whole[k]);
         cr_assert_null(strstr(mpi, "if (mpi_mine_("), "%zu: %s", k, mpi);
+        free(mpi);
+    }
+}
+
+/* The gather after the repetition is not made when the program next sets the whole array again
+ * before reading any of it: a loop over the share's bounds that assigns x[i], or a call of a
+ * function whose split loop sets all of its parameter and gathers it. A read first, other
+ * bounds, an update, a conditional assignment, an alias read first or a jump keep it. */
+#define AGAIN_SRC(FN, AFTER)                                                                  \
+    "#include <stdio.h>\n#include <stdlib.h>\n\n" FN                                              \
+    "int main(int argc, char **argv)\n{\n"                                                        \
+    "    long n = argc > 1 ? strtol(argv[1], NULL, 10) : 10;\n"                                    \
+    "    double *z = malloc((n + 1) * sizeof *z), *x = z + 1, s = 0.0;\n"                        \
+    "    for (long i = 0; i < n; i++)\n        x[i] = (double)i;\n"                                \
+    "    for (int r = 0; r < 4; r++) {\n        " MARK "\n"                                        \
+    "        for (long i = 0; i < n; i++)\n            x[i] = 0.5 * x[i] + 1.0;\n    }\n"         \
+    AFTER                                                                                         \
+    "    for (long i = 0; i < n; i++)\n        s += (double)(i + 1) * x[i];\n"                     \
+    "    printf(\"%.9f\\n\", s);\n    free(z);\n    return 0;\n}\n"
+#define AGAIN_FN                                                                                  \
+    "static void fill(long n, double *v)\n{\n    " MARK "\n"                                       \
+    "    for (long i = 0; i < n; i++)\n        v[i] = 1.0 / (double)(i + 1);\n}\n\n"
+Test(frame, gathers_go_when_the_program_sets_the_array_again)
+{
+    int mpi_ok = system("command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1") == 0;
+    static const char *const again[][2] = {
+        {"loop", AGAIN_SRC("", "    for (long i = 0; i < n; i++)\n        x[i] = 2.0 * (double)i;\n")},
+        {"call", AGAIN_SRC(AGAIN_FN, "    fill(n, x);\n")},
+    };
+    for (size_t k = 0; k < 2; k++) {
+        const char *names[2] = {k ? "v" : "x", "x"};
+        char *mpi = with_gathers(again[k][1], names, k ? 2 : 1);
+        cr_assert(strstr(mpi, "/* chatmpi: x is not gathered: the program sets all of it again before it reads it */"),
+                  "%s: %s", again[k][0], mpi);
+        cr_assert_eq(count(mpi, "mpi_allgather_range(x"), 0, "%s: %s", again[k][0], mpi);
+        if (mpi_ok) same_output_at_1_to_3_ranks(again[k][1], mpi);
+        free(mpi);
+    }
+    static const char *const kept[][2] = {
+        {"alias read first", AGAIN_SRC("", "    s += z[1];\n    for (long i = 0; i < n; i++)\n        x[i] = 2.0 * (double)i;\n")},
+        {"read first", AGAIN_SRC("", "    s += x[1];\n    for (long i = 0; i < n; i++)\n        x[i] = 1.0;\n")},
+        {"other bounds", AGAIN_SRC("", "    for (long i = 1; i < n; i++)\n        x[i] = 1.0;\n")},
+        {"update", AGAIN_SRC("", "    for (long i = 0; i < n; i++)\n        x[i] += 1.0;\n")},
+        {"conditional", AGAIN_SRC("", "    for (long i = 0; i < n; i++)\n        if (i % 2)\n            x[i] = 1.0;\n")},
+        {"jump", AGAIN_SRC("", "    if (n > 100)\n        return 1;\n    for (long i = 0; i < n; i++)\n        x[i] = 1.0;\n")},
+    };
+    for (size_t k = 0; k < sizeof(kept) / sizeof(kept[0]); k++) {
+        const char *names[1] = {"x"};
+        char *mpi = with_gathers(kept[k][1], names, 1);
+        cr_assert_eq(count(mpi, "mpi_allgather_range(x, 1, MPI_DOUBLE, 0, n, 0);"), 1, "%s: %s", kept[k][0], mpi);
         free(mpi);
     }
 }
@@ -1201,8 +1334,9 @@ Test(frame, reductions_chatmpi_knows_are_completed)
 }
 
 /* A CG-like loop calling functions with split loops: the called function's gather of q waits
- * while the loop runs (mpi_in_loop_) and happens after it (and in the call after the loop), p's
- * neighbours move as a halo for apply's reads, r and x wait; the same output at 1 to 3 ranks.
+ * while the loop runs (mpi_in_loop_) and happens in the call after the loop, which sets all of
+ * q again (no gather of q after the loop), p's neighbours move as a halo for apply's reads, r
+ * and x wait; the same output at 1 to 3 ranks.
  * With a second call of apply on a scratch array in the loop (directly, or through another
  * function), apply's gather stays as it is. */
 #define CG_SRC(extra)                                                                              \
@@ -1260,11 +1394,14 @@ Test(frame, gathers_wait_through_calls)
     cr_assert_eq(count(mpi, "if (!(mpi_in_loop_ & 1u))"), 1, "%s", mpi);
     cr_assert_eq(count(mpi, "mpi_in_loop_ |= 1u;\n    for (int it = 0;"), 1, "%s", mpi);
     cr_assert_eq(count(mpi, "mpi_halo_share(p, 1, MPI_DOUBLE, 0, n, 0, 2, (const long[]){-1, 1});"), 1, "%s", mpi);
-    for (const char *const *y = (const char *const[]){"p", "q", "x", NULL}; *y; y++) {
+    for (const char *const *y = (const char *const[]){"p", "x", NULL}; *y; y++) {
         char want[96];
         snprintf(want, sizeof(want), "mpi_allgather_range(%s, 1, MPI_DOUBLE, 0, n, 0);", *y);
         cr_assert_eq(count(mpi, want), 1, "%s: %s", *y, mpi);
     }
+    /* apply(n, x, q) after the loop sets all of q again (its split loop, then its gather) */
+    cr_assert_eq(count(mpi, "/* chatmpi: q is not gathered: the program sets all of it again before it reads it */"), 1,
+                 "%s", mpi);
     /* r is read again only by the split loops, each rank its own elements: never gathered */
     cr_assert_eq(count(mpi, "mpi_allgather_range(r"), 0, "%s", mpi);
     cr_assert_eq(count(mpi, "/* chatmpi: r is not gathered: from here on each rank reads only its own elements of it */"),
