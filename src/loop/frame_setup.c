@@ -502,8 +502,12 @@ int set_whole_again(const struct hctx *h, size_t at, const char *y, size_t yl, c
     size_t ob, cb, t0 = 0;
     if (strcmp(width, "1") != 0 || !main_braces(h, &ob, &cb)) return 0;
     while (t0 < lx->n && lx->toks[t0].off < at) t0++;
+    if (t0 == 0) return 0;
     t0 = clex_next_sig(lx, t0 - 1);
     if (t0 >= cb || h->depth[t0] != h->depth[ob] + 1) return 0; /* one of main's own statements follows */
+    int local = 0; /* y is main's own: no other function reaches it but through a call naming it */
+    for (size_t t = ob + 1; t < cb && !local; t++) local = tok_eq(lx, t, y, yl) && frame_loop_declared(lx, t);
+    if (!local) return 0;
     char *f = squeeze(first), *e = squeeze(end);
     /* y's aliases: the names at the top level of what y is set from (`p = buf + 1`), or of what
      * is set from y (`buf = p - 1`), in main */
