@@ -323,38 +323,15 @@ static char *split_loop(const struct frame *f, struct frame_loop *L, const char 
     clex_init(&lx);
     char *out = NULL, *type = NULL, *first = NULL, *bound = NULL;
     if (clex_run(&lx, text, strlen(text))) goto done;
-    size_t kw = 0; /* the text begins at the loop's keyword */
-    if (!clex_is(&lx, kw, "for")) goto done;
-    size_t open = clex_next_sig(&lx, kw), close = clex_is(&lx, open, "(") ? clex_match(&lx, open) : lx.n;
-    if (close >= lx.n) goto done;
-    size_t semi1 = open, semi2;
-    while (semi1 < close && !clex_is(&lx, semi1, ";") && !clex_is(&lx, semi1, ",")) semi1++;
-    if (semi1 >= close || !clex_is(&lx, semi1, ";")) goto done;
-    for (semi2 = semi1 + 1; semi2 < close && !clex_is(&lx, semi2, ";"); semi2++) {}
-    if (semi2 >= close) goto done;
-    size_t eq = open + 1;
-    while (eq < semi1 && !clex_is(&lx, eq, "=")) eq++;
-    size_t v = eq < semi1 ? clex_prev_sig(&lx, eq) : SIZE_MAX;
-    if (v == (size_t)-1 || v <= open || lx.toks[v].kind != CLEX_IDENT) goto done;
-    const char *vn = text + lx.toks[v].off;
-    size_t vl = lx.toks[v].len;
-    type = frame_tok_text(&lx, open + 1, v);
-    first = frame_tok_text(&lx, eq + 1, semi1);
-    size_t c0 = clex_next_sig(&lx, semi1), op = c0 < semi2 ? clex_next_sig(&lx, c0) : lx.n;
-    if (c0 >= semi2 || lx.toks[c0].len != vl || memcmp(text + lx.toks[c0].off, vn, vl) || op >= semi2) goto done;
-    int le = clex_is(&lx, op, "<="), ge = clex_is(&lx, op, ">="), down = ge || clex_is(&lx, op, ">");
-    if (!le && !down && !clex_is(&lx, op, "<") && !clex_is(&lx, op, "!=")) goto done;
-    bound = frame_tok_text(&lx, op + 1, semi2);
-    if (!*bound || !*first) goto done;
-    /* the step: v++, ++v or v += 1 (v--, --v or v -= 1 for a loop counting down) */
-    const char *inc = down ? "--" : "++", *add = down ? "-=" : "+=";
-    size_t s0 = clex_next_sig(&lx, semi2), s1 = s0 < close ? clex_next_sig(&lx, s0) : lx.n;
-    size_t s2 = s1 < close ? clex_next_sig(&lx, s1) : lx.n;
-    int is_v0 = s0 < close && lx.toks[s0].len == vl && !memcmp(text + lx.toks[s0].off, vn, vl);
-    int is_v1 = s1 < close && lx.toks[s1].len == vl && !memcmp(text + lx.toks[s1].off, vn, vl);
-    int step = (is_v0 && clex_is(&lx, s1, inc) && s2 == close) || (clex_is(&lx, s0, inc) && is_v1 && s2 == close) ||
-               (is_v0 && clex_is(&lx, s1, add) && clex_is(&lx, s2, "1") && clex_next_sig(&lx, s2) == close);
-    if (!step) goto done;
+    struct frame_header hd; /* the text begins at the loop's keyword */
+    if (!frame_loop_header(&lx, 0, &hd)) goto done;
+    size_t close = hd.close;
+    const char *vn = text + lx.toks[hd.var].off;
+    size_t vl = lx.toks[hd.var].len;
+    int le = hd.le, ge = hd.ge, down = hd.down;
+    type = frame_tok_text(&lx, hd.open + 1, hd.var);
+    first = frame_tok_text(&lx, hd.eq + 1, hd.semi1);
+    bound = frame_tok_text(&lx, hd.op + 1, hd.semi2);
     struct cm_buf b;
     cm_buf_init(&b);
     L->share_shape = work_shape(&lx, close + 1, lx.n, vn, vl);

@@ -3,6 +3,7 @@
 #include "loop/frame_loop.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,41 @@ char *frame_tok_text(const struct clex *lx, size_t i, size_t j)
     while (j > i && (lx->toks[j - 1].kind == CLEX_WS || lx->toks[j - 1].kind == CLEX_COMMENT)) j--;
     if (i >= j) return cm_strdup("");
     return cm_strndup(lx->src + lx->toks[i].off, lx->toks[j - 1].off + lx->toks[j - 1].len - lx->toks[i].off);
+}
+
+int frame_loop_header(const struct clex *lx, size_t kw, struct frame_header *h)
+{
+    *h = (struct frame_header){0};
+    if (kw >= lx->n || !clex_is(lx, kw, "for")) return 0;
+    size_t open = clex_next_sig(lx, kw), close = open < lx->n && clex_is(lx, open, "(") ? clex_match(lx, open) : lx->n;
+    if (close >= lx->n) return 0;
+    size_t semi1 = open, semi2;
+    while (semi1 < close && !clex_is(lx, semi1, ";") && !clex_is(lx, semi1, ",")) semi1++;
+    if (semi1 >= close || !clex_is(lx, semi1, ";")) return 0;
+    for (semi2 = semi1 + 1; semi2 < close && !clex_is(lx, semi2, ";"); semi2++) {}
+    if (semi2 >= close) return 0;
+    size_t eq = open + 1;
+    while (eq < semi1 && !clex_is(lx, eq, "=")) eq++;
+    size_t v = eq < semi1 ? clex_prev_sig(lx, eq) : SIZE_MAX;
+    if (v == SIZE_MAX || v <= open || lx->toks[v].kind != CLEX_IDENT) return 0;
+    const char *vn = lx->src + lx->toks[v].off;
+    size_t vl = lx->toks[v].len;
+    size_t c0 = clex_next_sig(lx, semi1), op = c0 < semi2 ? clex_next_sig(lx, c0) : lx->n;
+    if (c0 >= semi2 || lx->toks[c0].len != vl || memcmp(lx->src + lx->toks[c0].off, vn, vl) || op >= semi2) return 0;
+    int le = clex_is(lx, op, "<="), ge = clex_is(lx, op, ">="), down = ge || clex_is(lx, op, ">");
+    if (!le && !down && !clex_is(lx, op, "<") && !clex_is(lx, op, "!=")) return 0;
+    if (clex_next_sig(lx, eq) >= semi1 || clex_next_sig(lx, op) >= semi2) return 0; /* A or B empty */
+    /* the step: v++, ++v or v += 1 (v--, --v or v -= 1 for a loop counting down) */
+    const char *inc = down ? "--" : "++", *add = down ? "-=" : "+=";
+    size_t s0 = clex_next_sig(lx, semi2), s1 = s0 < close ? clex_next_sig(lx, s0) : lx->n;
+    size_t s2 = s1 < close ? clex_next_sig(lx, s1) : lx->n;
+    int is_v0 = s0 < close && lx->toks[s0].len == vl && !memcmp(lx->src + lx->toks[s0].off, vn, vl);
+    int is_v1 = s1 < close && lx->toks[s1].len == vl && !memcmp(lx->src + lx->toks[s1].off, vn, vl);
+    int step = (is_v0 && clex_is(lx, s1, inc) && s2 == close) || (clex_is(lx, s0, inc) && is_v1 && s2 == close) ||
+               (is_v0 && clex_is(lx, s1, add) && clex_is(lx, s2, "1") && clex_next_sig(lx, s2) == close);
+    if (!step) return 0;
+    *h = (struct frame_header){open, close, v, eq, semi1, op, semi2, le, ge, down};
+    return 1;
 }
 
 static int is_type_word(const struct clex *lx, size_t i)

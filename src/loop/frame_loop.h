@@ -117,4 +117,17 @@ static inline size_t frame_line_len(const char *p)
 /* The tokens i..j-1 (significant or not) as trimmed text. Caller frees. */
 char *frame_tok_text(const struct clex *lx, size_t i, size_t j);
 
+/* A counted loop's header, `for ([T] v = A; v OP B; STEP)` with OP one of < <= != (STEP v++,
+ * ++v or v += 1) or > >= (STEP v--, --v or v -= 1): token indexes into the lexed text. */
+struct frame_header {
+    size_t open, close; /* the parentheses */
+    size_t var;         /* v; T is the tokens open + 1 .. var - 1 (none when v is not declared there) */
+    size_t eq, semi1;   /* A is the tokens eq + 1 .. semi1 - 1 */
+    size_t op, semi2;   /* B is the tokens op + 1 .. semi2 - 1 */
+    int le, ge, down;   /* OP is <=; OP is >=; the loop counts down (> or >=) */
+};
+/* The header of the loop whose keyword is token kw: 0 when it is not such a loop (a comma in
+ * the initialization, another condition or step, A or B empty). */
+int frame_loop_header(const struct clex *lx, size_t kw, struct frame_header *h);
+
 #endif

@@ -59,45 +59,18 @@ struct setup {
     char *sq_first, *sq_last;
 };
 
-/* `for ([T] v = A; v < B; v++)` at token kw: U's parts, and the body's first token in *body. */
+/* `for ([T] v = A; v < B; v++)` at token kw (frame_loop_header, with <): U's parts, and the
+ * body's first token in *body. */
 static int counted_header(const struct clex *lx, size_t kw, struct setup *u, size_t *body)
 {
-    size_t open = clex_next_sig(lx, kw);
-    if (open >= lx->n || !clex_is(lx, open, "(")) return 0;
-    size_t close = clex_match(lx, open), semi[2], ns = 0;
-    if (close >= lx->n) return 0;
-    for (size_t t = open + 1; t < close && ns < 3; t++) {
-        if (clex_is(lx, t, "(") || clex_is(lx, t, "[") || clex_is(lx, t, "{")) {
-            t = clex_match(lx, t);
-            if (t >= close) return 0;
-            continue;
-        }
-        if (clex_is(lx, t, ";")) {
-            if (ns == 2) return 0;
-            semi[ns++] = t;
-        }
-    }
-    if (ns != 2) return 0;
-    size_t eq = SIZE_MAX;
-    for (size_t t = open + 1; t < semi[0] && eq == SIZE_MAX; t++)
-        if (clex_is(lx, t, "=")) eq = t;
-    if (eq == SIZE_MAX) return 0;
-    size_t v = clex_prev_sig(lx, eq);
-    if (v == SIZE_MAX || v <= open || lx->toks[v].kind != CLEX_IDENT) return 0;
-    const char *vs = lx->src + lx->toks[v].off;
-    size_t vl = lx->toks[v].len;
-    size_t c = clex_next_sig(lx, semi[0]), lt = clex_next_sig(lx, c);
-    if (!tok_eq(lx, c, vs, vl) || !clex_is(lx, lt, "<")) return 0;
-    size_t i1 = clex_next_sig(lx, semi[1]), i2 = clex_next_sig(lx, i1);
-    int step = (tok_eq(lx, i1, vs, vl) && clex_is(lx, i2, "++") && clex_next_sig(lx, i2) == close) ||
-               (clex_is(lx, i1, "++") && tok_eq(lx, i2, vs, vl) && clex_next_sig(lx, i2) == close);
-    if (!step) return 0;
-    u->var = v;
-    u->first = frame_tok_text(lx, eq + 1, semi[0]);
-    u->last = frame_tok_text(lx, lt + 1, semi[1]);
+    struct frame_header hd;
+    if (!frame_loop_header(lx, kw, &hd) || !clex_is(lx, hd.op, "<")) return 0;
+    u->var = hd.var;
+    u->first = frame_tok_text(lx, hd.eq + 1, hd.semi1);
+    u->last = frame_tok_text(lx, hd.op + 1, hd.semi2);
     u->sq_first = squeeze(u->first);
     u->sq_last = squeeze(u->last);
-    *body = clex_next_sig(lx, close);
+    *body = clex_next_sig(lx, hd.close);
     return *body < lx->n;
 }
 
