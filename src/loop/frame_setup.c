@@ -537,7 +537,9 @@ int set_whole_again(const struct hctx *h, size_t at, const char *y, size_t yl, c
             continue;
         }
         struct call_use cu;
-        if (sets_all(h, s, e1, y, yl, f, e, NULL)) {
+        if (!bounds_kept(lx, t0, e1, first) || !bounds_kept(lx, t0, e1, end)) { /* the same range as gathered */
+            ok = 0;
+        } else if (sets_all(h, s, e1, y, yl, f, e, NULL)) {
             done = 1;
         } else if (call_use_at(h, names, 0, s, &cu)) { /* f(..., y, ...); where f's first use of it sets it all */
             const char *ps = lx->src + lx->toks[cu.param].off;

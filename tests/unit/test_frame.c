@@ -934,6 +934,7 @@ Test(frame, gathers_go_when_the_program_sets_the_array_again)
         {"update", AGAIN_SRC("", "    for (long i = 0; i < n; i++)\n        x[i] += 1.0;\n")},
         {"conditional", AGAIN_SRC("", "    for (long i = 0; i < n; i++)\n        if (i % 2)\n            x[i] = 1.0;\n")},
         {"jump", AGAIN_SRC("", "    if (n > 100)\n        return 1;\n    for (long i = 0; i < n; i++)\n        x[i] = 1.0;\n")},
+        {"bounds change", AGAIN_SRC("", "    n--;\n    for (long i = 0; i < n; i++)\n        x[i] = 1.0;\n    n++;\n")},
     };
     for (size_t k = 0; k < sizeof(kept) / sizeof(kept[0]); k++) {
         const char *names[1] = {"x"};
