@@ -20,10 +20,11 @@
  *            which every rank holds what the whole loop computed (MPI_Allreduce, the helpers).
  *
  * Every rank keeps the whole data, as in the sequential program, so nothing else changes;
- * except where chatmpi shows that no rank reads another's elements of an array again: then its
- * gather waits or goes (frame_gather.c) and a set-up loop sets only the rank's rows of it
- * (frame_setup.c). The assembled program is an ordinary MPI program that the harness checks
- * like any other. */
+ * except where chatmpi shows that no rank reads another's elements of an array again (or not
+ * before they are gathered): then its gather waits or goes (frame_gather.c) and a set-up loop
+ * sets only the rank's rows of it (frame_setup.c); and a gather goes when the program sets the
+ * whole array again before reading it (frame_setup.c). The assembled program is an ordinary MPI
+ * program that the harness checks like any other. */
 #ifndef CM_LOOP_FRAME_H
 #define CM_LOOP_FRAME_H
 
