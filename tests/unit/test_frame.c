@@ -718,13 +718,14 @@ Test(frame, gathers_go_when_only_own_elements_are_read_again)
     "            y[i] = 0.5 * t + (double)r;\n        }\n    }\n"                               \
     TAIL "    for (long i = 0; i < n; i++)\n        s += y[i];\n"                               \
     "    printf(\"%.9f %ld\\n\", s, c);\n    free(a);\n    free(b);\n    free(x);\n    free(y);\n    return 0;\n}\n"
-static char *with_own(const char *src)
+/* The program with loop 0's answer: its prefix, then the gathers given (lines of C). */
+static char *with_rows(const char *src, const char *gathers)
 {
     struct frame f;
     build(&f, src);
     cr_assert_eq(f.n, 1, "%s", src);
-    char *answer = malloc(strlen(f.loops[0].prefix) + 64);
-    sprintf(answer, "%smpi_allgather_share(y, 1, MPI_DOUBLE);\n```", f.loops[0].prefix);
+    char *answer = malloc(strlen(f.loops[0].prefix) + strlen(gathers) + 8);
+    sprintf(answer, "%s%s\n```", f.loops[0].prefix, gathers);
     const char *why = NULL;
     char *frags[1];
     cr_assert(frags[0] = frame_fragment(&f, 0, answer, &why), "%s", why);
@@ -734,6 +735,8 @@ static char *with_own(const char *src)
     frame_release(&f);
     return mpi;
 }
+
+static char *with_own(const char *src) { return with_rows(src, "mpi_allgather_share(y, 1, MPI_DOUBLE);"); }
 Test(frame, set_up_loops_set_only_the_rows_the_rank_reads)
 {
     const char *src = OWN_HEAD OWN_SETUP("") OWN_REST("");
@@ -797,27 +800,11 @@ Test(frame, set_up_loops_set_only_the_rows_the_rank_reads)
 #define ROW_UPDATE                                                                                \
     "            for (long j = i; j < n; j++)\n                a[i * n + j] += 0.5 * x[j];\n"     \
     "            y[i] = (double)r;\n"
-static char *with_rows(const char *src, const char *gathers)
-{
-    struct frame f;
-    build(&f, src);
-    cr_assert_eq(f.n, 1, "%s", src);
-    char *answer = malloc(strlen(f.loops[0].prefix) + strlen(gathers) + 8);
-    sprintf(answer, "%s%s\n```", f.loops[0].prefix, gathers);
-    const char *why = NULL;
-    char *frags[1];
-    cr_assert(frags[0] = frame_fragment(&f, 0, answer, &why), "%s", why);
-    free(answer);
-    char *mpi = frame_program(&f, frags);
-    free(frags[0]);
-    frame_release(&f);
-    return mpi;
-}
 Test(frame, set_up_rows_read_elsewhere_in_the_row_or_gathered_after)
 {
     int mpi_ok = system("command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1") == 0;
     const char *src = ROW_SRC("1.0 + (double)((i + 2 * j) % 5)", "", ROW_READ, "");
-    char *mpi = with_rows(src, "mpi_allgather_share(y, 1, MPI_DOUBLE);");
+    char *mpi = with_own(src);
     cr_assert(strstr(mpi, "rows of a: no rank reads another's again */\n        if (mpi_mine_(i, 0, n, -1)) for (long j = 0;"),
               "%s", mpi);
     cr_assert_eq(count(mpi, "if (mpi_mine_("), 1, "x is read at other rows: %s", mpi);
@@ -829,7 +816,7 @@ Test(frame, set_up_rows_read_elsewhere_in_the_row_or_gathered_after)
         {"read after", ROW_SRC("1.0", "", ROW_READ, "    s += a[n - 1];\n")},
     };
     for (size_t k = 0; k < sizeof(whole) / sizeof(whole[0]); k++) {
-        mpi = with_rows(whole[k][1], "mpi_allgather_share(y, 1, MPI_DOUBLE);");
+        mpi = with_own(whole[k][1]);
         cr_assert_null(strstr(mpi, "if (mpi_mine_("), "%s: %s", whole[k][0], mpi);
         free(mpi);
     }
