@@ -880,6 +880,7 @@ size_t frame_gather_hoist(const struct frame *f, char **frags, struct frame_hois
         }
     }
     for (size_t j = 0; j < f->n; j++) frame_sums_wait(&h, j, frags, out, &n_out, &cap);
+    for (size_t j = 0; j < f->n; j++) frame_sums_block(&h, j, frags, out, &n_out, &cap);
     frame_setup_own(&h, out, &n_out, &cap);
     if (n_out) qsort(*out, n_out, sizeof(**out), by_offset);
 done:

@@ -88,6 +88,9 @@ int main_braces(const struct hctx *h, size_t *ob, size_t *cb);
  * (frame_lin_same_row: `a[i * n + j]` beside `a[i * n + i]`). */
 int region_own(const struct hctx *h, size_t j, const char *y, size_t yl, size_t p, size_t pe, int rows);
 
+/* frame_setup.c: token t names a function of the C math library (sqrt, fabs, pow...). */
+int math_call(const struct clex *lx, size_t t);
+
 /* frame_setup.c: set-up loops that set only the rank's own rows of arrays no rank reads
  * another's of again. */
 void frame_setup_own(const struct hctx *h, struct frame_hoist **out, size_t *n_out, size_t *cap);
@@ -104,5 +107,10 @@ int set_whole_again(const struct hctx *h, size_t at, const char *y, size_t yl, c
 /* frame_sums.c: loop j's sums into arrays that can wait move around the loop around it. */
 void frame_sums_wait(const struct hctx *h, size_t j, char **frags, struct frame_hoist **out, size_t *n_out,
                      size_t *cap);
+
+/* frame_block.c: loop j's sum, which the next iterations of the loop around it read (a triangular
+ * solve's row sums), reduced once a block of those iterations (frags[j] rewritten, hoists added). */
+void frame_sums_block(const struct hctx *h, size_t j, char **frags, struct frame_hoist **out, size_t *n_out,
+                      size_t *cap);
 
 #endif

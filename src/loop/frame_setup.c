@@ -76,18 +76,24 @@ static int counted_header(const struct clex *lx, size_t kw, struct setup *u, siz
 
 static void setup_release(struct setup *u) { free(u->first), free(u->last), free(u->sq_first), free(u->sq_last); }
 
-/* A function called at token t (a name before `(`): math (1), or the program's own, whose
- * body calls only math and program functions, one level deep (its body braces in *b0, *b1;
- * 2); 0 for any other call (output, random numbers, the C library). */
-static int known_call(const struct hctx *h, size_t t, int depth)
+int math_call(const struct clex *lx, size_t t)
 {
     static const char *const math[] = {"sqrt", "sin",   "cos",  "tan",   "exp",   "log",  "log2", "log10",
                                        "fabs", "pow",   "floor", "ceil", "fmod",  "atan", "atan2", "fmin",
                                        "fmax", "round", "trunc", "cbrt", "hypot", "sinh", "cosh", "tanh",
                                        "labs", "abs",   "sqrtf", "fabsf", "expf", "logf", "sinf", "cosf", NULL};
-    const struct clex *lx = &h->lx;
     for (size_t k = 0; math[k]; k++)
         if (clex_is(lx, t, math[k])) return 1;
+    return 0;
+}
+
+/* A function called at token t (a name before `(`): math (1), or the program's own, whose
+ * body calls only math and program functions, one level deep (its body braces in *b0, *b1;
+ * 2); 0 for any other call (output, random numbers, the C library). */
+static int known_call(const struct hctx *h, size_t t, int depth)
+{
+    const struct clex *lx = &h->lx;
+    if (math_call(lx, t)) return 1;
     if (depth > 1) return 0;
     const char *s = lx->src + lx->toks[t].off;
     size_t l = lx->toks[t].len;
