@@ -1512,3 +1512,95 @@ Test(frame, array_sums_wait_until_after_the_loop_around_them)
         free(mpi);
     }
 }
+
+/* A forward substitution: row i's sum t over the columns before it (loop L, split) feeds x[i],
+ * which the next rows' sums read. */
+#define TRI_HEAD TRI_HEAD_WITH("")
+#define TRI_HEAD_WITH(decl)                                                                         \
+    "#include <stdio.h>\n#include <stdlib.h>\n\n"                                                  \
+    "int main(int argc, char **argv)\n{\n"                                                        \
+    "    long n = 20 * (argc > 1 ? strtol(argv[1], NULL, 10) : 10);\n"                            \
+    "    double *l = malloc(n * n * sizeof *l), *x = malloc(n * sizeof *x), *b = malloc(n * sizeof *b);\n" \
+    "    double w = 0.5;\n" decl                                                                  \
+    "    for (long i = 0; i < n; i++) {\n"                                                        \
+    "        for (long j = 0; j < n; j++)\n"                                                      \
+    "            l[i * n + j] = j < i ? 1.0 / (double)(1 + (i - j) * (i - j)) : 0.0;\n"           \
+    "        l[i * n + i] = 2.0 + (double)(i % 3);\n"                                             \
+    "        b[i] = 1.0 + (double)(i % 7), x[i] = 0.25;\n"                                        \
+    "    }\n"                                                                                    \
+    "    for (int r = 0; r < 2; r++) {\n"
+#define TRI_SOLVE(header, body, after)                                                             \
+    "        for (long i = 0; i < n; i++) {\n"                                                    \
+    "            double t = b[i];\n"                                                              \
+    "            " MARK "\n"                                                                      \
+    "            " header "\n"                                                                    \
+    "                " body "\n"                                                                  \
+    "            x[i] = t / l[i * n + i];\n" after "        }\n"
+#define TRI_TAIL                                                                                    \
+    "        for (long i = 0; i < n; i++)\n            b[i] = x[i] + w;\n"                        \
+    "    }\n"                                                                                    \
+    "    double s = 0.0;\n    for (long i = 0; i < n; i++)\n        s += x[i];\n"                 \
+    "    printf(\"%.9e %.9e %.9e\\n\", s, x[n / 2], x[n - 1]);\n"                                 \
+    "    free(l);\n    free(x);\n    free(b);\n    return 0;\n}\n"
+
+/* src assembled with each loop's answer reducing t (the model's per-row reduction). Caller frees. */
+static char *with_row_sum(const char *src)
+{
+    struct frame f;
+    build(&f, src);
+    cr_assert_eq(f.n, 1);
+    char *answer = malloc(strlen(f.loops[0].prefix) + 128), *frags[1] = {0};
+    sprintf(answer, "%sMPI_Allreduce(MPI_IN_PLACE, &t, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);\n```",
+            f.loops[0].prefix);
+    const char *why = NULL;
+    cr_assert(frags[0] = frame_fragment(&f, 0, answer, &why), "%s", why);
+    char *mpi = frame_program(&f, frags);
+    free(answer), free(frags[0]);
+    frame_release(&f);
+    return mpi;
+}
+
+Test(frame, sums_the_next_rows_need_are_reduced_once_a_block)
+{
+    int have_mpi = system("command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1") == 0;
+    /* 220 rows (./seq 11): blocks of 64, 64, 64 and 28 */
+    const char *blocked[] = {
+        TRI_HEAD TRI_SOLVE("for (long j = 0; j < i; j++)", "t -= l[i * n + j] * x[j];", "") TRI_TAIL,
+        TRI_HEAD TRI_SOLVE("for (long j = 1; j < i; j++) {", "double a = l[i * n + j];\n                t -= a * x[j];\n            }",
+                           "            b[i] = 0.5 * b[i];\n") TRI_TAIL,
+    };
+    for (size_t k = 0; k < sizeof(blocked) / sizeof(blocked[0]); k++) {
+        char *mpi = with_row_sum(blocked[k]);
+        cr_assert(strstr(mpi, "one MPI_Allreduce a block of 64 rows */"), "case %zu: %s", k, mpi);
+        cr_assert_eq(count(mpi, "MPI_Allreduce(MPI_IN_PLACE, mpi_blk_, (int)(mpi_blk1_ - mpi_blk0_), MPI_DOUBLE"), 1,
+                     "case %zu: %s", k, mpi);
+        cr_assert_eq(count(mpi, "MPI_Allreduce(MPI_IN_PLACE, &t"), 0, "case %zu: %s", k, mpi);
+        cr_assert(strstr(mpi, "mpi_share_of_(" ), "case %zu: %s", k, mpi);
+        if (have_mpi) same_output_at_1_to_3_ranks(blocked[k], mpi);
+        free(mpi);
+    }
+    /* one reduction a row when the next rows' terms are not known at the block's first row: x
+     * read past the column (x[j + 1] is x[i] for the last), a factor the loop around changes, a
+     * break, an array written through another name (z is x - 1, or b - 1 for a b that the sum reads
+     * and the loop around writes only through z) */
+    const char *per_row[] = {
+        TRI_HEAD TRI_SOLVE("for (long j = 0; j < i; j++)", "t -= l[i * n + j] * x[j + 1];", "") TRI_TAIL,
+        TRI_HEAD TRI_SOLVE("for (long j = 0; j < i; j++)", "t -= w * l[i * n + j] * x[j];", "            w = 0.25 + 0.125 * (double)(i % 3);\n")
+            TRI_TAIL,
+        TRI_HEAD TRI_SOLVE("for (long j = 0; j < i; j++)", "t -= l[i * n + j] * x[j];",
+                           "            if (t > 1e300)\n                break;\n") TRI_TAIL,
+        TRI_HEAD_WITH("    double *z = x - 1;\n")
+            TRI_SOLVE("for (long j = 0; j < i; j++)", "t -= l[i * n + j] * x[j];",
+                      "            if (i > 0)\n                z[i] = 0.5 * x[i];\n") TRI_TAIL,
+        TRI_HEAD_WITH("    double *z = b - 1;\n")
+            TRI_SOLVE("for (long j = 0; j < i; j++)", "t -= l[i * n + j] * (x[j] + b[j]);",
+                      "            if (i > 0)\n                z[i] = 0.5 * x[i];\n") TRI_TAIL,
+    };
+    for (size_t k = 0; k < sizeof(per_row) / sizeof(per_row[0]); k++) {
+        char *mpi = with_row_sum(per_row[k]);
+        cr_assert_null(strstr(mpi, "mpi_blk_"), "case %zu: %s", k, mpi);
+        cr_assert_eq(count(mpi, "MPI_Allreduce(MPI_IN_PLACE, &t, 1, MPI_DOUBLE"), 1, "case %zu: %s", k, mpi);
+        if (have_mpi) same_output_at_1_to_3_ranks(per_row[k], mpi);
+        free(mpi);
+    }
+}
