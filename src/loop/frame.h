@@ -23,7 +23,9 @@
  * except where chatmpi shows that no rank reads another's elements of an array again (or not
  * before they are gathered): then its gather waits or goes (frame_gather.c) and a set-up loop
  * sets only the rank's rows of it (frame_setup.c); and a gather goes when the program sets the
- * whole array again before reading it (frame_setup.c). The assembled program is an ordinary MPI
+ * whole array again before reading it (frame_setup.c); and a split loop's sum that the next
+ * iterations of the loop around it read (forward substitution's row sums) is reduced once a
+ * block of 64 of those iterations (frame_block.c). The assembled program is an ordinary MPI
  * program that the harness checks like any other. */
 #ifndef CM_LOOP_FRAME_H
 #define CM_LOOP_FRAME_H
