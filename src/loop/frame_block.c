@@ -19,8 +19,10 @@
  *     is not assigned in O outside L, nor given whole to anything in parentheses (a call), nor
  *     its address taken; except an array X written outside L only as `X[v] (op)= ...` (the
  *     subscript v alone) and read in BODY only as `X[j]`: element j < v0 is final at row v0;
- *   - such an X is declared in the function (not a parameter), set only by malloc or calloc if
- *     at all, and no name is copied from it (private_group): no other name reaches its elements.
+ *   - outside L, O calls only math functions and assigns only names (not through `*`, `.` or
+ *     `->`) and elements `W[e]`; every array it writes (an X above or any other W) is declared in
+ *     the function (not a parameter), set only by malloc or calloc if at all, and no name is
+ *     copied from it (private_group): no other name reaches its elements.
  *
  * The terms are added in another order than the program's (as the split's order already is): the
  * harness's check compares with its tolerance. The block's own terms are computed by every rank,
