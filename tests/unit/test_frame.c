@@ -1353,16 +1353,16 @@ Test(frame, reductions_chatmpi_knows_are_completed)
     "    printf(\"%.9e %.9e\\n\", rr, s);\n    free(p);\n    free(q);\n    free(r);\n    free(x);\n    free(t);\n" \
     "    return 0;\n}\n"
 
-static char *cg_program(const char *src)
+/* src (n marked loops) assembled with, for loop j, chatmpi's start and then tails[j] (the model's
+ * part, closing the code block). Caller frees. */
+static char *with_tails(const char *src, size_t n, const char *const *tails)
 {
     struct frame f;
     build(&f, src);
-    cr_assert_eq(f.n, 4);
-    const char *tails[4] = {"mpi_allgather_share(q, 1, MPI_DOUBLE);\n```", "```",
-                            "mpi_allgather_share(x, 1, MPI_DOUBLE);\nmpi_allgather_share(r, 1, MPI_DOUBLE);\n```",
-                            "mpi_allgather_share(p, 1, MPI_DOUBLE);\n```"};
+    cr_assert_eq(f.n, n);
     char *frags[4] = {0};
-    for (size_t j = 0; j < 4; j++) {
+    cr_assert(n <= 4);
+    for (size_t j = 0; j < n; j++) {
         char *answer = malloc(strlen(f.loops[j].prefix) + strlen(tails[j]) + 1);
         sprintf(answer, "%s%s", f.loops[j].prefix, tails[j]);
         const char *why = NULL;
@@ -1370,9 +1370,17 @@ static char *cg_program(const char *src)
         free(answer);
     }
     char *mpi = frame_program(&f, frags);
-    for (size_t j = 0; j < 4; j++) free(frags[j]);
+    for (size_t j = 0; j < n; j++) free(frags[j]);
     frame_release(&f);
     return mpi;
+}
+
+static char *cg_program(const char *src)
+{
+    const char *tails[4] = {"mpi_allgather_share(q, 1, MPI_DOUBLE);\n```", "```",
+                            "mpi_allgather_share(x, 1, MPI_DOUBLE);\nmpi_allgather_share(r, 1, MPI_DOUBLE);\n```",
+                            "mpi_allgather_share(p, 1, MPI_DOUBLE);\n```"};
+    return with_tails(src, 4, tails);
 }
 
 Test(frame, gathers_wait_through_calls)
@@ -1546,18 +1554,8 @@ Test(frame, array_sums_wait_until_after_the_loop_around_them)
 /* src assembled with each loop's answer reducing t (the model's per-row reduction). Caller frees. */
 static char *with_row_sum(const char *src)
 {
-    struct frame f;
-    build(&f, src);
-    cr_assert_eq(f.n, 1);
-    char *answer = malloc(strlen(f.loops[0].prefix) + 128), *frags[1] = {0};
-    sprintf(answer, "%sMPI_Allreduce(MPI_IN_PLACE, &t, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);\n```",
-            f.loops[0].prefix);
-    const char *why = NULL;
-    cr_assert(frags[0] = frame_fragment(&f, 0, answer, &why), "%s", why);
-    char *mpi = frame_program(&f, frags);
-    free(answer), free(frags[0]);
-    frame_release(&f);
-    return mpi;
+    const char *tail = "MPI_Allreduce(MPI_IN_PLACE, &t, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);\n```";
+    return with_tails(src, 1, &tail);
 }
 
 Test(frame, sums_the_next_rows_need_are_reduced_once_a_block)
