@@ -2,6 +2,7 @@
  * questions, the assembled program. The rewrite taken from an answer is in frame_fragment.c. */
 #include "loop/frame.h"
 #include "loop/frame_loop.h"
+#include "loop/frame_gather.h"
 
 #include <ctype.h>
 #include <stdint.h>
@@ -103,6 +104,46 @@ static const char prolog[] =
     "static inline void mpi_share_tri(long first, long end, int shape, long *lo, long *hi)\n"
     "{\n"
     "    mpi_share_of_(first, end, shape, mpi_rank, lo, hi);\n"
+    "    mpi_share_lo = *lo, mpi_share_hi = *hi;\n"
+    "}\n"
+    "\n"
+    "/* mpi_share for a loop whose iteration i runs over the entries seg[i] .. seg[i + 1] - 1 of\n"
+    " * other arrays (a CSC column's, a CSR row's): the parts are cut where the ranks get about the\n"
+    " * same count of entries, each iteration counting one more. Whatever seg holds, the parts are\n"
+    " * contiguous, in rank order and cover first .. end-1; only their balance depends on it */\n"
+    "#define mpi_share_seg(first, end, seg, lo, hi) mpi_share_seg_(first, end, (const void *)(seg), sizeof *(seg), lo, hi)\n"
+    "static inline double mpi_seg_at_(const void *seg, size_t size, long k)\n"
+    "{\n"
+    "    return size == sizeof(int) ? (double)((const int *)seg)[k] : (double)((const long long *)seg)[k];\n"
+    "}\n"
+    "\n"
+    "/* where rank r's part starts: the fewest iterations whose entries reach r / size of them (a\n"
+    " * binary search, whose answer never goes back as r grows, whatever seg holds) */\n"
+    "static inline long mpi_seg_cut_(long first, long end, const void *seg, size_t size, double total, int r)\n"
+    "{\n"
+    "    if (r <= 0) return first;\n"
+    "    if (r >= mpi_size) return end;\n"
+    "    double s0 = mpi_seg_at_(seg, size, first), want = total * (double)r / (double)mpi_size;\n"
+    "    long a = first, b = end;\n"
+    "    while (a < b) {\n"
+    "        long k = a + (b - a) / 2;\n"
+    "        if (mpi_seg_at_(seg, size, k) - s0 + (double)(k - first) >= want) b = k;\n"
+    "        else a = k + 1;\n"
+    "    }\n"
+    "    return a;\n"
+    "}\n"
+    "\n"
+    "static inline void mpi_share_seg_(long first, long end, const void *seg, size_t size, long *lo, long *hi)\n"
+    "{\n"
+    "    double total = 0.0;\n"
+    "    if (end > first && (size == sizeof(int) || size == sizeof(long long)))\n"
+    "        total = mpi_seg_at_(seg, size, end) - mpi_seg_at_(seg, size, first) + (double)(end - first);\n"
+    "    if (!(total > 0.0) || total > 9e15) { /* not a count of entries: by count of iterations */\n"
+    "        mpi_share(first, end, lo, hi);\n"
+    "        return;\n"
+    "    }\n"
+    "    *lo = mpi_seg_cut_(first, end, seg, size, total, mpi_rank);\n"
+    "    *hi = mpi_seg_cut_(first, end, seg, size, total, mpi_rank + 1);\n"
     "    mpi_share_lo = *lo, mpi_share_hi = *hi;\n"
     "}\n"
     "\n"
@@ -312,6 +353,55 @@ static int work_shape(const struct clex *lx, size_t from, size_t to, const char 
     return up == down ? 0 : up ? 1 : -1;
 }
 
+/* The array S when one of the body's own statements (the body at token from of lx, v the index)
+ * is a loop over a segment, `for ([T] p = S[v]; p < S[v + 1]; p++)` (or !=: a CSC column's
+ * entries), with S a name the loop neither declares nor assigns, nor passes whole: its text, else
+ * NULL. Caller frees. */
+static char *segment_array(const struct clex *lx, size_t from, const char *v, size_t vl)
+{
+    size_t body = clex_next_sig(lx, from - 1), first = body, stop;
+    if (body >= lx->n) return NULL;
+    if (clex_is(lx, body, "{")) first = clex_next_sig(lx, body), stop = clex_match(lx, body);
+    else stop = clex_stmt_end(lx, body);
+    for (size_t s = first; s < lx->n && s <= stop && !clex_is(lx, s, "}");) {
+        size_t e = clex_stmt_end(lx, s);
+        if (e >= lx->n) break;
+        struct frame_header hd;
+        if (clex_is(lx, s, "for") && frame_loop_header(lx, s, &hd) && !hd.down && !hd.le) { /* < or != */
+            size_t a[5], b[7]; /* S [ v ] ;  and  S [ v + 1 ] ; */
+            a[0] = clex_next_sig(lx, hd.eq), b[0] = clex_next_sig(lx, hd.op);
+            for (int k = 1; k < 5; k++) a[k] = clex_next_sig(lx, a[k - 1]);
+            for (int k = 1; k < 7; k++) b[k] = clex_next_sig(lx, b[k - 1]);
+            const char *S = lx->src + lx->toks[a[0]].off;
+            size_t sl = lx->toks[a[0]].len;
+            int ok = lx->toks[a[0]].kind == CLEX_IDENT && clex_is(lx, a[1], "[") && tok_eq(lx, a[2], v, vl) &&
+                     clex_is(lx, a[3], "]") && a[4] == hd.semi1 && tok_eq(lx, b[0], S, sl) && clex_is(lx, b[1], "[") &&
+                     tok_eq(lx, b[2], v, vl) && clex_is(lx, b[3], "+") && clex_is(lx, b[4], "1") &&
+                     clex_is(lx, b[5], "]") && b[6] == hd.semi2 && elements_kept(lx, 0, S, sl);
+            for (size_t t = 0; ok && t < lx->n; t++) ok = !(tok_eq(lx, t, S, sl) && frame_loop_declared(lx, t));
+            if (ok) return cm_strndup(S, sl);
+        }
+        s = clex_next_sig(lx, e);
+    }
+    return NULL;
+}
+
+/* The loop writes only sums (variables and arrays it only adds to, summed over the ranks after
+ * it): which rank runs which iteration makes no difference to what follows. */
+static int writes_only_sums(const struct frame_loop *L)
+{
+    if (!L->sums || !L->written || L->rows || L->merges || L->extremum || L->maxes || L->mins) return 0;
+    for (const char *w = L->written + 1; *w;) {
+        size_t l = strcspn(w, ",");
+        char key[FRAME_LIN_KEY + 2];
+        if (!l || l + 2 >= sizeof(key)) return 0;
+        snprintf(key, sizeof(key), ",%.*s,", (int)l, w);
+        if (!strstr(L->sums, key)) return 0;
+        w += l + (w[l] == ',');
+    }
+    return 1;
+}
+
 /* For a canonical counted loop `for ([T] v = A; v < B | v <= B | v != B; v++ | ++v | v += 1) BODY`
  * (text, dedented): the loop over this rank's share, "mpi_share(A, B, &lo, &hi);" and the loop
  * with the same body from lo to hi; for one counting down, `for ([T] v = A; v >= B | v > B; v--
@@ -335,9 +425,12 @@ static char *split_loop(const struct frame *f, struct frame_loop *L, const char 
     struct cm_buf b;
     cm_buf_init(&b);
     L->share_shape = work_shape(&lx, close + 1, lx.n, vn, vl);
+    char *seg = !L->share_shape && !down && writes_only_sums(L) ? segment_array(&lx, close + 1, vn, vl) : NULL;
+    if (seg) L->share_shape = FRAME_SHAPE_SEG;
     /* the iterations as a range [low, end): first .. bound, or bound (+ 1 for >) .. first + 1 */
     const char *low = down ? bound : first, *high = down ? first : bound;
-    cm_buf_printf(&b, "long %s, %s;\n%s(", f->lo, f->hi, L->share_shape ? "mpi_share_tri" : "mpi_share");
+    cm_buf_printf(&b, "long %s, %s;\n%s(", f->lo, f->hi,
+                  seg ? "mpi_share_seg" : L->share_shape ? "mpi_share_tri" : "mpi_share");
     size_t first_at = b.len;
     if (down && !ge) cm_buf_printf(&b, is_atom(low) ? "%s + 1" : "(%s) + 1", low);
     else cm_buf_puts(&b, low);
@@ -347,7 +440,9 @@ static char *split_loop(const struct frame *f, struct frame_loop *L, const char 
     if (le || down) cm_buf_printf(&b, is_atom(high) ? "%s + 1" : "(%s) + 1", high);
     else cm_buf_puts(&b, high);
     L->share_end = cm_strndup(b.data + end_at, b.len - end_at);
-    if (L->share_shape) cm_buf_printf(&b, ", %d", L->share_shape);
+    if (seg) cm_buf_printf(&b, ", %s", seg);
+    else if (L->share_shape) cm_buf_printf(&b, ", %d", L->share_shape);
+    free(seg);
     if (down) /* from the top of this rank's part down to its bottom (v + 1 > lo: safe for unsigned v) */
         cm_buf_printf(&b, ", &%s, &%s);\nfor (%s%s%.*s = %s - 1; %.*s + 1 > %s; %.*s--)%s\n", f->lo, f->hi, type,
                       *type ? " " : "", (int)vl, vn, f->hi, (int)vl, vn, f->lo, (int)vl, vn,

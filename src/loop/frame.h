@@ -40,13 +40,19 @@
 /* Between the loops' answers in a round's saved answer (one text per round). */
 #define FRAME_SEPARATOR "\n/* ---- chatmpi frame: the next loop's answer ---- */\n"
 
+/* share_shape of a loop cut by its segments' entries (mpi_share_seg) */
+#define FRAME_SHAPE_SEG 2
+
 struct frame_loop {
     size_t begin, end; /* the bytes of the marked program replaced: the mark's line to the loop's end */
     size_t kw;         /* the offset of its keyword (for, while, do) */
     char *var;         /* its index (a for loop's), or NULL */
     char *share_first, *share_end; /* a simple counted loop's share: mpi_share(first, end, ...) that
                                     * chatmpi wrote; NULL when the model writes the split */
-    int share_shape;   /* 0: mpi_share; 1 or -1: mpi_share_tri (work growing or shrinking with the index) */
+    int share_shape;   /* 0: mpi_share; 1 or -1: mpi_share_tri (work growing or shrinking with the index);
+                        * FRAME_SHAPE_SEG: mpi_share_seg (a loop that only adds to sums, over
+                        * segments of entries: parts with about the same count of entries, which
+                        * no other loop's share is taken to equal) */
     char *indent;      /* the loop's indentation */
     char *text;        /* the loop as written, its indentation taken off */
     char *prefix;      /* the start of its answer (owned) */

@@ -212,8 +212,8 @@ void frame_sums_block(const struct hctx *h, size_t j, char **frags, struct frame
 {
     const struct clex *lx = &h->lx;
     const struct frame_loop *L = &h->f->loops[j];
-    if (!frags[j] || !L->share_first || !L->share_end || !L->sums || L->sum_arrays || L->extremum || L->maxes ||
-        L->mins || L->merges)
+    if (!frags[j] || !L->share_first || !L->share_end || L->share_shape == FRAME_SHAPE_SEG || !L->sums ||
+        L->sum_arrays || L->extremum || L->maxes || L->mins || L->merges)
         return;
     const char *s = L->sums + 1, *se = strchr(s, ',');
     if (!se || se[1] || !L->written || strcmp(L->written, L->sums)) return; /* one sum, and nothing else written */

@@ -180,7 +180,7 @@ static char *drop_reduced_gathers(char *code, const char *sums)
  * and completes the reductions it knows of. */
 static int unknown_helper(const char *line, size_t n)
 {
-    static const char *const known[] = {"mpi_share", "mpi_share_tri", "mpi_allgather_share", "mpi_allgather_range",
+    static const char *const known[] = {"mpi_share", "mpi_share_tri", "mpi_share_seg", "mpi_allgather_share", "mpi_allgather_range",
                                         "mpi_halo_share", "mpi_merge_begin", "mpi_merge_end", "mpi_maxloc",
                                         "mpi_minloc"};
     size_t w = 0;

@@ -587,7 +587,7 @@ static int rest_of_main_own(const struct hctx *h, const struct pref *R, const ch
 int region_own(const struct hctx *h, size_t j, const char *y, size_t yl, size_t p, size_t pe, int rows)
 {
     const struct frame_loop *L = &h->f->loops[j];
-    if (!L->share_first || !L->share_end) return 0;
+    if (!L->share_first || !L->share_end || L->share_shape == FRAME_SHAPE_SEG) return 0;
     struct pref R = {j, squeeze(L->share_first), squeeze(L->share_end), L->share_shape, NULL};
     char *d = NULL;
     int n = 0;
@@ -610,7 +610,7 @@ static size_t hoist_point(const struct hctx *h, size_t j, const char *y, size_t 
     const struct clex *lx = &h->lx;
     const struct frame_loop *L = &h->f->loops[j];
     *indent = NULL, *deltas = NULL, *nd = 0, *wrap_at = SIZE_MAX, *first = *end = NULL, *unneeded = 0;
-    if (!L->share_first || !L->share_end) return SIZE_MAX;
+    if (!L->share_first || !L->share_end || L->share_shape == FRAME_SHAPE_SEG) return SIZE_MAX;
     size_t best = SIZE_MAX, best_kw = SIZE_MAX, from = 0;
     for (int pass = 0; pass < 2 && best == SIZE_MAX; pass++) {
         struct pref R = {j, NULL, NULL, L->share_shape, NULL};

@@ -1,8 +1,8 @@
 /* frame_gather.h — what frame_gather.c (gathers that wait or go, halos) shares with
  * frame_calls.c (names followed into the functions they are passed to), frame_sums.c (array
  * sums whose reduction waits) and frame_setup.c (set-up loops that set only the rank's rows, CSR
- * segments): the program lexed with each marked loop's tokens, and the helpers they use. Not for
- * other callers. */
+ * segments), and frame.c (a loop's segments, elements_kept): the program lexed with each marked
+ * loop's tokens, and the helpers they use. Not for other callers. */
 #ifndef CM_LOOP_FRAME_GATHER_H
 #define CM_LOOP_FRAME_GATHER_H
 

@@ -1602,3 +1602,132 @@ Test(frame, sums_the_next_rows_need_are_reduced_once_a_block)
         free(mpi);
     }
 }
+
+/* A loop that only adds to sums, over segments of entries (a CSC matrix-vector product whose
+ * first columns are dense), is cut by its entries (mpi_share_seg), not by count; `!=` for `<`
+ * too. A loop that writes rows, a segment loop inside an if or bounded by `<=`, a segment array
+ * the loop declares, or one that writes something not a sum: by count. The assembled CSC product
+ * gives the sequential output at 1 to 3 ranks; no set-up loop is guarded by the entries' share
+ * (mpi_mine_ knows counts and triangles only). */
+#define SEG_HEAD                                                                                        \
+    "#include <stdio.h>\n#include <stdlib.h>\n\nint main(int argc, char **argv)\n{\n"                    \
+    "    long n = argc > 1 ? strtol(argv[1], NULL, 10) : 10;\n"                                          \
+    "    long *cp = malloc((size_t)(n + 1) * sizeof *cp);\n    cp[0] = 0;\n"                              \
+    "    for (long j = 0; j < n; j++)\n        cp[j + 1] = cp[j] + (j < 2 ? n : 2);\n"                    \
+    "    long *ri = malloc((size_t)cp[n] * sizeof *ri);\n"                                                \
+    "    double *av = malloc((size_t)cp[n] * sizeof *av), *x = malloc((size_t)n * sizeof *x);\n"          \
+    "    double *y = calloc((size_t)n, sizeof *y), s = 0.0;\n"                                             \
+    "    for (long j = 0; j < n; j++) {\n        long p = cp[j];\n"                                        \
+    "        for (long i = 0; i < (j < 2 ? n : 1); i++, p++) {\n"                                          \
+    "            ri[p] = i;\n            av[p] = 1.0 + 0.125 * (double)((i + 3 * j) % 7);\n        }\n"      \
+    "        if (j >= 2) {\n            ri[p] = j;\n            av[p] = 4.0;\n        }\n"                 \
+    "        x[j] = 1.0 + 0.5 * (double)(j % 3);\n    }\n"                                                 \
+    "    for (int r = 0; r < 3; r++) {\n        " MARK "\n"
+#define SEG_TAIL                                                                                        \
+    "    }\n    for (long i = 0; i < n; i++)\n        printf(\"%.6f\\n\", y[i]);\n"                         \
+    "    printf(\"%.6f\\n\", s);\n    free(cp), free(ri), free(av), free(x), free(y);\n    return 0;\n}\n"
+#define SEG_LOOP(BOUND, BODY)                                                                           \
+    "        for (long j = 0; j < n; j++)\n            for (long p = cp[j]; " BOUND "; p++)\n                " \
+    BODY ";\n"
+Test(frame, segments_of_entries_are_cut_by_entries)
+{
+    static const char *const cases[][2] = {
+        {SEG_LOOP("p < cp[j + 1]", "y[ri[p]] += av[p] * x[j]"), "mpi_share_seg(0, n, cp, "},
+        {SEG_LOOP("p < cp[j + 1]", "s += av[p] * x[j]"), "mpi_share_seg(0, n, cp, "},
+        {SEG_LOOP("p != cp[j + 1]", "y[ri[p]] += av[p] * x[j]"), "mpi_share_seg(0, n, cp, "},
+        {SEG_LOOP("p <= cp[j + 1]", "y[ri[p]] += av[p] * x[j]"), "mpi_share(0, n, "},
+        {"        for (long j = 0; j < n; j++) {\n            double t = 0.0;\n"
+         "            for (long p = cp[j]; p < cp[j + 1]; p++)\n                t += av[p] * x[ri[p]];\n"
+         "            y[j] = t;\n        }\n",
+         "mpi_share(0, n, "},
+        {"        for (long j = 0; j < n; j++)\n            if (x[j] > 1.0)\n"
+         "                for (long p = cp[j]; p < cp[j + 1]; p++)\n                    y[ri[p]] += av[p] * x[j];\n",
+         "mpi_share(0, n, "},
+        {"        for (long j = 0; j < n; j++) {\n            const long *c = cp;\n"
+         "            for (long p = c[j]; p < c[j + 1]; p++)\n                y[ri[p]] += av[p] * x[j];\n        }\n",
+         "mpi_share(0, n, "},
+        {"        for (long j = 0; j < n; j++) {\n            for (long p = cp[j]; p < cp[j + 1]; p++)\n"
+         "                y[ri[p]] += av[p] * x[j];\n            cp[n] += 0;\n        }\n",
+         "mpi_share(0, n, "},
+    };
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        char src[4096];
+        snprintf(src, sizeof(src), "%s%s%s", SEG_HEAD, cases[c][0], SEG_TAIL);
+        struct frame f;
+        build(&f, src);
+        cr_assert(strstr(f.loops[0].prefix, cases[c][1]), "case %zu: %s", c, f.loops[0].prefix);
+        frame_release(&f);
+    }
+    if (system("command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1") != 0) return;
+    char src[4096];
+    snprintf(src, sizeof(src), "%s%s%s", SEG_HEAD, cases[0][0], SEG_TAIL);
+    const char *tails[1] = {"MPI_Allreduce(MPI_IN_PLACE, y, n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);\n```"};
+    char *mpi = with_tails(src, 1, tails);
+    cr_assert(strstr(mpi, "mpi_share_seg(0, n, cp, &lo, &hi);"), "%s", mpi);
+    cr_assert_eq(count(mpi, "mpi_mine_("), 1, "%s", mpi); /* its definition only */
+    same_output_at_1_to_3_ranks(src, mpi);
+    free(mpi);
+}
+
+/* mpi_share_seg's parts: contiguous, in rank order and covering the range whatever the segment
+ * array holds (an int or a long array, non-decreasing or scrambled), and for a non-decreasing
+ * one near equal in entries (the largest part's entries, each iteration counted as one more, at
+ * most the mean plus the largest iteration's; a stretch of empty segments included) */
+Test(frame, segment_parts_balance_the_entries)
+{
+    if (system("command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1") != 0)
+        cr_skip_test("mpicc/mpirun not installed");
+    struct frame f;
+    const char *src = "#include <stdio.h>\nint main(void)\n{\n    long n = 8;\n    double y[8];\n    " MARK "\n"
+                      "    for (long i = 0; i < n; i++)\n        y[i] = 1.0;\n    return 0;\n}\n";
+    build(&f, src);
+    const char *frags[1] = {"long lo, hi;\nmpi_share(0, n, &lo, &hi);\n"};
+    char *mpi = frame_program(&f, (char *const *)frags);
+    frame_release(&f);
+    char *end = strstr(mpi, "/* ---- end of the MPI frame ---- */");
+    cr_assert(end);
+    end[0] = 0;
+    char prog[65536];
+    snprintf(prog, sizeof(prog),
+             "%s\nstatic long sl[400];\nstatic int si[400];\n"
+             "static int parts(long n, int scrambled, int wide)\n{\n"
+             "    long lo, hi, prev = 3, most = 0, big = 0;\n"
+             "    for (int r = 0; r < 5; r++) {\n"
+             "        mpi_rank = r, mpi_size = 5;\n"
+             "        if (wide) mpi_share_seg(3, 3 + n, sl, &lo, &hi);\n"
+             "        else mpi_share_seg(3, 3 + n, si, &lo, &hi);\n"
+             "        if (lo != prev || hi < lo) return 1;\n"
+             "        prev = hi;\n"
+             "        long work = 0;\n"
+             "        for (long i = lo; i < hi; i++) work += sl[i + 1] - sl[i] + 1;\n"
+             "        if (work > most) most = work;\n"
+             "    }\n"
+             "    for (long i = 3; i < 3 + n; i++) if (sl[i + 1] - sl[i] + 1 > big) big = sl[i + 1] - sl[i] + 1;\n"
+             "    double mean = (double)(sl[3 + n] - sl[3] + n) / 5.0;\n"
+             "    return prev != 3 + n || (!scrambled && (double)most > mean + (double)big);\n}\n"
+             "int main(void)\n{\n    mpi_frame_init();\n    int bad = 0;\n"
+             "    for (int scrambled = 0; scrambled < 2; scrambled++)\n"
+             "        for (long n = 0; n < 390; n += 7) {\n"
+             "            sl[0] = si[0] = 5;\n"
+             "            for (long k = 0; k < 399; k++) {\n"
+             "                long e = k < 6 ? 30 : k >= 100 && k < 250 ? 0 : k %% 4;\n"
+             "                sl[k + 1] = scrambled ? (k %% 2 ? 5000 : 0) - (k * 7919) %% 101 : sl[k] + e;\n"
+             "                si[k + 1] = (int)sl[k + 1];\n"
+             "            }\n"
+             "            bad |= parts(n, scrambled, 1) | parts(n, scrambled, 0);\n"
+             "        }\n"
+             "    printf(\"%%s\\n\", bad ? \"unbalanced\" : \"balanced\");\n    return 0;\n}\n",
+             mpi + 0);
+    free(mpi);
+    char *dir = NULL;
+    cr_assert_eq(cm_make_temp_dir(&dir, "chatmpi-frame-"), 0);
+    char *c = cm_path_join(dir, "t.c"), cmd[4096];
+    cr_assert_eq(cm_write_file_atomic(c, prog, strlen(prog)), 0);
+    snprintf(cmd, sizeof(cmd),
+             "cd %s && mpicc -Wall -Werror -o t t.c 2>&1 && OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
+             "mpirun -np 1 ./t 2>/dev/null",
+             dir);
+    cr_assert_str_eq(run(cmd), "balanced\n");
+    cm_remove_tree(dir);
+    free(dir), free(c);
+}
