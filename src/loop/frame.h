@@ -8,8 +8,9 @@
  *   chatmpi: MPI_Init first in main (and MPI_Finalize at exit, whatever the exit path), the
  *            rank and size, the other ranks' stdout to /dev/null (rank 0 prints, as the
  *            sequential program does), the split of each simple counted loop, and helpers:
- *            mpi_share / mpi_share_tri (a rank's block of a loop's iterations, by count or by
- *            work), mpi_allgather_share / mpi_allgather_range (every rank gets what every rank
+ *            mpi_share / mpi_share_tri / mpi_share_seg (a rank's block of a loop's iterations,
+ *            by count, by a triangle's work or by a sum loop's segments of entries),
+ *            mpi_allgather_share / mpi_allgather_range (every rank gets what every rank
  *            computed of an array: after the loop, or once after a loop around it,
  *            frame_gather.c), mpi_halo_share (only the elements next to a rank's own, for a
  *            stencil's step), mpi_merge_begin / mpi_merge_end, mpi_maxloc / mpi_minloc; and the

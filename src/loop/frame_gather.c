@@ -605,11 +605,12 @@ int region_own(const struct hctx *h, size_t j, const char *y, size_t yl, size_t 
  * share's bounds in P's terms in *first, *end; SIZE_MAX when none. */
 static size_t hoist_point(const struct hctx *h, size_t j, const char *y, size_t yl, char **indent, char **deltas,
                           int *nd, struct group *used, struct call_use *via, size_t *wrap_at, char **first, char **end,
-                          int *unneeded)
+                          int *unneeded, size_t *around)
 {
     const struct clex *lx = &h->lx;
     const struct frame_loop *L = &h->f->loops[j];
     *indent = NULL, *deltas = NULL, *nd = 0, *wrap_at = SIZE_MAX, *first = *end = NULL, *unneeded = 0;
+    *around = SIZE_MAX;
     if (!L->share_first || !L->share_end || L->share_shape == FRAME_SHAPE_SEG) return SIZE_MAX;
     size_t best = SIZE_MAX, best_kw = SIZE_MAX, from = 0;
     for (int pass = 0; pass < 2 && best == SIZE_MAX; pass++) {
@@ -679,6 +680,7 @@ static size_t hoist_point(const struct hctx *h, size_t j, const char *y, size_t 
     }
     if (best != SIZE_MAX) {
         size_t s = lx->toks[best_kw].off;
+        *around = best_kw;
         while (s > 0 && (lx->src[s - 1] == ' ' || lx->src[s - 1] == '\t')) s--;
         *indent = cm_strndup(lx->src + s, lx->toks[best_kw].off - s);
     }
@@ -772,6 +774,8 @@ size_t frame_gather_hoist(const struct frame *f, char **frags, struct frame_hois
         struct cm_buf b;
         cm_buf_init(&b);
         int changed = 0;
+        char *pack_name = NULL, *pack_width = NULL, *pack_type = NULL; /* frame_pack.c */
+        size_t pack_p = 0, pack_pe = 0;
         for (const char *p = frags[j]; *p;) {
             size_t l = frame_line_len(p);
             const char *a0, *a1, *name;
@@ -780,13 +784,13 @@ size_t frame_gather_hoist(const struct frame *f, char **frags, struct frame_hois
             int nd = 0;
             struct group used = {0};
             struct call_use via;
-            size_t wrap_at = SIZE_MAX;
+            size_t wrap_at = SIZE_MAX, around = SIZE_MAX;
             unsigned bit = 0;
             int gather;
             int unneeded = 0;
             if (gather_call(p, l, &a0, &a1) && frame_buffer_name(p, l, &name, &nlen, &gather))
                 at = hoist_point(&h, j, name, nlen, &indent, &deltas, &nd, &used, &via, &wrap_at, &first, &end,
-                                 &unneeded);
+                                 &unneeded, &around);
             if (unneeded) { /* the gather goes: no rank reads another's elements of it again */
                 cm_buf_printf(&b, "%.*s/* chatmpi: %.*s is not gathered: from here on each rank reads only its own "
                                   "elements of it */\n",
@@ -858,6 +862,16 @@ size_t frame_gather_hoist(const struct frame *f, char **frags, struct frame_hois
                                   L->share_shape, names[k], nd ? " and the halo's" : "");
                     free(names[k]);
                 }
+                if (!bit && !nd && used.n == 1 && !pack_name && width && t.data) { /* a triangle's rows packed */
+                    char gathered[96];
+                    snprintf(gathered, sizeof(gathered), "mpi_allgather_range(%.*s,", (int)nlen, name);
+                    const char *ty = strstr(t.data, gathered);
+                    if (ty && (ty = strstr(ty, "MPI_"))) {
+                        pack_name = cm_strndup(name, nlen), pack_width = cm_strdup(width);
+                        pack_type = cm_strndup(ty, strcspn(ty, ", "));
+                        pack_p = around, pack_pe = clex_stmt_end(&h.lx, around);
+                    }
+                }
                 free(width);
                 add_hoist(out, &n_out, &cap, at, &t);
                 if (bit) { /* and set before it, in a block of its own */
@@ -877,6 +891,12 @@ size_t frame_gather_hoist(const struct frame *f, char **frags, struct frame_hois
             frags[j] = b.data ? cm_buf_detach(&b) : cm_strdup("");
         } else {
             cm_buf_release(&b);
+        }
+        if (pack_name) {
+            char *packed = frame_pack(&h, j, frags[j], pack_name, strlen(pack_name), pack_width, pack_type, pack_p,
+                                      pack_pe);
+            if (packed) free(frags[j]), frags[j] = packed;
+            free(pack_name), free(pack_width), free(pack_type);
         }
     }
     for (size_t j = 0; j < f->n; j++) frame_sums_wait(&h, j, frags, out, &n_out, &cap);

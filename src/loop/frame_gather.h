@@ -108,6 +108,12 @@ int set_whole_again(const struct hctx *h, size_t at, const char *y, size_t yl, c
 void frame_sums_wait(const struct hctx *h, size_t j, char **frags, struct frame_hoist **out, size_t *n_out,
                      size_t *cap);
 
+/* frame_pack.c: loop j's rewrite frag with its triangle's rows of y packed for the loop around
+ * it (tokens p..pe of h->lx), after which y is gathered with mpi_allgather_range (width,
+ * mpi_type: the gather's), or NULL when the rules there do not hold. Caller frees. */
+char *frame_pack(const struct hctx *h, size_t j, const char *frag, const char *y, size_t yl, const char *width,
+                 const char *mpi_type, size_t p, size_t pe);
+
 /* frame_block.c: loop j's sum, which the next iterations of the loop around it read (a triangular
  * solve's row sums), reduced once a block of those iterations (frags[j] rewritten, hoists added). */
 void frame_sums_block(const struct hctx *h, size_t j, char **frags, struct frame_hoist **out, size_t *n_out,
