@@ -26,8 +26,9 @@
  * sets only the rank's rows of it (frame_setup.c); and a gather goes when the program sets the
  * whole array again before reading it (frame_setup.c); and a split loop's sum that the next
  * iterations of the loop around it read (forward substitution's row sums) is reduced once a
- * block of 64 of those iterations (frame_block.c). The assembled program is an ordinary MPI
- * program that the harness checks like any other. */
+ * block of 64 of those iterations (frame_block.c); and a triangle's rows whose gather waits are
+ * packed for the loop around their split loop (frame_pack.c). The assembled program is an
+ * ordinary MPI program that the harness checks like any other. */
 #ifndef CM_LOOP_FRAME_H
 #define CM_LOOP_FRAME_H
 
