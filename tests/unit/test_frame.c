@@ -1003,12 +1003,10 @@ Test(frame, triangles_are_cut_by_work)
     }
 }
 
-/* mpi_share_tri's parts: contiguous, in rank order, covering the range, and near equal in work
- * (the largest part's work at most the mean plus one row) for growing and shrinking rows */
-Test(frame, triangle_parts_balance_the_work)
+/* The frame's helpers, then code (a main of its own, printf's format with the helpers' text as
+ * its one %s), built with mpicc and run on one rank: its output. */
+static char *with_helpers_run(const char *code)
 {
-    if (system("command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1") != 0)
-        cr_skip_test("mpicc/mpirun not installed");
     struct frame f;
     const char *src = "#include <stdio.h>\nint main(void)\n{\n    long n = 8;\n    double y[8];\n    " MARK "\n"
                       "    for (long i = 0; i < n; i++)\n        y[i] = 1.0;\n    return 0;\n}\n";
@@ -1016,28 +1014,11 @@ Test(frame, triangle_parts_balance_the_work)
     const char *frags[1] = {"long lo, hi;\nmpi_share(0, n, &lo, &hi);\n"};
     char *mpi = frame_program(&f, (char *const *)frags);
     frame_release(&f);
-    /* the helpers, then a main of our own that checks the parts */
     char *end = strstr(mpi, "/* ---- end of the MPI frame ---- */");
     cr_assert(end);
     end[0] = 0;
-    char prog[65536];
-    snprintf(prog, sizeof(prog),
-             "%s\nint main(void)\n{\n    mpi_frame_init();\n    int bad = 0;\n"
-             "    for (int shape = -1; shape <= 1; shape += 2)\n"
-             "        for (long n = 0; n < 300; n += 7) {\n"
-             "            long lo, hi, prev = 3, work = 0, most = 0;\n"
-             "            for (int r = 0; r < 5; r++) {\n"
-             "                mpi_rank = r, mpi_size = 5;\n"
-             "                mpi_share_tri(3, 3 + n, shape, &lo, &hi);\n"
-             "                bad |= lo != prev || hi < lo;\n"
-             "                prev = hi, work = 0;\n"
-             "                for (long i = lo; i < hi; i++) work += shape > 0 ? i - 3 + 1 : 3 + n - i;\n"
-             "                if (work > most) most = work;\n"
-             "            }\n"
-             "            bad |= prev != 3 + n || (double)most > (double)n * (n + 1) / 2.0 / 5.0 + (double)n;\n"
-             "        }\n"
-             "    printf(\"%%s\\n\", bad ? \"unbalanced\" : \"balanced\");\n    return 0;\n}\n",
-             mpi + 0);
+    static char prog[65536];
+    snprintf(prog, sizeof(prog), code, mpi);
     free(mpi);
     char *dir = NULL;
     cr_assert_eq(cm_make_temp_dir(&dir, "chatmpi-frame-"), 0);
@@ -1045,11 +1026,37 @@ Test(frame, triangle_parts_balance_the_work)
     cr_assert_eq(cm_write_file_atomic(c, prog, strlen(prog)), 0);
     snprintf(cmd, sizeof(cmd),
              "cd %s && mpicc -Wall -Werror -o t t.c 2>&1 && OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
-             "mpirun -np 1 ./t 2>/dev/null",
+             "timeout 120 mpirun -np 1 ./t 2>/dev/null",
              dir);
-    cr_assert_str_eq(run(cmd), "balanced\n");
+    char *out = run(cmd);
     cm_remove_tree(dir);
     free(dir), free(c);
+    return out;
+}
+
+/* mpi_share_tri's parts: contiguous, in rank order, covering the range, and near equal in work
+ * (the largest part's work at most the mean plus one row) for growing and shrinking rows */
+Test(frame, triangle_parts_balance_the_work)
+{
+    if (system("command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1") != 0)
+        cr_skip_test("mpicc/mpirun not installed");
+    const char *code = /* the helpers, then a main of our own that checks the parts */
+        "%s\nint main(void)\n{\n    mpi_frame_init();\n    int bad = 0;\n"
+        "    for (int shape = -1; shape <= 1; shape += 2)\n"
+        "        for (long n = 0; n < 300; n += 7) {\n"
+        "            long lo, hi, prev = 3, work = 0, most = 0;\n"
+        "            for (int r = 0; r < 5; r++) {\n"
+        "                mpi_rank = r, mpi_size = 5;\n"
+        "                mpi_share_tri(3, 3 + n, shape, &lo, &hi);\n"
+        "                bad |= lo != prev || hi < lo;\n"
+        "                prev = hi, work = 0;\n"
+        "                for (long i = lo; i < hi; i++) work += shape > 0 ? i - 3 + 1 : 3 + n - i;\n"
+        "                if (work > most) most = work;\n"
+        "            }\n"
+        "            bad |= prev != 3 + n || (double)most > (double)n * (n + 1) / 2.0 / 5.0 + (double)n;\n"
+        "        }\n"
+        "    printf(\"%%s\\n\", bad ? \"unbalanced\" : \"balanced\");\n    return 0;\n}\n";
+    cr_assert_str_eq(with_helpers_run(code), "balanced\n");
 }
 
 /* The datatype of a gather or a reduction made the buffer's declared type: a float array or
@@ -1678,59 +1685,36 @@ Test(frame, segment_parts_balance_the_entries)
 {
     if (system("command -v mpicc >/dev/null 2>&1 && command -v mpirun >/dev/null 2>&1") != 0)
         cr_skip_test("mpicc/mpirun not installed");
-    struct frame f;
-    const char *src = "#include <stdio.h>\nint main(void)\n{\n    long n = 8;\n    double y[8];\n    " MARK "\n"
-                      "    for (long i = 0; i < n; i++)\n        y[i] = 1.0;\n    return 0;\n}\n";
-    build(&f, src);
-    const char *frags[1] = {"long lo, hi;\nmpi_share(0, n, &lo, &hi);\n"};
-    char *mpi = frame_program(&f, (char *const *)frags);
-    frame_release(&f);
-    char *end = strstr(mpi, "/* ---- end of the MPI frame ---- */");
-    cr_assert(end);
-    end[0] = 0;
-    char prog[65536];
-    snprintf(prog, sizeof(prog),
-             "%s\nstatic long sl[400];\nstatic int si[400];\n"
-             "static int parts(long n, int scrambled, int wide)\n{\n"
-             "    long lo, hi, prev = 3, most = 0, big = 0;\n"
-             "    for (int r = 0; r < 5; r++) {\n"
-             "        mpi_rank = r, mpi_size = 5;\n"
-             "        if (wide) mpi_share_seg(3, 3 + n, sl, &lo, &hi);\n"
-             "        else mpi_share_seg(3, 3 + n, si, &lo, &hi);\n"
-             "        if (lo != prev || hi < lo) return 1;\n"
-             "        prev = hi;\n"
-             "        long work = 0;\n"
-             "        for (long i = lo; i < hi; i++) work += sl[i + 1] - sl[i] + 1;\n"
-             "        if (work > most) most = work;\n"
-             "    }\n"
-             "    for (long i = 3; i < 3 + n; i++) if (sl[i + 1] - sl[i] + 1 > big) big = sl[i + 1] - sl[i] + 1;\n"
-             "    double mean = (double)(sl[3 + n] - sl[3] + n) / 5.0;\n"
-             "    return prev != 3 + n || (!scrambled && (double)most > mean + (double)big);\n}\n"
-             "int main(void)\n{\n    mpi_frame_init();\n    int bad = 0;\n"
-             "    for (int scrambled = 0; scrambled < 2; scrambled++)\n"
-             "        for (long n = 0; n < 390; n += 7) {\n"
-             "            sl[0] = si[0] = 5;\n"
-             "            for (long k = 0; k < 399; k++) {\n"
-             "                long e = k < 6 ? 30 : k >= 100 && k < 250 ? 0 : k %% 4;\n"
-             "                sl[k + 1] = scrambled ? (k %% 2 ? 5000 : 0) - (k * 7919) %% 101 : sl[k] + e;\n"
-             "                si[k + 1] = (int)sl[k + 1];\n"
-             "            }\n"
-             "            bad |= parts(n, scrambled, 1) | parts(n, scrambled, 0);\n"
-             "        }\n"
-             "    printf(\"%%s\\n\", bad ? \"unbalanced\" : \"balanced\");\n    return 0;\n}\n",
-             mpi + 0);
-    free(mpi);
-    char *dir = NULL;
-    cr_assert_eq(cm_make_temp_dir(&dir, "chatmpi-frame-"), 0);
-    char *c = cm_path_join(dir, "t.c"), cmd[4096];
-    cr_assert_eq(cm_write_file_atomic(c, prog, strlen(prog)), 0);
-    snprintf(cmd, sizeof(cmd),
-             "cd %s && mpicc -Wall -Werror -o t t.c 2>&1 && OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
-             "mpirun -np 1 ./t 2>/dev/null",
-             dir);
-    cr_assert_str_eq(run(cmd), "balanced\n");
-    cm_remove_tree(dir);
-    free(dir), free(c);
+    const char *code =
+        "%s\nstatic long sl[400];\nstatic int si[400];\n"
+        "static int parts(long n, int scrambled, int wide)\n{\n"
+        "    long lo, hi, prev = 3, most = 0, big = 0;\n"
+        "    for (int r = 0; r < 5; r++) {\n"
+        "        mpi_rank = r, mpi_size = 5;\n"
+        "        if (wide) mpi_share_seg(3, 3 + n, sl, &lo, &hi);\n"
+        "        else mpi_share_seg(3, 3 + n, si, &lo, &hi);\n"
+        "        if (lo != prev || hi < lo) return 1;\n"
+        "        prev = hi;\n"
+        "        long work = 0;\n"
+        "        for (long i = lo; i < hi; i++) work += sl[i + 1] - sl[i] + 1;\n"
+        "        if (work > most) most = work;\n"
+        "    }\n"
+        "    for (long i = 3; i < 3 + n; i++) if (sl[i + 1] - sl[i] + 1 > big) big = sl[i + 1] - sl[i] + 1;\n"
+        "    double mean = (double)(sl[3 + n] - sl[3] + n) / 5.0;\n"
+        "    return prev != 3 + n || (!scrambled && (double)most > mean + (double)big);\n}\n"
+        "int main(void)\n{\n    mpi_frame_init();\n    int bad = 0;\n"
+        "    for (int scrambled = 0; scrambled < 2; scrambled++)\n"
+        "        for (long n = 0; n < 390; n += 7) {\n"
+        "            sl[0] = si[0] = 5;\n"
+        "            for (long k = 0; k < 399; k++) {\n"
+        "                long e = k < 6 ? 30 : k >= 100 && k < 250 ? 0 : k %% 4;\n"
+        "                sl[k + 1] = scrambled ? (k %% 2 ? 5000 : 0) - (k * 7919) %% 101 : sl[k] + e;\n"
+        "                si[k + 1] = (int)sl[k + 1];\n"
+        "            }\n"
+        "            bad |= parts(n, scrambled, 1) | parts(n, scrambled, 0);\n"
+        "        }\n"
+        "    printf(\"%%s\\n\", bad ? \"unbalanced\" : \"balanced\");\n    return 0;\n}\n";
+    cr_assert_str_eq(with_helpers_run(code), "balanced\n");
 }
 
 /* A triangle's rows whose gather waits until after the loop around their split loop are packed
